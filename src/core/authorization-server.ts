@@ -1,0 +1,193 @@
+import type { Grant, TokenResponseBody } from '../grants/grant.js';
+import type { AccessTokenRepository, ClientRepository, ScopeRepository } from '../storage/repositories.js';
+import { loadCryptoBackend, type PrivateKeyMaterial, type SigningAlgorithm } from '../tokens/crypto/crypto-backend.js';
+import { loadEncryptionKeys, type EncryptionKeyInput, type EncryptionKeyMaterial } from '../tokens/encryption-keys.js';
+import { TokenCodec } from '../tokens/refresh-token-codec.js';
+import { SigningKeySet, type SigningKeyInput } from '../tokens/signing-key-set.js';
+import { authenticateClient } from './client-authentication.js';
+import { systemClock, type Clock } from './clock.js';
+import { toSeconds, type Duration } from './duration.js';
+import { EventEmitter, type GrantryEvents } from './events.js';
+import { DEFAULT_MAX_BODY_BYTES, readForm } from './form.js';
+import { NO_STORE_HEADERS, OAuthError, toOAuthError } from './oauth-error.js';
+import type { AccessTokenClaimsContext, Logger, ServerContext } from './server-context.js';
+
+/**
+ * Options of an {@link AuthorizationServer}: the seed's repositories and keys, plus grantry's settings.
+ */
+export interface AuthorizationServerOptions {
+  clients: ClientRepository;
+  accessTokens: AccessTokenRepository;
+  scopes: ScopeRepository;
+  /**
+   * The key that signs access tokens: PEM text, a path to a PEM file, `{ pem, passphrase }`, a private JWK, a
+   * `KeyObject` or a `CryptoKey`; or a list of keys for rotation (exactly one `active`).
+   */
+  privateKey: PrivateKeyMaterial | readonly SigningKeyInput[];
+  /** The key that seals refresh tokens and codes; or a list, newest first, for rotation. */
+  encryptionKey: EncryptionKeyMaterial | readonly EncryptionKeyInput[];
+  /** The `iss` of tokens and metadata (RFC 8414 §2), e.g. `https://auth.example.com`. */
+  issuer: string;
+  /** The `aud` of access tokens; defaults to the issuer. */
+  audience?: string | readonly string[];
+  /** Signing algorithm for a key whose type allows several (RSA: RS256 or PS256). Defaults from the key type. */
+  signingAlgorithm?: SigningAlgorithm;
+  /** `sealed` (default, the seed's encrypted payload) or `opaque` random refresh tokens and codes. */
+  tokenFormat?: 'sealed' | 'opaque';
+  clock?: Clock;
+  logger?: Logger;
+  /** Largest accepted form body in bytes (default 16 KiB). */
+  maxBodyBytes?: number;
+  customClaims?: (ctx: AccessTokenClaimsContext) => Record<string, unknown> | Promise<Record<string, unknown>>;
+}
+
+const consoleLogger: Logger = {
+  error: (message, details) => console.error(JSON.stringify({ level: 'error', message, ...details })),
+  warn: (message, details) => console.warn(JSON.stringify({ level: 'warn', message, ...details })),
+};
+
+/**
+ * The authorization server of the seed, on the Fetch API: repositories and keys in, `Request` in, `Response` out.
+ *
+ * @example
+ * ```ts
+ * const server = new AuthorizationServer({
+ *   clients, accessTokens, scopes, issuer: 'https://auth.example.com',
+ *   privateKey: 'file:///etc/grantry/private.key', encryptionKey: process.env.ENCRYPTION_KEY!,
+ * });
+ * server.enableGrantType(new RefreshTokenGrant(refreshTokens), 'PT1H');
+ * const response = await server.handleTokenRequest(request); // never throws
+ * ```
+ */
+export class AuthorizationServer {
+  readonly events = new EventEmitter<GrantryEvents>();
+  readonly #grants = new Map<string, { grant: Grant; ttl: number }>();
+  readonly #options: AuthorizationServerOptions;
+  readonly #maxBodyBytes: number;
+  #context: Promise<ServerContext> | undefined;
+
+  constructor(options: AuthorizationServerOptions) {
+    if (!options.issuer || !/^https?:\/\/[^?#]+$/.test(options.issuer)) {
+      throw new TypeError('grantry: issuer must be an http(s) URL without query or fragment (RFC 8414 §2)');
+    }
+    for (const name of ['clients', 'accessTokens', 'scopes'] as const) {
+      if (!options[name]) throw new TypeError(`grantry: the ${name} repository is required`);
+    }
+    if (!options.privateKey) throw new TypeError('grantry: privateKey is required');
+    if (!options.encryptionKey) throw new TypeError('grantry: encryptionKey is required');
+    this.#options = options;
+    this.#maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  }
+
+  /**
+   * Enables a grant with the lifetime of the access tokens it issues (the seed's `enableGrantType`).
+   * The TTL is seconds or an ISO 8601 duration such as `'PT1H'`; the default is one hour.
+   */
+  enableGrantType(grant: Grant, accessTokenTTL: Duration = 'PT1H'): this {
+    if (this.#grants.has(grant.grantType)) throw new TypeError(`grantry: grant ${grant.grantType} is already enabled`);
+    this.#grants.set(grant.grantType, { grant, ttl: toSeconds(accessTokenTTL) });
+    return this;
+  }
+
+  /** The grant types enabled, for metadata (RFC 8414 `grant_types_supported`). */
+  get enabledGrantTypes(): string[] {
+    return [...this.#grants.keys()];
+  }
+
+  /** The enabled grant for a type, if any. */
+  getGrant(grantType: string): Grant | undefined {
+    return this.#grants.get(grantType)?.grant;
+  }
+
+  /** The shared services, built once: keys are imported on first use (or call this at start-up to fail early). */
+  context(): Promise<ServerContext> {
+    this.#context ??= this.#buildContext();
+    return this.#context;
+  }
+
+  async #buildContext(): Promise<ServerContext> {
+    const o = this.#options;
+    const crypto = await loadCryptoBackend();
+    const signingKeys = await SigningKeySet.load(crypto, o.privateKey, o.signingAlgorithm);
+    const sealer = await loadEncryptionKeys(crypto, o.encryptionKey);
+    const format = o.tokenFormat ?? 'sealed';
+    return {
+      issuer: o.issuer,
+      audience: o.audience ?? o.issuer,
+      clock: o.clock ?? systemClock,
+      events: this.events,
+      logger: o.logger ?? consoleLogger,
+      crypto,
+      signingKeys,
+      sealer,
+      refreshTokenCodec: new TokenCodec(format, crypto, sealer, 'rt'),
+      authCodeCodec: new TokenCodec(format, crypto, sealer, 'ac'),
+      clients: o.clients,
+      accessTokens: o.accessTokens,
+      scopes: o.scopes,
+      customClaims: o.customClaims,
+    };
+  }
+
+  /**
+   * The token endpoint (RFC 6749 §3.2), as the seed's `respondToAccessTokenRequest`: resolves with the token
+   * response, or throws an {@link OAuthError} for the caller to turn into a response with `toResponse()`.
+   */
+  async respondToAccessTokenRequest(request: Request): Promise<Response> {
+    const server = await this.context();
+    const params = await readForm(request, this.#maxBodyBytes);
+    const grantType = params.get('grant_type');
+    if (grantType === undefined) throw OAuthError.invalidRequest('The grant_type parameter is required.');
+    const enabled = this.#grants.get(grantType);
+    if (!enabled) throw OAuthError.unsupportedGrantType();
+
+    const client = await authenticateClient(request, params, server);
+    // RFC 6749 §4.4 / §2.1: grants for confidential clients only refuse a client that did not authenticate.
+    if (client.method === 'none' && !enabled.grant.allowsPublicClients) {
+      throw OAuthError.unauthorizedClient('This grant type requires a confidential client.');
+    }
+    // RFC 6749 §5.2 unauthorized_client: "not authorized to use this authorization grant type".
+    if (!client.client.grantTypes.includes(grantType)) throw OAuthError.unauthorizedClient();
+
+    const body = await enabled.grant.respondToAccessTokenRequest({
+      request,
+      params,
+      client,
+      accessTokenTTL: enabled.ttl,
+      server,
+    });
+    return tokenResponse(body);
+  }
+
+  /** The token endpoint in one call that never throws: OAuth errors and unexpected failures become responses. */
+  async handleTokenRequest(request: Request): Promise<Response> {
+    try {
+      return await this.respondToAccessTokenRequest(request);
+    } catch (error) {
+      return await this.errorResponse(error);
+    }
+  }
+
+  /** Turns anything thrown into a response; unexpected errors are logged and answered `server_error`. */
+  async errorResponse(error: unknown): Promise<Response> {
+    const oauth = toOAuthError(error);
+    if (oauth.code === 'server_error') {
+      const logger = this.#options.logger ?? consoleLogger;
+      const cause = oauth.cause ?? error;
+      logger.error('grantry: unexpected error', { error: cause instanceof Error ? cause.message : String(cause) });
+    }
+    return oauth.toResponse();
+  }
+}
+
+/**
+ * A successful token response (RFC 6749 §5.1) with `Cache-Control: no-store` and `Pragma: no-cache`.
+ *
+ * @example
+ * ```ts
+ * return tokenResponse({ access_token, token_type: 'Bearer', expires_in: 3600 });
+ * ```
+ */
+export function tokenResponse(body: TokenResponseBody): Response {
+  return new Response(JSON.stringify(body), { status: 200, headers: NO_STORE_HEADERS });
+}

@@ -1,0 +1,106 @@
+import type { EventEmitter, GrantryEvents } from './events.js';
+import type { Params } from './form.js';
+import { OAuthError } from './oauth-error.js';
+import type { Client } from './types.js';
+import type { ClientRepository } from '../storage/repositories.js';
+import { verifyClientSecret } from './client-secret.js';
+
+/** How a client proved who it is (RFC 8414 `token_endpoint_auth_methods_supported`). */
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+
+/** The outcome of client authentication. */
+export interface AuthenticatedClient {
+  readonly client: Client;
+  readonly method: ClientAuthMethod;
+}
+
+interface BasicCredentials {
+  id: string;
+  secret: string;
+}
+
+/**
+ * RFC 6749 §2.3.1: the id and secret are form-url-encoded, then joined with ':' and base64-encoded. The secret may
+ * itself contain ':' (only the first separates); `+` decodes to a space as in any form value.
+ */
+function parseBasic(header: string): BasicCredentials | undefined {
+  const match = /^basic +([A-Za-z0-9+/]+={0,2}) *$/i.exec(header);
+  if (!match) return undefined;
+  let decoded: string;
+  try {
+    decoded = new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(atob(match[1]!), (c) => c.charCodeAt(0)));
+  } catch {
+    return undefined;
+  }
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return undefined;
+  try {
+    const id = decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' '));
+    const secret = decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' '));
+    return id === '' ? undefined : { id, secret };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Dependencies of {@link authenticateClient}. */
+export interface ClientAuthenticationContext {
+  readonly clients: ClientRepository;
+  readonly events: EventEmitter<GrantryEvents>;
+}
+
+/**
+ * Authenticates the client of a token, revocation or introspection request (RFC 6749 §2.3): HTTP Basic or
+ * `client_id`/`client_secret` in the body, never both (RFC 6749 §2.3: "MUST NOT use more than one authentication
+ * method in each request"). A public client identifies itself with `client_id` alone.
+ *
+ * @example
+ * ```ts
+ * const { client, method } = await authenticateClient(request, params, { clients, events });
+ * ```
+ */
+export async function authenticateClient(
+  request: Request,
+  params: Params,
+  ctx: ClientAuthenticationContext,
+): Promise<AuthenticatedClient> {
+  const header = request.headers.get('authorization');
+  const usedBasic = header !== null && /^basic /i.test(header);
+  const fail = (clientId: string | undefined, reason: GrantryEvents['client.authentication_failed']['reason']): never => {
+    ctx.events.emit('client.authentication_failed', { clientId, reason });
+    throw OAuthError.invalidClient(usedBasic);
+  };
+
+  let id: string | undefined;
+  let secret: string | undefined;
+  let method: ClientAuthMethod;
+  if (usedBasic) {
+    const basic = parseBasic(header);
+    if (!basic) return fail(undefined, 'missing_credentials');
+    if (params.has('client_secret')) throw OAuthError.invalidRequest('Use one client authentication method, not two.');
+    const bodyId = params.get('client_id');
+    if (bodyId !== undefined && bodyId !== basic.id) throw OAuthError.invalidRequest('client_id does not match the Authorization header.');
+    ({ id, secret } = basic);
+    method = 'client_secret_basic';
+  } else {
+    id = params.get('client_id');
+    secret = params.get('client_secret');
+    method = secret === undefined ? 'none' : 'client_secret_post';
+  }
+  if (id === undefined) return fail(undefined, 'missing_credentials');
+
+  const client = await ctx.clients.getClient(id);
+  if (!client) {
+    // Spend the same work as a real check so that timing does not tell which client ids exist.
+    if (secret !== undefined) await verifyClientSecret(secret, 'sha256$');
+    return fail(id, 'unknown_client');
+  }
+  if (client.secretHash === undefined) {
+    // A public client has no secret to present (RFC 6749 §2.1); one that sends a secret is misconfigured.
+    if (secret !== undefined && secret !== '') return fail(id, 'public_client');
+    return { client, method: 'none' };
+  }
+  if (secret === undefined) return fail(id, 'missing_credentials');
+  if (!(await verifyClientSecret(secret, client.secretHash))) return fail(id, 'bad_secret');
+  return { client, method };
+}

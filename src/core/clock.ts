@@ -1,0 +1,20 @@
+/**
+ * The source of time. Inject one in tests instead of faking global timers.
+ *
+ * @example
+ * ```ts
+ * let now = Date.parse('2026-01-01T00:00:00Z');
+ * const clock: Clock = { now: () => now };
+ * now += 3600_000; // an hour later
+ * ```
+ */
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+}
+
+/** The wall clock. */
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** Whole seconds since the epoch for a clock. */
+export const epochSeconds = (clock: Clock): number => Math.floor(clock.now() / 1000);

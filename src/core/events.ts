@@ -1,0 +1,48 @@
+import type { Client } from './types.js';
+
+/** The events grantry emits, with their payloads. */
+export interface GrantryEvents {
+  'client.authentication_failed': { clientId: string | undefined; reason: 'unknown_client' | 'bad_secret' | 'missing_credentials' | 'public_client' };
+  'user.authentication_failed': { username: string; client: Client };
+  'access_token.issued': { jti: string; client: Client; userId: string | undefined; scopes: readonly string[]; grantType: string };
+  'refresh_token.issued': { id: string; familyId: string; client: Client; userId: string | undefined };
+  'refresh_token.reuse_detected': { id: string; familyId: string; clientId: string };
+  'refresh_token.rejected': { reason: RefreshRejectReason; clientId: string };
+  'authorization_code.reuse_detected': { id: string; familyId: string; clientId: string };
+}
+
+/** Why a refresh token was refused. */
+export type RefreshRejectReason = 'malformed' | 'expired' | 'revoked' | 'reused' | 'foreign_client' | 'unknown';
+
+type Listener<T> = (payload: T) => void;
+
+/**
+ * A small typed event emitter. Listeners run synchronously; one that throws is isolated from the request.
+ *
+ * @example
+ * ```ts
+ * server.events.on('refresh_token.reuse_detected', ({ familyId }) => audit.warn('reuse', familyId));
+ * ```
+ */
+export class EventEmitter<E extends object = GrantryEvents> {
+  readonly #listeners = new Map<keyof E, Set<Listener<never>>>();
+
+  on<K extends keyof E>(event: K, listener: Listener<E[K]>): () => void {
+    let set = this.#listeners.get(event);
+    if (!set) this.#listeners.set(event, (set = new Set()));
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  emit<K extends keyof E>(event: K, payload: E[K]): void {
+    const set = this.#listeners.get(event);
+    if (!set) return;
+    for (const listener of set) {
+      try {
+        (listener as Listener<E[K]>)(payload);
+      } catch {
+        // A listener's failure must not turn a correct OAuth answer into a 500.
+      }
+    }
+  }
+}

@@ -1,0 +1,87 @@
+import { OAuthError } from './oauth-error.js';
+
+/** Request parameters after the RFC 6749 §3.1/§3.2 rules: one value each, empty values omitted. */
+export type Params = ReadonlyMap<string, string>;
+
+/** The default limit on a form body: token requests are small. */
+export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
+
+/**
+ * Reads an `application/x-www-form-urlencoded` POST body (RFC 6749 §3.2) within a size limit.
+ * Repeated parameters are `invalid_request` (RFC 6749 §3.1: "MUST NOT be included more than once"); parameters
+ * sent without a value are treated as omitted; unknown parameters are kept and ignored by the grants.
+ *
+ * @example
+ * ```ts
+ * const params = await readForm(request);
+ * params.get('grant_type'); // 'refresh_token'
+ * ```
+ */
+export async function readForm(request: Request, maxBytes = DEFAULT_MAX_BODY_BYTES): Promise<Params> {
+  if (request.method !== 'POST') {
+    throw new OAuthError('invalid_request', 'This endpoint accepts POST only.', { status: 405, headers: { Allow: 'POST' } });
+  }
+  const type = request.headers.get('content-type')?.split(';', 1)[0]?.trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded') {
+    throw OAuthError.invalidRequest('The body must be application/x-www-form-urlencoded.');
+  }
+  const text = await readBodyText(request, maxBytes);
+  return parseParams(new URLSearchParams(text));
+}
+
+/**
+ * Applies the one-value, no-empty-value rules to already-split parameters (a query string, for `/authorize`).
+ *
+ * @example
+ * ```ts
+ * const params = parseParams(new URL(request.url).searchParams);
+ * ```
+ */
+export function parseParams(search: URLSearchParams): Params {
+  const params = new Map<string, string>();
+  const seen = new Set<string>();
+  for (const [name, value] of search) {
+    if (seen.has(name)) throw OAuthError.invalidRequest('A parameter was sent more than once.');
+    seen.add(name);
+    if (value !== '') params.set(name, value);
+  }
+  return params;
+}
+
+const tooLarge = (): OAuthError =>
+  new OAuthError('invalid_request', 'The request body is too large.', { status: 413 });
+
+async function readBodyText(request: Request, maxBytes: number): Promise<string> {
+  const declared = request.headers.get('content-length');
+  if (declared !== null && Number(declared) > maxBytes) throw tooLarge();
+  if (!request.body) return '';
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const body = chunks.length === 1 ? chunks[0]! : concat(chunks, size);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(body);
+  } catch {
+    throw OAuthError.invalidRequest('The request body is not valid UTF-8.');
+  }
+}
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.byteLength;
+  }
+  return out;
+}

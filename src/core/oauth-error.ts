@@ -1,0 +1,181 @@
+/**
+ * The error codes grantry answers with: RFC 6749 §4.1.2.1 / §5.2, RFC 6750 §3.1, RFC 7009 §2.2.1 and
+ * RFC 8628 §3.5, plus `too_many_requests` for the brute-force limiter.
+ */
+export type OAuthErrorCode =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'unsupported_response_type'
+  | 'invalid_scope'
+  | 'access_denied'
+  | 'server_error'
+  | 'temporarily_unavailable'
+  | 'invalid_token'
+  | 'insufficient_scope'
+  | 'unsupported_token_type'
+  | 'authorization_pending'
+  | 'slow_down'
+  | 'expired_token'
+  | 'too_many_requests';
+
+const STATUS: Record<OAuthErrorCode, number> = {
+  invalid_request: 400,
+  invalid_client: 401,
+  invalid_grant: 400,
+  unauthorized_client: 400,
+  unsupported_grant_type: 400,
+  unsupported_response_type: 400,
+  invalid_scope: 400,
+  access_denied: 400,
+  server_error: 500,
+  temporarily_unavailable: 503,
+  invalid_token: 401,
+  insufficient_scope: 403,
+  unsupported_token_type: 400,
+  authorization_pending: 400,
+  slow_down: 400,
+  expired_token: 400,
+  too_many_requests: 429,
+};
+
+/** Options for an {@link OAuthError}. */
+export interface OAuthErrorOptions {
+  /** HTTP status; defaults to the status RFC 6749 §5.2 / RFC 6750 §3.1 give the code. */
+  status?: number;
+  /** Extra response headers, e.g. `WWW-Authenticate` or `Retry-After`. */
+  headers?: Record<string, string>;
+  /** The underlying cause: logged by the caller, never sent to the client. */
+  cause?: unknown;
+}
+
+/** The headers every token-endpoint answer carries (RFC 6749 §5.1). */
+export const NO_STORE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'Content-Type': 'application/json;charset=UTF-8',
+  'Cache-Control': 'no-store',
+  Pragma: 'no-cache',
+});
+
+/**
+ * The one error type of grantry (the seed's `OAuthServerException`). Its `code` is an RFC error code; its
+ * `description` is a fixed, human-readable text that never echoes raw input.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   return await server.respondToAccessTokenRequest(request);
+ * } catch (error) {
+ *   if (error instanceof OAuthError) return error.toResponse();
+ *   return OAuthError.serverError(error).toResponse();
+ * }
+ * ```
+ */
+export class OAuthError extends Error {
+  override readonly name = 'OAuthError';
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(
+    readonly code: OAuthErrorCode,
+    readonly description?: string,
+    options: OAuthErrorOptions = {},
+  ) {
+    super(description ?? code, options.cause === undefined ? undefined : { cause: options.cause });
+    this.status = options.status ?? STATUS[code];
+    this.headers = options.headers ?? {};
+  }
+
+  static invalidRequest(description = 'The request is missing a required parameter or is malformed.'): OAuthError {
+    return new OAuthError('invalid_request', description);
+  }
+
+  /**
+   * RFC 6749 §5.2: when the client tried HTTP Basic, answer 401 with `WWW-Authenticate`; otherwise 400 is allowed,
+   * but grantry answers 401 in both cases as most clients expect.
+   */
+  static invalidClient(usedBasic = false, description = 'Client authentication failed.'): OAuthError {
+    return new OAuthError('invalid_client', description, {
+      status: 401,
+      headers: usedBasic ? { 'WWW-Authenticate': 'Basic realm="grantry", charset="UTF-8"' } : {},
+    });
+  }
+
+  static invalidGrant(description = 'The grant is invalid, expired, revoked or was issued to another client.'): OAuthError {
+    return new OAuthError('invalid_grant', description);
+  }
+
+  static unauthorizedClient(description = 'The client is not allowed to use this grant type.'): OAuthError {
+    return new OAuthError('unauthorized_client', description);
+  }
+
+  static unsupportedGrantType(description = 'The grant type is not supported by this server.'): OAuthError {
+    return new OAuthError('unsupported_grant_type', description);
+  }
+
+  static unsupportedResponseType(description = 'The response type is not supported by this server.'): OAuthError {
+    return new OAuthError('unsupported_response_type', description);
+  }
+
+  static invalidScope(description = 'The requested scope is invalid, unknown or exceeds what was granted.'): OAuthError {
+    return new OAuthError('invalid_scope', description);
+  }
+
+  static accessDenied(description = 'The resource owner or the server denied the request.'): OAuthError {
+    return new OAuthError('access_denied', description);
+  }
+
+  static invalidToken(description = 'The access token is invalid, expired or revoked.'): OAuthError {
+    return new OAuthError('invalid_token', description);
+  }
+
+  static insufficientScope(description = 'The access token lacks the scope this request needs.'): OAuthError {
+    return new OAuthError('insufficient_scope', description);
+  }
+
+  static unsupportedTokenType(description = 'Revocation of this token type is not supported.'): OAuthError {
+    return new OAuthError('unsupported_token_type', description);
+  }
+
+  static authorizationPending(description = 'The user has not yet completed the authorization.'): OAuthError {
+    return new OAuthError('authorization_pending', description);
+  }
+
+  static slowDown(description = 'Polling too fast: wait at least the interval, which has been increased.'): OAuthError {
+    return new OAuthError('slow_down', description);
+  }
+
+  static expiredToken(description = 'The device code has expired.'): OAuthError {
+    return new OAuthError('expired_token', description);
+  }
+
+  static tooManyRequests(retryAfterSeconds: number, description = 'Too many failed attempts; try again later.'): OAuthError {
+    return new OAuthError('too_many_requests', description, {
+      headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
+    });
+  }
+
+  /** Wraps an unexpected failure: answered as a bare `server_error`, the cause kept only for logging. */
+  static serverError(cause?: unknown): OAuthError {
+    return new OAuthError('server_error', 'The server met an unexpected condition.', { cause });
+  }
+
+  /** The RFC 6749 §5.2 JSON body. */
+  toJSON(): { error: OAuthErrorCode; error_description?: string } {
+    return this.description === undefined ? { error: this.code } : { error: this.code, error_description: this.description };
+  }
+
+  /** The seed's `generateHttpResponse`: a JSON error response with `Cache-Control: no-store`. */
+  toResponse(): Response {
+    return new Response(JSON.stringify(this.toJSON()), {
+      status: this.status,
+      headers: { ...NO_STORE_HEADERS, ...this.headers },
+    });
+  }
+}
+
+/** Turns anything thrown into an {@link OAuthError}; unknown errors become `server_error`. */
+export function toOAuthError(error: unknown): OAuthError {
+  return error instanceof OAuthError ? error : OAuthError.serverError(error);
+}

@@ -1,0 +1,62 @@
+/** Wire names of the grant types grantry knows (RFC 6749, RFC 8628). */
+export type GrantType =
+  | 'authorization_code'
+  | 'client_credentials'
+  | 'password'
+  | 'refresh_token'
+  | 'implicit'
+  | 'urn:ietf:params:oauth:grant-type:device_code'
+  | (string & {});
+
+/**
+ * A registered client. A client without `secretHash` is public (RFC 6749 §2.1).
+ *
+ * @example
+ * ```ts
+ * const client: Client = {
+ *   id: 'app', name: 'My app', secretHash: await hashClientSecret('s3cret'),
+ *   redirectUris: ['https://app.example/cb'], grantTypes: ['authorization_code', 'refresh_token'],
+ *   scopes: ['read', 'write'],
+ * };
+ * ```
+ */
+export interface Client {
+  readonly id: string;
+  readonly name: string;
+  /** A hash from {@link hashClientSecret}; absent for a public client. */
+  readonly secretHash?: string | undefined;
+  readonly redirectUris: readonly string[];
+  /** The grant types this client may use; any other is `unauthorized_client`. */
+  readonly grantTypes: readonly GrantType[];
+  /** The scopes this client may ask for; empty means any known scope. */
+  readonly scopes: readonly string[];
+}
+
+/** Whether a client is confidential (has a secret). */
+export const isConfidential = (client: Client): boolean => client.secretHash !== undefined;
+
+/**
+ * A resource owner, as the user repository returns it.
+ *
+ * @example
+ * ```ts
+ * const user: User = { id: 'user-42', username: 'alice' };
+ * ```
+ */
+export interface User {
+  readonly id: string;
+  readonly username?: string;
+}
+
+/**
+ * A scope the server knows.
+ *
+ * @example
+ * ```ts
+ * const scope: Scope = { id: 'read', description: 'Read your data' };
+ * ```
+ */
+export interface Scope {
+  readonly id: string;
+  readonly description?: string;
+}

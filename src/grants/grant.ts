@@ -1,0 +1,48 @@
+import type { AuthenticatedClient } from '../core/client-authentication.js';
+import type { Params } from '../core/form.js';
+import type { GrantType } from '../core/types.js';
+import type { ServerContext } from '../core/server-context.js';
+
+/** The JSON body of a successful token response (RFC 6749 §5.1). */
+export interface TokenResponseBody {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  refresh_token?: string;
+  scope?: string;
+  [extension: string]: unknown;
+}
+
+/** What a grant receives for one token request. */
+export interface TokenRequest {
+  readonly request: Request;
+  readonly params: Params;
+  /** The authenticated (or, for public clients, identified) client. */
+  readonly client: AuthenticatedClient;
+  /** The access-token lifetime this grant was enabled with, in seconds. */
+  readonly accessTokenTTL: number;
+  /** The server's shared services. */
+  readonly server: ServerContext;
+}
+
+/**
+ * A grant type handler: the server authenticates the client, checks the client may use the grant, then
+ * dispatches here. Enable one with `server.enableGrantType(grant, 'PT1H')`.
+ *
+ * @example
+ * ```ts
+ * class MyGrant implements Grant {
+ *   readonly grantType = 'urn:example:my-grant';
+ *   readonly allowsPublicClients = false;
+ *   async respondToAccessTokenRequest(req: TokenRequest) {
+ *     return issueTokens(req, { userId: undefined, scopes: ['read'], grantType: this.grantType });
+ *   }
+ * }
+ * ```
+ */
+export interface Grant {
+  readonly grantType: GrantType;
+  /** Whether public clients (no secret) may use it (RFC 6749 §2.1). */
+  readonly allowsPublicClients: boolean;
+  respondToAccessTokenRequest(request: TokenRequest): Promise<TokenResponseBody>;
+}

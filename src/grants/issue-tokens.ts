@@ -1,0 +1,91 @@
+import { epochSeconds } from '../core/clock.js';
+import type { ServerContext } from '../core/server-context.js';
+import type { Client, GrantType } from '../core/types.js';
+import type { RefreshTokenRepository } from '../storage/repositories.js';
+import { encodeBase64url } from '../tokens/base64url.js';
+import { signJwt } from '../tokens/jwt.js';
+import type { TokenResponseBody } from './grant.js';
+
+/** Where tokens are issued: the server's services, the client, the access-token lifetime in seconds. */
+export interface IssueContext {
+  readonly server: ServerContext;
+  readonly client: Client;
+  readonly accessTokenTTL: number;
+}
+
+/** What to issue. */
+export interface IssueOptions {
+  readonly userId: string | undefined;
+  /** The scopes of the access token. */
+  readonly scopes: readonly string[];
+  readonly grantType: GrantType;
+  /** The token's `sub`; defaults to the user id. */
+  readonly subject?: string;
+  /** The grant this belongs to (a code or a refresh-token family); a new family is started when absent. */
+  readonly familyId?: string;
+  /** Issue a refresh token too, stored in this repository, keeping `scopes` (the original grant's) across rotations. */
+  readonly refresh?: { readonly repository: RefreshTokenRepository; readonly ttl: number; readonly scopes: readonly string[] };
+}
+
+const REGISTERED = new Set(['iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', 'client_id', 'scope']);
+
+/**
+ * Mints an RFC 9068 access token (and optionally a refresh token), stores their records, and builds the RFC 6749
+ * §5.1 response body. The response is built only after the records are saved (durability before answer).
+ *
+ * @example
+ * ```ts
+ * return issueTokens(req, { userId: user.id, scopes, grantType: 'password',
+ *   refresh: { repository: this.refreshTokens, ttl: this.refreshTokenTTL, scopes } });
+ * ```
+ */
+export async function issueTokens(ctx: IssueContext, options: IssueOptions): Promise<TokenResponseBody> {
+  const { server, client, accessTokenTTL } = ctx;
+  const iat = epochSeconds(server.clock);
+  const exp = iat + accessTokenTTL;
+  const jti = encodeBase64url(server.crypto.randomBytes(16));
+  const familyId = options.familyId ?? (options.refresh ? encodeBase64url(server.crypto.randomBytes(16)) : undefined);
+  const scope = options.scopes.join(' ');
+  const sub = options.subject ?? options.userId ?? client.id;
+
+  const extra = server.customClaims
+    ? await server.customClaims({ client, userId: options.userId, scopes: options.scopes, grantType: options.grantType })
+    : undefined;
+  const claims: Record<string, unknown> = {};
+  if (extra) for (const [k, v] of Object.entries(extra)) if (!REGISTERED.has(k)) claims[k] = v;
+  // RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat and jti are required; scope per §2.2.3.
+  Object.assign(claims, { iss: server.issuer, sub, aud: server.audience, client_id: client.id, scope, iat, exp, jti });
+  const accessToken = await signJwt(server.signingKeys.active, claims, 'at+jwt');
+
+  const body: TokenResponseBody = { access_token: accessToken, token_type: 'Bearer', expires_in: accessTokenTTL, scope };
+  let refreshPromise: Promise<void> | undefined;
+  if (options.refresh) {
+    const { repository, ttl, scopes } = options.refresh;
+    const expiresAt = (iat + ttl) * 1000;
+    const { token, id } = await server.refreshTokenCodec.issue(client.id, iat + ttl);
+    refreshPromise = repository.save({
+      id,
+      familyId: familyId!,
+      clientId: client.id,
+      userId: options.userId,
+      scopes,
+      expiresAt,
+      accessTokenId: jti,
+    });
+    body.refresh_token = token;
+    server.events.emit('refresh_token.issued', { id, familyId: familyId!, client, userId: options.userId });
+  }
+  await Promise.all([
+    server.accessTokens.save({
+      id: jti,
+      clientId: client.id,
+      userId: options.userId,
+      scopes: options.scopes,
+      expiresAt: exp * 1000,
+      familyId,
+    }),
+    refreshPromise,
+  ]);
+  server.events.emit('access_token.issued', { jti, client, userId: options.userId, scopes: options.scopes, grantType: options.grantType });
+  return body;
+}

@@ -1,0 +1,132 @@
+import { OAuthError } from '../core/oauth-error.js';
+import { toSeconds, type Duration } from '../core/duration.js';
+import type { RefreshRejectReason } from '../core/events.js';
+import type { RefreshTokenRecord, RefreshTokenRepository } from '../storage/repositories.js';
+import type { Grant, TokenRequest, TokenResponseBody } from './grant.js';
+import { issueTokens } from './issue-tokens.js';
+import { resolveScopes } from './resolve-scopes.js';
+
+/** Options of the {@link RefreshTokenGrant}. */
+export interface RefreshTokenGrantOptions {
+  /** Lifetime of each new refresh token (default `'P1M'`, as league). */
+  refreshTokenTTL?: Duration;
+  /**
+   * Rotate on every use (default `true`, RFC 9700 §4.14.2): a new refresh token replaces the presented one, whose
+   * reuse then revokes the whole family. With `false` the refresh token is reusable until it expires.
+   */
+  rotate?: boolean;
+}
+
+/**
+ * The refresh token grant (RFC 6749 §6), the seed's `RefreshTokenGrant`, with rotation, reuse detection and
+ * atomic single use.
+ *
+ * @example
+ * ```ts
+ * server.enableGrantType(new RefreshTokenGrant(storage.refreshTokens, { refreshTokenTTL: 'P1M' }), 'PT1H');
+ * ```
+ */
+export class RefreshTokenGrant implements Grant {
+  readonly grantType = 'refresh_token';
+  /** RFC 6749 §6: a public client refreshes with its client_id; the token is bound to it. */
+  readonly allowsPublicClients = true;
+  readonly refreshTokenTTL: number;
+  readonly rotate: boolean;
+
+  constructor(
+    private readonly refreshTokens: RefreshTokenRepository,
+    options: RefreshTokenGrantOptions = {},
+  ) {
+    if (!refreshTokens) throw new TypeError('grantry: RefreshTokenGrant needs a refresh token repository');
+    this.refreshTokenTTL = toSeconds(options.refreshTokenTTL ?? 'P1M');
+    this.rotate = options.rotate ?? true;
+  }
+
+  async respondToAccessTokenRequest(req: TokenRequest): Promise<TokenResponseBody> {
+    const { server, params } = req;
+    const client = req.client.client;
+    const presented = params.get('refresh_token');
+    if (presented === undefined) throw OAuthError.invalidRequest('The refresh_token parameter is required.');
+
+    const reject = (reason: RefreshRejectReason): never => {
+      server.events.emit('refresh_token.rejected', { reason, clientId: client.id });
+      throw OAuthError.invalidGrant();
+    };
+    const now = server.clock.now();
+    const opened = await server.refreshTokenCodec.open(presented);
+    if (!opened) return reject('malformed');
+    // RFC 6749 §6: "validate the refresh token ... and ensure that the refresh token was issued to the
+    // authenticated client". A token presented by another client is refused before it is touched.
+    if (opened.clientId !== undefined && opened.clientId !== client.id) return reject('foreign_client');
+    if (opened.exp !== undefined && opened.exp * 1000 <= now) return reject('expired');
+
+    const record = this.rotate ? await this.#consume(req, opened.id, reject) : await this.#find(opened.id, reject);
+    if (record.clientId !== client.id) {
+      // Only opaque tokens reach here: a token used by a client it was not issued to is treated as stolen.
+      await this.#revokeFamily(req, record);
+      return reject('foreign_client');
+    }
+    if (record.expiresAt <= now) return reject('expired');
+
+    // RFC 6749 §6: "The requested scope MUST NOT include any scope not originally granted ... and if omitted is
+    // treated as equal to the scope originally granted".
+    const scopes = await resolveScopes({
+      server,
+      client,
+      grantType: this.grantType,
+      userId: record.userId,
+      requested: params.get('scope'),
+      granted: record.scopes,
+    });
+
+    const revokeOld = this.rotate && record.accessTokenId !== undefined ? server.accessTokens.revoke(record.accessTokenId) : undefined;
+    const [body] = await Promise.all([
+      issueTokens(
+        { server, client, accessTokenTTL: req.accessTokenTTL },
+        {
+          userId: record.userId,
+          scopes,
+          grantType: this.grantType,
+          familyId: record.familyId,
+          // The new refresh token keeps the original scope (RFC 6749 §6), not the narrowed one.
+          ...(this.rotate ? { refresh: { repository: this.refreshTokens, ttl: this.refreshTokenTTL, scopes: record.scopes } } : {}),
+        },
+      ),
+      revokeOld,
+    ]);
+    return body;
+  }
+
+  async #consume(req: TokenRequest, id: string, reject: (r: RefreshRejectReason) => never): Promise<RefreshTokenRecord> {
+    const result = await this.refreshTokens.consume(id);
+    switch (result.status) {
+      case 'consumed':
+        return result.record;
+      case 'reused':
+        // RFC 9700 §4.14.2: a rotated refresh token presented again means one of two parties holds a stolen
+        // copy; revoke the whole family so the newest refresh token stops working too.
+        await this.#revokeFamily(req, result.record);
+        req.server.events.emit('refresh_token.reuse_detected', {
+          id,
+          familyId: result.record.familyId,
+          clientId: result.record.clientId,
+        });
+        return reject('reused');
+      case 'revoked':
+        return reject('revoked');
+      case 'not_found':
+        return reject('unknown');
+    }
+  }
+
+  async #find(id: string, reject: (r: RefreshRejectReason) => never): Promise<RefreshTokenRecord> {
+    const record = await this.refreshTokens.find(id);
+    if (!record) return reject('unknown');
+    if (record.revoked) return reject('revoked');
+    return record;
+  }
+
+  async #revokeFamily(req: TokenRequest, record: RefreshTokenRecord): Promise<void> {
+    await Promise.all([this.refreshTokens.revokeFamily(record.familyId), req.server.accessTokens.revokeFamily(record.familyId)]);
+  }
+}

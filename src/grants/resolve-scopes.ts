@@ -1,0 +1,58 @@
+import { OAuthError } from '../core/oauth-error.js';
+import type { ServerContext } from '../core/server-context.js';
+import type { Client, GrantType } from '../core/types.js';
+
+/** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), joined by single spaces. */
+const SCOPE = /^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/;
+
+/** What to resolve scopes against. */
+export interface ResolveScopesOptions {
+  readonly server: ServerContext;
+  readonly client: Client;
+  readonly grantType: GrantType;
+  readonly userId: string | undefined;
+  /** The `scope` parameter as sent, if any. */
+  readonly requested: string | undefined;
+  /**
+   * The ceiling: the scopes originally granted (refresh, code). A requested scope outside it is `invalid_scope`
+   * (RFC 6749 §6), and an omitted `scope` means all of it.
+   */
+  readonly granted?: readonly string[];
+}
+
+/**
+ * Validates and finalizes the scopes of a grant: syntax (RFC 6749 §3.3), known to the server, allowed for the
+ * client, within the original grant; an omitted scope falls back to the original grant or the default scopes.
+ * The repository's finalize hook may then narrow (never widen) the result.
+ *
+ * @example
+ * ```ts
+ * const scopes = await resolveScopes({ server, client, grantType: 'client_credentials', userId: undefined,
+ *   requested: params.get('scope') });
+ * ```
+ */
+export async function resolveScopes(options: ResolveScopesOptions): Promise<string[]> {
+  const { server, client, grantType, userId, requested, granted } = options;
+  let scopes: string[];
+  if (requested === undefined) {
+    scopes = granted ? [...granted] : [...((await server.scopes.defaultScopes?.(client)) ?? [])];
+  } else {
+    if (!SCOPE.test(requested)) throw OAuthError.invalidScope('The scope parameter is malformed.');
+    scopes = [...new Set(requested.split(' '))];
+    if (granted) {
+      if (scopes.some((s) => !granted.includes(s))) throw OAuthError.invalidScope('A requested scope exceeds the original grant.');
+    } else {
+      const known = await server.scopes.getScopes(scopes);
+      if (known.length !== scopes.length) throw OAuthError.invalidScope('A requested scope is unknown.');
+      if (client.scopes.length > 0 && scopes.some((s) => !client.scopes.includes(s))) {
+        throw OAuthError.invalidScope('A requested scope is not allowed for this client.');
+      }
+    }
+  }
+  if (server.scopes.finalizeScopes) {
+    const finalized = await server.scopes.finalizeScopes(scopes, { grantType, client, userId });
+    // The hook may narrow the grant, never widen it.
+    scopes = scopes.filter((s) => finalized.includes(s));
+  }
+  return scopes;
+}

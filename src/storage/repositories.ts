@@ -1,0 +1,165 @@
+import type { Client, GrantType, Scope, User } from '../core/types.js';
+
+/**
+ * Storage contracts. Each is small and async; single use is a compare-and-set in storage (`consume`), never
+ * check-then-act in a grant. Times are milliseconds since the epoch. Records identify tokens by id or hash:
+ * no raw refresh token, code or client secret is ever stored.
+ *
+ * @example
+ * ```ts
+ * import { createMemoryStorage } from 'grantry/storage/memory';
+ * const storage: Storage = createMemoryStorage();
+ * ```
+ */
+export interface Storage {
+  readonly clients: ClientRepository;
+  readonly scopes: ScopeRepository;
+  readonly accessTokens: AccessTokenRepository;
+  readonly refreshTokens: RefreshTokenRepository;
+  readonly authCodes: AuthCodeRepository;
+  readonly users: UserRepository;
+  readonly deviceCodes: DeviceCodeRepository;
+}
+
+/** Looks clients up by id. */
+export interface ClientRepository {
+  getClient(clientId: string): Promise<Client | undefined>;
+}
+
+/** Knows the server's scopes; may narrow (never widen) the scopes of a grant at the end. */
+export interface ScopeRepository {
+  /** Returns the scopes among `ids` that exist; unknown ids are simply left out. */
+  getScopes(ids: readonly string[]): Promise<Scope[]>;
+  /** Scopes granted when a request names none (RFC 6749 §3.3); may be empty. */
+  defaultScopes?(client: Client): Promise<readonly string[]>;
+  /**
+   * The last word on the scopes of a grant. Whatever it returns is intersected with the requested scopes, so it
+   * can narrow but not widen them.
+   */
+  finalizeScopes?(scopes: readonly string[], context: FinalizeScopesContext): Promise<readonly string[]>;
+}
+
+/** What the scope repository's finalize hook sees. */
+export interface FinalizeScopesContext {
+  readonly grantType: GrantType;
+  readonly client: Client;
+  readonly userId: string | undefined;
+}
+
+/** A record of an issued access token, keyed by its `jti`. */
+export interface AccessTokenRecord {
+  readonly id: string;
+  readonly clientId: string;
+  readonly userId: string | undefined;
+  readonly scopes: readonly string[];
+  readonly expiresAt: number;
+  /** The grant (authorization) this token belongs to: a code or refresh token family. */
+  readonly familyId: string | undefined;
+}
+
+/** Access tokens as records, for revocation and introspection. */
+export interface AccessTokenRepository {
+  save(record: AccessTokenRecord): Promise<void>;
+  find(id: string): Promise<(AccessTokenRecord & { revoked: boolean }) | undefined>;
+  revoke(id: string): Promise<void>;
+  isRevoked(id: string): Promise<boolean>;
+  /** Revokes every access token of a family (RFC 9700 §4.14.2 reuse, RFC 6749 §4.1.2 code reuse). */
+  revokeFamily(familyId: string): Promise<void>;
+}
+
+/**
+ * A refresh token's stored record. `id` is the token's identifier inside its sealed payload, or the SHA-256 of an
+ * opaque token: never the token itself.
+ */
+export interface RefreshTokenRecord {
+  readonly id: string;
+  readonly familyId: string;
+  readonly clientId: string;
+  readonly userId: string | undefined;
+  /** The scope of the original grant: kept across rotations (RFC 6749 §6). */
+  readonly scopes: readonly string[];
+  readonly expiresAt: number;
+  /** The access token issued together with this refresh token. */
+  readonly accessTokenId: string | undefined;
+}
+
+/** The result of a compare-and-set consumption. */
+export type ConsumeResult<R> =
+  | { readonly status: 'consumed'; readonly record: R }
+  /** It was consumed before: a replay. The record is returned so the caller can revoke its family. */
+  | { readonly status: 'reused'; readonly record: R }
+  | { readonly status: 'revoked'; readonly record: R }
+  | { readonly status: 'not_found' };
+
+/** Refresh tokens, with atomic rotation and family revocation. */
+export interface RefreshTokenRepository {
+  save(record: RefreshTokenRecord): Promise<void>;
+  find(id: string): Promise<(RefreshTokenRecord & { revoked: boolean; consumed: boolean }) | undefined>;
+  /**
+   * Atomically marks the token used. Exactly one of any number of concurrent callers sees `consumed`; the others
+   * see `reused`. A token in a revoked family answers `revoked`.
+   */
+  consume(id: string): Promise<ConsumeResult<RefreshTokenRecord>>;
+  revoke(id: string): Promise<void>;
+  /** Revokes every refresh token of a family, the newest included. */
+  revokeFamily(familyId: string): Promise<void>;
+}
+
+/** A stored authorization code. `id` is the code's identifier or the SHA-256 of an opaque code. */
+export interface AuthCodeRecord {
+  readonly id: string;
+  readonly familyId: string;
+  readonly clientId: string;
+  readonly userId: string;
+  readonly scopes: readonly string[];
+  readonly redirectUri: string | undefined;
+  readonly codeChallenge: string | undefined;
+  readonly codeChallengeMethod: 'S256' | 'plain' | undefined;
+  readonly expiresAt: number;
+}
+
+/** Authorization codes, single use by compare-and-set. */
+export interface AuthCodeRepository {
+  save(record: AuthCodeRecord): Promise<void>;
+  consume(id: string): Promise<ConsumeResult<AuthCodeRecord>>;
+  revoke(id: string): Promise<void>;
+}
+
+/** Resource owners. */
+export interface UserRepository {
+  getUser(id: string): Promise<User | undefined>;
+  /** Checks a username and password (RFC 6749 §4.3); `undefined` when they do not match. */
+  getUserByCredentials(username: string, password: string, grantType: GrantType, client: Client): Promise<User | undefined>;
+}
+
+/** A device authorization (RFC 8628). `id` is the SHA-256 of the device code. */
+export interface DeviceCodeRecord {
+  readonly id: string;
+  /** The user code, normalised (upper case, no separator). */
+  readonly userCode: string;
+  readonly clientId: string;
+  readonly scopes: readonly string[];
+  readonly expiresAt: number;
+  /** Polling interval in seconds (RFC 8628 §3.5 `slow_down` raises it by 5). */
+  readonly interval: number;
+  readonly lastPolledAt: number | undefined;
+  readonly status: 'pending' | 'approved' | 'denied' | 'consumed';
+  readonly userId: string | undefined;
+}
+
+/** The outcome of one poll of the token endpoint with a device code. */
+export type DevicePollResult =
+  | { readonly status: 'not_found' }
+  | { readonly status: 'expired' | 'pending' | 'slow_down' | 'denied' | 'consumed'; readonly record: DeviceCodeRecord }
+  /** Approved, and now consumed by this poll: exactly one poll sees this. */
+  | { readonly status: 'approved'; readonly record: DeviceCodeRecord };
+
+/** Device codes: lookup by user code for the verification page, atomic poll for the token endpoint. */
+export interface DeviceCodeRepository {
+  save(record: DeviceCodeRecord): Promise<void>;
+  findByUserCode(userCode: string): Promise<DeviceCodeRecord | undefined>;
+  /** Approves or denies a pending code; `false` if it is not pending or has expired. */
+  decide(userCode: string, decision: { approved: boolean; userId: string | undefined }, now: number): Promise<boolean>;
+  /** Records a poll at `now` atomically and returns what the client should be told (RFC 8628 §3.5). */
+  poll(id: string, now: number): Promise<DevicePollResult>;
+}

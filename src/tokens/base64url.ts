@@ -1,0 +1,45 @@
+// Buffer is a global on Node, Bun and Deno; the fallback keeps the module usable on any Fetch-API runtime.
+const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Base64url without padding (RFC 7515 §2).
+ *
+ * @example
+ * ```ts
+ * encodeBase64url(new TextEncoder().encode('hi')); // 'aGk'
+ * ```
+ */
+export function encodeBase64url(bytes: Uint8Array | string): string {
+  const data = typeof bytes === 'string' ? encoder.encode(bytes) : bytes;
+  if (NodeBuffer) return NodeBuffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64url');
+  let s = '';
+  for (const b of data) s += String.fromCharCode(b);
+  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+const B64URL = /^[A-Za-z0-9_-]*$/;
+
+/**
+ * Decodes base64url; throws a `TypeError` on anything that is not strict base64url.
+ *
+ * @example
+ * ```ts
+ * decodeBase64url('aGk'); // Uint8Array [104, 105]
+ * ```
+ */
+export function decodeBase64url(text: string): Uint8Array {
+  if (!B64URL.test(text) || text.length % 4 === 1) throw new TypeError('not base64url');
+  if (NodeBuffer) return NodeBuffer.from(text, 'base64url');
+  const bin = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/** Decodes base64url UTF-8 text; throws on bad encoding. */
+export const decodeBase64urlText = (text: string): string => decoder.decode(decodeBase64url(text));
+
+/** UTF-8 bytes of a string. */
+export const utf8 = (text: string): Uint8Array => encoder.encode(text);

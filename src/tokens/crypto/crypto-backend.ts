@@ -1,0 +1,77 @@
+/** JWS algorithms grantry signs access tokens with. RS256 is the default, as in the seed. */
+export type SigningAlgorithm = 'RS256' | 'PS256' | 'ES256' | 'EdDSA';
+
+/** A public JWK as published in the JWKS. */
+export interface PublicJwk {
+  kty: string;
+  kid: string;
+  alg: SigningAlgorithm;
+  use: 'sig';
+  [member: string]: unknown;
+}
+
+/** A private signing key, imported once at start-up. */
+export interface SigningKey {
+  readonly kid: string;
+  readonly alg: SigningAlgorithm;
+  readonly publicJwk: PublicJwk;
+  sign(data: Uint8Array): Uint8Array | Promise<Uint8Array>;
+  verify(data: Uint8Array, signature: Uint8Array): boolean | Promise<boolean>;
+}
+
+/** A public key for verification only (from a JWKS). */
+export interface VerifyingKey {
+  readonly kid: string;
+  readonly alg: SigningAlgorithm;
+  verify(data: Uint8Array, signature: Uint8Array): boolean | Promise<boolean>;
+}
+
+/** A 256-bit AES-GCM key for sealing refresh tokens and codes. */
+export interface AeadKey {
+  readonly kid: string;
+  encrypt(plaintext: Uint8Array, aad: Uint8Array): { iv: Uint8Array; ciphertext: Uint8Array; tag: Uint8Array } | Promise<{ iv: Uint8Array; ciphertext: Uint8Array; tag: Uint8Array }>;
+  /** Returns `undefined` when authentication fails. */
+  decrypt(iv: Uint8Array, ciphertext: Uint8Array, tag: Uint8Array, aad: Uint8Array): Uint8Array | undefined | Promise<Uint8Array | undefined>;
+}
+
+/** A private key as users hand it over (see the README's key section). */
+export type PrivateKeyMaterial =
+  | string
+  | { pem: string; passphrase: string }
+  | JsonWebKey
+  | CryptoKey
+  | { type: 'private'; export: unknown; asymmetricKeyType?: string };
+
+/**
+ * The crypto operations grantry needs, behind one interface so that Node's synchronous `node:crypto` (several times
+ * faster for sign/verify) serves Node while Web Crypto serves every other runtime. Chosen once at start-up.
+ */
+export interface CryptoBackend {
+  importSigningKey(material: PrivateKeyMaterial, options: { alg?: SigningAlgorithm | undefined; kid?: string | undefined }): Promise<SigningKey>;
+  importVerifyingKey(jwk: PublicJwk): Promise<VerifyingKey>;
+  importAeadKey(raw: Uint8Array, kid: string): Promise<AeadKey>;
+  randomBytes(length: number): Uint8Array;
+  /** SHA-256, base64url-encoded. */
+  sha256(data: string): string | Promise<string>;
+  /** Constant-time equality of two strings (false on length mismatch). */
+  timingSafeEqual(a: string, b: string): boolean;
+}
+
+let backend: Promise<CryptoBackend> | undefined;
+
+/**
+ * The backend for this runtime: `node:crypto` where it exists, Web Crypto elsewhere.
+ *
+ * @example
+ * ```ts
+ * const crypto = await loadCryptoBackend();
+ * const id = crypto.randomBytes(16);
+ * ```
+ */
+export function loadCryptoBackend(): Promise<CryptoBackend> {
+  const isNode = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
+  backend ??= isNode
+    ? import('./node-crypto-backend.js').then((m) => m.nodeCryptoBackend)
+    : import('./web-crypto-backend.js').then((m) => m.webCryptoBackend);
+  return backend;
+}
