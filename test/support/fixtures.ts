@@ -53,7 +53,14 @@ export async function createTestServer(options: Partial<AuthorizationServerOptio
     scopes: ['read', 'write', 'admin'],
     users: [{ id: 'user-1', username: 'alice', password: 'wonderland' }],
   });
-  const server = new AuthorizationServer({
+  const server = serverOn(storage, clock, options);
+  server.enableGrantType(new RefreshTokenGrant(storage.refreshTokens), 'PT1H');
+  return { server, storage, clock };
+}
+
+/** A new server object (no grants enabled) over existing storage, with the test keys: as after a restart. */
+export function serverOn(storage: Storage, clock: Clock, options: Partial<AuthorizationServerOptions> = {}): AuthorizationServer {
+  return new AuthorizationServer({
     clients: storage.clients,
     accessTokens: storage.accessTokens,
     scopes: storage.scopes,
@@ -64,8 +71,6 @@ export async function createTestServer(options: Partial<AuthorizationServerOptio
     logger: { error: () => undefined },
     ...options,
   });
-  server.enableGrantType(new RefreshTokenGrant(storage.refreshTokens), 'PT1H');
-  return { server, storage, clock };
 }
 
 /** Issues a token pair as a grant would, for tests of the refresh grant. */
