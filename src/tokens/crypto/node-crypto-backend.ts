@@ -78,7 +78,14 @@ function operations(alg: SigningAlgorithm): { sign: SignFn; verify: VerifyFn } {
 /** The `node:crypto` implementation of {@link CryptoBackend}. */
 export const nodeCryptoBackend: CryptoBackend = {
   async importSigningKey(material, options) {
-    const privateKey = loadPrivateKey(material);
+    let privateKey: crypto.KeyObject;
+    try {
+      privateKey = loadPrivateKey(material);
+    } catch (error) {
+      if (error instanceof TypeError) throw error;
+      // The message names the problem (bad passphrase, unreadable file, not a private key), never the key itself.
+      throw new TypeError(`grantry: cannot load the private key: ${(error as Error).message}`);
+    }
     if (privateKey.type !== 'private') throw new TypeError('grantry: the signing key must be a private key');
     const alg = options.alg ?? defaultAlg(privateKey);
     checkAlg(privateKey, alg);
