@@ -1,0 +1,26 @@
+import type { DeviceCodeRecord, DevicePollResult } from './repositories.js';
+
+/**
+ * The state change of one poll of a device code at `now` (RFC 8628 §3.5), shared by every engine so that they
+ * agree: the engine reads the record, applies this and writes `next` back atomically.
+ *
+ * @example
+ * ```ts
+ * const { next, result } = pollDeviceCode(record, now);
+ * save(next); return result;
+ * ```
+ */
+export function pollDeviceCode(record: DeviceCodeRecord, now: number): { next: DeviceCodeRecord; result: DevicePollResult } {
+  const expired = record.expiresAt <= now;
+  // RFC 8628 §3.5 slow_down: "the interval MUST be increased by 5 seconds for this and all subsequent requests".
+  const tooSoon = record.lastPolledAt !== undefined && now - record.lastPolledAt < record.interval * 1000;
+  const next: DeviceCodeRecord = {
+    ...record,
+    lastPolledAt: now,
+    interval: tooSoon && record.status === 'pending' && !expired ? record.interval + 5 : record.interval,
+    status: record.status === 'approved' && !expired ? 'consumed' : record.status,
+  };
+  if (expired && record.status !== 'consumed') return { next, result: { status: 'expired', record: next } };
+  if (record.status === 'pending') return { next, result: { status: tooSoon ? 'slow_down' : 'pending', record: next } };
+  return { next, result: { status: record.status, record: next } };
+}

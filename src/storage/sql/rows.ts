@@ -1,0 +1,131 @@
+import type { Client, Scope } from '../../core/types.js';
+import type { AccessTokenRecord, AuthCodeRecord, DeviceCodeRecord, RefreshTokenRecord } from '../repositories.js';
+
+/**
+ * Row ↔ record mapping shared by the SQL engines. Column names are the same on SQLite and PostgreSQL; numbers may
+ * arrive as strings (PostgreSQL `bigint`) and booleans as 0/1 (SQLite), so both are normalised here.
+ */
+
+/** A database value as the drivers hand it over. */
+export type SqlValue = string | number | bigint | boolean | null;
+export type Row = Record<string, SqlValue | undefined>;
+
+/** RFC 6749 §3.3: scope tokens never contain a space, so a space-separated list is a faithful encoding. */
+export const joinScopes = (scopes: readonly string[]): string => scopes.join(' ');
+export const splitScopes = (value: SqlValue | undefined): string[] => (typeof value === 'string' && value !== '' ? value.split(' ') : []);
+
+const str = (v: SqlValue | undefined): string => String(v);
+const optStr = (v: SqlValue | undefined): string | undefined => (v === null || v === undefined ? undefined : String(v));
+const num = (v: SqlValue | undefined): number => Number(v);
+export const bool = (v: SqlValue | undefined): boolean => v === true || v === 1 || v === '1' || v === 't' || v === 1n;
+
+export function toClient(row: Row): Client {
+  const secretHash = optStr(row.secret_hash);
+  return {
+    id: str(row.id),
+    name: str(row.name),
+    ...(secretHash === undefined ? {} : { secretHash }),
+    redirectUris: JSON.parse(str(row.redirect_uris)) as string[],
+    grantTypes: JSON.parse(str(row.grant_types)) as string[],
+    scopes: splitScopes(row.scopes),
+  };
+}
+
+/** A client's columns in insert order: id, name, secret_hash, redirect_uris, grant_types, scopes. */
+export const clientColumns = (c: Client): SqlValue[] => [
+  c.id,
+  c.name,
+  c.secretHash ?? null,
+  JSON.stringify(c.redirectUris),
+  JSON.stringify(c.grantTypes),
+  joinScopes(c.scopes),
+];
+
+export function toScope(row: Row): Scope {
+  const description = optStr(row.description);
+  return description === undefined ? { id: str(row.id) } : { id: str(row.id), description };
+}
+
+export function toAccessToken(row: Row): AccessTokenRecord & { revoked: boolean } {
+  return {
+    id: str(row.id),
+    clientId: str(row.client_id),
+    userId: optStr(row.user_id),
+    scopes: splitScopes(row.scopes),
+    expiresAt: num(row.expires_at),
+    familyId: optStr(row.family_id),
+    revoked: bool(row.revoked) || bool(row.family_revoked),
+  };
+}
+
+export function toRefreshToken(row: Row): RefreshTokenRecord & { revoked: boolean; consumed: boolean } {
+  return {
+    id: str(row.id),
+    familyId: str(row.family_id),
+    clientId: str(row.client_id),
+    userId: optStr(row.user_id),
+    scopes: splitScopes(row.scopes),
+    expiresAt: num(row.expires_at),
+    accessTokenId: optStr(row.access_token_id),
+    revoked: bool(row.revoked) || bool(row.family_revoked),
+    consumed: bool(row.consumed),
+  };
+}
+
+/** Strips the storage flags off a record returned by a consume. */
+export function plainRefreshToken(r: RefreshTokenRecord): RefreshTokenRecord {
+  const { id, familyId, clientId, userId, scopes, expiresAt, accessTokenId } = r;
+  return { id, familyId, clientId, userId, scopes, expiresAt, accessTokenId };
+}
+
+export function toAuthCode(row: Row): AuthCodeRecord & { revoked: boolean; consumed: boolean } {
+  const method = optStr(row.code_challenge_method);
+  return {
+    id: str(row.id),
+    familyId: str(row.family_id),
+    clientId: str(row.client_id),
+    userId: str(row.user_id),
+    scopes: splitScopes(row.scopes),
+    redirectUri: optStr(row.redirect_uri),
+    codeChallenge: optStr(row.code_challenge),
+    codeChallengeMethod: method === 'S256' || method === 'plain' ? method : undefined,
+    expiresAt: num(row.expires_at),
+    revoked: bool(row.revoked),
+    consumed: bool(row.consumed),
+  };
+}
+
+export function plainAuthCode(r: AuthCodeRecord): AuthCodeRecord {
+  const { id, familyId, clientId, userId, scopes, redirectUri, codeChallenge, codeChallengeMethod, expiresAt } = r;
+  return { id, familyId, clientId, userId, scopes, redirectUri, codeChallenge, codeChallengeMethod, expiresAt };
+}
+
+export function toDeviceCode(row: Row): DeviceCodeRecord {
+  const lastPolledAt = row.last_polled_at;
+  return {
+    id: str(row.id),
+    userCode: str(row.user_code),
+    clientId: str(row.client_id),
+    scopes: splitScopes(row.scopes),
+    expiresAt: num(row.expires_at),
+    interval: num(row.poll_interval),
+    lastPolledAt: lastPolledAt === null || lastPolledAt === undefined ? undefined : num(lastPolledAt),
+    status: str(row.status) as DeviceCodeRecord['status'],
+    userId: optStr(row.user_id),
+  };
+}
+
+/** Every table grantry creates, for clean-up and for tests that scan them. */
+export const GRANTRY_TABLES = [
+  'grantry_clients',
+  'grantry_scopes',
+  'grantry_users',
+  'grantry_access_tokens',
+  'grantry_refresh_tokens',
+  'grantry_auth_codes',
+  'grantry_device_codes',
+  'grantry_revoked_families',
+] as const;
+
+/** How long a revoked family outlives its last token before clean-up forgets it (covers in-flight saves). */
+export const FAMILY_GRACE_MS = 3600_000;

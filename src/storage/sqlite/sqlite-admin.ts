@@ -1,0 +1,117 @@
+import type { Client, GrantType, Scope, User } from '../../core/types.js';
+import { burnPasswordCheck, hashPassword, verifyPassword } from '../password-hash.js';
+import type { ClientRepository, ScopeRepository, UserRepository } from '../repositories.js';
+import { clientColumns, toClient, toScope, type Row } from '../sql/rows.js';
+import { DuplicateRecordError, type NewUser, type StorageAdmin } from '../storage-admin.js';
+import type { SqliteStatements } from './sqlite-statements.js';
+
+const isUniqueViolation = (e: unknown): boolean =>
+  typeof e === 'object' && e !== null && 'code' in e && String(e.code).startsWith('SQLITE_CONSTRAINT');
+
+const toUser = (row: Row): User => ({ id: String(row.id), username: String(row.username) });
+
+/** Clients read straight from SQLite on every call: an admin change is seen by the next request. */
+export class SqliteClientRepository implements ClientRepository {
+  constructor(private readonly sql: SqliteStatements) {}
+  async getClient(clientId: string): Promise<Client | undefined> {
+    const row = this.sql.get('SELECT * FROM grantry_clients WHERE id = ?').get(clientId) as Row | undefined;
+    return row && toClient(row);
+  }
+}
+
+/** Scopes in SQLite. */
+export class SqliteScopeRepository implements ScopeRepository {
+  constructor(private readonly sql: SqliteStatements) {}
+  async getScopes(ids: readonly string[]): Promise<Scope[]> {
+    if (ids.length === 0) return [];
+    // One statement for any number of ids: the list travels as JSON.
+    const rows = this.sql
+      .get('SELECT s.* FROM grantry_scopes s JOIN json_each(?) j ON j.value = s.id ORDER BY j.key')
+      .all(JSON.stringify(ids)) as Row[];
+    return rows.map(toScope);
+  }
+}
+
+/** Users with scrypt password hashes in SQLite. */
+export class SqliteUserRepository implements UserRepository {
+  constructor(private readonly sql: SqliteStatements) {}
+  async getUser(id: string): Promise<User | undefined> {
+    const row = this.sql.get('SELECT id, username FROM grantry_users WHERE id = ?').get(id) as Row | undefined;
+    return row && toUser(row);
+  }
+  async getUserByCredentials(username: string, password: string, _grantType: GrantType, _client: Client): Promise<User | undefined> {
+    const row = this.sql.get('SELECT * FROM grantry_users WHERE username = ?').get(username) as Row | undefined;
+    if (!row) {
+      await burnPasswordCheck(password);
+      return undefined;
+    }
+    return (await verifyPassword(password, String(row.password_hash))) ? toUser(row) : undefined;
+  }
+}
+
+/** {@link StorageAdmin} on SQLite. */
+export class SqliteStorageAdmin implements StorageAdmin {
+  constructor(private readonly sql: SqliteStatements) {}
+
+  async createClient(client: Client): Promise<void> {
+    try {
+      this.sql
+        .get('INSERT INTO grantry_clients (id, name, secret_hash, redirect_uris, grant_types, scopes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(...clientColumns(client), Date.now());
+    } catch (e) {
+      throw isUniqueViolation(e) ? new DuplicateRecordError('client', client.id) : e;
+    }
+  }
+  async updateClient(client: Client): Promise<boolean> {
+    const [id, ...rest] = clientColumns(client);
+    const result = this.sql
+      .get('UPDATE grantry_clients SET name = ?, secret_hash = ?, redirect_uris = ?, grant_types = ?, scopes = ? WHERE id = ?')
+      .run(...rest, id);
+    return result.changes === 1;
+  }
+  async getClient(id: string): Promise<Client | undefined> {
+    const row = this.sql.get('SELECT * FROM grantry_clients WHERE id = ?').get(id) as Row | undefined;
+    return row && toClient(row);
+  }
+  async listClients(): Promise<Client[]> {
+    return (this.sql.get('SELECT * FROM grantry_clients ORDER BY id').all() as Row[]).map(toClient);
+  }
+  async deleteClient(id: string): Promise<boolean> {
+    return this.sql.get('DELETE FROM grantry_clients WHERE id = ?').run(id).changes === 1;
+  }
+
+  async createUser(user: NewUser): Promise<User> {
+    const id = user.id ?? crypto.randomUUID();
+    const passwordHash = await hashPassword(user.password);
+    try {
+      this.sql
+        .get('INSERT INTO grantry_users (id, username, password_hash, created_at) VALUES (?, ?, ?, ?)')
+        .run(id, user.username, passwordHash, Date.now());
+    } catch (e) {
+      throw isUniqueViolation(e) ? new DuplicateRecordError('user', user.username) : e;
+    }
+    return { id, username: user.username };
+  }
+  async setUserPassword(id: string, password: string): Promise<boolean> {
+    const passwordHash = await hashPassword(password);
+    return this.sql.get('UPDATE grantry_users SET password_hash = ? WHERE id = ?').run(passwordHash, id).changes === 1;
+  }
+  async listUsers(): Promise<User[]> {
+    return (this.sql.get('SELECT id, username FROM grantry_users ORDER BY username').all() as Row[]).map(toUser);
+  }
+  async deleteUser(id: string): Promise<boolean> {
+    return this.sql.get('DELETE FROM grantry_users WHERE id = ?').run(id).changes === 1;
+  }
+
+  async addScope(scope: Scope): Promise<void> {
+    this.sql
+      .get('INSERT INTO grantry_scopes (id, description) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET description = excluded.description')
+      .run(scope.id, scope.description ?? null);
+  }
+  async listScopes(): Promise<Scope[]> {
+    return (this.sql.get('SELECT * FROM grantry_scopes ORDER BY id').all() as Row[]).map(toScope);
+  }
+  async deleteScope(id: string): Promise<boolean> {
+    return this.sql.get('DELETE FROM grantry_scopes WHERE id = ?').run(id).changes === 1;
+  }
+}

@@ -1,0 +1,82 @@
+import type { Database } from 'better-sqlite3';
+import type { MigrationReport } from '../managed-storage.js';
+
+/** A schema version: applied once, in order, inside the migration transaction. */
+export interface SqliteMigration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+/** grantry's SQLite schema, version by version. Never edit a released version: add the next one. */
+export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+      CREATE TABLE grantry_clients (
+        id TEXT PRIMARY KEY, name TEXT NOT NULL, secret_hash TEXT, redirect_uris TEXT NOT NULL,
+        grant_types TEXT NOT NULL, scopes TEXT NOT NULL, created_at INTEGER NOT NULL);
+      CREATE TABLE grantry_scopes (id TEXT PRIMARY KEY, description TEXT);
+      CREATE TABLE grantry_users (
+        id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL, created_at INTEGER NOT NULL);
+      CREATE TABLE grantry_access_tokens (
+        id TEXT PRIMARY KEY, client_id TEXT NOT NULL, user_id TEXT, scopes TEXT NOT NULL,
+        expires_at INTEGER NOT NULL, family_id TEXT, revoked INTEGER NOT NULL DEFAULT 0);
+      CREATE INDEX grantry_access_tokens_family ON grantry_access_tokens (family_id) WHERE family_id IS NOT NULL;
+      CREATE INDEX grantry_access_tokens_expiry ON grantry_access_tokens (expires_at);
+      CREATE TABLE grantry_refresh_tokens (
+        id TEXT PRIMARY KEY, family_id TEXT NOT NULL, client_id TEXT NOT NULL, user_id TEXT, scopes TEXT NOT NULL,
+        expires_at INTEGER NOT NULL, access_token_id TEXT,
+        consumed INTEGER NOT NULL DEFAULT 0, revoked INTEGER NOT NULL DEFAULT 0);
+      CREATE INDEX grantry_refresh_tokens_family ON grantry_refresh_tokens (family_id);
+      CREATE INDEX grantry_refresh_tokens_expiry ON grantry_refresh_tokens (expires_at);
+      CREATE TABLE grantry_auth_codes (
+        id TEXT PRIMARY KEY, family_id TEXT NOT NULL, client_id TEXT NOT NULL, user_id TEXT NOT NULL,
+        scopes TEXT NOT NULL, redirect_uri TEXT, code_challenge TEXT, code_challenge_method TEXT,
+        expires_at INTEGER NOT NULL, consumed INTEGER NOT NULL DEFAULT 0, revoked INTEGER NOT NULL DEFAULT 0);
+      CREATE INDEX grantry_auth_codes_family ON grantry_auth_codes (family_id);
+      CREATE INDEX grantry_auth_codes_expiry ON grantry_auth_codes (expires_at);
+      CREATE TABLE grantry_device_codes (
+        id TEXT PRIMARY KEY, user_code TEXT NOT NULL UNIQUE, client_id TEXT NOT NULL, scopes TEXT NOT NULL,
+        expires_at INTEGER NOT NULL, poll_interval INTEGER NOT NULL, last_polled_at INTEGER,
+        status TEXT NOT NULL, user_id TEXT);
+      CREATE INDEX grantry_device_codes_expiry ON grantry_device_codes (expires_at);
+      CREATE TABLE grantry_revoked_families (family_id TEXT PRIMARY KEY, revoked_at INTEGER NOT NULL);
+    `,
+  },
+];
+
+/**
+ * Applies pending migrations under `BEGIN IMMEDIATE`: the write lock serialises concurrent migrators (in this or
+ * other processes; the busy timeout makes the second one wait), which then find the schema current.
+ *
+ * @example
+ * ```ts
+ * const { applied, version } = migrateSqlite(db);
+ * ```
+ */
+export function migrateSqlite(db: Database, migrations: readonly SqliteMigration[] = SQLITE_MIGRATIONS): MigrationReport {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS grantry_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)',
+    );
+    const row = db.prepare('SELECT MAX(version) AS version FROM grantry_migrations').get() as { version: number | null };
+    let version = row.version ?? 0;
+    const applied: number[] = [];
+    const record = db.prepare('INSERT INTO grantry_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+    for (const m of migrations) {
+      if (m.version <= version) continue;
+      db.exec(m.sql);
+      record.run(m.version, m.name, Date.now());
+      applied.push(m.version);
+      version = m.version;
+    }
+    db.exec('COMMIT');
+    return { applied, version };
+  } catch (error) {
+    if (db.inTransaction) db.exec('ROLLBACK');
+    throw error;
+  }
+}
