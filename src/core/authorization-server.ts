@@ -11,6 +11,17 @@ import { EventEmitter, type GrantryEvents } from './events.js';
 import { DEFAULT_MAX_BODY_BYTES, readForm } from './form.js';
 import { NO_STORE_HEADERS, OAuthError, toOAuthError } from './oauth-error.js';
 import type { AccessTokenClaimsContext, Logger, ServerContext } from './server-context.js';
+import type { AuthorizationRequest } from '../grants/authorization-request.js';
+import type { DeviceAuthorization } from '../grants/device-code-grant.js';
+import { DeviceCodeGrant } from '../grants/device-code-grant.js';
+import type { User } from './types.js';
+import {
+  completeAuthorizationRequest,
+  validateAuthorizationRequest,
+  type AuthorizationDecision,
+  type AuthorizeEndpointContext,
+} from './authorize-endpoint.js';
+import { respondToDeviceAuthorizationRequest } from './device-authorization-endpoint.js';
 
 /**
  * Options of an {@link AuthorizationServer}: the seed's repositories and keys, plus grantry's settings.
@@ -166,6 +177,60 @@ export class AuthorizationServer {
     } catch (error) {
       return await this.errorResponse(error);
     }
+  }
+
+  /**
+   * The authorization endpoint, step 1 (RFC 6749 §4.1.1, §4.2.1; the seed's `validateAuthorizationRequest`):
+   * returns a serialisable authorization request to keep while the user logs in and consents. Throws an
+   * `AuthorizationError`: `redirectable` ones redirect back with `toResponse()`; the others (bad client or
+   * redirect URI) must be shown to the user.
+   */
+  async validateAuthorizationRequest(request: Request): Promise<AuthorizationRequest> {
+    return validateAuthorizationRequest(request, await this.#authorizeContext());
+  }
+
+  /**
+   * The authorization endpoint, step 2 (the seed's `completeAuthorizationRequest`): the 302 back to the client
+   * with a code, implicit tokens, or `access_denied` when `approved` is false. Throws a non-redirectable
+   * `AuthorizationError` only if the client or redirect URI no longer hold.
+   */
+  async completeAuthorizationRequest(authRequest: AuthorizationRequest, decision: AuthorizationDecision): Promise<Response> {
+    return completeAuthorizationRequest(authRequest, decision, await this.#authorizeContext());
+  }
+
+  async #authorizeContext(): Promise<AuthorizeEndpointContext> {
+    return { server: await this.context(), enabled: (type) => this.#grants.get(type), maxBodyBytes: this.#maxBodyBytes };
+  }
+
+  /** The device authorization endpoint (RFC 8628 §3.1); throws an `OAuthError` on failure. */
+  async respondToDeviceAuthorizationRequest(request: Request): Promise<Response> {
+    const grant = this.#grants.get('urn:ietf:params:oauth:grant-type:device_code')?.grant;
+    return respondToDeviceAuthorizationRequest(request, { server: await this.context(), grant, maxBodyBytes: this.#maxBodyBytes });
+  }
+
+  /** The device authorization endpoint in one call that never throws. */
+  async handleDeviceAuthorizationRequest(request: Request): Promise<Response> {
+    try {
+      return await this.respondToDeviceAuthorizationRequest(request);
+    } catch (error) {
+      return await this.errorResponse(error);
+    }
+  }
+
+  /** For the verification page (RFC 8628 §3.3): the pending authorization of a user code as typed, if any. */
+  async findDeviceAuthorization(userCode: string): Promise<DeviceAuthorization | undefined> {
+    return this.#deviceGrant().findDeviceAuthorization(await this.context(), userCode);
+  }
+
+  /** For the verification page: approve (with the user) or deny; `false` if the code is unknown, expired or decided. */
+  async completeDeviceAuthorization(userCode: string, decision: { user: User | undefined; approved: boolean }): Promise<boolean> {
+    return this.#deviceGrant().completeDeviceAuthorization(await this.context(), userCode, decision);
+  }
+
+  #deviceGrant(): DeviceCodeGrant {
+    const grant = this.#grants.get('urn:ietf:params:oauth:grant-type:device_code')?.grant;
+    if (!(grant instanceof DeviceCodeGrant)) throw new TypeError('grantry: the device code grant is not enabled');
+    return grant;
   }
 
   /** Turns anything thrown into a response; unexpected errors are logged and answered `server_error`. */

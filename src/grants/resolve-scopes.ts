@@ -18,6 +18,11 @@ export interface ResolveScopesOptions {
    * (RFC 6749 §6), and an omitted `scope` means all of it.
    */
   readonly granted?: readonly string[];
+  /**
+   * Run the scope repository's finalize hook (default `true`). `false` only validates: for checks made before the
+   * user is known (the authorization endpoint), where the hook runs later with the user.
+   */
+  readonly finalize?: boolean;
 }
 
 /**
@@ -49,7 +54,7 @@ export async function resolveScopes(options: ResolveScopesOptions): Promise<stri
       }
     }
   }
-  if (server.scopes.finalizeScopes) {
+  if (server.scopes.finalizeScopes && options.finalize !== false) {
     const finalized = await server.scopes.finalizeScopes(scopes, { grantType, client, userId });
     // The hook may narrow the grant, never widen it.
     scopes = scopes.filter((s) => finalized.includes(s));

@@ -123,6 +123,12 @@ export interface AuthCodeRepository {
   save(record: AuthCodeRecord): Promise<void>;
   consume(id: string): Promise<ConsumeResult<AuthCodeRecord>>;
   revoke(id: string): Promise<void>;
+  /**
+   * Whether `revoke(id)` was called for the code. The grant marks a replayed code revoked and checks the mark after
+   * saving the tokens of the first redemption, so that a replay racing that redemption still revokes its tokens.
+   * Optional for compatibility; without it, that narrow race can leave the first redemption's tokens alive.
+   */
+  isRevoked?(id: string): Promise<boolean>;
 }
 
 /** Resource owners. */

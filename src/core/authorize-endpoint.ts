@@ -1,0 +1,170 @@
+import { isAuthorizationResponder, type AuthorizationRequest, type AuthorizationResponder } from '../grants/authorization-request.js';
+import type { Grant } from '../grants/grant.js';
+import { resolveRedirectUri } from '../grants/redirect-uri.js';
+import { resolveScopes } from '../grants/resolve-scopes.js';
+import { AuthorizationError, authorizationRedirect, type AuthorizationRedirect } from './authorization-error.js';
+import { parseParams, readForm, type Params } from './form.js';
+import { OAuthError } from './oauth-error.js';
+import type { ServerContext } from './server-context.js';
+import type { Client, User } from './types.js';
+
+/** What the authorization endpoint needs from the server. */
+export interface AuthorizeEndpointContext {
+  readonly server: ServerContext;
+  /** The enabled grant of a type with its access-token lifetime (seconds). */
+  readonly enabled: (grantType: string) => { readonly grant: Grant; readonly ttl: number } | undefined;
+  readonly maxBodyBytes: number;
+}
+
+/** The user's answer on the consent page. */
+export interface AuthorizationDecision {
+  /** The logged-in user; required when `approved`. */
+  readonly user: User | undefined;
+  readonly approved: boolean;
+}
+
+/** RFC 6749 §3.1.1: the grant behind each response type. */
+const GRANT_OF: Record<string, string> = { code: 'authorization_code', token: 'implicit' };
+
+/**
+ * Step 1 of the authorization endpoint (RFC 6749 §4.1.1, §4.2.1): checks the request and returns the serialisable
+ * {@link AuthorizationRequest} to keep while the user logs in and consents. Throws an {@link AuthorizationError}:
+ * redirectable (back to the client) or not (bad client or redirect URI: show it to the user).
+ *
+ * @example
+ * ```ts
+ * const authRequest = await validateAuthorizationRequest(request, { server: ctx, enabled, maxBodyBytes: 16384 });
+ * ```
+ */
+export async function validateAuthorizationRequest(request: Request, ctx: AuthorizeEndpointContext): Promise<AuthorizationRequest> {
+  const { server } = ctx;
+  const params = await readParams(request, ctx.maxBodyBytes);
+  const client = await findClient(server, params.get('client_id'));
+  const requestedUri = params.get('redirect_uri');
+  const redirectUri = resolveRedirectUri(client, requestedUri);
+  if (redirectUri === undefined) {
+    // RFC 6749 §4.1.2.1: a missing, invalid or mismatching redirection URI MUST NOT redirect.
+    throw AuthorizationError.notRedirectable('invalid_request', 'The redirect_uri is missing or not registered for this client.');
+  }
+  const responseType = params.get('response_type');
+  const state = params.get('state');
+  const target: AuthorizationRedirect = {
+    redirectUri,
+    // RFC 6749 §4.2.2.1: implicit errors go in the fragment too.
+    responseMode: responseType === 'token' ? 'fragment' : 'query',
+    state,
+    issuer: server.issuer,
+  };
+  try {
+    if (responseType === undefined) throw OAuthError.invalidRequest('The response_type parameter is required.');
+    const grantType = GRANT_OF[responseType];
+    const enabled = grantType === undefined ? undefined : ctx.enabled(grantType);
+    if (!enabled || !isAuthorizationResponder(enabled.grant)) throw OAuthError.unsupportedResponseType();
+    // RFC 6749 §4.1.2.1 unauthorized_client: "not authorized to request an authorization code using this method".
+    if (!client.grantTypes.includes(enabled.grant.grantType)) throw OAuthError.unauthorizedClient();
+    const pkce = enabled.grant.checkAuthorizationParams(params, client);
+    // The finalize hook runs at approval, when the user is known.
+    const scopes = await resolveScopes({
+      server,
+      client,
+      grantType: enabled.grant.grantType,
+      userId: undefined,
+      requested: params.get('scope'),
+      finalize: false,
+    });
+    return {
+      responseType: enabled.grant.responseType,
+      clientId: client.id,
+      clientName: client.name,
+      redirectUri,
+      redirectUriSent: requestedUri !== undefined,
+      scopes,
+      ...(state === undefined ? {} : { state }),
+      ...pkce,
+    };
+  } catch (error) {
+    if (error instanceof OAuthError) throw AuthorizationError.redirecting(error, target);
+    throw error;
+  }
+}
+
+/**
+ * Step 2 of the authorization endpoint: after login and consent, the redirect back to the client — a code
+ * (RFC 6749 §4.1.2), implicit tokens (§4.2.2), or `access_denied` when the user said no (§4.1.2.1). The client and
+ * redirect URI are checked again; if they no longer hold, a non-redirectable {@link AuthorizationError} is thrown.
+ *
+ * @example
+ * ```ts
+ * return completeAuthorizationRequest(authRequest, { user, approved: true }, ctx); // 302 to the client
+ * ```
+ */
+export async function completeAuthorizationRequest(
+  authRequest: AuthorizationRequest,
+  decision: AuthorizationDecision,
+  ctx: AuthorizeEndpointContext,
+): Promise<Response> {
+  const { server } = ctx;
+  const client = await findClient(server, authRequest.clientId);
+  if (resolveRedirectUri(client, authRequest.redirectUriSent ? authRequest.redirectUri : undefined) !== authRequest.redirectUri) {
+    throw AuthorizationError.notRedirectable('invalid_request', 'The redirect_uri is not registered for this client.');
+  }
+  const grant = responderFor(ctx, authRequest.responseType);
+  const target: AuthorizationRedirect = {
+    redirectUri: authRequest.redirectUri,
+    responseMode: grant?.grant.responseMode ?? 'query',
+    state: authRequest.state,
+    issuer: server.issuer,
+  };
+  try {
+    if (!grant) throw OAuthError.unsupportedResponseType();
+    // RFC 6749 §4.1.2.1 access_denied: "The resource owner or authorization server denied the request."
+    if (!decision.approved) throw OAuthError.accessDenied('The user denied the request.');
+    if (!decision.user) throw new TypeError('grantry: completeAuthorizationRequest needs the user when approved');
+    const scopes = await resolveScopes({
+      server,
+      client,
+      grantType: grant.grant.grantType,
+      userId: decision.user.id,
+      requested: undefined,
+      granted: authRequest.scopes,
+    });
+    const params = await grant.grant.approve({
+      server,
+      client,
+      user: decision.user,
+      authRequest,
+      scopes,
+      accessTokenTTL: grant.ttl,
+    });
+    return authorizationRedirect(target, params);
+  } catch (error) {
+    if (error instanceof OAuthError) return AuthorizationError.redirecting(error, target).toResponse();
+    throw error;
+  }
+}
+
+function responderFor(ctx: AuthorizeEndpointContext, responseType: string): { grant: AuthorizationResponder; ttl: number } | undefined {
+  const grantType = GRANT_OF[responseType];
+  const enabled = grantType === undefined ? undefined : ctx.enabled(grantType);
+  return enabled && isAuthorizationResponder(enabled.grant) ? { grant: enabled.grant, ttl: enabled.ttl } : undefined;
+}
+
+/** GET query (RFC 6749 §3.1: MUST support GET) or POST form; repeated parameters are not redirected. */
+async function readParams(request: Request, maxBodyBytes: number): Promise<Params> {
+  try {
+    if (request.method === 'POST') return await readForm(request, maxBodyBytes);
+    if (request.method !== 'GET') throw OAuthError.invalidRequest('The authorization endpoint accepts GET and POST.');
+    return parseParams(new URL(request.url).searchParams);
+  } catch (error) {
+    // Before the client and redirect URI are known, nothing may be redirected (RFC 6749 §4.1.2.1).
+    if (error instanceof OAuthError) throw AuthorizationError.notRedirectable(error.code, error.description ?? error.code);
+    throw error;
+  }
+}
+
+async function findClient(server: ServerContext, clientId: string | undefined): Promise<Client> {
+  if (clientId === undefined) throw AuthorizationError.notRedirectable('invalid_request', 'The client_id parameter is required.');
+  const client = await server.clients.getClient(clientId);
+  if (!client) throw AuthorizationError.notRedirectable('invalid_request', 'The client is unknown.');
+  return client;
+}

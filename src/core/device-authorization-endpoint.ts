@@ -1,0 +1,48 @@
+import { DeviceCodeGrant } from '../grants/device-code-grant.js';
+import type { Grant } from '../grants/grant.js';
+import { resolveScopes } from '../grants/resolve-scopes.js';
+import { authenticateClient } from './client-authentication.js';
+import { readForm } from './form.js';
+import { NO_STORE_HEADERS, OAuthError } from './oauth-error.js';
+import type { ServerContext } from './server-context.js';
+
+/** What the device authorization endpoint needs from the server. */
+export interface DeviceAuthorizationEndpointContext {
+  readonly server: ServerContext;
+  /** The enabled device code grant, if any. */
+  readonly grant: Grant | undefined;
+  readonly maxBodyBytes: number;
+}
+
+/**
+ * The device authorization endpoint (RFC 8628 §3.1/§3.2): authenticates the client (or identifies a public one),
+ * checks it may use the device grant and the scope, and answers `device_code`, `user_code`, `verification_uri`,
+ * `verification_uri_complete`, `expires_in` and `interval`. Throws an `OAuthError` on failure.
+ *
+ * @example
+ * ```ts
+ * const response = await respondToDeviceAuthorizationRequest(request, { server: ctx, grant, maxBodyBytes: 16384 });
+ * ```
+ */
+export async function respondToDeviceAuthorizationRequest(request: Request, ctx: DeviceAuthorizationEndpointContext): Promise<Response> {
+  const { server, grant } = ctx;
+  if (!(grant instanceof DeviceCodeGrant)) {
+    throw OAuthError.unsupportedGrantType('The device authorization grant is not enabled on this server.');
+  }
+  const params = await readForm(request, ctx.maxBodyBytes);
+  // RFC 8628 §3.1: client authentication as at the token endpoint; a public client sends its client_id.
+  const { client } = await authenticateClient(request, params, server);
+  // RFC 8628 §3.2 errors include those of RFC 6749 §5.2, such as unauthorized_client.
+  if (!client.grantTypes.includes(grant.grantType)) throw OAuthError.unauthorizedClient();
+  // Validation only: the finalize hook sees the user at the token request.
+  const scopes = await resolveScopes({
+    server,
+    client,
+    grantType: grant.grantType,
+    userId: undefined,
+    requested: params.get('scope'),
+    finalize: false,
+  });
+  const body = await grant.startDeviceAuthorization(server, client, scopes);
+  return new Response(JSON.stringify(body), { status: 200, headers: NO_STORE_HEADERS });
+}

@@ -1,0 +1,198 @@
+import { epochSeconds } from '../core/clock.js';
+import { toSeconds, type Duration } from '../core/duration.js';
+import type { Params } from '../core/form.js';
+import { OAuthError } from '../core/oauth-error.js';
+import type { ServerContext } from '../core/server-context.js';
+import { isConfidential, type Client } from '../core/types.js';
+import type { AuthCodeRecord, AuthCodeRepository, RefreshTokenRepository } from '../storage/repositories.js';
+import { encodeBase64url } from '../tokens/base64url.js';
+import type { ApprovedAuthorization, AuthorizationRequest, AuthorizationResponder } from './authorization-request.js';
+import type { TokenRequest, TokenResponseBody } from './grant.js';
+import { issueTokens } from './issue-tokens.js';
+import { isValidCodeChallenge, isValidCodeVerifier, verifyCodeVerifier } from './pkce.js';
+
+/** Options of the {@link AuthorizationCodeGrant}. */
+export interface AuthorizationCodeGrantOptions {
+  /** Issue refresh tokens (to clients registered for `refresh_token`) into this repository. */
+  refreshTokens?: RefreshTokenRepository;
+  /** Lifetime of refresh tokens (default `'P1M'`). */
+  refreshTokenTTL?: Duration;
+  /** Lifetime of codes: default and maximum `'PT10M'` (RFC 6749 §4.1.2: "maximum … of 10 minutes"). */
+  authCodeTTL?: Duration;
+  /**
+   * Who must use PKCE: `'all'` clients (default, RFC 9700 §2.1.1) or only `'public'` ones, which relaxes it for
+   * confidential clients. Public clients always must (RFC 9700 §2.1.1: "MUST use PKCE").
+   */
+  requirePkce?: 'all' | 'public';
+  /** Accept `code_challenge_method=plain` (default `false`: RFC 9700 §2.1.1 recommends S256 only). */
+  allowPlainPkce?: boolean;
+}
+
+const MAX_CODE_TTL = 600;
+
+/**
+ * The authorization code grant with PKCE (RFC 6749 §4.1, RFC 7636, RFC 9700 §2.1), the seed's `AuthCodeGrant`.
+ * Codes are sealed or opaque (the server's `tokenFormat`), stored by id, single use by an atomic `consume`; a
+ * second redemption revokes every token issued from the code.
+ *
+ * @example
+ * ```ts
+ * server.enableGrantType(new AuthorizationCodeGrant(storage.authCodes, { refreshTokens: storage.refreshTokens }), 'PT1H');
+ * ```
+ */
+export class AuthorizationCodeGrant implements AuthorizationResponder {
+  readonly grantType = 'authorization_code';
+  readonly responseType = 'code';
+  readonly responseMode = 'query';
+  /** RFC 6749 §4.1.3: a public client redeems its code with `client_id` (and, here, PKCE). */
+  readonly allowsPublicClients = true;
+  readonly authCodeTTL: number;
+  readonly refreshTokenTTL: number;
+  readonly requirePkce: 'all' | 'public';
+  readonly allowPlainPkce: boolean;
+  readonly #refreshTokens: RefreshTokenRepository | undefined;
+
+  constructor(
+    private readonly authCodes: AuthCodeRepository,
+    options: AuthorizationCodeGrantOptions = {},
+  ) {
+    if (!authCodes) throw new TypeError('grantry: AuthorizationCodeGrant needs an authorization code repository');
+    this.authCodeTTL = toSeconds(options.authCodeTTL ?? 'PT10M');
+    if (this.authCodeTTL > MAX_CODE_TTL) throw new TypeError('grantry: authCodeTTL must be at most 10 minutes (RFC 6749 §4.1.2)');
+    this.refreshTokenTTL = toSeconds(options.refreshTokenTTL ?? 'P1M');
+    this.requirePkce = options.requirePkce ?? 'all';
+    if (this.requirePkce !== 'all' && this.requirePkce !== 'public') throw new TypeError("grantry: requirePkce is 'all' or 'public'");
+    this.allowPlainPkce = options.allowPlainPkce ?? false;
+    this.#refreshTokens = options.refreshTokens;
+  }
+
+  /** RFC 7636 §4.3/§4.4: the challenge and its method, checked at the authorization endpoint. */
+  checkAuthorizationParams(params: Params, client: Client): Pick<AuthorizationRequest, 'codeChallenge' | 'codeChallengeMethod'> {
+    const challenge = params.get('code_challenge');
+    const methodParam = params.get('code_challenge_method');
+    if (challenge === undefined) {
+      // RFC 9700 §2.1.1: public clients MUST use PKCE; grantry requires it of all clients unless relaxed.
+      if (this.requirePkce === 'all' || !isConfidential(client)) {
+        throw OAuthError.invalidRequest('A code_challenge is required (PKCE, RFC 7636 §4.4.1).');
+      }
+      if (methodParam !== undefined) throw OAuthError.invalidRequest('code_challenge_method without code_challenge.');
+      return {};
+    }
+    // RFC 7636 §4.3: "Defaults to 'plain' if not present in the request."
+    const method = methodParam ?? 'plain';
+    if (method !== 'S256' && !(method === 'plain' && this.allowPlainPkce)) {
+      throw OAuthError.invalidRequest('The code_challenge_method is not supported (RFC 7636 §4.4.1): use S256.');
+    }
+    if (!isValidCodeChallenge(challenge, method)) throw OAuthError.invalidRequest('The code_challenge is malformed.');
+    return { codeChallenge: challenge, codeChallengeMethod: method };
+  }
+
+  /** Issues a code for an approved request (RFC 6749 §4.1.2). */
+  async approve({ server, client, user, authRequest, scopes }: ApprovedAuthorization): Promise<Record<string, string>> {
+    const exp = epochSeconds(server.clock) + this.authCodeTTL;
+    const { token, id } = await server.authCodeCodec.issue(client.id, exp);
+    await this.authCodes.save({
+      id,
+      familyId: encodeBase64url(server.crypto.randomBytes(16)),
+      clientId: client.id,
+      userId: user.id,
+      scopes,
+      redirectUri: authRequest.redirectUriSent ? authRequest.redirectUri : undefined,
+      codeChallenge: authRequest.codeChallenge,
+      codeChallengeMethod: authRequest.codeChallengeMethod,
+      expiresAt: exp * 1000,
+    });
+    return { code: token };
+  }
+
+  /** The token request (RFC 6749 §4.1.3). */
+  async respondToAccessTokenRequest(req: TokenRequest): Promise<TokenResponseBody> {
+    const { server, params } = req;
+    const client = req.client.client;
+    const code = params.get('code');
+    if (code === undefined) throw OAuthError.invalidRequest('The code parameter is required.');
+    const verifier = params.get('code_verifier');
+    if (verifier !== undefined && !isValidCodeVerifier(verifier)) {
+      throw OAuthError.invalidRequest('The code_verifier is malformed (RFC 7636 §4.1: 43 to 128 unreserved characters).');
+    }
+
+    const opened = await server.authCodeCodec.open(code);
+    if (!opened) throw OAuthError.invalidGrant();
+    // RFC 6749 §4.1.3: "ensure that the authorization code was issued to the authenticated confidential client".
+    // A sealed code names its client: another client's code is refused before it is spent.
+    if (opened.clientId !== undefined && opened.clientId !== client.id) throw OAuthError.invalidGrant();
+    const record = await this.#consume(server, opened.id);
+
+    const now = server.clock.now();
+    if (record.clientId !== client.id || record.expiresAt <= now) throw OAuthError.invalidGrant();
+    // RFC 6749 §4.1.3: redirect_uri is required "if the redirect_uri parameter was included in the authorization
+    // request", and "their values MUST be identical".
+    if (record.redirectUri !== undefined && params.get('redirect_uri') !== record.redirectUri) {
+      throw OAuthError.invalidGrant('The redirect_uri does not match the authorization request.');
+    }
+    await this.#checkVerifier(server, record, verifier);
+
+    const body = await issueTokens(
+      { server, client, accessTokenTTL: req.accessTokenTTL },
+      {
+        userId: record.userId,
+        scopes: record.scopes,
+        grantType: this.grantType,
+        // Tokens join the code's family, so a replayed code can revoke them (RFC 6749 §4.1.2).
+        familyId: record.familyId,
+        ...(this.#refreshTokens && client.grantTypes.includes('refresh_token')
+          ? { refresh: { repository: this.#refreshTokens, ttl: this.refreshTokenTTL, scopes: record.scopes } }
+          : {}),
+      },
+    );
+    // A replay that raced this redemption may have run its family revocation before our tokens were saved; the
+    // code's revoked mark tells us so, and we revoke them ourselves (see the replay branch in #consume).
+    if (this.authCodes.isRevoked && (await this.authCodes.isRevoked(record.id))) await this.#revokeFamily(server, record);
+    return body;
+  }
+
+  async #consume(server: ServerContext, id: string): Promise<AuthCodeRecord> {
+    const result = await this.authCodes.consume(id);
+    switch (result.status) {
+      case 'consumed':
+        return result.record;
+      case 'reused': {
+        // RFC 6749 §4.1.2: "If an authorization code is used more than once, the authorization server MUST deny
+        // the request and SHOULD revoke (when possible) all tokens previously issued based on that authorization
+        // code." The code is marked revoked first, so a redemption still saving its tokens sees it and revokes them.
+        await this.authCodes.revoke(id);
+        await this.#revokeFamily(server, result.record);
+        server.events.emit('authorization_code.reuse_detected', {
+          id,
+          familyId: result.record.familyId,
+          clientId: result.record.clientId,
+        });
+        throw OAuthError.invalidGrant();
+      }
+      case 'revoked':
+      case 'not_found':
+        throw OAuthError.invalidGrant();
+    }
+  }
+
+  async #checkVerifier(server: ServerContext, record: AuthCodeRecord, verifier: string | undefined): Promise<void> {
+    if (record.codeChallenge === undefined || record.codeChallengeMethod === undefined) {
+      // RFC 9700 §4.8.2: "if there was no code_challenge in the authorization request, a request to the token
+      // endpoint containing a code_verifier is rejected" (a PKCE downgrade).
+      if (verifier !== undefined) throw OAuthError.invalidGrant('A code_verifier was sent but no code_challenge was.');
+      return;
+    }
+    // RFC 7636 §4.6: "If the values are not equal, an error response indicating invalid_grant … MUST be returned."
+    if (verifier === undefined) throw OAuthError.invalidGrant('The code_verifier is required (PKCE).');
+    if (!(await verifyCodeVerifier(server.crypto, verifier, record.codeChallenge, record.codeChallengeMethod))) {
+      throw OAuthError.invalidGrant('The code_verifier does not match the code_challenge.');
+    }
+  }
+
+  async #revokeFamily(server: ServerContext, record: AuthCodeRecord): Promise<void> {
+    await Promise.all([
+      this.#refreshTokens?.revokeFamily(record.familyId),
+      server.accessTokens.revokeFamily(record.familyId),
+    ]);
+  }
+}

@@ -1,0 +1,79 @@
+import { toSeconds, type Duration } from '../core/duration.js';
+import { OAuthError } from '../core/oauth-error.js';
+import type { RefreshTokenRepository, UserRepository } from '../storage/repositories.js';
+import type { Grant, TokenRequest, TokenResponseBody } from './grant.js';
+import { issueTokens } from './issue-tokens.js';
+import { resolveScopes } from './resolve-scopes.js';
+
+/** Options of the {@link PasswordGrant}. */
+export interface PasswordGrantOptions {
+  /** Issue refresh tokens (to clients registered for `refresh_token`) into this repository. */
+  refreshTokens?: RefreshTokenRepository;
+  /** Lifetime of refresh tokens (default `'P1M'`). */
+  refreshTokenTTL?: Duration;
+  /**
+   * Let public clients use the grant (default `false`). RFC 6749 §4.3 allows it, but a public client cannot keep
+   * anything secret and RFC 9700 §2.4 says the grant "MUST NOT be used" at all: keep it for confidential,
+   * first-party legacy back ends.
+   */
+  allowPublicClients?: boolean;
+}
+
+/**
+ * The resource owner password credentials grant (RFC 6749 §4.3), for legacy systems only. It is never enabled by
+ * default: enable it explicitly. A wrong username or password answers `invalid_grant` and emits
+ * `user.authentication_failed`.
+ *
+ * @example
+ * ```ts
+ * server.enableGrantType(new PasswordGrant(storage.users, { refreshTokens: storage.refreshTokens }), 'PT1H');
+ * ```
+ */
+export class PasswordGrant implements Grant {
+  readonly grantType = 'password';
+  readonly allowsPublicClients: boolean;
+  readonly refreshTokenTTL: number;
+  readonly #refreshTokens: RefreshTokenRepository | undefined;
+
+  constructor(
+    private readonly users: UserRepository,
+    options: PasswordGrantOptions = {},
+  ) {
+    if (!users) throw new TypeError('grantry: PasswordGrant needs a user repository');
+    this.allowsPublicClients = options.allowPublicClients ?? false;
+    this.#refreshTokens = options.refreshTokens;
+    this.refreshTokenTTL = toSeconds(options.refreshTokenTTL ?? 'P1M');
+  }
+
+  async respondToAccessTokenRequest(req: TokenRequest): Promise<TokenResponseBody> {
+    const { server, params } = req;
+    const client = req.client.client;
+    // RFC 6749 §4.3.2: username and password are REQUIRED.
+    const username = params.get('username');
+    const password = params.get('password');
+    if (username === undefined) throw OAuthError.invalidRequest('The username parameter is required.');
+    if (password === undefined) throw OAuthError.invalidRequest('The password parameter is required.');
+    // Scope first: a malformed or unknown scope is answered without spending a credential check.
+    const requested = params.get('scope');
+    await resolveScopes({ server, client, grantType: this.grantType, userId: undefined, requested, finalize: false });
+
+    const user = await this.users.getUserByCredentials(username, password, this.grantType, client);
+    if (!user) {
+      server.events.emit('user.authentication_failed', { username, client });
+      // RFC 6749 §5.2: invalid_grant covers "resource owner credentials" that are invalid.
+      throw OAuthError.invalidGrant('The username or password is incorrect.');
+    }
+    const scopes = await resolveScopes({ server, client, grantType: this.grantType, userId: user.id, requested });
+    return issueTokens(
+      { server, client, accessTokenTTL: req.accessTokenTTL },
+      {
+        userId: user.id,
+        scopes,
+        grantType: this.grantType,
+        ...(this.#refreshTokens && client.grantTypes.includes('refresh_token')
+          ? { refresh: { repository: this.#refreshTokens, ttl: this.refreshTokenTTL, scopes } }
+          : {}),
+      },
+    );
+  }
+}
