@@ -1,0 +1,1 @@
+export async function memoryRun() { return { error: 'not implemented yet' }; }

@@ -1,0 +1,1 @@
+export async function profileRefresh() { return { error: 'not implemented yet' }; }
