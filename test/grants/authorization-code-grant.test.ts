@@ -94,7 +94,7 @@ describe('authorization code grant: authorization endpoint (RFC 6749 §4.1.1)', 
     ['an unknown client_id', { client_id: 'nobody' }],
     ['an unregistered redirect_uri', { redirect_uri: 'https://evil.example/callback' }],
     ['a repeated parameter', { state: 'a&state=b' }],
-  ])('never redirects %s: an error to show the user (RFC 6749 §4.1.2.1)', async (_name, extra) => {
+  ])('never redirects %s: an error to show the user (RFC 6749 §4.1.2.1)', async (_name, extra: Record<string, string>) => {
     const t = await createCodeServer();
     const params = new URLSearchParams({ ...codeParams(), ...extra });
     if (extra.client_id === '') params.delete('client_id');
@@ -132,7 +132,7 @@ describe('authorization code grant: authorization endpoint (RFC 6749 §4.1.1)', 
     ['a challenge without method (defaults to plain, RFC 7636 §4.3)', { code_challenge: VERIFIER, code_challenge_method: '' }, 'invalid_request'],
     ['an unknown code_challenge_method', { code_challenge_method: 'S512' }, 'invalid_request'],
     ['a malformed S256 challenge', { code_challenge: 'short' }, 'invalid_request'],
-  ])('redirects %s back with %s, state and iss (RFC 6749 §4.1.2.1)', async (_name, extra, code) => {
+  ])('redirects %s back with %s, state and iss (RFC 6749 §4.1.2.1)', async (_name, extra: Record<string, string>, code) => {
     const t = await createCodeServer();
     const params = Object.fromEntries(Object.entries(codeParams(extra)).filter(([, v]) => v !== ''));
     const { error, response } = await authorizeError(t, params);
