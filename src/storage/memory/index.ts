@@ -1,1 +1,5 @@
 export * from './memory-storage.js';
+export * from './memory-repositories.js';
+export * from './memory-token-repositories.js';
+export * from '../storage-admin.js';
+export * from '../managed-storage.js';

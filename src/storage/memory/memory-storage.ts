@@ -1,176 +1,116 @@
+import { systemClock, type Clock } from '../../core/clock.js';
 import type { Client, Scope, User } from '../../core/types.js';
-import type {
-  AccessTokenRecord,
-  AccessTokenRepository,
-  AuthCodeRecord,
-  AuthCodeRepository,
-  ClientRepository,
-  ConsumeResult,
-  DeviceCodeRecord,
-  DeviceCodeRepository,
-  DevicePollResult,
-  RefreshTokenRecord,
-  RefreshTokenRepository,
-  ScopeRepository,
-  Storage,
-  UserRepository,
-} from '../repositories.js';
+import {
+  DEFAULT_CLEANUP_BATCH,
+  DEFAULT_CLEANUP_MAX_BATCHES,
+  type CleanupOptions,
+  type CleanupReport,
+  type ManagedStorage,
+  type MigrationReport,
+} from '../managed-storage.js';
+import { FAMILY_GRACE_MS } from '../sql/rows.js';
+import { MemoryClientRepository, MemoryScopeRepository, MemoryStorageAdmin, MemoryUserRepository } from './memory-repositories.js';
+import {
+  MemoryAccessTokenRepository,
+  MemoryAuthCodeRepository,
+  MemoryDeviceCodeRepository,
+  MemoryFamilies,
+  MemoryRefreshTokenRepository,
+  sweepMap,
+} from './memory-token-repositories.js';
 
 /** Seed data for {@link createMemoryStorage}. */
 export interface MemoryStorageSeed {
   clients?: readonly Client[];
   scopes?: readonly (Scope | string)[];
-  /** Users with a plain password, for tests and examples only. */
+  /** Users with a plain password, for tests and examples only (users made with `admin.createUser` get scrypt). */
   users?: readonly (User & { password: string })[];
 }
 
-/** Clients held in a `Map`. */
-export class MemoryClientRepository implements ClientRepository {
-  readonly clients = new Map<string, Client>();
-  async getClient(clientId: string): Promise<Client | undefined> {
-    return this.clients.get(clientId);
-  }
+/** Options of {@link createMemoryStorage}. */
+export interface MemoryStorageOptions {
+  /** The clock that decides what has expired for the automatic sweep (default: the system clock). */
+  clock?: Clock;
+  /**
+   * Sweep expired records after this many saves (default 10 000), so that a long-running process stays bounded;
+   * `false` turns the sweep off (then call `cleanup()` yourself).
+   */
+  autoCleanupEvery?: number | false;
 }
 
-/** Scopes held in a `Map`. */
-export class MemoryScopeRepository implements ScopeRepository {
-  readonly scopes = new Map<string, Scope>();
-  async getScopes(ids: readonly string[]): Promise<Scope[]> {
-    return ids.flatMap((id) => this.scopes.get(id) ?? []);
-  }
-}
+/** The bundle {@link createMemoryStorage} returns; its maps are public for tests. */
+export class MemoryStorage implements ManagedStorage {
+  readonly engine = 'memory';
+  readonly clients = new MemoryClientRepository();
+  readonly scopes = new MemoryScopeRepository();
+  readonly users = new MemoryUserRepository();
+  readonly families = new MemoryFamilies();
+  readonly accessTokens: MemoryAccessTokenRepository;
+  readonly refreshTokens: MemoryRefreshTokenRepository;
+  readonly authCodes: MemoryAuthCodeRepository;
+  readonly deviceCodes: MemoryDeviceCodeRepository;
+  readonly admin = new MemoryStorageAdmin(this.clients, this.users, this.scopes);
+  readonly #clock: Clock;
+  readonly #sweepEvery: number;
+  #writes = 0;
 
-/** Access-token records held in a `Map`. */
-export class MemoryAccessTokenRepository implements AccessTokenRepository {
-  readonly #records = new Map<string, AccessTokenRecord & { revoked: boolean }>();
-  readonly #families = new Map<string, Set<string>>();
-  async save(record: AccessTokenRecord): Promise<void> {
-    this.#records.set(record.id, { ...record, revoked: false });
-    if (record.familyId !== undefined) familyOf(this.#families, record.familyId).add(record.id);
-  }
-  async find(id: string): Promise<(AccessTokenRecord & { revoked: boolean }) | undefined> {
-    const r = this.#records.get(id);
-    return r && { ...r };
-  }
-  async revoke(id: string): Promise<void> {
-    const r = this.#records.get(id);
-    if (r) r.revoked = true;
-  }
-  async isRevoked(id: string): Promise<boolean> {
-    return this.#records.get(id)?.revoked ?? false;
-  }
-  async revokeFamily(familyId: string): Promise<void> {
-    for (const id of this.#families.get(familyId) ?? []) await this.revoke(id);
-  }
-}
-
-type RefreshRow = RefreshTokenRecord & { revoked: boolean; consumed: boolean };
-
-/** Refresh-token records; `consume` is atomic because it runs to completion without awaiting. */
-export class MemoryRefreshTokenRepository implements RefreshTokenRepository {
-  readonly #records = new Map<string, RefreshRow>();
-  readonly #families = new Map<string, Set<string>>();
-  async save(record: RefreshTokenRecord): Promise<void> {
-    this.#records.set(record.id, { ...record, revoked: false, consumed: false });
-    familyOf(this.#families, record.familyId).add(record.id);
-  }
-  async find(id: string): Promise<RefreshRow | undefined> {
-    const r = this.#records.get(id);
-    return r && { ...r };
-  }
-  async consume(id: string): Promise<ConsumeResult<RefreshTokenRecord>> {
-    const r = this.#records.get(id);
-    if (!r) return { status: 'not_found' };
-    if (r.revoked) return { status: r.consumed ? 'reused' : 'revoked', record: r };
-    if (r.consumed) return { status: 'reused', record: r };
-    r.consumed = true;
-    return { status: 'consumed', record: r };
-  }
-  async revoke(id: string): Promise<void> {
-    const r = this.#records.get(id);
-    if (r) r.revoked = true;
-  }
-  async revokeFamily(familyId: string): Promise<void> {
-    for (const id of this.#families.get(familyId) ?? []) await this.revoke(id);
-  }
-}
-
-/** Authorization codes; `consume` is atomic. */
-export class MemoryAuthCodeRepository implements AuthCodeRepository {
-  readonly #records = new Map<string, AuthCodeRecord & { consumed: boolean; revoked: boolean }>();
-  async save(record: AuthCodeRecord): Promise<void> {
-    this.#records.set(record.id, { ...record, consumed: false, revoked: false });
-  }
-  async consume(id: string): Promise<ConsumeResult<AuthCodeRecord>> {
-    const r = this.#records.get(id);
-    if (!r) return { status: 'not_found' };
-    if (r.consumed) return { status: 'reused', record: r };
-    if (r.revoked) return { status: 'revoked', record: r };
-    r.consumed = true;
-    return { status: 'consumed', record: r };
-  }
-  async revoke(id: string): Promise<void> {
-    const r = this.#records.get(id);
-    if (r) r.revoked = true;
-  }
-  async isRevoked(id: string): Promise<boolean> {
-    return this.#records.get(id)?.revoked ?? false;
-  }
-}
-
-/** Users with plain passwords: for tests and examples, never production. */
-export class MemoryUserRepository implements UserRepository {
-  readonly users = new Map<string, User & { password: string }>();
-  async getUser(id: string): Promise<User | undefined> {
-    const u = this.users.get(id);
-    return u && { id: u.id, ...(u.username === undefined ? {} : { username: u.username }) };
-  }
-  async getUserByCredentials(username: string, password: string): Promise<User | undefined> {
-    for (const u of this.users.values()) {
-      if (u.username === username && u.password === password) return this.getUser(u.id);
-    }
-    return undefined;
-  }
-}
-
-/** Device codes; `poll` and `decide` are atomic. */
-export class MemoryDeviceCodeRepository implements DeviceCodeRepository {
-  readonly #records = new Map<string, DeviceCodeRecord>();
-  readonly #byUserCode = new Map<string, string>();
-  async save(record: DeviceCodeRecord): Promise<void> {
-    this.#records.set(record.id, record);
-    this.#byUserCode.set(record.userCode, record.id);
-  }
-  async findByUserCode(userCode: string): Promise<DeviceCodeRecord | undefined> {
-    const id = this.#byUserCode.get(userCode);
-    return id === undefined ? undefined : this.#records.get(id);
-  }
-  async decide(userCode: string, decision: { approved: boolean; userId: string | undefined }, now: number): Promise<boolean> {
-    const r = await this.findByUserCode(userCode);
-    if (!r || r.status !== 'pending' || r.expiresAt <= now) return false;
-    this.#records.set(r.id, { ...r, status: decision.approved ? 'approved' : 'denied', userId: decision.userId });
-    return true;
-  }
-  async poll(id: string, now: number): Promise<DevicePollResult> {
-    const r = this.#records.get(id);
-    if (!r) return { status: 'not_found' };
-    const tooSoon = r.lastPolledAt !== undefined && now - r.lastPolledAt < r.interval * 1000;
-    const next: DeviceCodeRecord = {
-      ...r,
-      lastPolledAt: now,
-      interval: tooSoon && r.status === 'pending' ? r.interval + 5 : r.interval,
-      status: r.status === 'approved' && r.expiresAt > now ? 'consumed' : r.status,
+  constructor(options: MemoryStorageOptions = {}) {
+    this.#clock = options.clock ?? systemClock;
+    const every = options.autoCleanupEvery ?? 10_000;
+    this.#sweepEvery = every === false ? Infinity : Math.max(1, every);
+    const onWrite = (): void => {
+      if (++this.#writes < this.#sweepEvery) return;
+      this.#writes = 0;
+      this.#sweep({ now: this.#clock.now(), batchSize: Number.MAX_SAFE_INTEGER, maxBatches: 1 });
     };
-    this.#records.set(id, next);
-    if (r.expiresAt <= now && r.status !== 'consumed') return { status: 'expired', record: next };
-    if (r.status === 'pending') return { status: tooSoon ? 'slow_down' : 'pending', record: next };
-    return { status: r.status, record: next };
+    this.accessTokens = new MemoryAccessTokenRepository(this.families, onWrite);
+    this.refreshTokens = new MemoryRefreshTokenRepository(this.families, onWrite);
+    this.authCodes = new MemoryAuthCodeRepository(onWrite);
+    this.deviceCodes = new MemoryDeviceCodeRepository(onWrite);
+  }
+
+  /** Nothing to migrate in memory. */
+  async migrate(): Promise<MigrationReport> {
+    return { applied: [], version: 1 };
+  }
+
+  async cleanup(options: CleanupOptions = {}): Promise<CleanupReport> {
+    return this.#sweep(options);
+  }
+
+  /** Nothing to close in memory. */
+  async close(): Promise<void> {}
+
+  #sweep(options: CleanupOptions): CleanupReport {
+    const now = options.now ?? this.#clock.now();
+    const limit = (options.batchSize ?? DEFAULT_CLEANUP_BATCH) * (options.maxBatches ?? DEFAULT_CLEANUP_MAX_BATCHES);
+    const deviceCodes = sweepMap(this.deviceCodes.records, now, limit, (r) => this.deviceCodes.byUserCode.delete(r.userCode));
+    const report = {
+      accessTokens: sweepMap(this.accessTokens.records, now, limit),
+      refreshTokens: sweepMap(this.refreshTokens.records, now, limit),
+      authCodes: sweepMap(this.authCodes.records, now, limit),
+      deviceCodes,
+      families: 0,
+    };
+    const complete = Object.values(report).every((n) => n < limit);
+    // A revoked family is forgotten once no token of it is left (and a grace period has passed).
+    const live = new Set<string>();
+    for (const map of [this.accessTokens.records, this.refreshTokens.records, this.authCodes.records]) {
+      for (const r of map.values()) if (r.familyId !== undefined) live.add(r.familyId);
+    }
+    for (const [familyId, revokedAt] of this.families.revoked) {
+      if (report.families >= limit) break;
+      if (live.has(familyId) || revokedAt > now - FAMILY_GRACE_MS) continue;
+      this.families.revoked.delete(familyId);
+      report.families++;
+    }
+    return { ...report, complete: complete && report.families < limit };
   }
 }
 
 /**
  * In-memory storage for every repository: for tests, examples and single-process servers that may lose their
- * state on restart.
+ * state on restart. Expired records are swept every `autoCleanupEvery` saves, so memory stays bounded.
  *
  * @example
  * ```ts
@@ -181,33 +121,13 @@ export class MemoryDeviceCodeRepository implements DeviceCodeRepository {
  * });
  * ```
  */
-export function createMemoryStorage(seed: MemoryStorageSeed = {}): Storage & {
-  clients: MemoryClientRepository;
-  scopes: MemoryScopeRepository;
-  users: MemoryUserRepository;
-} {
-  const clients = new MemoryClientRepository();
-  for (const c of seed.clients ?? []) clients.clients.set(c.id, c);
-  const scopes = new MemoryScopeRepository();
+export function createMemoryStorage(seed: MemoryStorageSeed = {}, options: MemoryStorageOptions = {}): MemoryStorage {
+  const storage = new MemoryStorage(options);
+  for (const c of seed.clients ?? []) storage.clients.clients.set(c.id, c);
   for (const s of seed.scopes ?? []) {
     const scope = typeof s === 'string' ? { id: s } : s;
-    scopes.scopes.set(scope.id, scope);
+    storage.scopes.scopes.set(scope.id, scope);
   }
-  const users = new MemoryUserRepository();
-  for (const u of seed.users ?? []) users.users.set(u.id, u);
-  return {
-    clients,
-    scopes,
-    users,
-    accessTokens: new MemoryAccessTokenRepository(),
-    refreshTokens: new MemoryRefreshTokenRepository(),
-    authCodes: new MemoryAuthCodeRepository(),
-    deviceCodes: new MemoryDeviceCodeRepository(),
-  };
-}
-
-function familyOf(families: Map<string, Set<string>>, familyId: string): Set<string> {
-  let set = families.get(familyId);
-  if (!set) families.set(familyId, (set = new Set()));
-  return set;
+  for (const u of seed.users ?? []) storage.users.users.set(u.id, u);
+  return storage;
 }

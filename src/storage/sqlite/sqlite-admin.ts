@@ -30,6 +30,10 @@ export class SqliteScopeRepository implements ScopeRepository {
       .all(JSON.stringify(ids)) as Row[];
     return rows.map(toScope);
   }
+  /** All scopes, ordered by id (for `scopes_supported` in the metadata). */
+  async listScopes(): Promise<Scope[]> {
+    return (this.sql.get('SELECT * FROM grantry_scopes ORDER BY id').all() as Row[]).map(toScope);
+  }
 }
 
 /** Users with scrypt password hashes in SQLite. */

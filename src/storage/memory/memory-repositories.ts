@@ -1,0 +1,117 @@
+import type { Client, Scope, User } from '../../core/types.js';
+import { burnPasswordCheck, hashPassword, verifyPassword } from '../password-hash.js';
+import type { ClientRepository, ScopeRepository, UserRepository } from '../repositories.js';
+import { DuplicateRecordError, type NewUser, type StorageAdmin } from '../storage-admin.js';
+
+/** A user as the memory storage holds it: a scrypt `passwordHash`, or a plain `password` for tests and examples. */
+export type MemoryUser = User & { password?: string; passwordHash?: string };
+
+/** Clients held in a `Map`. */
+export class MemoryClientRepository implements ClientRepository {
+  readonly clients = new Map<string, Client>();
+  async getClient(clientId: string): Promise<Client | undefined> {
+    return this.clients.get(clientId);
+  }
+}
+
+/** Scopes held in a `Map`. */
+export class MemoryScopeRepository implements ScopeRepository {
+  readonly scopes = new Map<string, Scope>();
+  async getScopes(ids: readonly string[]): Promise<Scope[]> {
+    return ids.flatMap((id) => this.scopes.get(id) ?? []);
+  }
+  /** All scopes, ordered by id (for `scopes_supported` in the metadata). */
+  async listScopes(): Promise<Scope[]> {
+    return [...this.scopes.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+}
+
+/** Equality of two strings in time that depends only on their lengths. */
+function constantTimeEqual(a: string, b: string): boolean {
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i % (b.length || 1));
+  return diff === 0;
+}
+
+const publicUser = (u: MemoryUser): User => ({ id: u.id, ...(u.username === undefined ? {} : { username: u.username }) });
+
+/** Users held in a `Map`: scrypt hashes for users made through the admin, plain passwords only from a test seed. */
+export class MemoryUserRepository implements UserRepository {
+  readonly users = new Map<string, MemoryUser>();
+  async getUser(id: string): Promise<User | undefined> {
+    const u = this.users.get(id);
+    return u && publicUser(u);
+  }
+  async getUserByCredentials(username: string, password: string): Promise<User | undefined> {
+    for (const u of this.users.values()) {
+      if (u.username !== username) continue;
+      if (u.passwordHash !== undefined) return (await verifyPassword(password, u.passwordHash)) ? publicUser(u) : undefined;
+      return u.password !== undefined && constantTimeEqual(password, u.password) ? publicUser(u) : undefined;
+    }
+    await burnPasswordCheck(password);
+    return undefined;
+  }
+}
+
+/** {@link StorageAdmin} over the memory repositories. */
+export class MemoryStorageAdmin implements StorageAdmin {
+  constructor(
+    private readonly clients: MemoryClientRepository,
+    private readonly users: MemoryUserRepository,
+    private readonly scopes: MemoryScopeRepository,
+  ) {}
+
+  async createClient(client: Client): Promise<void> {
+    if (this.clients.clients.has(client.id)) throw new DuplicateRecordError('client', client.id);
+    this.clients.clients.set(client.id, { ...client });
+  }
+  async updateClient(client: Client): Promise<boolean> {
+    if (!this.clients.clients.has(client.id)) return false;
+    this.clients.clients.set(client.id, { ...client });
+    return true;
+  }
+  async getClient(id: string): Promise<Client | undefined> {
+    return this.clients.clients.get(id);
+  }
+  async listClients(): Promise<Client[]> {
+    return [...this.clients.clients.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+  async deleteClient(id: string): Promise<boolean> {
+    return this.clients.clients.delete(id);
+  }
+
+  async createUser(user: NewUser): Promise<User> {
+    const id = user.id ?? crypto.randomUUID();
+    const taken = [...this.users.users.values()].some((u) => u.id === id || u.username === user.username);
+    if (taken) throw new DuplicateRecordError('user', user.username);
+    const passwordHash = await hashPassword(user.password);
+    // Checked again after the await: another createUser may have run meanwhile.
+    if (this.users.users.has(id) || [...this.users.users.values()].some((u) => u.username === user.username)) {
+      throw new DuplicateRecordError('user', user.username);
+    }
+    this.users.users.set(id, { id, username: user.username, passwordHash });
+    return { id, username: user.username };
+  }
+  async setUserPassword(id: string, password: string): Promise<boolean> {
+    const u = this.users.users.get(id);
+    if (!u) return false;
+    this.users.users.set(id, { ...publicUser(u), passwordHash: await hashPassword(password) });
+    return true;
+  }
+  async listUsers(): Promise<User[]> {
+    return [...this.users.users.values()].map(publicUser).sort((a, b) => ((a.username ?? '') < (b.username ?? '') ? -1 : 1));
+  }
+  async deleteUser(id: string): Promise<boolean> {
+    return this.users.users.delete(id);
+  }
+
+  async addScope(scope: Scope): Promise<void> {
+    this.scopes.scopes.set(scope.id, { ...scope });
+  }
+  async listScopes(): Promise<Scope[]> {
+    return this.scopes.listScopes();
+  }
+  async deleteScope(id: string): Promise<boolean> {
+    return this.scopes.scopes.delete(id);
+  }
+}

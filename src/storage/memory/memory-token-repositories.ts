@@ -1,0 +1,162 @@
+import type {
+  AccessTokenRecord,
+  AccessTokenRepository,
+  AuthCodeRecord,
+  AuthCodeRepository,
+  ConsumeResult,
+  DeviceCodeRecord,
+  DeviceCodeRepository,
+  DevicePollResult,
+  RefreshTokenRecord,
+  RefreshTokenRepository,
+} from '../repositories.js';
+import { pollDeviceCode } from '../device-poll.js';
+
+/**
+ * Revoked families, shared by the access- and refresh-token repositories: a family is revoked as a whole, and a
+ * token saved into it later (a rotation racing with reuse detection) is revoked too.
+ */
+export class MemoryFamilies {
+  /** Family id → when it was revoked (ms). */
+  readonly revoked = new Map<string, number>();
+  revoke(familyId: string): void {
+    if (!this.revoked.has(familyId)) this.revoked.set(familyId, Date.now());
+  }
+  isRevoked(familyId: string | undefined): boolean {
+    return familyId !== undefined && this.revoked.has(familyId);
+  }
+}
+
+/** Called on every save, so the storage can sweep expired records now and then. */
+export type OnWrite = () => void;
+
+/** A record with an expiry that a sweep may delete, at most `limit` of them; returns how many went. */
+export function sweepMap<R extends { expiresAt: number }>(map: Map<string, R>, now: number, limit: number, onDelete?: (r: R) => void): number {
+  let deleted = 0;
+  for (const [id, r] of map) {
+    if (deleted >= limit) break;
+    if (r.expiresAt > now) continue;
+    map.delete(id);
+    onDelete?.(r);
+    deleted++;
+  }
+  return deleted;
+}
+
+/** Access-token records held in a `Map`. */
+export class MemoryAccessTokenRepository implements AccessTokenRepository {
+  readonly records = new Map<string, AccessTokenRecord & { revoked: boolean }>();
+  constructor(
+    readonly families = new MemoryFamilies(),
+    private readonly onWrite: OnWrite = () => undefined,
+  ) {}
+  async save(record: AccessTokenRecord): Promise<void> {
+    this.records.set(record.id, { ...record, revoked: false });
+    this.onWrite();
+  }
+  async find(id: string): Promise<(AccessTokenRecord & { revoked: boolean }) | undefined> {
+    const r = this.records.get(id);
+    return r && { ...r, revoked: r.revoked || this.families.isRevoked(r.familyId) };
+  }
+  async revoke(id: string): Promise<void> {
+    const r = this.records.get(id);
+    if (r) r.revoked = true;
+  }
+  async isRevoked(id: string): Promise<boolean> {
+    return (await this.find(id))?.revoked ?? false;
+  }
+  async revokeFamily(familyId: string): Promise<void> {
+    this.families.revoke(familyId);
+  }
+}
+
+type RefreshRow = RefreshTokenRecord & { revoked: boolean; consumed: boolean };
+
+const plainRefresh = ({ revoked: _r, consumed: _c, ...record }: RefreshRow): RefreshTokenRecord => record;
+
+/** Refresh-token records; `consume` is atomic because it runs to completion without awaiting. */
+export class MemoryRefreshTokenRepository implements RefreshTokenRepository {
+  readonly records = new Map<string, RefreshRow>();
+  constructor(
+    readonly families = new MemoryFamilies(),
+    private readonly onWrite: OnWrite = () => undefined,
+  ) {}
+  async save(record: RefreshTokenRecord): Promise<void> {
+    this.records.set(record.id, { ...record, revoked: false, consumed: false });
+    this.onWrite();
+  }
+  async find(id: string): Promise<RefreshRow | undefined> {
+    const r = this.records.get(id);
+    return r && { ...r, revoked: r.revoked || this.families.isRevoked(r.familyId) };
+  }
+  async consume(id: string): Promise<ConsumeResult<RefreshTokenRecord>> {
+    const r = this.records.get(id);
+    if (!r) return { status: 'not_found' };
+    if (r.consumed) return { status: 'reused', record: plainRefresh(r) };
+    if (r.revoked || this.families.isRevoked(r.familyId)) return { status: 'revoked', record: plainRefresh(r) };
+    r.consumed = true;
+    return { status: 'consumed', record: plainRefresh(r) };
+  }
+  async revoke(id: string): Promise<void> {
+    const r = this.records.get(id);
+    if (r) r.revoked = true;
+  }
+  async revokeFamily(familyId: string): Promise<void> {
+    this.families.revoke(familyId);
+  }
+}
+
+type CodeRow = AuthCodeRecord & { consumed: boolean; revoked: boolean };
+
+/** Authorization codes; `consume` is atomic. */
+export class MemoryAuthCodeRepository implements AuthCodeRepository {
+  readonly records = new Map<string, CodeRow>();
+  constructor(private readonly onWrite: OnWrite = () => undefined) {}
+  async save(record: AuthCodeRecord): Promise<void> {
+    this.records.set(record.id, { ...record, consumed: false, revoked: false });
+    this.onWrite();
+  }
+  async consume(id: string): Promise<ConsumeResult<AuthCodeRecord>> {
+    const r = this.records.get(id);
+    if (!r) return { status: 'not_found' };
+    const { consumed, revoked, ...record } = r;
+    if (consumed) return { status: 'reused', record };
+    if (revoked) return { status: 'revoked', record };
+    r.consumed = true;
+    return { status: 'consumed', record };
+  }
+  async revoke(id: string): Promise<void> {
+    const r = this.records.get(id);
+    if (r) r.revoked = true;
+  }
+}
+
+/** Device codes; `poll` and `decide` are atomic. */
+export class MemoryDeviceCodeRepository implements DeviceCodeRepository {
+  readonly records = new Map<string, DeviceCodeRecord>();
+  readonly byUserCode = new Map<string, string>();
+  constructor(private readonly onWrite: OnWrite = () => undefined) {}
+  async save(record: DeviceCodeRecord): Promise<void> {
+    this.records.set(record.id, record);
+    this.byUserCode.set(record.userCode, record.id);
+    this.onWrite();
+  }
+  async findByUserCode(userCode: string): Promise<DeviceCodeRecord | undefined> {
+    const id = this.byUserCode.get(userCode);
+    return id === undefined ? undefined : this.records.get(id);
+  }
+  async decide(userCode: string, decision: { approved: boolean; userId: string | undefined }, now: number): Promise<boolean> {
+    const id = this.byUserCode.get(userCode);
+    const r = id === undefined ? undefined : this.records.get(id);
+    if (!r || r.status !== 'pending' || r.expiresAt <= now) return false;
+    this.records.set(r.id, { ...r, status: decision.approved ? 'approved' : 'denied', userId: decision.userId });
+    return true;
+  }
+  async poll(id: string, now: number): Promise<DevicePollResult> {
+    const r = this.records.get(id);
+    if (!r) return { status: 'not_found' };
+    const { next, result } = pollDeviceCode(r, now);
+    this.records.set(id, next);
+    return result;
+  }
+}
