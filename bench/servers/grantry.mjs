@@ -14,18 +14,30 @@ async function openStorage(spec, client) {
       return { storage: g.createMemoryStorage(seed), close: async () => undefined };
     case 'sqlite': {
       if (!g.sqlite) throw new Error('grantry: the SQLite storage is not there yet');
-      const path = `${spec.scratchDir}/grantry-${process.pid}.sqlite`;
-      const storage = await g.sqlite.openBenchStorage(path, seed);
-      return { storage, close: async () => { await storage.close?.(); rmSync(path, { force: true }); rmSync(`${path}-wal`, { force: true }); rmSync(`${path}-shm`, { force: true }); } };
+      const filename = `${spec.scratchDir}/grantry-${process.pid}.sqlite`;
+      const remove = () => ['', '-wal', '-shm'].forEach((x) => rmSync(filename + x, { force: true }));
+      remove();
+      const storage = g.sqlite.openSqliteStorage({ filename });
+      await storage.migrate();
+      await seedAdmin(storage.admin, seed);
+      return { storage, close: async () => { await storage.close?.(); remove(); } };
     }
     case 'postgres': {
       if (!g.postgres) throw new Error('grantry: the PostgreSQL storage is not there yet');
-      const storage = await g.postgres.openBenchStorage(spec.databaseUrl, `bench_${process.pid}`, seed);
-      return { storage, close: async () => storage.close?.() };
+      const schema = `bench_${process.pid}`;
+      const storage = await g.postgres.openPostgresStorage({ connectionString: spec.databaseUrl, schema });
+      await storage.migrate();
+      await seedAdmin(storage.admin, seed);
+      return { storage, close: async () => { await storage.dropSchema?.(); await storage.close?.(); } };
     }
     default:
       throw new Error(`unknown storage ${spec.storage}`);
   }
+}
+
+async function seedAdmin(admin, seed) {
+  for (const client of seed.clients) await admin.createClient(client);
+  for (const id of seed.scopes) await admin.addScope({ id });
 }
 
 /** node:http ⇄ Fetch: grantry's own adapter when it exists, else a minimal buffered one. */
@@ -57,6 +69,7 @@ export async function create(spec) {
     clients: storage.clients,
     accessTokens: storage.accessTokens,
     scopes: storage.scopes,
+    refreshTokens: storage.refreshTokens,
     privateKey: keys.pem,
     encryptionKey: randomBytes(32).toString('base64'),
     issuer: ISSUER,
