@@ -22,11 +22,18 @@ import {
   type AuthorizeEndpointContext,
 } from './authorize-endpoint.js';
 import { respondToDeviceAuthorizationRequest } from './device-authorization-endpoint.js';
+import type { EndpointContext, EndpointOptions } from './endpoints/endpoint-options.js';
+import { introspectToken } from './endpoints/introspection-endpoint.js';
+import { respondWithJwks } from './endpoints/jwks-endpoint.js';
+import { buildMetadata, respondWithMetadata, type AuthorizationServerMetadata } from './endpoints/metadata.js';
+import { revokeToken } from './endpoints/revocation-endpoint.js';
+import { withRotatedKeys, type KeyRotation } from './key-rotation.js';
 
 /**
- * Options of an {@link AuthorizationServer}: the seed's repositories and keys, plus grantry's settings.
+ * Options of an {@link AuthorizationServer}: the seed's repositories and keys, plus grantry's settings (the
+ * revocation, introspection, metadata and JWKS settings are in {@link EndpointOptions}).
  */
-export interface AuthorizationServerOptions {
+export interface AuthorizationServerOptions extends EndpointOptions {
   clients: ClientRepository;
   accessTokens: AccessTokenRepository;
   scopes: ScopeRepository;
@@ -231,6 +238,88 @@ export class AuthorizationServer {
     const grant = this.#grants.get('urn:ietf:params:oauth:grant-type:device_code')?.grant;
     if (!(grant instanceof DeviceCodeGrant)) throw new TypeError('grantry: the device code grant is not enabled');
     return grant;
+  }
+
+  /**
+   * The revocation endpoint (RFC 7009): 200 with no body whether or not the token existed; throws an `OAuthError`
+   * for a bad request or failed client authentication. Refresh tokens need the `refreshTokens` option.
+   */
+  async respondToRevocationRequest(request: Request): Promise<Response> {
+    return revokeToken(request, await this.#endpointContext(true));
+  }
+
+  /** The revocation endpoint in one call that never throws. */
+  async handleRevocationRequest(request: Request): Promise<Response> {
+    return this.#handle(() => this.respondToRevocationRequest(request));
+  }
+
+  /** The introspection endpoint (RFC 7662) for authenticated clients; throws an `OAuthError` on failure. */
+  async respondToIntrospectionRequest(request: Request): Promise<Response> {
+    return introspectToken(request, await this.#endpointContext(true));
+  }
+
+  /** The introspection endpoint in one call that never throws. */
+  async handleIntrospectionRequest(request: Request): Promise<Response> {
+    return this.#handle(() => this.respondToIntrospectionRequest(request));
+  }
+
+  /** The authorization server metadata (RFC 8414 §2), generated from what is enabled. */
+  async metadata(): Promise<AuthorizationServerMetadata> {
+    return buildMetadata(await this.#endpointContext(), [...this.#grants.values()].map((g) => g.grant));
+  }
+
+  /** `GET /.well-known/oauth-authorization-server` (RFC 8414 §3; see `metadataPath(issuer)` for issuers with a path). */
+  async respondToMetadataRequest(request: Request): Promise<Response> {
+    return respondWithMetadata(request, await this.#endpointContext(), [...this.#grants.values()].map((g) => g.grant));
+  }
+
+  /** The metadata endpoint in one call that never throws. */
+  async handleMetadataRequest(request: Request): Promise<Response> {
+    return this.#handle(() => this.respondToMetadataRequest(request));
+  }
+
+  /** The JWK set (RFC 7517 §5) of every published signing key. */
+  async jwks(): Promise<ReturnType<SigningKeySet['jwks']>> {
+    return (await this.context()).signingKeys.jwks();
+  }
+
+  /** `GET /.well-known/jwks.json`: the public signing keys. */
+  async respondToJwksRequest(request: Request): Promise<Response> {
+    return respondWithJwks(request, await this.#endpointContext());
+  }
+
+  /** The JWKS endpoint in one call that never throws. */
+  async handleJwksRequest(request: Request): Promise<Response> {
+    return this.#handle(() => this.respondToJwksRequest(request));
+  }
+
+  /**
+   * Replaces the signing keys and/or the encryption keys without a restart. The new keys are imported and checked
+   * first (a `TypeError` leaves the running keys in place); requests that start afterwards use them.
+   *
+   * @example
+   * ```ts
+   * await server.rotateKeys({ privateKey: [{ key: newPem, kid: '2026-12', status: 'active' }, { key: oldPem, kid: '2026-06', status: 'published' }] });
+   * ```
+   */
+  async rotateKeys(keys: KeyRotation): Promise<void> {
+    const next = await withRotatedKeys(await this.context(), { signingAlgorithm: this.#options.signingAlgorithm, ...keys });
+    this.#context = Promise.resolve(next);
+  }
+
+  async #endpointContext(findsTokens = false): Promise<EndpointContext> {
+    if (findsTokens && this.#grants.has('refresh_token') && !this.#options.refreshTokens) {
+      throw new TypeError('grantry: pass the refreshTokens repository to AuthorizationServer to revoke and introspect refresh tokens');
+    }
+    return { server: await this.context(), options: this.#options, maxBodyBytes: this.#maxBodyBytes };
+  }
+
+  async #handle(respond: () => Promise<Response>): Promise<Response> {
+    try {
+      return await respond();
+    } catch (error) {
+      return await this.errorResponse(error);
+    }
   }
 
   /** Turns anything thrown into a response; unexpected errors are logged and answered `server_error`. */

@@ -32,6 +32,8 @@ export interface ScopeRepository {
   getScopes(ids: readonly string[]): Promise<Scope[]>;
   /** Scopes granted when a request names none (RFC 6749 §3.3); may be empty. */
   defaultScopes?(client: Client): Promise<readonly string[]>;
+  /** All scopes, for the metadata's `scopes_supported` (RFC 8414 §2); optional: without it none are announced. */
+  listScopes?(): Promise<Scope[]>;
   /**
    * The last word on the scopes of a grant. Whatever it returns is intersected with the requested scopes, so it
    * can narrow but not widen them.

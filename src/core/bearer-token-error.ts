@@ -1,0 +1,77 @@
+import { NO_STORE_HEADERS, OAuthError } from './oauth-error.js';
+
+/** Options of a {@link BearerTokenError}. */
+export interface BearerTokenErrorOptions {
+  /** RFC 6750 §3 `realm`. */
+  realm?: string | undefined;
+  /** RFC 6750 §3 `scope`: the scopes the resource needs (with `insufficient_scope`). */
+  scope?: readonly string[] | undefined;
+}
+
+/** RFC 6750 §3: quoted-string values; fixed texts and scope tokens never carry `"` or `\`, but make sure. */
+const quote = (value: string): string => `"${value.replace(/["\\]/g, '')}"`;
+
+/**
+ * A resource server's refusal (RFC 6750 §3): an {@link OAuthError} whose response carries the
+ * `WWW-Authenticate: Bearer` challenge. `missing()` is the answer to a request without a token, which RFC 6750 §3.1
+ * says "SHOULD NOT include an error code or other error information".
+ *
+ * @example
+ * ```ts
+ * throw BearerTokenError.invalid('The access token expired.', { realm: 'api' });
+ * // 401, WWW-Authenticate: Bearer realm="api", error="invalid_token", error_description="The access token expired."
+ * ```
+ */
+export class BearerTokenError extends OAuthError {
+  /** True when the request carried no token at all: the response has a bare challenge and no body. */
+  readonly tokenMissing: boolean;
+
+  private constructor(
+    code: 'invalid_request' | 'invalid_token' | 'insufficient_scope',
+    description: string | undefined,
+    options: BearerTokenErrorOptions,
+    missing: boolean,
+  ) {
+    const params: string[] = [];
+    if (options.realm !== undefined) params.push(`realm=${quote(options.realm)}`);
+    if (!missing) {
+      params.push(`error=${quote(code)}`);
+      if (description !== undefined) params.push(`error_description=${quote(description)}`);
+      if (options.scope !== undefined) params.push(`scope=${quote(options.scope.join(' '))}`);
+    }
+    const challenge = params.length === 0 ? 'Bearer' : `Bearer ${params.join(', ')}`;
+    super(code, description, { headers: { 'WWW-Authenticate': challenge } });
+    this.tokenMissing = missing;
+  }
+
+  /** No token in the request (RFC 6750 §3.1): 401 with a bare `WWW-Authenticate: Bearer` challenge. */
+  static missing(options: BearerTokenErrorOptions = {}): BearerTokenError {
+    return new BearerTokenError('invalid_token', undefined, options, true);
+  }
+
+  /** RFC 6750 §3.1 `invalid_request` (400): a malformed `Authorization` header. */
+  static malformed(description = 'The Authorization header is malformed.', options: BearerTokenErrorOptions = {}): BearerTokenError {
+    return new BearerTokenError('invalid_request', description, options, false);
+  }
+
+  /** RFC 6750 §3.1 `invalid_token` (401): expired, revoked, malformed, or invalid for other reasons. */
+  static invalid(description = 'The access token is invalid, expired or revoked.', options: BearerTokenErrorOptions = {}): BearerTokenError {
+    return new BearerTokenError('invalid_token', description, options, false);
+  }
+
+  /** RFC 6750 §3.1 `insufficient_scope` (403), naming the scopes the resource needs. */
+  static scopeRequired(
+    scope: readonly string[] = [],
+    description = 'The access token lacks the scope this request needs.',
+    options: Omit<BearerTokenErrorOptions, 'scope'> = {},
+  ): BearerTokenError {
+    return new BearerTokenError('insufficient_scope', description, { ...options, scope }, false);
+  }
+
+  /** The challenge response; without a token, no body and no error information (RFC 6750 §3.1). */
+  override toResponse(): Response {
+    if (!this.tokenMissing) return super.toResponse();
+    const { 'Content-Type': _type, ...noStore } = NO_STORE_HEADERS;
+    return new Response(null, { status: this.status, headers: { ...noStore, ...this.headers } });
+  }
+}

@@ -1,0 +1,80 @@
+import type { RefreshTokenRepository, UserRepository } from '../../storage/repositories.js';
+import type { ServerContext } from '../server-context.js';
+
+/** The endpoints a server can expose, by role. */
+export type EndpointName = 'authorization' | 'token' | 'revocation' | 'introspection' | 'jwks' | 'deviceAuthorization';
+
+/**
+ * Where each endpoint lives unless configured otherwise: paths under the issuer. The HTTP adapters and the ready
+ * server route these; the metadata document (RFC 8414) announces them.
+ */
+export const DEFAULT_ENDPOINT_PATHS: Readonly<Record<EndpointName, string>> = Object.freeze({
+  authorization: '/authorize',
+  token: '/token',
+  revocation: '/revoke',
+  introspection: '/introspect',
+  jwks: '/.well-known/jwks.json',
+  deviceAuthorization: '/device_authorization',
+});
+
+/**
+ * Settings of the revocation, introspection, metadata and JWKS endpoints; part of `AuthorizationServerOptions`.
+ *
+ * @example
+ * ```ts
+ * new AuthorizationServer({ ...repositories, refreshTokens: storage.refreshTokens, users: storage.users,
+ *   endpoints: { token: '/oauth/token' }, metadata: { service_documentation: 'https://docs.example.com' } });
+ * ```
+ */
+export interface EndpointOptions {
+  /** Refresh tokens: needed to revoke and introspect them (RFC 7009, RFC 7662). */
+  refreshTokens?: RefreshTokenRepository;
+  /** Users: lets introspection report `username` (RFC 7662 §2.2). */
+  users?: UserRepository;
+  /** Where endpoints live: absolute URLs, or paths appended to the issuer (defaults: {@link DEFAULT_ENDPOINT_PATHS}). */
+  endpoints?: Partial<Record<EndpointName, string>>;
+  /** Extra metadata members (RFC 8414 §2), e.g. `service_documentation`; they override generated ones. */
+  metadata?: Record<string, unknown>;
+  /** Scopes to announce in `scopes_supported`; default: `scopes.listScopes()` when the repository has it. */
+  scopesSupported?: readonly string[];
+  /**
+   * Seconds clients may cache the JWKS and metadata (default 300). During a key rotation, publish a new key at
+   * least this long (plus resource servers' own cache time) before activating it.
+   */
+  publicCacheMaxAge?: number;
+}
+
+/** What the revocation, introspection, metadata and JWKS endpoints receive from the server. */
+export interface EndpointContext {
+  readonly server: ServerContext;
+  readonly options: EndpointOptions;
+  readonly maxBodyBytes: number;
+}
+
+/**
+ * The absolute URL of an endpoint: the configured value, or the default path appended to the issuer.
+ *
+ * @example
+ * ```ts
+ * endpointUrl('https://auth.example.com/tenant', 'token', {}); // 'https://auth.example.com/tenant/token'
+ * ```
+ */
+export function endpointUrl(issuer: string, name: EndpointName, options: EndpointOptions): string {
+  const configured = options.endpoints?.[name] ?? DEFAULT_ENDPOINT_PATHS[name];
+  if (/^https?:\/\//i.test(configured)) return configured;
+  return issuer.replace(/\/+$/, '') + (configured.startsWith('/') ? configured : `/${configured}`);
+}
+
+/**
+ * The RFC 8414 §3 metadata path for an issuer: `/.well-known/oauth-authorization-server`, followed by the issuer's
+ * own path, if any.
+ *
+ * @example
+ * ```ts
+ * metadataPath('https://auth.example.com/tenant1'); // '/.well-known/oauth-authorization-server/tenant1'
+ * ```
+ */
+export function metadataPath(issuer: string): string {
+  const path = new URL(issuer).pathname.replace(/\/+$/, '');
+  return `/.well-known/oauth-authorization-server${path}`;
+}

@@ -1,0 +1,100 @@
+import { authenticateClient } from '../client-authentication.js';
+import { readForm } from '../form.js';
+import { NO_STORE_HEADERS, OAuthError } from '../oauth-error.js';
+import type { EndpointContext } from './endpoint-options.js';
+import { findToken, type FoundToken } from './find-token.js';
+
+/** The RFC 7662 §2.2 introspection response. */
+export interface IntrospectionResponseBody {
+  active: boolean;
+  scope?: string;
+  client_id?: string;
+  username?: string;
+  token_type?: string;
+  exp?: number;
+  iat?: number;
+  nbf?: number;
+  sub?: string;
+  aud?: string | readonly string[];
+  iss?: string;
+  jti?: string;
+}
+
+const json = (body: IntrospectionResponseBody): Response =>
+  new Response(JSON.stringify(body), { status: 200, headers: NO_STORE_HEADERS });
+
+/**
+ * The introspection endpoint (RFC 7662 §2): a confidential client (typically a resource server registered as a
+ * client) asks whether a token is active. Every token that is invalid, expired, revoked, used up or unknown answers
+ * `{"active": false}` and nothing else; active access and refresh tokens report the RFC 7662 §2.2 members.
+ *
+ * @example
+ * ```ts
+ * const response = await introspectToken(request, { server: await server.context(), options, maxBodyBytes: 16384 });
+ * ```
+ */
+export async function introspectToken(request: Request, ctx: EndpointContext): Promise<Response> {
+  const params = await readForm(request, ctx.maxBodyBytes);
+  const auth = await authenticateClient(request, params, ctx.server);
+  // RFC 7662 §2.1: "To prevent token scanning attacks, the endpoint MUST also require some form of authorization to
+  // access this endpoint". A public client proves nothing, so only clients that authenticated may introspect.
+  if (auth.method === 'none') {
+    ctx.server.events.emit('client.authentication_failed', { clientId: auth.client.id, reason: 'missing_credentials' });
+    throw OAuthError.invalidClient(false, 'Introspection requires client authentication.');
+  }
+  const token = params.get('token');
+  // RFC 7662 §2.1: "token REQUIRED."
+  if (token === undefined) throw OAuthError.invalidRequest('The token parameter is required.');
+
+  const found = await findToken(ctx, token, params.get('token_type_hint'));
+  // RFC 7662 §2.2: "If the introspection call is properly authorized but the token is not active, does not exist
+  // on this server, or the protected resource is not allowed to introspect this particular token, then the
+  // authorization server MUST return an introspection response with the "active" field set to false." and §4: it
+  // "SHOULD NOT include any additional information about an inactive token".
+  const body = found ? await describe(ctx, found) : undefined;
+  return json(body ?? { active: false });
+}
+
+/** The response for a token found in storage, or `undefined` when it is not active now. */
+async function describe(ctx: EndpointContext, found: FoundToken): Promise<IntrospectionResponseBody | undefined> {
+  const now = ctx.server.clock.now();
+  const { record } = found;
+  if (record.revoked || record.expiresAt <= now) return undefined;
+  const username = await usernameOf(ctx, record.userId);
+  if (found.type === 'access_token') {
+    const { claims } = found;
+    // RFC 7662 §2.2 / RFC 9068 §2.2: the JWT's own claims; exp and nbf checked exactly, this server being the clock.
+    if (claims.exp * 1000 <= now || (claims.nbf !== undefined && claims.nbf * 1000 > now)) return undefined;
+    return {
+      active: true,
+      scope: claims.scope ?? record.scopes.join(' '),
+      client_id: claims.client_id,
+      ...(username === undefined ? {} : { username }),
+      token_type: 'Bearer',
+      exp: claims.exp,
+      iat: claims.iat,
+      ...(claims.nbf === undefined ? {} : { nbf: claims.nbf }),
+      sub: claims.sub,
+      aud: claims.aud,
+      iss: claims.iss,
+      jti: claims.jti,
+    };
+  }
+  // A rotated refresh token has been used up: it will never be accepted again, so it is not active.
+  if (found.record.consumed) return undefined;
+  return {
+    active: true,
+    scope: record.scopes.join(' '),
+    client_id: record.clientId,
+    ...(username === undefined ? {} : { username }),
+    // No token_type: RFC 7662 §2.2 defines it as an access-token type (RFC 6749 §5.1), which a refresh token lacks.
+    exp: Math.floor(record.expiresAt / 1000),
+    sub: record.userId ?? record.clientId,
+    iss: ctx.server.issuer,
+  };
+}
+
+async function usernameOf(ctx: EndpointContext, userId: string | undefined): Promise<string | undefined> {
+  if (userId === undefined || !ctx.options.users) return undefined;
+  return (await ctx.options.users.getUser(userId))?.username;
+}

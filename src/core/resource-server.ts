@@ -1,0 +1,149 @@
+import type { AccessTokenRepository } from '../storage/repositories.js';
+import { keySetResolver, type KeyResolver } from '../tokens/key-resolver.js';
+import { JwksUnavailableError, RemoteJwks, type RemoteJwksOptions } from '../tokens/remote-jwks.js';
+import { SigningKeySet } from '../tokens/signing-key-set.js';
+import { verifyAccessToken, type AccessTokenClaims, type AccessTokenFailure } from '../tokens/verify-access-token.js';
+import type { AuthorizationServer } from './authorization-server.js';
+import { BearerTokenError } from './bearer-token-error.js';
+import { systemClock, type Clock } from './clock.js';
+import { OAuthError } from './oauth-error.js';
+
+/** Options of a {@link ResourceServer}. */
+export interface ResourceServerOptions {
+  /** The authorization server's issuer: tokens must carry exactly this `iss` (RFC 9068 §4). */
+  issuer: string;
+  /** This API's identifiers: a token's `aud` must contain one of them (RFC 9068 §4). */
+  audience: string | readonly string[];
+  /** The verification keys: the server's own key set, or any {@link KeyResolver} such as a {@link RemoteJwks}. */
+  keys?: SigningKeySet | KeyResolver;
+  /** Shorthand for `keys: new RemoteJwks(jwksUri, jwksOptions)`. */
+  jwksUri?: string | URL;
+  jwksOptions?: RemoteJwksOptions;
+  /** When set, a token whose `jti` is revoked in this repository is refused: the revocation check. */
+  accessTokens?: AccessTokenRepository;
+  /** Seconds of clock skew allowed on `exp` and `nbf` (default 10). */
+  clockTolerance?: number;
+  clock?: Clock;
+  /** The `realm` of the `WWW-Authenticate` challenge (RFC 6750 §3). */
+  realm?: string;
+}
+
+const DESCRIPTIONS: Record<AccessTokenFailure | 'revoked', string> = {
+  malformed: 'The access token is malformed.',
+  type: 'The token is not an access token.',
+  signature: 'The access token signature is invalid.',
+  claims: 'The access token lacks required claims.',
+  issuer: 'The access token was issued by another server.',
+  audience: 'The access token is not meant for this resource server.',
+  expired: 'The access token expired.',
+  not_yet_valid: 'The access token is not valid yet.',
+  revoked: 'The access token was revoked.',
+};
+
+/** RFC 6750 §2.1: `Authorization: Bearer <b64token>`. */
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+
+/**
+ * The API side of OAuth (the seed's `ResourceServer`): checks the bearer access token of a request and returns its
+ * claims, or throws a {@link BearerTokenError} whose `toResponse()` is the RFC 6750 §3 answer.
+ *
+ * @example
+ * ```ts
+ * const rs = new ResourceServer({ issuer: 'https://auth.example.com', audience: 'https://api.example.com',
+ *   jwksUri: 'https://auth.example.com/.well-known/jwks.json' });
+ * try {
+ *   const claims = await rs.validateAuthenticatedRequest(request);
+ *   requireScopes(claims, ['read']);
+ *   return Response.json({ hello: claims.sub });
+ * } catch (error) {
+ *   return toOAuthError(error).toResponse(); // 401/403 with WWW-Authenticate: Bearer ...
+ * }
+ * ```
+ */
+export class ResourceServer {
+  readonly #issuer: string;
+  readonly #audience: string | readonly string[];
+  readonly #keys: KeyResolver;
+  readonly #accessTokens: AccessTokenRepository | undefined;
+  readonly #leeway: number;
+  readonly #clock: Clock;
+  readonly #realm: string | undefined;
+
+  constructor(options: ResourceServerOptions) {
+    if (!options.issuer) throw new TypeError('grantry: ResourceServer needs the issuer');
+    if (!options.audience || options.audience.length === 0) throw new TypeError('grantry: ResourceServer needs its audience');
+    if ((options.keys === undefined) === (options.jwksUri === undefined)) {
+      throw new TypeError('grantry: give ResourceServer either keys or jwksUri');
+    }
+    this.#issuer = options.issuer;
+    this.#audience = options.audience;
+    this.#keys =
+      options.keys instanceof SigningKeySet
+        ? keySetResolver(options.keys)
+        : (options.keys ?? new RemoteJwks(options.jwksUri!, { clock: options.clock ?? systemClock, ...options.jwksOptions }));
+    this.#accessTokens = options.accessTokens;
+    this.#leeway = options.clockTolerance ?? 10;
+    this.#clock = options.clock ?? systemClock;
+    this.#realm = options.realm;
+  }
+
+  /**
+   * A resource server in the same process as `server`: its issuer, audience and current keys (a
+   * `server.rotateKeys()` is seen at once), with the revocation check on unless `checkRevocation: false`.
+   *
+   * @example
+   * ```ts
+   * const rs = await ResourceServer.forAuthorizationServer(server);
+   * ```
+   */
+  static async forAuthorizationServer(
+    server: AuthorizationServer,
+    options: Partial<Omit<ResourceServerOptions, 'keys' | 'jwksUri' | 'jwksOptions'>> & { checkRevocation?: boolean } = {},
+  ): Promise<ResourceServer> {
+    const ctx = await server.context();
+    const { checkRevocation = true, ...rest } = options;
+    return new ResourceServer({
+      issuer: ctx.issuer,
+      audience: ctx.audience,
+      clock: ctx.clock,
+      ...rest,
+      keys: keySetResolver(async () => (await server.context()).signingKeys),
+      ...(checkRevocation ? { accessTokens: options.accessTokens ?? ctx.accessTokens } : {}),
+    });
+  }
+
+  /**
+   * Verifies the request's bearer token (RFC 6750 §2.1 header) and returns its claims. Throws a
+   * {@link BearerTokenError}: no token → 401 with a bare challenge; malformed header → 400 `invalid_request`;
+   * bad, expired or revoked token → 401 `invalid_token`. Throws an `OAuthError` 503 when the keys cannot be loaded.
+   */
+  async validateAuthenticatedRequest(request: Request): Promise<AccessTokenClaims> {
+    const realm = { realm: this.#realm };
+    const header = request.headers.get('authorization');
+    // RFC 6750 §3.1: a request without credentials, or with another scheme, gets a challenge without error details.
+    if (header === null || !/^bearer(\s|$)/i.test(header)) throw BearerTokenError.missing(realm);
+    const match = BEARER.exec(header);
+    if (!match) throw BearerTokenError.malformed(undefined, realm);
+
+    let result;
+    try {
+      result = await verifyAccessToken(match[1]!, {
+        keys: this.#keys,
+        issuer: this.#issuer,
+        audience: this.#audience,
+        now: this.#clock.now(),
+        leeway: this.#leeway,
+      });
+    } catch (error) {
+      if (error instanceof JwksUnavailableError) {
+        throw new OAuthError('temporarily_unavailable', 'The keys to verify the token are unavailable.', { status: 503, cause: error });
+      }
+      throw error;
+    }
+    if (!result.valid) throw BearerTokenError.invalid(DESCRIPTIONS[result.reason], realm);
+    if (this.#accessTokens && (await this.#accessTokens.isRevoked(result.claims.jti))) {
+      throw BearerTokenError.invalid(DESCRIPTIONS.revoked, realm);
+    }
+    return result.claims;
+  }
+}
