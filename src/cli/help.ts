@@ -1,0 +1,52 @@
+import { SERVER_OPTIONS } from '../server/config.js';
+
+const COMMANDS = `Usage: grantry <command> [options]
+
+Commands:
+  serve                               start the authorization server
+  clients create --name N --grant-types a,b [--scopes "read write"] [--redirect-uris U1,U2] [--public] [--id ID]
+                                      register a client; prints its id and, once, its secret
+  clients list                        list clients
+  clients show <id>                   show one client
+  clients delete <id>                 delete a client
+  users create --username U --password P
+                                      create a user (password stored as an scrypt hash)
+  users list                          list users
+  users delete <username>             delete a user
+  scopes add <scope> [--description D] add (or describe) a scope
+  scopes list                         list scopes
+  keys list                           list signing and encryption keys
+  keys rotate                         new active keys; the previous ones stay published (restart servers to use them)
+  migrate                             apply database migrations
+  cleanup                             delete expired tokens, codes and device codes
+
+Options of every command:
+  --data-dir DIR      data directory (keys file, SQLite database)      env GRANTRY_DATA_DIR   default ./data
+  --database DB       postgres://... URL or SQLite file                env GRANTRY_DATABASE, DATABASE_URL
+                                                                       default <data-dir>/grantry.db
+  --json              machine-readable output
+  -h, --help          this help
+`;
+
+/**
+ * The `--help` text: every command, and every flag of `serve` with its environment variables and default.
+ *
+ * @example
+ * ```ts
+ * process.stdout.write(helpText());
+ * ```
+ */
+export function helpText(): string {
+  const rows = SERVER_OPTIONS.filter((o) => o.flag !== 'data-dir' && o.flag !== 'database').map((o) => {
+    const flag = `  --${o.flag}${o.type === 'boolean' ? '' : ' VALUE'}`;
+    const env = `env ${o.env.join(', ')}`;
+    const def = o.default === undefined ? '' : `   default ${o.default}`;
+    return `${flag.padEnd(28)}${o.help}\n${''.padEnd(28)}${env}${def}`;
+  });
+  return `${COMMANDS}
+Options of serve (flags win over environment, environment over the --config file):
+${rows.join('\n')}
+
+Durations are ISO 8601 (PT1H, P30D) or seconds. Grants password and implicit are off unless named in --grants.
+`;
+}

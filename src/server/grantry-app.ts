@@ -1,0 +1,148 @@
+import { AuthorizationServer } from '../core/authorization-server.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import type { Logger } from '../core/server-context.js';
+import { enableGrants } from './build-grants.js';
+import type { ServerConfig } from './config.js';
+import { handleAuthorize, handleConsentDecision } from './consent-page.js';
+import { handleDevice, handleDeviceDecision } from './device-page.js';
+import { page } from './html.js';
+import { encryptionKeyInputs, signingKeyInputs, type KeysFile } from './key-store.js';
+import { limitClientAuthentication } from './limited-endpoint.js';
+import { handleLogin } from './login-page.js';
+import { Metrics } from './metrics.js';
+import { endpointsOf } from './oauth-api.js';
+import type { PageContext, PageRequest } from './page-context.js';
+import { RateLimiter } from './rate-limiter.js';
+import type { ServerStore } from './server-store.js';
+import { SessionManager } from './session.js';
+
+/** What {@link createGrantryApp} composes. */
+export interface GrantryAppOptions {
+  readonly config: ServerConfig;
+  readonly store: ServerStore;
+  readonly keys: KeysFile;
+  /** The issuer, once the port is known (defaults to `config.issuer`). */
+  readonly issuer: string;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+}
+
+/** Facts about one request that the Fetch API does not carry. */
+export interface RequestInfo {
+  /** The client's address. */
+  readonly source: string;
+}
+
+/** The ready server as a Fetch handler: route table, pages, limiter and metrics around an `AuthorizationServer`. */
+export interface GrantryApp {
+  readonly server: AuthorizationServer;
+  readonly metrics: Metrics;
+  fetch(request: Request, info: RequestInfo): Promise<Response>;
+  /** The route name of a path, for logs and metrics (never the raw path, which is unbounded). */
+  routeOf(request: Request): string;
+}
+
+type Route = (request: Request, info: RequestInfo) => Promise<Response>;
+
+/**
+ * Composes the ready server from the library's public API: an `AuthorizationServer` with the configured grants,
+ * the storage engine's repositories, the keys from the data directory, and the pages (login, consent, device).
+ *
+ * @example
+ * ```ts
+ * const app = await createGrantryApp({ config, store, keys: loadOrCreateKeys(config.dataDir), issuer });
+ * const response = await app.fetch(new Request(`${issuer}/healthz`), { source: '127.0.0.1' });
+ * ```
+ */
+export async function createGrantryApp(options: GrantryAppOptions): Promise<GrantryApp> {
+  const { config, store, keys, issuer } = options;
+  const clock = options.clock ?? systemClock;
+  const storage = store.storage;
+  const server = new AuthorizationServer({
+    clients: storage.clients,
+    accessTokens: storage.accessTokens,
+    scopes: storage.scopes,
+    privateKey: signingKeyInputs(keys),
+    encryptionKey: encryptionKeyInputs(keys),
+    issuer,
+    clock,
+    ...(options.logger ? { logger: options.logger } : {}),
+    // Extra repositories for the endpoints that need them (revocation, device authorization), when supported.
+    ...({ refreshTokens: storage.refreshTokens, authCodes: storage.authCodes, users: storage.users, deviceCodes: storage.deviceCodes } as object),
+  });
+  enableGrants(server, storage, config, issuer);
+  try {
+    await server.context(); // import the keys now: a bad key is a start-up error, not a 500 later
+  } catch (error) {
+    throw new TypeError(`the keys in ${config.dataDir} cannot be used: ${(error as Error).message}`);
+  }
+
+  const metrics = new Metrics();
+  server.events.on('access_token.issued', ({ grantType }) => metrics.increment('grantry_access_tokens_issued_total', 'Access tokens issued by grant type.', { grant_type: grantType }));
+  server.events.on('client.authentication_failed', ({ reason }) => metrics.increment('grantry_client_authentication_failures_total', 'Failed client authentications.', { reason }));
+  server.events.on('refresh_token.reuse_detected', () => metrics.increment('grantry_refresh_token_reuse_total', 'Refresh token replays detected (family revoked).'));
+
+  const limiter = new RateLimiter(store.rateLimits, { max: config.rateLimitMax, windowSeconds: config.rateLimitWindow, clock });
+  const sessions = new SessionManager(keys.session, { ttlSeconds: config.sessionTtl, secure: issuer.startsWith('https:'), clock });
+  const pages: PageContext = { server, store, sessions, limiter };
+  const api = endpointsOf(server);
+  const limited = (handler: ((r: Request) => Promise<Response>) | undefined): Route | undefined => {
+    if (!handler) return undefined;
+    const wrapped = limitClientAuthentication(limiter, handler.bind(server));
+    return (request, info) => wrapped(request, info.source);
+  };
+  const page$ = (handler: (ctx: PageContext, req: PageRequest) => Promise<Response>): Route => async (request, info) => {
+    const existing = sessions.read(request);
+    const session = existing ?? sessions.create();
+    const response = await handler(pages, { request, source: info.source, session, newSession: !existing });
+    if (!existing && !response.headers.has('set-cookie')) response.headers.append('set-cookie', sessions.cookie(session));
+    return response;
+  };
+  const plain = (handler: ((r: Request) => Promise<Response>) | undefined): Route | undefined => handler && ((request) => handler.call(server, request));
+
+  const routes: Record<string, Route | undefined> = {
+    '/token': limited((r) => server.handleTokenRequest(r)),
+    '/revoke': limited(api.handleRevocationRequest),
+    '/introspect': limited(api.handleIntrospectionRequest),
+    '/device_authorization': limited(api.handleDeviceAuthorizationRequest),
+    '/.well-known/oauth-authorization-server': plain(api.handleMetadataRequest),
+    '/.well-known/jwks.json': plain(api.handleJwksRequest),
+    '/authorize': page$(handleAuthorize),
+    '/authorize/decision': page$(handleConsentDecision),
+    '/login': page$(handleLogin),
+    '/device': page$(handleDevice),
+    '/device/decision': page$(handleDeviceDecision),
+    '/healthz': async () => health(store),
+    '/metrics': async () => new Response(metrics.render(), { headers: { 'content-type': Metrics.contentType, 'cache-control': 'no-store' } }),
+    '/': async () => page('grantry', `<p>An OAuth 2.0 authorization server. Clients start from <a href="/.well-known/oauth-authorization-server">its metadata</a>.</p>`),
+  };
+
+  const routeOf = (request: Request): string => {
+    const path = new URL(request.url).pathname;
+    return routes[path] ? path : 'unknown';
+  };
+
+  return {
+    server,
+    metrics,
+    routeOf,
+    async fetch(request, info) {
+      const route = routes[new URL(request.url).pathname];
+      if (!route) return new Response(JSON.stringify({ error: 'not_found' }), { status: 404, headers: { 'content-type': 'application/json' } });
+      try {
+        return await route(request, info);
+      } catch (error) {
+        return await server.errorResponse(error);
+      }
+    },
+  };
+}
+
+async function health(store: ServerStore): Promise<Response> {
+  try {
+    await store.storage.clients.getClient('grantry-health-check');
+    return Response.json({ status: 'ok' }, { headers: { 'cache-control': 'no-store' } });
+  } catch {
+    return Response.json({ status: 'unavailable' }, { status: 503, headers: { 'cache-control': 'no-store' } });
+  }
+}

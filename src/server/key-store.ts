@@ -1,0 +1,130 @@
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EncryptionKeyInput } from '../tokens/encryption-keys.js';
+import type { SigningKeyInput } from '../tokens/signing-key-set.js';
+
+/** One signing key as kept in the keys file. */
+export interface StoredSigningKey {
+  readonly kid: string;
+  readonly alg: 'RS256';
+  readonly status: 'active' | 'published';
+  readonly createdAt: string;
+  readonly privateKeyPem: string;
+}
+
+/** One encryption key (32 random bytes, base64url) as kept in the keys file; the first encrypts. */
+export interface StoredEncryptionKey {
+  readonly kid: string;
+  readonly createdAt: string;
+  readonly key: string;
+}
+
+/** The contents of `<data-dir>/keys.json`. */
+export interface KeysFile {
+  readonly signing: readonly StoredSigningKey[];
+  readonly encryption: readonly StoredEncryptionKey[];
+  /** HMAC key for session cookies and CSRF tokens (base64url). */
+  readonly session: string;
+}
+
+/** The keys file's path in a data directory. */
+export const keysPath = (dataDir: string): string => join(dataDir, 'keys.json');
+
+/**
+ * Reads the keys file, creating it (owner-only, mode 0600, in a 0700 directory) on first start. Throws a
+ * `TypeError` with a clear message when the file exists but is unreadable or malformed.
+ *
+ * @example
+ * ```ts
+ * const keys = loadOrCreateKeys('./data');
+ * new AuthorizationServer({ ...repos, issuer, privateKey: signingKeyInputs(keys), encryptionKey: encryptionKeyInputs(keys) });
+ * ```
+ */
+export function loadOrCreateKeys(dataDir: string): KeysFile {
+  const path = keysPath(dataDir);
+  let text: string | undefined;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new TypeError(`cannot read the key file ${path}: ${(error as Error).message}`);
+  }
+  if (text === undefined) {
+    const keys: KeysFile = { signing: [newSigningKey('active')], encryption: [newEncryptionKey()], session: randomBytes(32).toString('base64url') };
+    saveKeys(dataDir, keys);
+    return keys;
+  }
+  return parseKeys(path, text);
+}
+
+/** Writes the keys file atomically, owner-only. */
+export function saveKeys(dataDir: string, keys: KeysFile): void {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const path = keysPath(dataDir);
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(keys, null, 2) + '\n', { mode: 0o600 });
+  chmodSync(tmp, 0o600);
+  renameSync(tmp, path);
+}
+
+/**
+ * Key rotation: a new signing key becomes active and the old active one stays published (in the JWKS) so that
+ * tokens it signed keep validating; a new encryption key encrypts while the old ones keep decrypting. Keys older
+ * than the previous generation are dropped (`keep` generations are retained).
+ */
+export function rotateKeys(dataDir: string, keep = 2): KeysFile {
+  const current = loadOrCreateKeys(dataDir);
+  const next: KeysFile = {
+    signing: [newSigningKey('active'), ...current.signing.map((k) => ({ ...k, status: 'published' as const }))].slice(0, keep),
+    encryption: [newEncryptionKey(), ...current.encryption].slice(0, keep),
+    session: current.session,
+  };
+  saveKeys(dataDir, next);
+  return next;
+}
+
+/** The file's mode bits (for `keys list` and the tests of owner-only storage). */
+export function keysFileMode(dataDir: string): number {
+  return statSync(keysPath(dataDir)).mode & 0o777;
+}
+
+/** The signing keys in the form `AuthorizationServer` takes. */
+export const signingKeyInputs = (keys: KeysFile): SigningKeyInput[] =>
+  keys.signing.map((k) => ({ key: k.privateKeyPem, kid: k.kid, alg: k.alg, status: k.status }));
+
+/** The encryption keys in the form `AuthorizationServer` takes, newest first. */
+export const encryptionKeyInputs = (keys: KeysFile): EncryptionKeyInput[] => keys.encryption.map((k) => ({ key: k.key, kid: k.kid }));
+
+function newSigningKey(status: 'active' | 'published'): StoredSigningKey {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return {
+    kid: randomUUID(),
+    alg: 'RS256',
+    status,
+    createdAt: new Date().toISOString(),
+    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  };
+}
+
+function newEncryptionKey(): StoredEncryptionKey {
+  return { kid: randomUUID().slice(0, 8), createdAt: new Date().toISOString(), key: randomBytes(32).toString('base64url') };
+}
+
+function parseKeys(path: string, text: string): KeysFile {
+  const bad = (why: string) => new TypeError(`the key file ${path} is invalid: ${why}`);
+  let parsed: { signing?: Partial<StoredSigningKey>[]; encryption?: Partial<StoredEncryptionKey>[]; session?: unknown };
+  try {
+    parsed = JSON.parse(text) as typeof parsed;
+  } catch {
+    throw bad('not JSON');
+  }
+  if (!Array.isArray(parsed.signing) || parsed.signing.length === 0) throw bad('no signing keys');
+  if (parsed.signing.filter((k) => k.status === 'active').length !== 1) throw bad('exactly one signing key must be active');
+  for (const k of parsed.signing) {
+    if (typeof k.kid !== 'string' || typeof k.privateKeyPem !== 'string' || !k.privateKeyPem.includes('PRIVATE KEY')) throw bad(`signing key ${String(k.kid)} has no PEM private key`);
+  }
+  if (!Array.isArray(parsed.encryption) || parsed.encryption.length === 0) throw bad('no encryption keys');
+  for (const k of parsed.encryption) if (typeof k.key !== 'string' || typeof k.kid !== 'string') throw bad('an encryption key is malformed');
+  if (typeof parsed.session !== 'string' || parsed.session.length < 32) throw bad('no session key');
+  return parsed as unknown as KeysFile;
+}

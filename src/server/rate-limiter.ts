@@ -1,0 +1,107 @@
+import type { Clock } from '../core/clock.js';
+
+/**
+ * Where the limiter keeps its failures: memory for one process, a database table when instances share
+ * PostgreSQL (or SQLite on one machine) so that an attacker cannot spread guesses over instances.
+ */
+export interface RateLimitStore {
+  /** Records one failure for each key at `now` (ms). */
+  record(keys: readonly string[], now: number): Promise<void>;
+  /** For each key, the failures since `since` (ms): how many, and the oldest one's time. */
+  count(keys: readonly string[], since: number): Promise<Map<string, { count: number; oldest: number }>>;
+  /** Forgets failures older than `before` (ms). */
+  prune(before: number): Promise<void>;
+}
+
+/** Settings of a {@link RateLimiter}. */
+export interface RateLimiterOptions {
+  /** Failures allowed per key within the window; the next attempt is refused. */
+  readonly max: number;
+  /** The sliding window, in seconds. */
+  readonly windowSeconds: number;
+  readonly clock: Clock;
+}
+
+/**
+ * A sliding-window brute-force limiter (RFC 6749 §2.3.1 / §10.10, RFC 7009 §5, RFC 8628 §5.1): after `max`
+ * failures of one key (a client id, a username, a source address) within the window, attempts are refused until
+ * the oldest failure leaves the window. Refused attempts are not counted, so the rightful owner gets back in once
+ * the guessing stops: nobody is locked out for good.
+ *
+ * @example
+ * ```ts
+ * const limiter = new RateLimiter(new MemoryRateLimitStore(), { max: 10, windowSeconds: 300, clock: systemClock });
+ * const wait = await limiter.retryAfter(['client:app', 'ip:10.0.0.1']);
+ * if (wait !== undefined) return OAuthError.tooManyRequests(wait).toResponse();
+ * ```
+ */
+export class RateLimiter {
+  constructor(
+    readonly store: RateLimitStore,
+    readonly options: RateLimiterOptions,
+  ) {
+    if (!Number.isInteger(options.max) || options.max < 1) throw new TypeError('grantry: rate limit max must be a positive integer');
+    if (!(options.windowSeconds > 0)) throw new TypeError('grantry: rate limit window must be positive');
+  }
+
+  /** Seconds to wait if any key is over its limit, else `undefined`. */
+  async retryAfter(keys: readonly string[]): Promise<number | undefined> {
+    const now = this.options.clock.now();
+    const windowMs = this.options.windowSeconds * 1000;
+    const counts = await this.store.count(keys, now - windowMs);
+    let wait: number | undefined;
+    for (const { count, oldest } of counts.values()) {
+      if (count < this.options.max) continue;
+      const seconds = Math.max(1, Math.ceil((oldest + windowMs - now) / 1000));
+      wait = Math.max(wait ?? 0, seconds);
+    }
+    return wait;
+  }
+
+  /** Counts a failure against each key. */
+  async fail(keys: readonly string[]): Promise<void> {
+    await this.store.record(keys, this.options.clock.now());
+  }
+
+  /** Drops failures that have left the window (run now and then). */
+  async prune(): Promise<void> {
+    await this.store.prune(this.options.clock.now() - this.options.windowSeconds * 1000);
+  }
+}
+
+/**
+ * Failures kept in process memory.
+ *
+ * @example
+ * ```ts
+ * const store = new MemoryRateLimitStore();
+ * ```
+ */
+export class MemoryRateLimitStore implements RateLimitStore {
+  readonly #failures = new Map<string, number[]>();
+
+  async record(keys: readonly string[], now: number): Promise<void> {
+    for (const key of keys) {
+      const list = this.#failures.get(key);
+      if (list) list.push(now);
+      else this.#failures.set(key, [now]);
+    }
+  }
+
+  async count(keys: readonly string[], since: number): Promise<Map<string, { count: number; oldest: number }>> {
+    const out = new Map<string, { count: number; oldest: number }>();
+    for (const key of keys) {
+      const recent = (this.#failures.get(key) ?? []).filter((t) => t > since);
+      if (recent.length > 0) out.set(key, { count: recent.length, oldest: Math.min(...recent) });
+    }
+    return out;
+  }
+
+  async prune(before: number): Promise<void> {
+    for (const [key, list] of this.#failures) {
+      const kept = list.filter((t) => t > before);
+      if (kept.length === 0) this.#failures.delete(key);
+      else this.#failures.set(key, kept);
+    }
+  }
+}

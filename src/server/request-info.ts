@@ -1,0 +1,35 @@
+/**
+ * The client id of an HTTP Basic `Authorization` header (RFC 6749 §2.3.1: form-url-encoded, then base64), or
+ * `undefined`. Only the id is read: the limiter needs to know whom a guess targets, never the secret.
+ *
+ * @example
+ * ```ts
+ * parseBasicClientId('Basic YXBwOnNlY3JldA=='); // 'app'
+ * ```
+ */
+export function parseBasicClientId(header: string | null): string | undefined {
+  const match = header === null ? null : /^basic +([A-Za-z0-9+/]+={0,2}) *$/i.exec(header);
+  if (!match) return undefined;
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon <= 0) return undefined;
+  try {
+    return decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' '));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A safe place to go after login: a path on this server only (no scheme, no `//host`), else `/`.
+ *
+ * @example
+ * ```ts
+ * safeReturnTo('/authorize?client_id=app'); // '/authorize?client_id=app'
+ * safeReturnTo('//evil.example');           // '/'
+ * ```
+ */
+export function safeReturnTo(value: string | undefined | null): string {
+  if (!value || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\') || /[\r\n]/.test(value)) return '/';
+  return value;
+}

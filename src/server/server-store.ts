@@ -1,0 +1,152 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { generateClientSecret, hashClientSecret } from '../core/client-secret.js';
+import type { Client, User } from '../core/types.js';
+import type { ManagedStorage } from '../storage/managed-storage.js';
+import { MemoryRateLimitStore, type RateLimitStore } from './rate-limiter.js';
+
+/** A client to register from the command line. */
+export interface NewClient {
+  readonly id?: string | undefined;
+  readonly name: string;
+  readonly grantTypes: readonly string[];
+  readonly scopes: readonly string[];
+  readonly redirectUris: readonly string[];
+  /** A public client has no secret (RFC 6749 §2.1). */
+  readonly public: boolean;
+}
+
+/**
+ * What the ready server and the `grantry` command open: a storage engine (repositories, admin, migrations,
+ * clean-up) and the brute-force limiter's table in the same database. Nothing is cached, so a running server
+ * sees a change made by the command (a new client, a deleted user) with its next request.
+ *
+ * @example
+ * ```ts
+ * const store = await openServerStore('./data/grantry.db');
+ * await store.storage.migrate();
+ * const { client, secret } = await createClient(store, { name: 'App', grantTypes: ['client_credentials'], scopes: [], redirectUris: [], public: false });
+ * await store.close();
+ * ```
+ */
+export interface ServerStore {
+  readonly storage: ManagedStorage;
+  readonly rateLimits: RateLimitStore;
+  close(): Promise<void>;
+}
+
+// Resolved at run time: the engines load only when chosen (their drivers are optional peer dependencies).
+const SQLITE_MODULE = '../storage/sqlite/index.js';
+const POSTGRES_MODULE = '../storage/postgres/index.js';
+
+/** Whether a `--database` value names PostgreSQL. */
+export const isPostgresUrl = (database: string): boolean => /^postgres(ql)?:\/\//i.test(database);
+
+/**
+ * Opens the database named by `--database`: a `postgres://` URL or a SQLite file (created with its directory).
+ * Connection problems throw a `TypeError` with a readable message (shown without a stack trace).
+ */
+export async function openServerStore(database: string): Promise<ServerStore> {
+  if (isPostgresUrl(database)) return openPostgres(database);
+  return openSqlite(database);
+}
+
+async function openSqlite(filename: string): Promise<ServerStore> {
+  if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true, mode: 0o700 });
+  const { default: Database } = await import('better-sqlite3');
+  const { SqliteRateLimitStore } = await import('./sql-rate-limit-store.js');
+  const sqlite = (await import(SQLITE_MODULE)) as unknown as {
+    openSqliteStorage(options: { filename: string }): ManagedStorage;
+  };
+  let storage: ManagedStorage;
+  let db: InstanceType<typeof Database> | undefined;
+  try {
+    storage = sqlite.openSqliteStorage({ filename });
+    db = filename === ':memory:' ? undefined : new Database(filename, { timeout: 5000 });
+  } catch (error) {
+    throw new TypeError(`cannot open the SQLite database ${filename}: ${(error as Error).message}`);
+  }
+  const rateLimits = db ? SqliteRateLimitStore.open(db) : new MemoryRateLimitStore();
+  return {
+    storage,
+    rateLimits,
+    async close() {
+      await storage.close();
+      db?.close();
+    },
+  };
+}
+
+async function openPostgres(url: string): Promise<ServerStore> {
+  const { default: pg } = await import('pg');
+  const { PostgresRateLimitStore } = await import('./sql-rate-limit-store.js');
+  const postgres = (await import(POSTGRES_MODULE)) as unknown as {
+    openPostgresStorage(options: { connectionString: string }): ManagedStorage;
+  };
+  const pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 5000 });
+  pool.on('error', () => undefined);
+  let rateLimits: RateLimitStore;
+  try {
+    rateLimits = await PostgresRateLimitStore.open(pool);
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw new TypeError(`cannot reach the PostgreSQL database ${redactUrl(url)}: ${(error as Error).message}`);
+  }
+  const storage = postgres.openPostgresStorage({ connectionString: url });
+  return {
+    storage,
+    rateLimits,
+    async close() {
+      await storage.close();
+      await pool.end();
+    },
+  };
+}
+
+/** A database URL without its password, for messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password !== '') u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}
+
+/**
+ * Registers a client: a random id unless given, and for a confidential client a new random secret, returned once
+ * and stored only as its hash.
+ *
+ * @example
+ * ```ts
+ * const { client, secret } = await createClient(store, { name: 'CLI', grantTypes: ['client_credentials'], scopes: ['read'], redirectUris: [], public: false });
+ * ```
+ */
+export async function createClient(store: ServerStore, input: NewClient): Promise<{ client: Client; secret: string | undefined }> {
+  const secret = input.public ? undefined : await generateClientSecret();
+  const client: Client = {
+    id: input.id ?? randomUUID(),
+    name: input.name,
+    ...(secret === undefined ? {} : { secretHash: await hashClientSecret(secret) }),
+    redirectUris: [...input.redirectUris],
+    grantTypes: [...input.grantTypes],
+    scopes: [...input.scopes],
+  };
+  await store.storage.admin.createClient(client);
+  return { client, secret };
+}
+
+/** Finds a user by username (the admin API is keyed by id). */
+export async function findUserByUsername(store: ServerStore, username: string): Promise<User | undefined> {
+  return (await store.storage.admin.listUsers()).find((u) => u.username === username);
+}
+
+/** The pseudo-client the login page checks passwords for (the user repository's contract names one). */
+export const LOGIN_PAGE_CLIENT: Client = { id: 'grantry-login', name: 'grantry login page', redirectUris: [], grantTypes: [], scopes: [] };
+
+/** Checks a username and password against the stored scrypt hash. */
+export async function verifyUser(store: ServerStore, username: string, password: string): Promise<User | undefined> {
+  return store.storage.users.getUserByCredentials(username, password, 'authorization_code', LOGIN_PAGE_CLIENT);
+}

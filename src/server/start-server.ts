@@ -1,0 +1,83 @@
+import type { Clock } from '../core/clock.js';
+import type { ServerConfig } from './config.js';
+import { createGrantryApp, type GrantryApp } from './grantry-app.js';
+import { loadOrCreateKeys } from './key-store.js';
+import { listen, type LogSink, type RunningServer } from './node-listener.js';
+import { openServerStore, redactUrl, isPostgresUrl, type ServerStore } from './server-store.js';
+
+/** A started ready server. */
+export interface StartedServer {
+  readonly issuer: string;
+  readonly port: number;
+  readonly app: GrantryApp;
+  readonly store: ServerStore;
+  /** Graceful stop: no new connections, in-flight requests finish, then the database closes. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the ready server: keys from the data directory (generated on first start, owner-only), the database
+ * opened and migrated, the grants enabled, the HTTP listener bound. Bad configuration throws a `TypeError` with a
+ * message for the operator.
+ *
+ * @example
+ * ```ts
+ * const started = await startServer(loadConfig({ port: '0', 'data-dir': '/tmp/grantry' }, {}));
+ * console.log(started.issuer);
+ * await started.stop();
+ * ```
+ */
+export async function startServer(config: ServerConfig, options: { log?: LogSink; clock?: Clock } = {}): Promise<StartedServer> {
+  const keys = loadOrCreateKeys(config.dataDir);
+  const store = await openServerStore(config.database);
+  let running: RunningServer | undefined;
+  try {
+    try {
+      await store.storage.migrate();
+    } catch (error) {
+      throw new TypeError(`cannot migrate the database ${isPostgresUrl(config.database) ? redactUrl(config.database) : config.database}: ${(error as Error).message}`);
+    }
+    let app: GrantryApp | undefined;
+    let issuer = config.issuer ?? '';
+    running = await listen(
+      async (port) => {
+        issuer = config.issuer ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+        app = await createGrantryApp({
+          config,
+          store,
+          keys,
+          issuer,
+          ...(options.clock ? { clock: options.clock } : {}),
+          ...(options.log ? { logger: { error: (message, details) => options.log!({ level: 'error', msg: message, ...details }) } } : {}),
+        });
+        return app;
+      },
+      {
+        host: config.host,
+        port: config.port,
+        origin: (port) => config.issuer ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
+        trustProxy: config.trustProxy,
+        log: config.requestLog ? options.log : undefined,
+      },
+    );
+    const listening = running;
+    const cleanupTimer = setInterval(() => void store.storage.cleanup().catch(() => undefined), 3600_000);
+    cleanupTimer.unref();
+    return {
+      issuer,
+      port: listening.port,
+      app: app!,
+      store,
+      async stop() {
+        clearInterval(cleanupTimer);
+        await listening.close();
+        await store.close();
+      },
+    };
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new TypeError(`port ${config.port} on ${config.host} is in use`);
+    if ((error as NodeJS.ErrnoException).code === 'EACCES') throw new TypeError(`no permission to listen on ${config.host}:${config.port}`);
+    throw error;
+  }
+}
