@@ -56,24 +56,9 @@ export async function validateAuthorizationRequest(request: Request, ctx: Author
     issuer: server.issuer,
   };
   try {
-    if (responseType === undefined) throw OAuthError.invalidRequest('The response_type parameter is required.');
-    const grantType = GRANT_OF[responseType];
-    const enabled = grantType === undefined ? undefined : ctx.enabled(grantType);
-    if (!enabled || !isAuthorizationResponder(enabled.grant)) throw OAuthError.unsupportedResponseType();
-    // RFC 6749 §4.1.2.1 unauthorized_client: "not authorized to request an authorization code using this method".
-    if (!client.grantTypes.includes(enabled.grant.grantType)) throw OAuthError.unauthorizedClient();
-    const pkce = enabled.grant.checkAuthorizationParams(params, client);
-    // The finalize hook runs at approval, when the user is known.
-    const scopes = await resolveScopes({
-      server,
-      client,
-      grantType: enabled.grant.grantType,
-      userId: undefined,
-      requested: params.get('scope'),
-      finalize: false,
-    });
+    const { grant, pkce, scopes } = await checkRequest(ctx, client, params, undefined);
     return {
-      responseType: enabled.grant.responseType,
+      responseType: grant.responseType,
       clientId: client.id,
       clientName: client.name,
       redirectUri,
@@ -86,6 +71,31 @@ export async function validateAuthorizationRequest(request: Request, ctx: Author
     if (error instanceof OAuthError) throw AuthorizationError.redirecting(error, target);
     throw error;
   }
+}
+
+/**
+ * The checks shared by both steps: response type, client registration, the grant's own (PKCE), scope. Step 2 runs
+ * them again on the stored request, so a request altered while stored cannot widen scope or drop PKCE; only then,
+ * with the user known, does the scope repository's finalize hook run.
+ */
+async function checkRequest(ctx: AuthorizeEndpointContext, client: Client, params: Params, user: User | undefined) {
+  const responseType = params.get('response_type');
+  if (responseType === undefined) throw OAuthError.invalidRequest('The response_type parameter is required.');
+  const enabled = responderFor(ctx, responseType);
+  if (!enabled) throw OAuthError.unsupportedResponseType();
+  const { grant } = enabled;
+  // RFC 6749 §4.1.2.1 unauthorized_client: "not authorized to request an authorization code using this method".
+  if (!client.grantTypes.includes(grant.grantType)) throw OAuthError.unauthorizedClient();
+  const pkce = grant.checkAuthorizationParams(params, client);
+  const scopes = await resolveScopes({
+    server: ctx.server,
+    client,
+    grantType: grant.grantType,
+    userId: user?.id,
+    requested: params.get('scope'),
+    finalize: user !== undefined,
+  });
+  return { grant, ttl: enabled.ttl, pkce, scopes };
 }
 
 /**
@@ -108,34 +118,22 @@ export async function completeAuthorizationRequest(
   if (resolveRedirectUri(client, authRequest.redirectUriSent ? authRequest.redirectUri : undefined) !== authRequest.redirectUri) {
     throw AuthorizationError.notRedirectable('invalid_request', 'The redirect_uri is not registered for this client.');
   }
-  const grant = responderFor(ctx, authRequest.responseType);
   const target: AuthorizationRedirect = {
     redirectUri: authRequest.redirectUri,
-    responseMode: grant?.grant.responseMode ?? 'query',
+    responseMode: authRequest.responseType === 'token' ? 'fragment' : 'query',
     state: authRequest.state,
     issuer: server.issuer,
   };
   try {
-    if (!grant) throw OAuthError.unsupportedResponseType();
     // RFC 6749 §4.1.2.1 access_denied: "The resource owner or authorization server denied the request."
     if (!decision.approved) throw OAuthError.accessDenied('The user denied the request.');
     if (!decision.user) throw new TypeError('grantry: completeAuthorizationRequest needs the user when approved');
-    const scopes = await resolveScopes({
-      server,
-      client,
-      grantType: grant.grant.grantType,
-      userId: decision.user.id,
-      requested: undefined,
-      granted: authRequest.scopes,
-    });
-    const params = await grant.grant.approve({
-      server,
-      client,
-      user: decision.user,
-      authRequest,
-      scopes,
-      accessTokenTTL: grant.ttl,
-    });
+    const stored = new Map<string, string>([['response_type', authRequest.responseType]]);
+    if (authRequest.scopes.length > 0) stored.set('scope', authRequest.scopes.join(' '));
+    if (authRequest.codeChallenge !== undefined) stored.set('code_challenge', authRequest.codeChallenge);
+    if (authRequest.codeChallengeMethod !== undefined) stored.set('code_challenge_method', authRequest.codeChallengeMethod);
+    const { grant, ttl, scopes } = await checkRequest(ctx, client, stored, decision.user);
+    const params = await grant.approve({ server, client, user: decision.user, authRequest, scopes, accessTokenTTL: ttl });
     return authorizationRedirect(target, params);
   } catch (error) {
     if (error instanceof OAuthError) return AuthorizationError.redirecting(error, target).toResponse();

@@ -164,6 +164,35 @@ describe('authorization code grant: authorization endpoint (RFC 6749 §4.1.1)', 
     expect(new URL(response.headers.get('location')!).searchParams.get('error')).toBe('invalid_request');
   });
 
+  it.each([
+    ['a widened scope', { scopes: ['read', 'write', 'root'] }, 'invalid_scope'],
+    ['a dropped code_challenge of a public client', { codeChallenge: undefined, codeChallengeMethod: undefined }, 'invalid_request'],
+    ['a switch to plain PKCE', { codeChallengeMethod: 'plain' }, 'invalid_request'],
+  ])('checks the stored request again at completion: %s is %s, not a code', async (_name, change: Record<string, unknown>, code) => {
+    const t = await createCodeServer();
+    const authRequest = await t.server.validateAuthorizationRequest(
+      authorizeRequest(codeParams({ client_id: 'spa', redirect_uri: 'http://127.0.0.1:4000/cb' })),
+    );
+    const tampered = { ...authRequest, ...change };
+    const res = await t.server.completeAuthorizationRequest(tampered, { user: USER, approved: true });
+    const location = new URL(res.headers.get('location')!);
+    expect(location.searchParams.get('error')).toBe(code);
+    expect(location.searchParams.has('code')).toBe(false);
+  });
+
+  it('refuses to complete a request whose redirect URI was altered, without redirecting', async () => {
+    const t = await createCodeServer();
+    const authRequest = await t.server.validateAuthorizationRequest(authorizeRequest(codeParams()));
+    const error = await t.server
+      .completeAuthorizationRequest({ ...authRequest, redirectUri: 'https://evil.example/cb' }, { user: USER, approved: true })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(error).toBeInstanceOf(AuthorizationError);
+    expect((error as AuthorizationError).redirectable).toBe(false);
+  });
+
   it('uses the default scopes when none are asked for (RFC 6749 §3.3)', async () => {
     const t = await createCodeServer();
     Object.assign(t.storage.scopes, { defaultScopes: async () => ['read'] });
