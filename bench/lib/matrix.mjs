@@ -6,7 +6,7 @@ export function serverMatrix({ databaseUrl }) {
   for (const framework of ['node', 'express']) {
     add({ group: 'floor', impl: 'floor', variant: 'RS256', framework, alg: 'RS256', format: 'jwt' });
     add({ group: 'floor', impl: 'floor', variant: 'EdDSA', framework, alg: 'EdDSA', format: 'jwt' });
-    add({ group: 'floor', impl: 'floor', variant: 'opaque', framework, format: 'opaque' });
+    add({ group: 'floor', impl: 'floor', variant: 'opaque', framework, format: 'opaque', workloads: ['W1', 'W2'] });
   }
   for (const framework of ['node', 'express']) {
     for (const alg of ['RS256', 'EdDSA']) add({ group: 'grantry', impl: 'grantry', variant: `${alg} memory`, framework, alg, storage: 'memory', format: 'jwt' });
