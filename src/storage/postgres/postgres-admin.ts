@@ -1,0 +1,125 @@
+import type { Client, GrantType, Scope, User } from '../../core/types.js';
+import { burnPasswordCheck, hashPassword, verifyPassword } from '../password-hash.js';
+import type { ClientRepository, ScopeRepository, UserRepository } from '../repositories.js';
+import { clientColumns, toClient, toScope, type Row } from '../sql/rows.js';
+import { DuplicateRecordError, type NewUser, type StorageAdmin } from '../storage-admin.js';
+import { isUniqueViolation, type PostgresQueries } from './postgres-queries.js';
+
+const CLIENT = 'id, name, secret_hash, redirect_uris, grant_types, scopes';
+const toUser = (row: Row): User => ({ id: String(row.id), username: String(row.username) });
+
+/** Clients read straight from PostgreSQL on every call: an admin change is seen by the next request. */
+export class PostgresClientRepository implements ClientRepository {
+  constructor(private readonly sql: PostgresQueries) {}
+  async getClient(clientId: string): Promise<Client | undefined> {
+    const row = await this.sql.row(`SELECT ${CLIENT} FROM grantry_clients WHERE id = $1`, [clientId]);
+    return row && toClient(row);
+  }
+}
+
+/** Scopes in PostgreSQL. */
+export class PostgresScopeRepository implements ScopeRepository {
+  constructor(private readonly sql: PostgresQueries) {}
+  async getScopes(ids: readonly string[]): Promise<Scope[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.sql.rows(
+      `SELECT s.id, s.description FROM unnest($1::text[]) WITH ORDINALITY AS i(id, n)
+       JOIN grantry_scopes s ON s.id = i.id ORDER BY i.n`,
+      [ids],
+    );
+    return rows.map(toScope);
+  }
+  /** All scopes, ordered by id (for `scopes_supported` in the metadata). */
+  async listScopes(): Promise<Scope[]> {
+    return (await this.sql.rows('SELECT id, description FROM grantry_scopes ORDER BY id')).map(toScope);
+  }
+}
+
+/** Users with scrypt password hashes in PostgreSQL. */
+export class PostgresUserRepository implements UserRepository {
+  constructor(private readonly sql: PostgresQueries) {}
+  async getUser(id: string): Promise<User | undefined> {
+    const row = await this.sql.row('SELECT id, username FROM grantry_users WHERE id = $1', [id]);
+    return row && toUser(row);
+  }
+  async getUserByCredentials(username: string, password: string, _grantType: GrantType, _client: Client): Promise<User | undefined> {
+    const row = await this.sql.row('SELECT id, username, password_hash FROM grantry_users WHERE username = $1', [username]);
+    if (!row) {
+      await burnPasswordCheck(password);
+      return undefined;
+    }
+    return (await verifyPassword(password, String(row.password_hash))) ? toUser(row) : undefined;
+  }
+}
+
+/** {@link StorageAdmin} on PostgreSQL. */
+export class PostgresStorageAdmin implements StorageAdmin {
+  constructor(private readonly sql: PostgresQueries) {}
+
+  async createClient(client: Client): Promise<void> {
+    try {
+      await this.sql.count(
+        `INSERT INTO grantry_clients (${CLIENT}, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [...clientColumns(client), Date.now()],
+      );
+    } catch (e) {
+      throw isUniqueViolation(e) ? new DuplicateRecordError('client', client.id) : e;
+    }
+  }
+  async updateClient(client: Client): Promise<boolean> {
+    const changed = await this.sql.count(
+      'UPDATE grantry_clients SET name = $2, secret_hash = $3, redirect_uris = $4, grant_types = $5, scopes = $6 WHERE id = $1',
+      clientColumns(client),
+    );
+    return changed === 1;
+  }
+  async getClient(id: string): Promise<Client | undefined> {
+    const row = await this.sql.row(`SELECT ${CLIENT} FROM grantry_clients WHERE id = $1`, [id]);
+    return row && toClient(row);
+  }
+  async listClients(): Promise<Client[]> {
+    return (await this.sql.rows(`SELECT ${CLIENT} FROM grantry_clients ORDER BY id`)).map(toClient);
+  }
+  async deleteClient(id: string): Promise<boolean> {
+    return (await this.sql.count('DELETE FROM grantry_clients WHERE id = $1', [id])) === 1;
+  }
+
+  async createUser(user: NewUser): Promise<User> {
+    const id = user.id ?? crypto.randomUUID();
+    const passwordHash = await hashPassword(user.password);
+    try {
+      await this.sql.count('INSERT INTO grantry_users (id, username, password_hash, created_at) VALUES ($1, $2, $3, $4)', [
+        id,
+        user.username,
+        passwordHash,
+        Date.now(),
+      ]);
+    } catch (e) {
+      throw isUniqueViolation(e) ? new DuplicateRecordError('user', user.username) : e;
+    }
+    return { id, username: user.username };
+  }
+  async setUserPassword(id: string, password: string): Promise<boolean> {
+    const passwordHash = await hashPassword(password);
+    return (await this.sql.count('UPDATE grantry_users SET password_hash = $1 WHERE id = $2', [passwordHash, id])) === 1;
+  }
+  async listUsers(): Promise<User[]> {
+    return (await this.sql.rows('SELECT id, username FROM grantry_users ORDER BY username')).map(toUser);
+  }
+  async deleteUser(id: string): Promise<boolean> {
+    return (await this.sql.count('DELETE FROM grantry_users WHERE id = $1', [id])) === 1;
+  }
+
+  async addScope(scope: Scope): Promise<void> {
+    await this.sql.count(
+      'INSERT INTO grantry_scopes (id, description) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET description = excluded.description',
+      [scope.id, scope.description ?? null],
+    );
+  }
+  async listScopes(): Promise<Scope[]> {
+    return (await this.sql.rows('SELECT id, description FROM grantry_scopes ORDER BY id')).map(toScope);
+  }
+  async deleteScope(id: string): Promise<boolean> {
+    return (await this.sql.count('DELETE FROM grantry_scopes WHERE id = $1', [id])) === 1;
+  }
+}

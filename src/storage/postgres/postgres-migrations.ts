@@ -1,0 +1,89 @@
+import type { MigrationReport } from '../managed-storage.js';
+import type { PostgresQueries } from './postgres-queries.js';
+
+/** A schema version: applied once, in order, inside the migration transaction. */
+export interface PostgresMigration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+/** grantry's PostgreSQL schema, version by version. Never edit a released version: add the next one. */
+export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+      CREATE TABLE grantry_clients (
+        id text PRIMARY KEY, name text NOT NULL, secret_hash text, redirect_uris text NOT NULL,
+        grant_types text NOT NULL, scopes text NOT NULL, created_at bigint NOT NULL);
+      CREATE TABLE grantry_scopes (id text PRIMARY KEY, description text);
+      CREATE TABLE grantry_users (
+        id text PRIMARY KEY, username text NOT NULL UNIQUE, password_hash text NOT NULL, created_at bigint NOT NULL);
+      CREATE TABLE grantry_access_tokens (
+        id text PRIMARY KEY, client_id text NOT NULL, user_id text, scopes text NOT NULL,
+        expires_at bigint NOT NULL, family_id text, revoked boolean NOT NULL DEFAULT false);
+      CREATE INDEX grantry_access_tokens_family ON grantry_access_tokens (family_id) WHERE family_id IS NOT NULL;
+      CREATE INDEX grantry_access_tokens_expiry ON grantry_access_tokens (expires_at);
+      CREATE TABLE grantry_refresh_tokens (
+        id text PRIMARY KEY, family_id text NOT NULL, client_id text NOT NULL, user_id text, scopes text NOT NULL,
+        expires_at bigint NOT NULL, access_token_id text,
+        consumed boolean NOT NULL DEFAULT false, revoked boolean NOT NULL DEFAULT false);
+      CREATE INDEX grantry_refresh_tokens_family ON grantry_refresh_tokens (family_id);
+      CREATE INDEX grantry_refresh_tokens_expiry ON grantry_refresh_tokens (expires_at);
+      CREATE TABLE grantry_auth_codes (
+        id text PRIMARY KEY, family_id text NOT NULL, client_id text NOT NULL, user_id text NOT NULL,
+        scopes text NOT NULL, redirect_uri text, code_challenge text, code_challenge_method text,
+        expires_at bigint NOT NULL, consumed boolean NOT NULL DEFAULT false, revoked boolean NOT NULL DEFAULT false);
+      CREATE INDEX grantry_auth_codes_family ON grantry_auth_codes (family_id);
+      CREATE INDEX grantry_auth_codes_expiry ON grantry_auth_codes (expires_at);
+      CREATE TABLE grantry_device_codes (
+        id text PRIMARY KEY, user_code text NOT NULL UNIQUE, client_id text NOT NULL, scopes text NOT NULL,
+        expires_at bigint NOT NULL, poll_interval integer NOT NULL, last_polled_at bigint,
+        status text NOT NULL, user_id text);
+      CREATE INDEX grantry_device_codes_expiry ON grantry_device_codes (expires_at);
+      CREATE TABLE grantry_revoked_families (family_id text PRIMARY KEY, revoked_at bigint NOT NULL);
+    `,
+  },
+];
+
+/** Quotes an identifier already checked against `^[A-Za-z_][A-Za-z0-9_]*$`. */
+export const quoteIdent = (name: string): string => `"${name}"`;
+
+/**
+ * Applies pending migrations in one transaction holding an advisory lock keyed by the schema: concurrent migrators
+ * (other processes included) wait for the first, then find the schema current. DDL is transactional in
+ * PostgreSQL, so a failed migration leaves nothing behind.
+ *
+ * @example
+ * ```ts
+ * const { applied, version } = await migratePostgres(queries, 'grantry');
+ * ```
+ */
+export async function migratePostgres(
+  sql: PostgresQueries,
+  schema: string | undefined,
+  migrations: readonly PostgresMigration[] = POSTGRES_MIGRATIONS,
+): Promise<MigrationReport> {
+  return sql.transaction(async (client) => {
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`grantry:migrate:${schema ?? ''}`]);
+    if (schema !== undefined) {
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+      await client.query(`SET LOCAL search_path TO ${quoteIdent(schema)}`);
+    }
+    await client.query(
+      'CREATE TABLE IF NOT EXISTS grantry_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)',
+    );
+    const { rows } = await client.query<{ version: number | null }>('SELECT MAX(version) AS version FROM grantry_migrations');
+    let version = rows[0]?.version ?? 0;
+    const applied: number[] = [];
+    for (const m of migrations) {
+      if (m.version <= version) continue;
+      await client.query(m.sql);
+      await client.query('INSERT INTO grantry_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, Date.now()]);
+      applied.push(m.version);
+      version = m.version;
+    }
+    return { applied, version };
+  });
+}

@@ -1,0 +1,62 @@
+import type { Pool, PoolClient, QueryResultRow } from 'pg';
+import type { Row, SqlValue } from '../sql/rows.js';
+
+/** A statement parameter: a value, or a text array (`$1::text[]`). */
+export type SqlParam = SqlValue | readonly string[];
+
+/**
+ * Runs SQL as named prepared statements: each distinct statement is parsed once per connection and then only
+ * bound and executed, one round trip per call.
+ *
+ * @example
+ * ```ts
+ * const sql = new PostgresQueries(pool);
+ * const rows = await sql.rows('SELECT * FROM grantry_clients WHERE id = $1', ['app']);
+ * ```
+ */
+export class PostgresQueries {
+  readonly #names = new Map<string, string>();
+  constructor(readonly pool: Pool) {}
+
+  #name(text: string): string {
+    let name = this.#names.get(text);
+    if (!name) this.#names.set(text, (name = `grantry_${this.#names.size + 1}`));
+    return name;
+  }
+
+  /** The rows of a statement, on the pool or on a transaction's client. */
+  async rows(text: string, values: readonly SqlParam[] = [], on: Pool | PoolClient = this.pool): Promise<Row[]> {
+    const result = await on.query<QueryResultRow>({ name: this.#name(text), text, values: values as unknown[] });
+    return result.rows;
+  }
+
+  /** The first row, if any. */
+  async row(text: string, values: readonly SqlParam[] = [], on?: Pool | PoolClient): Promise<Row | undefined> {
+    return (await this.rows(text, values, on))[0];
+  }
+
+  /** The number of rows a statement changed. */
+  async count(text: string, values: readonly SqlParam[] = [], on: Pool | PoolClient = this.pool): Promise<number> {
+    const result = await on.query({ name: this.#name(text), text, values: values as unknown[] });
+    return result.rowCount ?? 0;
+  }
+
+  /** Runs `fn` in a transaction on one connection; rolls back if it throws. */
+  async transaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+}
+
+/** Whether an error is PostgreSQL's unique violation (SQLSTATE 23505). */
+export const isUniqueViolation = (e: unknown): boolean => typeof e === 'object' && e !== null && 'code' in e && e.code === '23505';

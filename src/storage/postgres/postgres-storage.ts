@@ -1,0 +1,150 @@
+import pg from 'pg';
+import {
+  DEFAULT_CLEANUP_BATCH,
+  DEFAULT_CLEANUP_MAX_BATCHES,
+  type CleanupOptions,
+  type CleanupReport,
+  type ManagedStorage,
+  type MigrationReport,
+} from '../managed-storage.js';
+import { FAMILY_GRACE_MS } from '../sql/rows.js';
+import { PostgresClientRepository, PostgresScopeRepository, PostgresStorageAdmin, PostgresUserRepository } from './postgres-admin.js';
+import { migratePostgres, quoteIdent } from './postgres-migrations.js';
+import { PostgresQueries } from './postgres-queries.js';
+import {
+  PostgresAccessTokenRepository,
+  PostgresAuthCodeRepository,
+  PostgresDeviceCodeRepository,
+  PostgresRefreshTokenRepository,
+} from './postgres-token-repositories.js';
+
+/** Options of {@link openPostgresStorage}: a connection string or your own `pg.Pool`. */
+export interface PostgresStorageOptions {
+  /** e.g. `postgres://grantry:secret@db.internal:5432/grantry`. */
+  readonly connectionString?: string;
+  /** An existing pool (then `close()` leaves it open). */
+  readonly pool?: pg.Pool;
+  /** A schema for grantry's tables (created by `migrate()`); default: the connection's search path. */
+  readonly schema?: string;
+  /** Connections in the pool (default 10). */
+  readonly max?: number;
+}
+
+const TOKEN_TABLES = [
+  ['accessTokens', 'grantry_access_tokens'],
+  ['refreshTokens', 'grantry_refresh_tokens'],
+  ['authCodes', 'grantry_auth_codes'],
+  ['deviceCodes', 'grantry_device_codes'],
+] as const;
+
+/**
+ * grantry's storage on PostgreSQL, for several grantry instances sharing one database: every repository,
+ * administration, migrations (advisory-locked) and clean-up.
+ *
+ * @example
+ * ```ts
+ * import { openPostgresStorage } from 'grantry/storage/postgres';
+ * const storage = openPostgresStorage({ connectionString: process.env.DATABASE_URL! });
+ * await storage.migrate();
+ * server.enableGrantType(new RefreshTokenGrant(storage.refreshTokens), 'PT1H');
+ * ```
+ */
+export function openPostgresStorage(options: PostgresStorageOptions): PostgresStorage {
+  if (!options || (!options.pool && typeof options.connectionString !== 'string')) {
+    throw new TypeError('grantry: openPostgresStorage needs a connectionString or a pool');
+  }
+  const { schema } = options;
+  if (schema !== undefined && !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) {
+    throw new TypeError('grantry: the PostgreSQL schema must be a plain identifier');
+  }
+  if (options.pool) return new PostgresStorage(options.pool, schema, false);
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.max ?? 10,
+    ...(schema === undefined ? {} : { options: `-c search_path=${quoteIdent(schema)}` }),
+  });
+  // An idle connection that dies (database restart) must not crash the process; the next query reconnects.
+  pool.on('error', () => undefined);
+  return new PostgresStorage(pool, schema, true);
+}
+
+/** The bundle {@link openPostgresStorage} returns. `pool` is the `pg.Pool` it runs on. */
+export class PostgresStorage implements ManagedStorage {
+  readonly engine = 'postgres';
+  readonly #sql: PostgresQueries;
+  readonly clients: PostgresClientRepository;
+  readonly scopes: PostgresScopeRepository;
+  readonly users: PostgresUserRepository;
+  readonly accessTokens: PostgresAccessTokenRepository;
+  readonly refreshTokens: PostgresRefreshTokenRepository;
+  readonly authCodes: PostgresAuthCodeRepository;
+  readonly deviceCodes: PostgresDeviceCodeRepository;
+  readonly admin: PostgresStorageAdmin;
+
+  constructor(
+    readonly pool: pg.Pool,
+    readonly schema: string | undefined,
+    private readonly ownsPool: boolean,
+  ) {
+    const sql = (this.#sql = new PostgresQueries(pool));
+    this.clients = new PostgresClientRepository(sql);
+    this.scopes = new PostgresScopeRepository(sql);
+    this.users = new PostgresUserRepository(sql);
+    this.accessTokens = new PostgresAccessTokenRepository(sql);
+    this.refreshTokens = new PostgresRefreshTokenRepository(sql);
+    this.authCodes = new PostgresAuthCodeRepository(sql);
+    this.deviceCodes = new PostgresDeviceCodeRepository(sql);
+    this.admin = new PostgresStorageAdmin(sql);
+  }
+
+  async migrate(): Promise<MigrationReport> {
+    return migratePostgres(this.#sql, this.schema);
+  }
+
+  async cleanup(options: CleanupOptions = {}): Promise<CleanupReport> {
+    const now = options.now ?? Date.now();
+    const batchSize = Math.max(1, Math.floor(options.batchSize ?? DEFAULT_CLEANUP_BATCH));
+    const maxBatches = Math.max(1, Math.floor(options.maxBatches ?? DEFAULT_CLEANUP_MAX_BATCHES));
+    let complete = true;
+    const drain = async (text: string, before: number): Promise<number> => {
+      let total = 0;
+      for (let batch = 0; batch < maxBatches; batch++) {
+        const changed = await this.#sql.count(text, [before, batchSize]);
+        total += changed;
+        if (changed < batchSize) return total;
+      }
+      complete = false;
+      return total;
+    };
+    const counts: Record<string, number> = {};
+    for (const [key, table] of TOKEN_TABLES) {
+      // SKIP LOCKED: a clean-up never waits for (or blocks) a row that a request is consuming right now.
+      counts[key] = await drain(
+        `DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+        now,
+      );
+    }
+    // A revoked family is forgotten once no token of it is left (and a grace period has passed).
+    const families = await drain(
+      `DELETE FROM grantry_revoked_families WHERE family_id IN (
+         SELECT f.family_id FROM grantry_revoked_families f WHERE f.revoked_at <= $1
+           AND NOT EXISTS (SELECT 1 FROM grantry_refresh_tokens r WHERE r.family_id = f.family_id)
+           AND NOT EXISTS (SELECT 1 FROM grantry_access_tokens a WHERE a.family_id = f.family_id)
+           AND NOT EXISTS (SELECT 1 FROM grantry_auth_codes c WHERE c.family_id = f.family_id)
+         LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+      now - FAMILY_GRACE_MS,
+    );
+    return {
+      accessTokens: counts.accessTokens ?? 0,
+      refreshTokens: counts.refreshTokens ?? 0,
+      authCodes: counts.authCodes ?? 0,
+      deviceCodes: counts.deviceCodes ?? 0,
+      families,
+      complete,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsPool && !this.pool.ended) await this.pool.end();
+  }
+}

@@ -1,0 +1,160 @@
+import type {
+  AccessTokenRecord,
+  AccessTokenRepository,
+  AuthCodeRecord,
+  AuthCodeRepository,
+  ConsumeResult,
+  DeviceCodeRecord,
+  DeviceCodeRepository,
+  DevicePollResult,
+  RefreshTokenRecord,
+  RefreshTokenRepository,
+} from '../repositories.js';
+import { pollDeviceCode } from '../device-poll.js';
+import { joinScopes, plainAuthCode, plainRefreshToken, toAccessToken, toAuthCode, toDeviceCode, toRefreshToken } from '../sql/rows.js';
+import type { PostgresQueries } from './postgres-queries.js';
+
+// Explicit column lists: a prepared statement stays valid when a later migration adds columns.
+const AT = 't.id, t.client_id, t.user_id, t.scopes, t.expires_at, t.family_id, t.revoked';
+const RT = 't.id, t.family_id, t.client_id, t.user_id, t.scopes, t.expires_at, t.access_token_id, t.consumed, t.revoked';
+const CODE = 't.id, t.family_id, t.client_id, t.user_id, t.scopes, t.redirect_uri, t.code_challenge, t.code_challenge_method, t.expires_at, t.consumed, t.revoked';
+const DC = 't.id, t.user_code, t.client_id, t.scopes, t.expires_at, t.poll_interval, t.last_polled_at, t.status, t.user_id';
+const FAMILY_REVOKED = 'EXISTS (SELECT 1 FROM grantry_revoked_families f WHERE f.family_id = t.family_id) AS family_revoked';
+
+/** Marks a family revoked and revokes its tokens, as one statement (a set operation on the family index). */
+const revokeFamilySql = (table: string): string =>
+  `WITH f AS (INSERT INTO grantry_revoked_families (family_id, revoked_at) VALUES ($1, $2) ON CONFLICT DO NOTHING)
+   UPDATE ${table} SET revoked = true WHERE family_id = $1 AND NOT revoked`;
+
+/** Access-token records in PostgreSQL. */
+export class PostgresAccessTokenRepository implements AccessTokenRepository {
+  constructor(private readonly sql: PostgresQueries) {}
+  async save(r: AccessTokenRecord): Promise<void> {
+    await this.sql.count(
+      'INSERT INTO grantry_access_tokens (id, client_id, user_id, scopes, expires_at, family_id) VALUES ($1, $2, $3, $4, $5, $6)',
+      [r.id, r.clientId, r.userId ?? null, joinScopes(r.scopes), r.expiresAt, r.familyId ?? null],
+    );
+  }
+  async find(id: string): Promise<(AccessTokenRecord & { revoked: boolean }) | undefined> {
+    const row = await this.sql.row(`SELECT ${AT}, ${FAMILY_REVOKED} FROM grantry_access_tokens t WHERE t.id = $1`, [id]);
+    return row && toAccessToken(row);
+  }
+  async revoke(id: string): Promise<void> {
+    await this.sql.count('UPDATE grantry_access_tokens SET revoked = true WHERE id = $1', [id]);
+  }
+  async isRevoked(id: string): Promise<boolean> {
+    return (await this.find(id))?.revoked ?? false;
+  }
+  async revokeFamily(familyId: string): Promise<void> {
+    await this.sql.count(revokeFamilySql('grantry_access_tokens'), [familyId, Date.now()]);
+  }
+}
+
+/** Refresh tokens in PostgreSQL; `consume` is one conditional `UPDATE ... RETURNING` (one round trip). */
+export class PostgresRefreshTokenRepository implements RefreshTokenRepository {
+  constructor(private readonly sql: PostgresQueries) {}
+  async save(r: RefreshTokenRecord): Promise<void> {
+    await this.sql.count(
+      `INSERT INTO grantry_refresh_tokens (id, family_id, client_id, user_id, scopes, expires_at, access_token_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [r.id, r.familyId, r.clientId, r.userId ?? null, joinScopes(r.scopes), r.expiresAt, r.accessTokenId ?? null],
+    );
+  }
+  async find(id: string): Promise<(RefreshTokenRecord & { revoked: boolean; consumed: boolean }) | undefined> {
+    const row = await this.sql.row(`SELECT ${RT}, ${FAMILY_REVOKED} FROM grantry_refresh_tokens t WHERE t.id = $1`, [id]);
+    return row && toRefreshToken(row);
+  }
+  async consume(id: string): Promise<ConsumeResult<RefreshTokenRecord>> {
+    // Under READ COMMITTED a concurrent UPDATE of the row waits for the first and re-checks `NOT consumed` on
+    // the committed version: exactly one caller, in any process, gets the row back.
+    const row = await this.sql.row(
+      `UPDATE grantry_refresh_tokens t SET consumed = true
+       WHERE t.id = $1 AND NOT t.consumed AND NOT t.revoked
+         AND NOT EXISTS (SELECT 1 FROM grantry_revoked_families f WHERE f.family_id = t.family_id)
+       RETURNING ${RT}`,
+      [id],
+    );
+    if (row) return { status: 'consumed', record: plainRefreshToken(toRefreshToken(row)) };
+    const found = await this.find(id);
+    if (!found) return { status: 'not_found' };
+    return { status: found.consumed ? 'reused' : 'revoked', record: plainRefreshToken(found) };
+  }
+  async revoke(id: string): Promise<void> {
+    await this.sql.count('UPDATE grantry_refresh_tokens SET revoked = true WHERE id = $1', [id]);
+  }
+  async revokeFamily(familyId: string): Promise<void> {
+    await this.sql.count(revokeFamilySql('grantry_refresh_tokens'), [familyId, Date.now()]);
+  }
+}
+
+/** Authorization codes in PostgreSQL; `consume` is one conditional `UPDATE ... RETURNING`. */
+export class PostgresAuthCodeRepository implements AuthCodeRepository {
+  constructor(private readonly sql: PostgresQueries) {}
+  async save(r: AuthCodeRecord): Promise<void> {
+    await this.sql.count(
+      `INSERT INTO grantry_auth_codes (id, family_id, client_id, user_id, scopes, redirect_uri, code_challenge,
+         code_challenge_method, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [
+        r.id,
+        r.familyId,
+        r.clientId,
+        r.userId,
+        joinScopes(r.scopes),
+        r.redirectUri ?? null,
+        r.codeChallenge ?? null,
+        r.codeChallengeMethod ?? null,
+        r.expiresAt,
+      ],
+    );
+  }
+  async consume(id: string): Promise<ConsumeResult<AuthCodeRecord>> {
+    const row = await this.sql.row(
+      `UPDATE grantry_auth_codes t SET consumed = true WHERE t.id = $1 AND NOT t.consumed AND NOT t.revoked RETURNING ${CODE}`,
+      [id],
+    );
+    if (row) return { status: 'consumed', record: plainAuthCode(toAuthCode(row)) };
+    const found = await this.sql.row(`SELECT ${CODE} FROM grantry_auth_codes t WHERE t.id = $1`, [id]);
+    if (!found) return { status: 'not_found' };
+    const code = toAuthCode(found);
+    return { status: code.consumed ? 'reused' : 'revoked', record: plainAuthCode(code) };
+  }
+  async revoke(id: string): Promise<void> {
+    await this.sql.count('UPDATE grantry_auth_codes SET revoked = true WHERE id = $1', [id]);
+  }
+}
+
+/** Device codes in PostgreSQL; `poll` locks the row (`FOR UPDATE`), `decide` is one conditional `UPDATE`. */
+export class PostgresDeviceCodeRepository implements DeviceCodeRepository {
+  constructor(private readonly sql: PostgresQueries) {}
+  async save(r: DeviceCodeRecord): Promise<void> {
+    await this.sql.count(
+      `INSERT INTO grantry_device_codes (id, user_code, client_id, scopes, expires_at, poll_interval, last_polled_at, status, user_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [r.id, r.userCode, r.clientId, joinScopes(r.scopes), r.expiresAt, r.interval, r.lastPolledAt ?? null, r.status, r.userId ?? null],
+    );
+  }
+  async findByUserCode(userCode: string): Promise<DeviceCodeRecord | undefined> {
+    const row = await this.sql.row(`SELECT ${DC} FROM grantry_device_codes t WHERE t.user_code = $1`, [userCode]);
+    return row && toDeviceCode(row);
+  }
+  async decide(userCode: string, decision: { approved: boolean; userId: string | undefined }, now: number): Promise<boolean> {
+    const changed = await this.sql.count(
+      `UPDATE grantry_device_codes SET status = $1, user_id = $2 WHERE user_code = $3 AND status = 'pending' AND expires_at > $4`,
+      [decision.approved ? 'approved' : 'denied', decision.userId ?? null, userCode, now],
+    );
+    return changed === 1;
+  }
+  async poll(id: string, now: number): Promise<DevicePollResult> {
+    return this.sql.transaction(async (client) => {
+      const row = await this.sql.row(`SELECT ${DC} FROM grantry_device_codes t WHERE t.id = $1 FOR UPDATE`, [id], client);
+      if (!row) return { status: 'not_found' } as const;
+      const { next, result } = pollDeviceCode(toDeviceCode(row), now);
+      await this.sql.count(
+        'UPDATE grantry_device_codes SET last_polled_at = $1, poll_interval = $2, status = $3 WHERE id = $4',
+        [next.lastPolledAt ?? null, next.interval, next.status, id],
+        client,
+      );
+      return result;
+    });
+  }
+}
