@@ -33,7 +33,7 @@ function makeGrant(name: GrantName, storage: Storage, config: ServerConfig, issu
     case 'client_credentials':
       return new ClientCredentialsGrant();
     case 'device_code':
-      return new DeviceCodeGrant(storage.deviceCodes, { ...refresh, deviceCodeTTL: config.deviceCodeTtl, verificationUri: `${issuer}/device` });
+      return new DeviceCodeGrant(storage.deviceCodes, { ...refresh, deviceCodeTTL: config.deviceCodeTtl, interval: config.devicePollInterval, verificationUri: `${issuer}/device` });
     case 'password':
       return new PasswordGrant(storage.users, refresh);
     case 'implicit':

@@ -40,6 +40,8 @@ export interface ServerConfig {
   readonly refreshTokenTtl: number;
   readonly authCodeTtl: number;
   readonly deviceCodeTtl: number;
+  /** Seconds a device waits between polls (RFC 8628 §3.2 `interval`). */
+  readonly devicePollInterval: number;
   /** Failed attempts allowed per client id, username or source within the window. */
   readonly rateLimitMax: number;
   /** The sliding window of the brute-force limiter, in seconds. */
@@ -75,6 +77,7 @@ export const SERVER_OPTIONS: readonly OptionSpec[] = [
   { key: 'refreshTokenTtl', flag: 'refresh-token-ttl', env: ['GRANTRY_REFRESH_TOKEN_TTL'], type: 'duration', default: 'P30D', help: 'refresh token lifetime' },
   { key: 'authCodeTtl', flag: 'auth-code-ttl', env: ['GRANTRY_AUTH_CODE_TTL'], type: 'duration', default: 'PT10M', help: 'authorization code lifetime (at most 10 minutes, RFC 6749 §4.1.2)' },
   { key: 'deviceCodeTtl', flag: 'device-code-ttl', env: ['GRANTRY_DEVICE_CODE_TTL'], type: 'duration', default: 'PT10M', help: 'device code lifetime (RFC 8628)' },
+  { key: 'devicePollInterval', flag: 'device-poll-interval', env: ['GRANTRY_DEVICE_POLL_INTERVAL'], type: 'number', default: '5', help: 'seconds between device polls (RFC 8628 interval)' },
   { key: 'rateLimitMax', flag: 'rate-limit-max', env: ['GRANTRY_RATE_LIMIT_MAX'], type: 'number', default: '10', help: 'failed attempts per client id, username or source before 429' },
   { key: 'rateLimitWindow', flag: 'rate-limit-window', env: ['GRANTRY_RATE_LIMIT_WINDOW'], type: 'duration', default: 'PT5M', help: 'sliding window of the brute-force limiter' },
   { key: 'sessionTtl', flag: 'session-ttl', env: ['GRANTRY_SESSION_TTL'], type: 'duration', default: 'PT1H', help: 'login session lifetime' },
@@ -110,6 +113,8 @@ export function loadConfig(flags: RawSettings, env: Readonly<Record<string, stri
   }
   const port = out.port as number;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`--port must be 0..65535, got ${port}`);
+  if ((out.devicePollInterval as number) < 1) throw new TypeError('--device-poll-interval must be at least 1 second');
+  if ((out.rateLimitMax as number) < 1) throw new TypeError('--rate-limit-max must be at least 1');
   return { ...(out as unknown as ServerConfig), dataDir, database };
 }
 
