@@ -1,0 +1,89 @@
+import type { Request as ExpressRequest, RequestHandler } from 'express';
+import type { AuthorizationServer } from '../core/authorization-server.js';
+import { OAuthError } from '../core/oauth-error.js';
+import { checkBearerToken, type BearerTokenValidator } from './bearer-token.js';
+import { resolveAdapterOptions, type AdapterOptions, type FetchHandler } from './fetch-handler.js';
+import { serveNodeRequest } from './node.js';
+import { toFetchRequest } from './node-request.js';
+import { writeFetchResponse } from './node-response.js';
+
+export type { AdapterOptions, FetchHandler } from './fetch-handler.js';
+export type { BearerTokenValidator } from './bearer-token.js';
+
+/**
+ * The body an Express body parser already read, if one ran: a `Buffer` (`express.raw()`), a string
+ * (`express.text()`) or fields (`express.urlencoded()`, re-encoded with repeated names kept so that the core still
+ * refuses them). `undefined` when the body is still unread on the socket.
+ */
+function parsedBody(req: ExpressRequest): Uint8Array | undefined {
+  const body: unknown = req.body;
+  if (body === undefined || !req.readableEnded) return undefined;
+  if (body instanceof Uint8Array) return body;
+  if (typeof body === 'string') return new TextEncoder().encode(body);
+  const form = new URLSearchParams();
+  if (body !== null && typeof body === 'object') {
+    for (const [name, value] of Object.entries(body)) {
+      for (const item of Array.isArray(value) ? (value as unknown[]) : [value]) {
+        if (typeof item === 'string') form.append(name, item);
+      }
+    }
+  }
+  return new TextEncoder().encode(form.toString());
+}
+
+/**
+ * Mounts a Fetch handler on Express 5. Mount it before any body parser (or where none runs) so that the core
+ * reads the raw form body itself; a body an Express parser already read is passed on as well as it can be.
+ *
+ * @example
+ * ```ts
+ * import express from 'express';
+ * import { toExpressHandler } from 'grantry/http/express';
+ *
+ * const app = express();
+ * app.post('/token', toExpressHandler((request) => server.handleTokenRequest(request)));
+ * ```
+ */
+export function toExpressHandler(handler: FetchHandler, options: AdapterOptions = {}): RequestHandler {
+  const resolved = resolveAdapterOptions(options);
+  return (req, res) => serveNodeRequest(handler, req, res, resolved, { url: req.originalUrl, bytes: parsedBody(req) });
+}
+
+/**
+ * The token endpoint (RFC 6749 §3.2) of an {@link AuthorizationServer} as an Express handler.
+ *
+ * @example
+ * ```ts
+ * app.post('/token', tokenEndpoint(server));
+ * ```
+ */
+export function tokenEndpoint(server: Pick<AuthorizationServer, 'handleTokenRequest'>, options: AdapterOptions = {}): RequestHandler {
+  return toExpressHandler((request) => server.handleTokenRequest(request), options);
+}
+
+/**
+ * Express middleware that lets a request through only with a valid bearer access token (RFC 6750 §2.1) and puts
+ * its claims in `res.locals.accessToken`; otherwise it answers with the RFC 6750 §3 error and challenge.
+ *
+ * @example
+ * ```ts
+ * const rs = await ResourceServer.forAuthorizationServer(server);
+ * app.get('/api/me', requireBearerToken(rs), (req, res) => res.json({ sub: res.locals.accessToken.sub }));
+ * ```
+ */
+export function requireBearerToken<Claims>(validator: BearerTokenValidator<Claims>, options: AdapterOptions = {}): RequestHandler {
+  const resolved = resolveAdapterOptions(options);
+  return async (req, res, next) => {
+    let request: Request;
+    try {
+      // Headers only: the body stays on the socket for the route that follows.
+      request = await toFetchRequest(req, resolved, { url: req.originalUrl, bytes: null });
+    } catch {
+      return writeFetchResponse(OAuthError.invalidRequest('The HTTP request could not be read.').toResponse(), res);
+    }
+    const check = await checkBearerToken(validator, request, resolved.onError);
+    if (!check.ok) return writeFetchResponse(check.response, res);
+    res.locals.accessToken = check.claims;
+    next();
+  };
+}

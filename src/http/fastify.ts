@@ -1,0 +1,131 @@
+import type { Readable } from 'node:stream';
+import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { AuthorizationServer } from '../core/authorization-server.js';
+import { OAuthError } from '../core/oauth-error.js';
+import type { AccessTokenClaims } from '../tokens/verify-access-token.js';
+import { checkBearerToken, type BearerTokenValidator } from './bearer-token.js';
+import { callHandler, resolveAdapterOptions, type AdapterOptions, type FetchHandler } from './fetch-handler.js';
+import { toFetchRequest } from './node-request.js';
+
+export type { AdapterOptions, FetchHandler } from './fetch-handler.js';
+export type { BearerTokenValidator } from './bearer-token.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The claims of the request's bearer access token, once {@link requireBearerToken} let it through. */
+    accessToken?: AccessTokenClaims;
+  }
+}
+
+const unreadable = (status = 400): Response =>
+  new OAuthError('invalid_request', 'The HTTP request could not be read.', { status }).toResponse();
+
+/**
+ * Prepares an encapsulated Fastify context for Fetch handlers: Fastify's body parsers are replaced by one that
+ * leaves every body unread, whatever its content type, so that the core reads the raw form itself (RFC 6749 §3.2
+ * rules, its own size limit); and Fastify's own refusals (a malformed `Content-Type`) become OAuth JSON errors.
+ * Call it inside a plugin registered without `fastify-plugin`, so that the rest of the app keeps its parsers.
+ *
+ * @example
+ * ```ts
+ * await app.register(async (scope) => {
+ *   useFetchBodies(scope);
+ *   scope.post('/token', toFastifyHandler((request) => server.handleTokenRequest(request)));
+ * });
+ * ```
+ */
+export function useFetchBodies(app: FastifyInstance): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request: FastifyRequest, payload: Readable, done: (err: Error | null, body?: unknown) => void) =>
+    done(null, payload),
+  );
+  app.setErrorHandler((error: FastifyError, _request, reply) => {
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) return reply.send(unreadable(status));
+    reply.log.error(error);
+    return reply.send(OAuthError.serverError().toResponse());
+  });
+}
+
+/** The body stream a route's content-type parser left, unless it is the raw message itself (then read it fast). */
+function bodyStream(request: FastifyRequest): Readable | undefined {
+  const body = request.body as { pipe?: unknown } | undefined;
+  return body !== undefined && body !== request.raw && typeof body.pipe === 'function' ? (body as Readable) : undefined;
+}
+
+/**
+ * Turns a Fetch handler into a Fastify route handler. Mount it in a context prepared by {@link useFetchBodies}.
+ *
+ * @example
+ * ```ts
+ * scope.post('/token', toFastifyHandler((request) => server.handleTokenRequest(request)));
+ * ```
+ */
+export function toFastifyHandler(handler: FetchHandler, options: AdapterOptions = {}): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply> {
+  const resolved = resolveAdapterOptions(options);
+  return async (request, reply) => {
+    let fetchRequest: Request;
+    try {
+      fetchRequest = await toFetchRequest(request.raw, resolved, { url: request.url, body: bodyStream(request) });
+    } catch {
+      return reply.send(unreadable());
+    }
+    return reply.send(await callHandler(handler, fetchRequest, resolved.onError));
+  };
+}
+
+/** Options of {@link tokenEndpointPlugin}. */
+export interface TokenEndpointPluginOptions extends AdapterOptions {
+  server: Pick<AuthorizationServer, 'handleTokenRequest'>;
+  /** The path of the token endpoint within the plugin's prefix (default `/token`). */
+  path?: string;
+}
+
+/**
+ * A Fastify plugin that serves the token endpoint (RFC 6749 §3.2) of an {@link AuthorizationServer}, in its own
+ * encapsulated context (see {@link useFetchBodies}).
+ *
+ * @example
+ * ```ts
+ * import Fastify from 'fastify';
+ * import { tokenEndpointPlugin } from 'grantry/http/fastify';
+ *
+ * const app = Fastify();
+ * await app.register(tokenEndpointPlugin, { server, path: '/token' });
+ * ```
+ */
+export const tokenEndpointPlugin: FastifyPluginAsync<TokenEndpointPluginOptions> = async (app, options) => {
+  const { server, path = '/token', ...adapter } = options;
+  useFetchBodies(app);
+  app.post(path, toFastifyHandler((request) => server.handleTokenRequest(request), adapter));
+};
+
+/**
+ * A Fastify `preHandler` hook that lets a request through only with a valid bearer access token (RFC 6750 §2.1)
+ * and puts its claims in `request.accessToken`; otherwise it answers with the RFC 6750 §3 error and challenge.
+ *
+ * @example
+ * ```ts
+ * const rs = await ResourceServer.forAuthorizationServer(server);
+ * app.get('/api/me', { preHandler: requireBearerToken(rs) }, async (request) => ({ sub: request.accessToken?.sub }));
+ * ```
+ */
+export function requireBearerToken(
+  validator: BearerTokenValidator<AccessTokenClaims>,
+  options: AdapterOptions = {},
+): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined> {
+  const resolved = resolveAdapterOptions(options);
+  return async (request, reply) => {
+    let fetchRequest: Request;
+    try {
+      fetchRequest = await toFetchRequest(request.raw, resolved, { url: request.url, bytes: null });
+    } catch {
+      return reply.send(unreadable());
+    }
+    const check = await checkBearerToken(validator, fetchRequest, resolved.onError);
+    // Fastify: an async hook that answers early sends and returns the reply.
+    if (!check.ok) return reply.send(check.response);
+    request.accessToken = check.claims;
+    return undefined;
+  };
+}

@@ -1,0 +1,79 @@
+import type { Context, Handler, MiddlewareHandler } from 'hono';
+import type { AuthorizationServer } from '../core/authorization-server.js';
+import { checkBearerToken, type BearerTokenValidator } from './bearer-token.js';
+import { callHandler, type FetchHandler } from './fetch-handler.js';
+
+export type { FetchHandler } from './fetch-handler.js';
+export type { BearerTokenValidator } from './bearer-token.js';
+
+/** Options of the Hono adapter. */
+export interface HonoAdapterOptions {
+  /** Called with anything the handler throws; the client gets a bare `server_error` (default: `console.error`). */
+  onError?: (error: unknown) => void;
+}
+
+const logError = (error: unknown): void =>
+  console.error('grantry: unhandled error in handler:', error instanceof Error ? error.message : error);
+
+/**
+ * The request to hand on: Hono's own, unless a middleware already read its body (then rebuilt from Hono's cache).
+ */
+async function rawRequest(c: Context): Promise<Request> {
+  const raw = c.req.raw;
+  if (!raw.bodyUsed) return raw;
+  return new Request(raw, { body: await c.req.arrayBuffer() });
+}
+
+/**
+ * Mounts a Fetch handler on Hono, which speaks the Fetch API already: the adapter only hands over `c.req.raw`.
+ * Mount it before any middleware that reads the body.
+ *
+ * @example
+ * ```ts
+ * import { Hono } from 'hono';
+ * import { toHonoHandler } from 'grantry/http/hono';
+ *
+ * const app = new Hono();
+ * app.post('/token', toHonoHandler((request) => server.handleTokenRequest(request)));
+ * ```
+ */
+export function toHonoHandler(handler: FetchHandler, options: HonoAdapterOptions = {}): Handler {
+  const onError = options.onError ?? logError;
+  return async (c) => callHandler(handler, await rawRequest(c), onError);
+}
+
+/**
+ * The token endpoint (RFC 6749 §3.2) of an {@link AuthorizationServer} as a Hono handler.
+ *
+ * @example
+ * ```ts
+ * app.post('/token', tokenEndpoint(server));
+ * ```
+ */
+export function tokenEndpoint(server: Pick<AuthorizationServer, 'handleTokenRequest'>, options: HonoAdapterOptions = {}): Handler {
+  return toHonoHandler((request) => server.handleTokenRequest(request), options);
+}
+
+/**
+ * Hono middleware that lets a request through only with a valid bearer access token (RFC 6750 §2.1) and sets its
+ * claims as `c.get('accessToken')`; otherwise it answers with the RFC 6750 §3 error and challenge.
+ *
+ * @example
+ * ```ts
+ * const rs = await ResourceServer.forAuthorizationServer(server);
+ * app.get('/api/me', requireBearerToken(rs), (c) => c.json({ sub: c.get('accessToken').sub }));
+ * ```
+ */
+export function requireBearerToken<Claims>(
+  validator: BearerTokenValidator<Claims>,
+  options: HonoAdapterOptions = {},
+): MiddlewareHandler<{ Variables: { accessToken: Claims } }> {
+  const onError = options.onError ?? logError;
+  return async (c, next) => {
+    const check = await checkBearerToken(validator, c.req.raw, onError);
+    if (!check.ok) return check.response;
+    c.set('accessToken', check.claims);
+    await next();
+    return undefined;
+  };
+}

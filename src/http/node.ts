@@ -1,0 +1,112 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AuthorizationServer } from '../core/authorization-server.js';
+import { OAuthError } from '../core/oauth-error.js';
+import { callHandler, resolveAdapterOptions, type AdapterOptions, type FetchHandler, type ResolvedAdapterOptions } from './fetch-handler.js';
+import { toFetchRequest, type NodeRequestSource } from './node-request.js';
+import { writeFetchResponse } from './node-response.js';
+
+export * from './bearer-token.js';
+export * from './fetch-handler.js';
+export * from './node-request.js';
+export * from './node-response.js';
+
+/** A node:http request listener, as `http.createServer` takes it. */
+export type NodeRequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * Serves one request with a Fetch handler: converts, calls, writes back. Never rejects: a request that cannot be
+ * read is answered 400 (or dropped when the client is gone), a handler that throws gets a bare `server_error`.
+ *
+ * @example
+ * ```ts
+ * http.createServer((req, res) => void serveNodeRequest(handler, req, res, resolveAdapterOptions()));
+ * ```
+ */
+export async function serveNodeRequest(
+  handler: FetchHandler,
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: ResolvedAdapterOptions,
+  source: NodeRequestSource = {},
+): Promise<void> {
+  let request: Request;
+  try {
+    request = await toFetchRequest(req, options, source);
+  } catch {
+    // The client went away mid-body, or sent what the Fetch API refuses (a header value undici rejects).
+    if (req.destroyed || res.destroyed) return void res.destroy();
+    return writeFetchResponse(OAuthError.invalidRequest('The HTTP request could not be read.').toResponse(), res).catch(() => void res.destroy());
+  }
+  const response = await callHandler(handler, request, options.onError);
+  try {
+    await writeFetchResponse(response, res);
+  } catch (error) {
+    options.onError(error);
+    if (res.headersSent) return void res.destroy();
+    await writeFetchResponse(OAuthError.serverError().toResponse(), res).catch(() => void res.destroy());
+  }
+}
+
+/**
+ * Turns a Fetch handler into a node:http request listener.
+ *
+ * @example
+ * ```ts
+ * import http from 'node:http';
+ * import { toNodeHandler } from 'grantry/http/node';
+ *
+ * http.createServer(toNodeHandler((request) => server.handleTokenRequest(request))).listen(8080);
+ * ```
+ */
+export function toNodeHandler(handler: FetchHandler, options: AdapterOptions = {}): NodeRequestListener {
+  const resolved = resolveAdapterOptions(options);
+  return (req, res) => void serveNodeRequest(handler, req, res, resolved);
+}
+
+/**
+ * The same as {@link toNodeHandler}, under the name node:http gives the thing it returns.
+ *
+ * @example
+ * ```ts
+ * http.createServer(createRequestListener(handler, { baseUrl: 'https://auth.example.com' }));
+ * ```
+ */
+export const createRequestListener = toNodeHandler;
+
+/** Options of {@link tokenEndpointListener}. */
+export interface TokenEndpointListenerOptions extends AdapterOptions {
+  /** The path of the token endpoint (default `/token`). */
+  path?: string;
+  /** Serves every other request (default: an empty 404). */
+  fallback?: NodeRequestListener;
+}
+
+/**
+ * A node:http listener that answers the token endpoint (RFC 6749 §3.2) of an {@link AuthorizationServer} at
+ * `path`, and passes everything else to `fallback`.
+ *
+ * @example
+ * ```ts
+ * http.createServer(tokenEndpointListener(server, { path: '/access_token' })).listen(8080, '127.0.0.1');
+ * ```
+ */
+export function tokenEndpointListener(
+  server: Pick<AuthorizationServer, 'handleTokenRequest'>,
+  options: TokenEndpointListenerOptions = {},
+): NodeRequestListener {
+  const { path = '/token', fallback = notFound, ...adapter } = options;
+  if (!path.startsWith('/')) throw new TypeError('grantry: the token endpoint path must start with "/"');
+  const resolved = resolveAdapterOptions(adapter);
+  const handler: FetchHandler = (request) => server.handleTokenRequest(request);
+  return (req, res) => {
+    const target = req.url ?? '/';
+    const query = target.indexOf('?');
+    if ((query < 0 ? target : target.slice(0, query)) !== path) return fallback(req, res);
+    void serveNodeRequest(handler, req, res, resolved);
+  };
+}
+
+function notFound(_req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(404, { 'content-length': '0' });
+  res.end();
+}
