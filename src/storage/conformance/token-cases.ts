@@ -123,5 +123,17 @@ export function tokenCases(ctx: ConformanceContext): void {
       await authCodes.revoke(c.id);
       expect(await authCodes.consume(c.id)).toEqual({ status: 'revoked', record: c });
     });
+
+    it('reports a code revoked after its redemption, so a racing first redemption can revoke its tokens', async (t) => {
+      const { authCodes } = ctx.storage();
+      if (!authCodes.isRevoked) return t.skip('this storage has no authCodes.isRevoked');
+      const c = authCode();
+      await authCodes.save(c);
+      await authCodes.consume(c.id);
+      expect(await authCodes.isRevoked(c.id)).toBe(false);
+      await authCodes.revoke(c.id);
+      expect(await authCodes.isRevoked(c.id)).toBe(true);
+      expect(await authCodes.isRevoked('code-unknown')).toBe(false);
+    });
   });
 }

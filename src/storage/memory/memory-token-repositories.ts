@@ -129,6 +129,9 @@ export class MemoryAuthCodeRepository implements AuthCodeRepository {
     const r = this.records.get(id);
     if (r) r.revoked = true;
   }
+  async isRevoked(id: string): Promise<boolean> {
+    return this.records.get(id)?.revoked ?? false;
+  }
 }
 
 /** Device codes; `poll` and `decide` are atomic. */

@@ -121,6 +121,10 @@ export class PostgresAuthCodeRepository implements AuthCodeRepository {
   async revoke(id: string): Promise<void> {
     await this.sql.count('UPDATE grantry_auth_codes SET revoked = true WHERE id = $1', [id]);
   }
+  async isRevoked(id: string): Promise<boolean> {
+    const row = await this.sql.row('SELECT revoked FROM grantry_auth_codes WHERE id = $1', [id]);
+    return row?.revoked === true;
+  }
 }
 
 /** Device codes in PostgreSQL; `poll` locks the row (`FOR UPDATE`), `decide` is one conditional `UPDATE`. */

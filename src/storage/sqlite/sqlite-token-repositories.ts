@@ -119,6 +119,10 @@ export class SqliteAuthCodeRepository implements AuthCodeRepository {
   async revoke(id: string): Promise<void> {
     this.sql.get('UPDATE grantry_auth_codes SET revoked = 1 WHERE id = ?').run(id);
   }
+  async isRevoked(id: string): Promise<boolean> {
+    const row = this.sql.get('SELECT revoked FROM grantry_auth_codes WHERE id = ?').get(id) as Row | undefined;
+    return row !== undefined && Number(row.revoked) === 1;
+  }
 }
 
 /** Device codes in SQLite; `poll` runs in an immediate transaction, `decide` is one conditional `UPDATE`. */
