@@ -25,10 +25,18 @@ async function openStorage(spec, client) {
     case 'postgres': {
       if (!g.postgres) throw new Error('grantry: the PostgreSQL storage is not there yet');
       const schema = `bench_${process.pid}`;
-      const storage = await g.postgres.openPostgresStorage({ connectionString: spec.databaseUrl, schema });
+      const dropSchema = async () => {
+        const { default: pg } = await import('pg');
+        const db = new pg.Client({ connectionString: spec.databaseUrl });
+        await db.connect();
+        await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        await db.end();
+      };
+      await dropSchema();
+      const storage = g.postgres.openPostgresStorage({ connectionString: spec.databaseUrl, schema });
       await storage.migrate();
       await seedAdmin(storage.admin, seed);
-      return { storage, close: async () => { await storage.dropSchema?.(); await storage.close?.(); } };
+      return { storage, close: async () => { await storage.close(); await dropSchema(); } };
     }
     default:
       throw new Error(`unknown storage ${spec.storage}`);
