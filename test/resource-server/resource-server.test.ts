@@ -181,6 +181,7 @@ describe('requireScopes (RFC 6750 §3.1 insufficient_scope)', () => {
       } catch (e) {
         return e;
       }
+      return undefined;
     })();
     expect(error).toBeInstanceOf(BearerTokenError);
   });
