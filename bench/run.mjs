@@ -120,7 +120,7 @@ for (const spec of specs) {
   const w1 = { rps: 2000 };
   for (const workload of wanted) {
     if (!server.workloads.includes(workload)) {
-      figures.push({ spec, workload, unsupported: true });
+      figures.push({ spec, workload, unsupported: true, note: server.notes });
       continue;
     }
     const label = `${spec.name} ${workload}`;

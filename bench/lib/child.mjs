@@ -18,8 +18,15 @@ export function spawnPinned(core, args, options) {
  */
 export function startServer(spec, { core = 0, nodeArgs = [], timeoutMs = 60_000 } = {}) {
   const child = spawnPinned(core, [...nodeArgs, SERVER], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     env: { ...process.env, BENCH_SPEC: JSON.stringify(spec) },
+  });
+  // oidc-provider's start-up notices (development adapter, Node version) are expected: keep the rest.
+  let pendingText = '';
+  child.stderr.on('data', (chunk) => {
+    const lines = (pendingText + chunk).split('\n');
+    pendingText = lines.pop();
+    for (const line of lines) if (!/^oidc-provider (WARNING|NOTICE)/.test(line)) process.stderr.write(`  [${spec.name}] ${line}\n`);
   });
   let next = 0;
   const pending = new Map();

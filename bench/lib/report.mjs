@@ -81,7 +81,7 @@ function rows(report) {
   const { figures } = report;
   return figures.map((f) => {
     const base = { server: f.spec.name.replace(/ · (node|express)$/, ''), http: f.spec.framework === 'node' ? 'node:http' : 'express', workload: f.workload };
-    if (f.unsupported) return { ...base, note: 'not offered' };
+    if (f.unsupported) return { ...base, note: `not offered${f.note ? ` (${f.note})` : ''}` };
     if (f.error) return { ...base, note: `ERROR: ${f.error.slice(0, 120)}` };
     const { floor, bestPeer } = references(figures, f);
     return {
