@@ -40,7 +40,8 @@ export type PrivateKeyMaterial =
   | { pem: string; passphrase: string }
   | JsonWebKey
   | CryptoKey
-  | { type: 'private'; export: unknown; asymmetricKeyType?: string };
+  // A node:crypto KeyObject, described structurally so that this module stays free of node: imports.
+  | { readonly type: string; readonly asymmetricKeyType?: string | undefined; export: unknown };
 
 /**
  * The crypto operations grantry needs, behind one interface so that Node's synchronous `node:crypto` (several times
