@@ -36,10 +36,6 @@ export interface ServerStore {
   close(): Promise<void>;
 }
 
-// Resolved at run time: the engines load only when chosen (their drivers are optional peer dependencies).
-const SQLITE_MODULE = '../storage/sqlite/index.js';
-const POSTGRES_MODULE = '../storage/postgres/index.js';
-
 /** Whether a `--database` value names PostgreSQL. */
 export const isPostgresUrl = (database: string): boolean => /^postgres(ql)?:\/\//i.test(database);
 
@@ -56,9 +52,8 @@ async function openSqlite(filename: string): Promise<ServerStore> {
   if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true, mode: 0o700 });
   const { default: Database } = await import('better-sqlite3');
   const { SqliteRateLimitStore } = await import('./sql-rate-limit-store.js');
-  const sqlite = (await import(SQLITE_MODULE)) as unknown as {
-    openSqliteStorage(options: { filename: string }): ManagedStorage;
-  };
+  // The engines load only when chosen: their drivers are optional peer dependencies.
+  const sqlite = await import('../storage/sqlite/index.js');
   let storage: ManagedStorage;
   let db: InstanceType<typeof Database> | undefined;
   try {
@@ -81,10 +76,8 @@ async function openSqlite(filename: string): Promise<ServerStore> {
 async function openPostgres(url: string): Promise<ServerStore> {
   const { default: pg } = await import('pg');
   const { PostgresRateLimitStore } = await import('./sql-rate-limit-store.js');
-  const postgres = (await import(POSTGRES_MODULE)) as unknown as {
-    openPostgresStorage(options: { connectionString: string }): ManagedStorage;
-  };
-  const pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 5000 });
+  const postgres = await import('../storage/postgres/index.js');
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000 });
   pool.on('error', () => undefined);
   let rateLimits: RateLimitStore;
   try {
@@ -93,7 +86,7 @@ async function openPostgres(url: string): Promise<ServerStore> {
     await pool.end().catch(() => undefined);
     throw new TypeError(`cannot reach the PostgreSQL database ${redactUrl(url)}: ${(error as Error).message}`);
   }
-  const storage = postgres.openPostgresStorage({ connectionString: url });
+  const storage = postgres.openPostgresStorage({ pool });
   return {
     storage,
     rateLimits,
