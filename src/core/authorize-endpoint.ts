@@ -68,8 +68,7 @@ export async function validateAuthorizationRequest(request: Request, ctx: Author
       ...pkce,
     };
   } catch (error) {
-    if (error instanceof OAuthError) throw AuthorizationError.redirecting(error, target);
-    throw error;
+    throw AuthorizationError.redirecting(asOAuthError(server, error), target);
   }
 }
 
@@ -118,6 +117,7 @@ export async function completeAuthorizationRequest(
   if (resolveRedirectUri(client, authRequest.redirectUriSent ? authRequest.redirectUri : undefined) !== authRequest.redirectUri) {
     throw AuthorizationError.notRedirectable('invalid_request', 'The redirect_uri is not registered for this client.');
   }
+  if (decision.approved && !decision.user) throw new TypeError('grantry: completeAuthorizationRequest needs the user when approved');
   const target: AuthorizationRedirect = {
     redirectUri: authRequest.redirectUri,
     responseMode: authRequest.responseType === 'token' ? 'fragment' : 'query',
@@ -127,18 +127,29 @@ export async function completeAuthorizationRequest(
   try {
     // RFC 6749 §4.1.2.1 access_denied: "The resource owner or authorization server denied the request."
     if (!decision.approved) throw OAuthError.accessDenied('The user denied the request.');
-    if (!decision.user) throw new TypeError('grantry: completeAuthorizationRequest needs the user when approved');
     const stored = new Map<string, string>([['response_type', authRequest.responseType]]);
     if (authRequest.scopes.length > 0) stored.set('scope', authRequest.scopes.join(' '));
     if (authRequest.codeChallenge !== undefined) stored.set('code_challenge', authRequest.codeChallenge);
     if (authRequest.codeChallengeMethod !== undefined) stored.set('code_challenge_method', authRequest.codeChallengeMethod);
-    const { grant, ttl, scopes } = await checkRequest(ctx, client, stored, decision.user);
-    const params = await grant.approve({ server, client, user: decision.user, authRequest, scopes, accessTokenTTL: ttl });
+    const user = decision.user!;
+    const { grant, ttl, scopes } = await checkRequest(ctx, client, stored, user);
+    const params = await grant.approve({ server, client, user, authRequest, scopes, accessTokenTTL: ttl });
     return authorizationRedirect(target, params);
   } catch (error) {
-    if (error instanceof OAuthError) return AuthorizationError.redirecting(error, target).toResponse();
-    throw error;
+    return AuthorizationError.redirecting(asOAuthError(server, error), target).toResponse();
   }
+}
+
+/**
+ * RFC 6749 §4.1.2.1 server_error: "(This error code is needed because a 500 Internal Server Error HTTP status code
+ * cannot be returned to the client via an HTTP redirect.)" The cause is logged, never sent.
+ */
+function asOAuthError(server: ServerContext, error: unknown): OAuthError {
+  if (error instanceof OAuthError) return error;
+  server.logger.error('grantry: unexpected error at the authorization endpoint', {
+    error: error instanceof Error ? error.message : String(error),
+  });
+  return OAuthError.serverError(error);
 }
 
 function responderFor(ctx: AuthorizeEndpointContext, responseType: string): { grant: AuthorizationResponder; ttl: number } | undefined {

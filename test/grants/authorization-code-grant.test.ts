@@ -193,6 +193,24 @@ describe('authorization code grant: authorization endpoint (RFC 6749 §4.1.1)', 
     expect((error as AuthorizationError).redirectable).toBe(false);
   });
 
+  it('redirects a storage failure as server_error without its cause (RFC 6749 §4.1.2.1)', async () => {
+    const logged: unknown[] = [];
+    const t = await createCodeServer({}, { logger: { error: (_m: string, d?: unknown) => void logged.push(d) } });
+    const authRequest = await t.server.validateAuthorizationRequest(authorizeRequest(codeParams()));
+    Object.assign(t.storage.authCodes, { save: () => Promise.reject(new Error('disk on fire')) });
+    const res = await t.server.completeAuthorizationRequest(authRequest, { user: USER, approved: true });
+    const location = res.headers.get('location')!;
+    expect(new URL(location).searchParams.get('error')).toBe('server_error');
+    expect(new URL(location).searchParams.get('state')).toBe('xyz-state');
+    expect(location).not.toContain('fire');
+    expect(JSON.stringify(logged)).toContain('disk on fire');
+
+    Object.assign(t.storage.scopes, { getScopes: () => Promise.reject(new Error('db down')) });
+    const { error, response } = await authorizeError(t, codeParams());
+    expect((error as AuthorizationError).redirectable).toBe(true);
+    expect(new URL(response.headers.get('location')!).searchParams.get('error')).toBe('server_error');
+  });
+
   it('uses the default scopes when none are asked for (RFC 6749 §3.3)', async () => {
     const t = await createCodeServer();
     Object.assign(t.storage.scopes, { defaultScopes: async () => ['read'] });
