@@ -1,1 +1,156 @@
-export async function profileRefresh() { return { error: 'not implemented yet' }; }
+// A CPU profile of grantry's refresh grant (W2, RS256, in-memory, bare node:http), taken with the V8 inspector
+// around the timed load only (the same .cpuprofile that `node --cpu-prof` writes, minus start-up and minting),
+// and its top costs: self time by function, inclusive time of grantry's steps, and time by layer.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { startServer } from './child.mjs';
+import { refreshLoad } from './refresh-load.mjs';
+
+/** Maps a line of the esbuild bundle to the source file it came from (esbuild writes `// src/x.ts` markers). */
+function bundleLineMap(bundlePath) {
+  const marks = [];
+  readFileSync(bundlePath, 'utf8')
+    .split('\n')
+    .forEach((line, i) => {
+      const m = /^\/\/ ((?:\.\.\/)*src\/\S+\.ts)$/.exec(line);
+      if (m) marks.push({ line: i, file: m[1].replace(/^(\.\.\/)+/, '') });
+    });
+  return (line) => {
+    let file = 'grantry';
+    for (const m of marks) {
+      if (m.line > line) break;
+      file = m.file;
+    }
+    return file;
+  };
+}
+
+function layerOf(url, name) {
+  if (name === '(garbage collector)') return 'GC';
+  if (name === '(idle)') return 'idle';
+  if (name === '(program)') return 'V8/native (unattributed)';
+  if (url.includes('grantry.mjs')) return 'grantry (core, grants, tokens, storage, adapter)';
+  if (/\/deps\/undici\/|node:internal\/webstreams|js_transferable|node:internal\/url/.test(url)) return 'Fetch API objects (undici Request/Response/Headers, web streams, URL)';
+  if (/node:internal\/crypto|^node:crypto/.test(url)) return 'node:crypto (sign, AES-GCM, random, hash)';
+  if (/node:_http|node:http|node:net|node:internal\/(streams|stream_base|http|net|timers|async_hooks)|node:stream|node:events|node:internal\/process\/task_queues/.test(url)) return 'node:http, streams, event loop';
+  if (url.includes('/node_modules/')) return 'other packages';
+  if (url === '') return 'V8 builtins / natives';
+  return 'other Node internals';
+}
+
+export function analyzeProfile(profile, bundlePath) {
+  const fileOf = bundleLineMap(bundlePath);
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const total = profile.nodes.reduce((s, n) => s + n.hitCount, 0);
+  const idle = profile.nodes.filter((n) => n.callFrame.functionName === '(idle)').reduce((s, n) => s + n.hitCount, 0);
+  const busy = total - idle;
+  const label = (n) => {
+    const { functionName, url, lineNumber } = n.callFrame;
+    const name = functionName || '(anonymous)';
+    if (name === 'run' && url === '') return 'run — native signature job of node:crypto.sign (RSA/EdDSA)';
+    if (url.includes('grantry.mjs')) return `${name} — ${fileOf(lineNumber)}`;
+    if (url === '') return name;
+    return `${name} — ${url.startsWith('file://') ? relative(process.cwd(), new URL(url).pathname) : url}`;
+  };
+  // Inclusive samples per node (self + descendants).
+  const inclusive = new Map();
+  const visit = (id) => {
+    const n = byId.get(id);
+    let sum = n.hitCount;
+    for (const c of n.children ?? []) sum += visit(c);
+    inclusive.set(id, sum);
+    return sum;
+  };
+  visit(profile.nodes[0].id);
+
+  const self = new Map();
+  const layers = new Map();
+  const incl = new Map();
+  const onStack = new Map();
+  const walk = (id, parentLayer) => {
+    const n = byId.get(id);
+    const l = label(n);
+    self.set(l, (self.get(l) ?? 0) + n.hitCount);
+    // A native or builtin frame (no url) belongs to the layer that called it: RSA signing is the native `run` of
+    // node:crypto's sign job, JSON.stringify called by grantry is grantry's.
+    const own = layerOf(n.callFrame.url, n.callFrame.functionName);
+    const layer = own === 'V8 builtins / natives' && parentLayer ? parentLayer : own;
+    layerSamples.set(layer, [...(layerSamples.get(layer) ?? []), [l, n.hitCount]]);
+    layers.set(layer, (layers.get(layer) ?? 0) + n.hitCount);
+    // Inclusive per label, counted once per stack (recursion-safe).
+    const depth = onStack.get(l) ?? 0;
+    if (depth === 0) incl.set(l, (incl.get(l) ?? 0) + inclusive.get(id));
+    onStack.set(l, depth + 1);
+    for (const c of n.children ?? []) walk(c, layer === 'V8/native (unattributed)' || layer === 'idle' || layer === 'GC' ? parentLayer : layer);
+    onStack.set(l, depth);
+  };
+  const layerSamples = new Map();
+  walk(profile.nodes[0].id, undefined);
+  const pct = (x) => (100 * x) / busy;
+  const top = (map, k, filter = () => true) =>
+    [...map]
+      .filter(([l]) => l !== '(idle)' && l !== '(root)' && filter(l))
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, k)
+      .map(([l, v]) => ({ label: l, percent: pct(v) }));
+  return {
+    busySamples: busy,
+    idlePercent: (100 * idle) / total,
+    selfTop: top(self, 15),
+    grantryInclusive: top(incl, 15, (l) => l.includes(' — src/')),
+    layers: top(layers, 10, (l) => l !== 'idle'),
+    layerDetail: Object.fromEntries(
+      [...layerSamples].map(([layer, entries]) => {
+        const m = new Map();
+        for (const [l, v] of entries) m.set(l, (m.get(l) ?? 0) + v);
+        return [layer, top(m, 6)];
+      }),
+    ),
+  };
+}
+
+export async function profileRefresh({ keysDir, scratchDir, resultsDir, seconds, log }) {
+  const spec = { group: 'grantry', impl: 'grantry', name: 'grantry · RS256 memory · node (profile)', framework: 'node', alg: 'RS256', storage: 'memory', format: 'jwt', keysDir, scratchDir };
+  let server;
+  try {
+    server = await startServer(spec);
+    const warm = await refreshLoad(server, 3, 1500);
+    const path = join(resultsDir, 'refresh-grant.cpuprofile');
+    const result = await refreshLoad(server, seconds, warm.rps * 1.2, async () => {
+      await server.call('profileStart');
+    });
+    await server.call('profileStop', path);
+    const analysis = analyzeProfile(JSON.parse(readFileSync(path, 'utf8')), process.env.BENCH_GRANTRY_BUNDLE);
+    const lines = [
+      `grantry's refresh grant (W2), RS256, in-memory storage, bare node:http: ${seconds} s under load at ${Math.round(result.rps)} req/s (non-2xx ${result.non2xx}), sampled every 200 µs by the V8 inspector. The profile is \`bench/results/refresh-grant.cpuprofile\` (open it in Chrome DevTools → Performance, or speedscope); percentages are of the busy (non-idle) samples, idle was ${analysis.idlePercent.toFixed(1)}%.`,
+      '',
+      '**Time by layer (self time)**',
+      '',
+      '| layer | share |\n|---|---|',
+      ...analysis.layers.map((x) => `| ${x.label} | ${x.percent.toFixed(1)}% |`),
+      '',
+      '**What each layer spends on** (top functions by self time)',
+      '',
+      ...analysis.layers.slice(0, 5).map((x) => `- ${x.label}: ${(analysis.layerDetail[x.label] ?? []).slice(0, 4).map((d) => `${d.label.replace(/\|/g, '\\|')} ${d.percent.toFixed(1)}%`).join('; ')}`),
+      '',
+      '**Top functions by self time**',
+      '',
+      '| function — where | self |\n|---|---|',
+      ...analysis.selfTop.map((x) => `| ${x.label.replace(/\|/g, '\\|')} | ${x.percent.toFixed(1)}% |`),
+      '',
+      '**grantry functions by inclusive time** (the function and all it calls)',
+      '',
+      '| function — source file | inclusive |\n|---|---|',
+      ...analysis.grantryInclusive.map((x) => `| ${x.label.replace(/\|/g, '\\|')} | ${x.percent.toFixed(1)}% |`),
+    ];
+    const markdown = lines.join('\n');
+    writeFileSync(join(resultsDir, 'refresh-grant-profile.md'), markdown + '\n');
+    log(`profile: ${analysis.layers.map((x) => `${x.label} ${x.percent.toFixed(0)}%`).join(', ')}`);
+    return { path, analysis, markdown, rps: result.rps };
+  } catch (error) {
+    log(`profile failed: ${error.stack}`);
+    return { error: error.message };
+  } finally {
+    await server?.stop();
+  }
+}
