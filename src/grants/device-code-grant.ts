@@ -92,7 +92,7 @@ export class DeviceCodeGrant implements Grant {
   async startDeviceAuthorization(server: ServerContext, client: Client, scopes: readonly string[]): Promise<DeviceAuthorizationResponseBody> {
     const deviceCode = encodeBase64url(server.crypto.randomBytes(32));
     const now = server.clock.now();
-    const userCode = await this.#newUserCode(server, now);
+    const userCode = await this.#newUserCode(server);
     await this.deviceCodes.save({
       id: await server.crypto.sha256(deviceCode),
       userCode,
@@ -189,12 +189,12 @@ export class DeviceCodeGrant implements Grant {
     );
   }
 
-  async #newUserCode(server: ServerContext, now: number): Promise<string> {
-    // A live user code must point at one device: draw again on the rare collision with a pending one.
+  async #newUserCode(server: ServerContext): Promise<string> {
+    // A user code must point at one device (storage keeps it unique, expired rows included until swept): draw
+    // again on the rare collision.
     for (let attempt = 0; attempt < 5; attempt++) {
       const code = generateUserCode((n) => server.crypto.randomBytes(n), this.userCodeLength);
-      const existing = await this.deviceCodes.findByUserCode(code);
-      if (!existing || existing.expiresAt <= now) return code;
+      if (!(await this.deviceCodes.findByUserCode(code))) return code;
     }
     throw new Error('grantry: could not draw a free user code');
   }
