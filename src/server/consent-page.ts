@@ -35,7 +35,7 @@ export async function handleAuthorize(ctx: PageContext, req: PageRequest): Promi
   }
   const user = sessionUser(req);
   if (!user) return redirectToLogin(req.request);
-  const pending: PendingConsent = { sid: req.session.sid, exp: Date.now() + CONSENT_SECONDS * 1000, authRequest };
+  const pending: PendingConsent = { sid: req.session.sid, exp: ctx.clock.now() + CONSENT_SECONDS * 1000, authRequest };
   const scopes = authRequest.scopes.length === 0 ? '<p>No particular scope.</p>' : `<ul>${authRequest.scopes.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ul>`;
   const body = `<p><strong>${escapeHtml(authRequest.clientName)}</strong> asks to access your account
 (signed in as ${escapeHtml(user.username ?? user.id)}) with these scopes:</p>
@@ -60,7 +60,7 @@ export async function handleConsentDecision(ctx: PageContext, req: PageRequest):
   const user = sessionUser(req);
   if (!user) return page('Request refused', errorMessage('Please sign in again.'), { status: 403 });
   const pending = ctx.sessions.unseal(form.get('consent') ?? '', 'consent') as PendingConsent | undefined;
-  if (!pending || pending.sid !== req.session.sid || pending.exp <= Date.now()) {
+  if (!pending || pending.sid !== req.session.sid || pending.exp <= ctx.clock.now()) {
     return page('Request refused', errorMessage('This consent form has expired. Please start again from the application.'), { status: 400 });
   }
   const decision = form.get('decision');

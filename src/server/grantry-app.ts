@@ -84,7 +84,7 @@ export async function createGrantryApp(options: GrantryAppOptions): Promise<Gran
 
   const limiter = new RateLimiter(store.rateLimits, { max: config.rateLimitMax, windowSeconds: config.rateLimitWindow, clock });
   const sessions = new SessionManager(keys.session, { ttlSeconds: config.sessionTtl, secure: issuer.startsWith('https:'), clock });
-  const pages: PageContext = { server, store, sessions, limiter };
+  const pages: PageContext = { server, store, sessions, limiter, clock };
   const api = endpointsOf(server);
   const limited = (handler: ((r: Request) => Promise<Response>) | undefined): Route | undefined => {
     if (!handler) return undefined;

@@ -1,4 +1,5 @@
 import type { AuthorizationServer } from '../core/authorization-server.js';
+import type { Clock } from '../core/clock.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { ServerStore } from './server-store.js';
 import type { Session, SessionManager } from './session.js';
@@ -9,6 +10,7 @@ export interface PageContext {
   readonly store: ServerStore;
   readonly sessions: SessionManager;
   readonly limiter: RateLimiter;
+  readonly clock: Clock;
 }
 
 /** One page request: the request, its client's address, and its session (a new anonymous one if it had none). */

@@ -20,11 +20,19 @@ export interface RateLimiterOptions {
   /** The sliding window, in seconds. */
   readonly windowSeconds: number;
   readonly clock: Clock;
+  /**
+   * A different limit for some keys: by default a source address (`…ip:` keys) may fail five times as often as one
+   * client id or username, since many honest users can share one address (a NAT, a proxy).
+   */
+  readonly maxFor?: (key: string) => number;
 }
+
+/** The default per-key limit: sources (keys containing `ip:`) get five times `max`. */
+export const defaultMaxFor = (max: number) => (key: string): number => (key.includes('ip:') ? max * 5 : max);
 
 /**
  * A sliding-window brute-force limiter (RFC 6749 §2.3.1 / §10.10, RFC 7009 §5, RFC 8628 §5.1): after `max`
- * failures of one key (a client id, a username, a source address) within the window, attempts are refused until
+ * failures of one key (a client id, a username; five times that for a source address) within the window, attempts are refused until
  * the oldest failure leaves the window. Refused attempts are not counted, so the rightful owner gets back in once
  * the guessing stops: nobody is locked out for good.
  *
@@ -49,9 +57,10 @@ export class RateLimiter {
     const now = this.options.clock.now();
     const windowMs = this.options.windowSeconds * 1000;
     const counts = await this.store.count(keys, now - windowMs);
+    const maxFor = this.options.maxFor ?? defaultMaxFor(this.options.max);
     let wait: number | undefined;
-    for (const { count, oldest } of counts.values()) {
-      if (count < this.options.max) continue;
+    for (const [key, { count, oldest }] of counts) {
+      if (count < maxFor(key)) continue;
       const seconds = Math.max(1, Math.ceil((oldest + windowMs - now) / 1000));
       wait = Math.max(wait ?? 0, seconds);
     }
