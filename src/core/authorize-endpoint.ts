@@ -24,7 +24,10 @@ export interface AuthorizationDecision {
 }
 
 /** RFC 6749 §3.1.1: the grant behind each response type. */
-const GRANT_OF: Record<string, string> = { code: 'authorization_code', token: 'implicit' };
+const GRANT_OF: ReadonlyMap<string, string> = new Map([
+  ['code', 'authorization_code'],
+  ['token', 'implicit'],
+]);
 
 /**
  * Step 1 of the authorization endpoint (RFC 6749 §4.1.1, §4.2.1): checks the request and returns the serialisable
@@ -153,7 +156,7 @@ function asOAuthError(server: ServerContext, error: unknown): OAuthError {
 }
 
 function responderFor(ctx: AuthorizeEndpointContext, responseType: string): { grant: AuthorizationResponder; ttl: number } | undefined {
-  const grantType = GRANT_OF[responseType];
+  const grantType = GRANT_OF.get(responseType);
   const enabled = grantType === undefined ? undefined : ctx.enabled(grantType);
   return enabled && isAuthorizationResponder(enabled.grant) ? { grant: enabled.grant, ttl: enabled.ttl } : undefined;
 }
