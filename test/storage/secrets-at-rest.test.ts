@@ -50,10 +50,11 @@ describe('secrets at rest', () => {
     deployment = undefined;
   });
 
-  it.each(cases)(
+  for (const c of cases.filter((c) => c.skip !== undefined)) it.skip(`${c.engine} (${c.tokenFormat}) skipped: ${c.skip}`, () => undefined);
+
+  it.each(cases.filter((c) => c.skip === undefined))(
     'keeps no raw refresh token, code, client secret or password in $engine ($tokenFormat tokens)',
-    async ({ engine, tokenFormat, skip }, t) => {
-      if (skip) return t.skip(skip);
+    async ({ engine, tokenFormat }) => {
       deployment = await createDeployment(engine, tokenFormat);
       const { server, storage } = deployment;
       const secret = await generateClientSecret();
