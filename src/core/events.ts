@@ -9,6 +9,8 @@ export interface GrantryEvents {
   'refresh_token.reuse_detected': { id: string; familyId: string; clientId: string };
   'refresh_token.rejected': { reason: RefreshRejectReason; clientId: string };
   'authorization_code.reuse_detected': { id: string; familyId: string; clientId: string };
+  /** RFC 7009: a client revoked one of its tokens (a refresh token ends its family, `familyId`). */
+  'token.revoked': { type: 'access_token' | 'refresh_token'; id: string; familyId: string | undefined; clientId: string };
 }
 
 /** Why a refresh token was refused. */

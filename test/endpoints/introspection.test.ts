@@ -77,6 +77,20 @@ describe('introspection endpoint (RFC 7662)', () => {
     expect(body).toMatchObject({ active: true, client_id: 'app' });
   });
 
+  it('answers {"active": false} when the canIntrospect hook refuses the caller this token (RFC 7662 §2.2, §4)', async () => {
+    const seen: string[] = [];
+    const t = await createEndpointServer({
+      canIntrospect: (caller, token) => {
+        seen.push(`${caller.id}->${token.clientId}:${token.scopes.join(' ')}`);
+        return caller.id === token.clientId;
+      },
+    });
+    const minted = await mintTokens(t, 'app', ['read']);
+    expect(await bodyOf(await introspect(t, { token: minted.access_token }, asOther))).toEqual({ active: false });
+    expect((await bodyOf(await introspect(t, { token: minted.access_token }))).active).toBe(true);
+    expect(seen).toEqual(['other->app:read', 'app->app:read']);
+  });
+
   type Case = [string, (t: TestServer) => Promise<string>];
   const inactive: Case[] = [
     ['garbage', async () => 'not-a-token'],

@@ -46,6 +46,17 @@ describe('revocation endpoint (RFC 7009)', () => {
     expect(await introspect(t, rotated.access_token)).toEqual({ active: false });
   });
 
+  it('emits token.revoked for a revoked token, and nothing for a token of another client', async () => {
+    const t = await createEndpointServer();
+    const events: unknown[] = [];
+    t.server.events.on('token.revoked', (e) => events.push(e));
+    const minted = await mintTokens(t);
+    await revoke(t, { token: minted.refresh_token! }, asOther);
+    expect(events).toEqual([]);
+    await revoke(t, { token: minted.refresh_token! });
+    expect(events).toEqual([{ type: 'refresh_token', id: expect.any(String), familyId: expect.any(String), clientId: 'app' }]);
+  });
+
   it('revokes an access token alone: its refresh token keeps working (RFC 7009 §2.1 "MAY revoke the respective refresh token")', async () => {
     const t = await createEndpointServer();
     const minted = await mintTokens(t);

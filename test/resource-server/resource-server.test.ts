@@ -140,6 +140,12 @@ describe('ResourceServer.validateAuthenticatedRequest (RFC 6750, RFC 9068 §4)',
     await expect(rs.validateAuthenticatedRequest(apiRequest(token))).resolves.toMatchObject({ aud: ['urn:other', 'urn:third'] });
   });
 
+  it("verifies against a key set handed over directly (the server's own SigningKeySet)", async () => {
+    const { t } = await setup();
+    const rs = new ResourceServer({ issuer: ISSUER, audience: ISSUER, keys: (await t.server.context()).signingKeys, clock: t.clock });
+    await expect(rs.validateAuthenticatedRequest(apiRequest((await mintTokens(t)).access_token))).resolves.toMatchObject({ client_id: 'app' });
+  });
+
   it('answers 503 temporarily_unavailable, not 401, when the JWKS cannot be loaded', async () => {
     const { t } = await setup();
     const rs = new ResourceServer({

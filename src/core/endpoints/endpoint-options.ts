@@ -1,5 +1,6 @@
 import type { RefreshTokenRepository, UserRepository } from '../../storage/repositories.js';
 import type { ServerContext } from '../server-context.js';
+import type { Client } from '../types.js';
 
 /** The endpoints a server can expose, by role. */
 export type EndpointName = 'authorization' | 'token' | 'revocation' | 'introspection' | 'jwks' | 'deviceAuthorization';
@@ -31,6 +32,12 @@ export interface EndpointOptions {
   refreshTokens?: RefreshTokenRepository;
   /** Users: lets introspection report `username` (RFC 7662 §2.2). */
   users?: UserRepository;
+  /**
+   * Whether an authenticated client may learn about a token (RFC 7662 §4: the server "MAY ... limit which protected
+   * resources can introspect which tokens"); `false` answers `{"active": false}`. Default: every confidential
+   * client may introspect every token (resource servers are registered as clients).
+   */
+  canIntrospect?: (caller: Client, token: { readonly clientId: string; readonly userId: string | undefined; readonly scopes: readonly string[] }) => boolean | Promise<boolean>;
   /** Where endpoints live: absolute URLs, or paths appended to the issuer (defaults: {@link DEFAULT_ENDPOINT_PATHS}). */
   endpoints?: Partial<Record<EndpointName, string>>;
   /** Extra metadata members (RFC 8414 §2), e.g. `service_documentation`; they override generated ones. */

@@ -1,6 +1,7 @@
 import { authenticateClient } from '../client-authentication.js';
 import { readForm } from '../form.js';
 import { NO_STORE_HEADERS, OAuthError } from '../oauth-error.js';
+import type { Client } from '../types.js';
 import type { EndpointContext } from './endpoint-options.js';
 import { findToken, type FoundToken } from './find-token.js';
 
@@ -51,7 +52,8 @@ export async function introspectToken(request: Request, ctx: EndpointContext): P
   // on this server, or the protected resource is not allowed to introspect this particular token, then the
   // authorization server MUST return an introspection response with the "active" field set to false." and §4: it
   // "SHOULD NOT include any additional information about an inactive token".
-  const body = found ? await describe(ctx, found) : undefined;
+  const allowed = found !== undefined && (await mayIntrospect(ctx, auth.client, found));
+  const body = allowed ? await describe(ctx, found) : undefined;
   return json(body ?? { active: false });
 }
 
@@ -92,6 +94,13 @@ async function describe(ctx: EndpointContext, found: FoundToken): Promise<Intros
     sub: record.userId ?? record.clientId,
     iss: ctx.server.issuer,
   };
+}
+
+async function mayIntrospect(ctx: EndpointContext, caller: Client, found: FoundToken): Promise<boolean> {
+  const hook = ctx.options.canIntrospect;
+  if (!hook) return true;
+  const { clientId, userId, scopes } = found.record;
+  return hook(caller, { clientId, userId, scopes });
 }
 
 async function usernameOf(ctx: EndpointContext, userId: string | undefined): Promise<string | undefined> {

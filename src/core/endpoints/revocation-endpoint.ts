@@ -45,6 +45,8 @@ export async function revokeToken(request: Request, ctx: EndpointContext): Promi
     } else {
       await ctx.server.accessTokens.revoke(found.record.id);
     }
+    const { id, familyId } = found.record;
+    ctx.server.events.emit('token.revoked', { type: found.type, id, familyId, clientId: client.id });
   }
   // RFC 7009 §2.2: "The authorization server responds with HTTP status code 200 if the token has been revoked
   // successfully or if the client submitted an invalid token." The body is ignored by clients; none is sent.
