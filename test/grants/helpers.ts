@@ -33,7 +33,7 @@ export function codeParams(extra: Record<string, string> = {}): Record<string, s
 }
 
 /** Runs both authorize steps as an approving user and returns the redirect Location. */
-export async function authorize(t: TestServer, params: Record<string, string>): Promise<URL> {
+export async function authorize(t: Pick<TestServer, 'server'>, params: Record<string, string>): Promise<URL> {
   const authRequest: AuthorizationRequest = await t.server.validateAuthorizationRequest(authorizeRequest(params));
   // What an application does between the steps: keep the request as JSON in a session.
   const restored = JSON.parse(JSON.stringify(authRequest)) as AuthorizationRequest;
