@@ -1,0 +1,43 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { keysFileMode, keysPath, loadOrCreateKeys, rotateKeys } from '../../src/server/key-store.js';
+
+const fresh = () => join(mkdtempSync(join(tmpdir(), 'grantry-keys-')), 'data');
+
+describe('the keys file', () => {
+  it('is generated on first start, owner-only (0600), and reused afterwards', () => {
+    const dir = fresh();
+    const keys = loadOrCreateKeys(dir);
+    expect(keysFileMode(dir)).toBe(0o600);
+    expect(keys.signing).toHaveLength(1);
+    expect(keys.signing[0]).toMatchObject({ status: 'active', alg: 'RS256' });
+    expect(keys.encryption).toHaveLength(1);
+    expect(loadOrCreateKeys(dir)).toEqual(keys);
+  });
+
+  it('rotates: a new active signing key, the old one published; a new encryption key first, the old one kept', () => {
+    const dir = fresh();
+    const before = loadOrCreateKeys(dir);
+    const after = rotateKeys(dir);
+    expect(after.signing.map((k) => k.status)).toEqual(['active', 'published']);
+    expect(after.signing[1]!.kid).toBe(before.signing[0]!.kid);
+    expect(after.encryption[1]).toEqual(before.encryption[0]);
+    expect(after.session).toBe(before.session);
+    expect(keysFileMode(dir)).toBe(0o600);
+    expect(rotateKeys(dir).signing).toHaveLength(2);
+  });
+
+  it.each([
+    ['not JSON', 'nope', /not JSON/],
+    ['no signing keys', JSON.stringify({ signing: [], encryption: [], session: 'x'.repeat(43) }), /no signing keys/],
+    ['a broken PEM', JSON.stringify({ signing: [{ kid: 'a', status: 'active', privateKeyPem: 'garbage' }], encryption: [{ kid: 'e', key: 'k' }], session: 'x'.repeat(43) }), /PEM/],
+  ])('refuses a key file with %s with a TypeError naming the file', (_name, text, message) => {
+    const dir = fresh();
+    loadOrCreateKeys(dir);
+    writeFileSync(keysPath(dir), text);
+    expect(() => loadOrCreateKeys(dir)).toThrow(TypeError);
+    expect(() => loadOrCreateKeys(dir)).toThrow(message);
+  });
+});
