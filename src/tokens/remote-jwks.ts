@@ -132,7 +132,7 @@ export class RemoteJwks implements KeyResolver {
     let response: Response;
     let body: unknown;
     try {
-      response = await this.#fetch(this.#url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(this.#timeout), redirect: 'error' });
+      response = await this.#fetch(this.#url, { headers: { accept: 'application/jwk-set+json, application/json' }, signal: AbortSignal.timeout(this.#timeout) });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       body = await response.json();
     } catch (error) {
