@@ -3,7 +3,7 @@ import { AuthorizationError } from '../../src/core/authorization-error.js';
 import { AuthorizationCodeGrant } from '../../src/grants/authorization-code-grant.js';
 import { MemoryAccessTokenRepository } from '../../src/storage/memory/index.js';
 import type { AccessTokenRepository } from '../../src/storage/repositories.js';
-import { CLIENT_SECRET, ISSUER, basic, tokenRequest } from '../support/fixtures.js';
+import { CLIENT_SECRET, ISSUER, basic, createTestServer, tokenRequest } from '../support/fixtures.js';
 import {
   CHALLENGE,
   USER,
@@ -342,6 +342,11 @@ describe('authorization code grant: token endpoint (RFC 6749 §4.1.3)', () => {
     const app = (await t.storage.clients.getClient('app'))!;
     t.storage.clients.clients.set('app', { ...app, grantTypes: ['client_credentials'] });
     await expectError(await t.server.handleTokenRequest(codeTokenRequest(code)), 'unauthorized_client');
+  });
+
+  it('answers unsupported_grant_type while the grant is not enabled (RFC 6749 §5.2)', async () => {
+    const t = await createTestServer();
+    await expectError(await t.server.handleTokenRequest(codeTokenRequest('any')), 'unsupported_grant_type');
   });
 
   it('answers a bad client secret with invalid_client 401 (RFC 6749 §5.2)', async () => {

@@ -87,6 +87,16 @@ describe('device authorization endpoint (RFC 8628 §3.1, §3.2)', () => {
     );
   });
 
+  it('answers a repeated parameter with invalid_request (RFC 6749 §3.1)', async () => {
+    const t = await setup();
+    const request = new Request(`${ISSUER}/device_authorization`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'client_id=tv&scope=read&scope=write',
+    });
+    await expectError(await t.server.handleDeviceAuthorizationRequest(request), 'invalid_request');
+  });
+
   it('answers an unknown scope with invalid_scope', async () => {
     const t = await setup();
     await expectError(await t.server.handleDeviceAuthorizationRequest(deviceRequest({ client_id: 'tv', scope: 'read tv:everything' })), 'invalid_scope');
