@@ -116,6 +116,27 @@ describe('RemoteJwks', () => {
     await expect(rs.validateAuthenticatedRequest(apiRequest((await mintTokens(t)).access_token))).rejects.toMatchObject({ code: 'invalid_token' });
   });
 
+  const keyOf = (type: 'rsa' | 'ec' | 'ed25519') =>
+    (type === 'ec' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : type === 'rsa' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : generateKeyPairSync('ed25519'))
+      .privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  it.each([
+    ['RS256', 'rsa', true],
+    ['PS256', 'rsa', true],
+    ['ES256', 'ec', true],
+    ['EdDSA', 'ed25519', true],
+    ['RS256', 'rsa', false],
+    ['ES256', 'ec', false],
+    ['EdDSA', 'ed25519', false],
+  ] as const)('verifies %s tokens from a JWKS (key type %s, alg member published: %s)', async (alg, type, withAlg) => {
+    const t = await createEndpointServer({ privateKey: [{ key: keyOf(type), alg, status: 'active' }] });
+    const fetch = async () => {
+      const { keys } = await t.server.jwks();
+      return Response.json({ keys: keys.map(({ alg: _alg, ...k }) => (withAlg ? { ...k, alg: _alg } : k)) });
+    };
+    const rs = new ResourceServer({ issuer: ISSUER, audience: ISSUER, clock: t.clock, keys: new RemoteJwks('https://a.test/jwks', { fetch, clock: t.clock }) });
+    await expect(rs.validateAuthenticatedRequest(apiRequest((await mintTokens(t)).access_token))).resolves.toMatchObject({ sub: 'user-1' });
+  });
+
   it('refuses a non-http(s) JWKS URL at construction', () => {
     expect(() => new RemoteJwks('file:///etc/passwd')).toThrow(TypeError);
   });
