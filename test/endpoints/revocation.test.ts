@@ -37,6 +37,18 @@ describe('revocation endpoint (RFC 7009)', () => {
     expect(response.headers.get('www-authenticate')).toBe('Bearer error="invalid_token", error_description="The access token was revoked."');
   });
 
+  it('revokes an opaque refresh token (tokenFormat: opaque) and its family the same way', async () => {
+    const t = await createEndpointServer({ tokenFormat: 'opaque' });
+    const minted = await mintTokens(t);
+    expect(minted.refresh_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect((await introspect(t, minted.refresh_token!)).active).toBe(true);
+    await expectRevokedOk(await revoke(t, { token: minted.refresh_token! }, asOther));
+    expect((await introspect(t, minted.refresh_token!)).active).toBe(true);
+    await expectRevokedOk(await revoke(t, { token: minted.refresh_token! }));
+    expect(await introspect(t, minted.refresh_token!)).toEqual({ active: false });
+    expect(await introspect(t, minted.access_token)).toEqual({ active: false });
+  });
+
   it('revoking an older, already rotated refresh token of a family still ends the whole family', async () => {
     const t = await createEndpointServer();
     const first = await mintTokens(t);
