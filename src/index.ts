@@ -42,3 +42,6 @@ export * from './grants/device-code-grant.js';
 export * from './grants/pkce.js';
 export * from './grants/redirect-uri.js';
 export * from './grants/user-code.js';
+export * from "./storage/storage-admin.js";
+export * from "./storage/managed-storage.js";
+export * from "./storage/password-hash.js";
