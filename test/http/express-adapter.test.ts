@@ -1,0 +1,39 @@
+// Express apps often parse bodies globally: the token endpoint must still see the form as sent.
+import express from 'express';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { tokenEndpoint } from '../../src/http/express.js';
+import { basic, CLIENT_SECRET, createTestServer, mintTokens } from '../support/fixtures.js';
+
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  await Promise.all(closers.splice(0).map((close) => close()));
+});
+
+describe('Express adapter behind a body parser', () => {
+  it.each([
+    ['express.urlencoded()', express.urlencoded({ extended: false })],
+    ['express.urlencoded({ extended: true })', express.urlencoded({ extended: true })],
+    ['express.raw()', express.raw({ type: '*/*' })],
+    ['express.text()', express.text({ type: '*/*' })],
+  ])('passes on a form already read by %s: a refresh succeeds and a repeated parameter is still refused (RFC 6749 §3.1)', async (_name, parser) => {
+    const t = await createTestServer();
+    const app = express();
+    app.use(parser);
+    app.post('/token', tokenEndpoint(t.server));
+    const http = app.listen(0, '127.0.0.1');
+    await new Promise<void>((resolve) => http.once('listening', resolve));
+    closers.push(() => new Promise<void>((resolve) => http.close(() => resolve()).closeAllConnections()));
+    const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/token`;
+    const headers = { 'content-type': 'application/x-www-form-urlencoded', authorization: basic('app', CLIENT_SECRET) };
+
+    const minted = await mintTokens(t);
+    const ok = await fetch(url, { method: 'POST', headers, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: minted.refresh_token!, scope: 'read' }) });
+    expect(ok.status).toBe(200);
+    expect((await ok.json()).scope).toBe('read');
+
+    const repeated = await fetch(url, { method: 'POST', headers, body: 'grant_type=refresh_token&refresh_token=x&scope=read&scope=write' });
+    expect(repeated.status).toBe(400);
+    expect((await repeated.json()).error).toBe('invalid_request');
+  });
+});
