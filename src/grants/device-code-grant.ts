@@ -149,7 +149,10 @@ export class DeviceCodeGrant implements Grant {
     const client = req.client.client;
     const deviceCode = params.get('device_code');
     if (deviceCode === undefined) throw OAuthError.invalidRequest('The device_code parameter is required.');
-    const result = await this.deviceCodes.poll(await server.crypto.sha256(deviceCode), server.clock.now());
+    // RFC 8628 §3.4 / RFC 6749 §5.2 invalid_grant: a code "issued to another client". The client id goes into the
+    // atomic poll, so another client's poll neither consumes the code nor counts against the device's interval;
+    // the check after it covers repositories that ignore the argument.
+    const result = await this.deviceCodes.poll(await server.crypto.sha256(deviceCode), server.clock.now(), client.id);
     if (result.status === 'not_found' || result.record.clientId !== client.id) throw OAuthError.invalidGrant();
     switch (result.status) {
       // RFC 8628 §3.5: "authorization_pending: The authorization request is still pending as the end user hasn't

@@ -10,7 +10,13 @@ import type { DeviceCodeRecord, DevicePollResult } from './repositories.js';
  * save(next); return result;
  * ```
  */
-export function pollDeviceCode(record: DeviceCodeRecord, now: number): { next: DeviceCodeRecord; result: DevicePollResult } {
+export function pollDeviceCode(
+  record: DeviceCodeRecord,
+  now: number,
+  clientId?: string,
+): { next: DeviceCodeRecord; result: DevicePollResult } {
+  // RFC 8628 §3.4 / RFC 6749 §5.2: another client's poll is as if the code did not exist; it changes nothing.
+  if (clientId !== undefined && clientId !== record.clientId) return { next: record, result: { status: 'not_found' } };
   const expired = record.expiresAt <= now;
   // RFC 8628 §3.5 slow_down: "the interval MUST be increased by 5 seconds for this and all subsequent requests".
   const tooSoon = record.lastPolledAt !== undefined && now - record.lastPolledAt < record.interval * 1000;

@@ -168,6 +168,9 @@ export interface DeviceCodeRepository {
   findByUserCode(userCode: string): Promise<DeviceCodeRecord | undefined>;
   /** Approves or denies a pending code; `false` if it is not pending or has expired. */
   decide(userCode: string, decision: { approved: boolean; userId: string | undefined }, now: number): Promise<boolean>;
-  /** Records a poll at `now` atomically and returns what the client should be told (RFC 8628 §3.5). */
-  poll(id: string, now: number): Promise<DevicePollResult>;
+  /**
+   * Records a poll at `now` atomically and returns what the client should be told (RFC 8628 §3.5). With
+   * `clientId`, a code of another client answers `not_found` and is left untouched (not consumed, not slowed).
+   */
+  poll(id: string, now: number, clientId?: string): Promise<DevicePollResult>;
 }

@@ -155,10 +155,10 @@ export class MemoryDeviceCodeRepository implements DeviceCodeRepository {
     this.records.set(r.id, { ...r, status: decision.approved ? 'approved' : 'denied', userId: decision.userId });
     return true;
   }
-  async poll(id: string, now: number): Promise<DevicePollResult> {
+  async poll(id: string, now: number, clientId?: string): Promise<DevicePollResult> {
     const r = this.records.get(id);
     if (!r) return { status: 'not_found' };
-    const { next, result } = pollDeviceCode(r, now);
+    const { next, result } = pollDeviceCode(r, now, clientId);
     this.records.set(id, next);
     return result;
   }

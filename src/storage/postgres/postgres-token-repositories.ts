@@ -148,11 +148,11 @@ export class PostgresDeviceCodeRepository implements DeviceCodeRepository {
     );
     return changed === 1;
   }
-  async poll(id: string, now: number): Promise<DevicePollResult> {
+  async poll(id: string, now: number, clientId?: string): Promise<DevicePollResult> {
     return this.sql.transaction(async (client) => {
       const row = await this.sql.row(`SELECT ${DC} FROM grantry_device_codes t WHERE t.id = $1 FOR UPDATE`, [id], client);
       if (!row) return { status: 'not_found' } as const;
-      const { next, result } = pollDeviceCode(toDeviceCode(row), now);
+      const { next, result } = pollDeviceCode(toDeviceCode(row), now, clientId);
       await this.sql.count(
         'UPDATE grantry_device_codes SET last_polled_at = $1, poll_interval = $2, status = $3 WHERE id = $4',
         [next.lastPolledAt ?? null, next.interval, next.status, id],

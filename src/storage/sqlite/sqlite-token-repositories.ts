@@ -146,11 +146,11 @@ export class SqliteDeviceCodeRepository implements DeviceCodeRepository {
       .run(decision.approved ? 'approved' : 'denied', decision.userId ?? null, userCode, now);
     return result.changes === 1;
   }
-  async poll(id: string, now: number): Promise<DevicePollResult> {
+  async poll(id: string, now: number, clientId?: string): Promise<DevicePollResult> {
     const poll = this.sql.db.transaction((): DevicePollResult => {
       const row = this.sql.get('SELECT * FROM grantry_device_codes WHERE id = ?').get(id) as Row | undefined;
       if (!row) return { status: 'not_found' };
-      const { next, result } = pollDeviceCode(toDeviceCode(row), now);
+      const { next, result } = pollDeviceCode(toDeviceCode(row), now, clientId);
       this.sql
         .get('UPDATE grantry_device_codes SET last_polled_at = ?, poll_interval = ?, status = ? WHERE id = ?')
         .run(next.lastPolledAt ?? null, next.interval, next.status, id);
