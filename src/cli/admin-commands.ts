@@ -161,7 +161,7 @@ function keysCommand(action: string | undefined, dataDir: string): CommandOutput
     `Keys in ${json.file}`,
     ...json.signing.map((k) => `signing     ${k.kid}  ${k.alg}  ${k.status}  ${k.created_at}`),
     ...json.encryption.map((k) => `encryption  ${k.kid}  ${k.status}  ${k.created_at}`),
-    ...(action === 'rotate' ? ['Rotated: restart the servers to sign with the new key.'] : []),
+    ...(action === 'rotate' ? ['Rotated: running servers on this data directory switch within seconds; copy keys.json to servers elsewhere.'] : []),
   ].join('\n');
   return { json, text };
 }

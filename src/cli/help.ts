@@ -16,7 +16,7 @@ Commands:
   scopes add <scope> [--description D] add (or describe) a scope
   scopes list                         list scopes
   keys list                           list signing and encryption keys
-  keys rotate                         new active keys; the previous ones stay published (restart servers to use them)
+  keys rotate                         new active keys; the previous ones stay published (running servers reload them)
   migrate                             apply database migrations
   cleanup                             delete expired tokens, codes and device codes
 

@@ -2,7 +2,6 @@ import type { User } from '../core/types.js';
 import type { AuthorizationRequest } from '../grants/authorization-request.js';
 import { escapeHtml, errorMessage, hidden, page } from './html.js';
 import { errorPage, redirectToLogin } from './login-page.js';
-import { endpointsOf } from './oauth-api.js';
 import { readPageForm, type PageContext, type PageRequest } from './page-context.js';
 
 /** A pending authorization request as carried through the consent form: signed and bound to the session. */
@@ -25,11 +24,9 @@ const CONSENT_SECONDS = 600;
  * ```
  */
 export async function handleAuthorize(ctx: PageContext, req: PageRequest): Promise<Response> {
-  const api = endpointsOf(ctx.server);
-  if (!api.validateAuthorizationRequest) return page('Not found', '', { status: 404 });
   let authRequest: AuthorizationRequest;
   try {
-    authRequest = await api.validateAuthorizationRequest(req.request);
+    authRequest = await ctx.server.validateAuthorizationRequest(req.request);
   } catch (error) {
     return await redirectOrError(error);
   }
@@ -50,8 +47,6 @@ ${hidden('csrf_token', ctx.sessions.csrfToken(req.session))}${hidden('consent', 
 
 /** `POST /authorize/decision`: the consent form's answer goes to the library, which builds the redirect. */
 export async function handleConsentDecision(ctx: PageContext, req: PageRequest): Promise<Response> {
-  const api = endpointsOf(ctx.server);
-  if (!api.completeAuthorizationRequest) return page('Not found', '', { status: 404 });
   const form = await readPageForm(req.request);
   if (!form) return page('Bad request', errorMessage('The form could not be read.'), { status: 400 });
   if (!ctx.sessions.verifyCsrf(req.session, form.get('csrf_token') ?? undefined)) {
@@ -66,7 +61,7 @@ export async function handleConsentDecision(ctx: PageContext, req: PageRequest):
   const decision = form.get('decision');
   if (decision !== 'allow' && decision !== 'deny') return page('Bad request', errorMessage('Choose Allow or Deny.'), { status: 400 });
   try {
-    return await api.completeAuthorizationRequest(pending.authRequest, { user, approved: decision === 'allow' });
+    return await ctx.server.completeAuthorizationRequest(pending.authRequest, { user, approved: decision === 'allow' });
   } catch (error) {
     return await redirectOrError(error);
   }

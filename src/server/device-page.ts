@@ -1,9 +1,9 @@
 import { escapeHtml, errorMessage, hidden, page } from './html.js';
 import { redirectToLogin } from './login-page.js';
-import { endpointsOf, type OAuthEndpoints } from './oauth-api.js';
+import type { DeviceAuthorization } from '../grants/device-code-grant.js';
 import { readPageForm, type PageContext, type PageRequest } from './page-context.js';
 
-type DeviceAuthorization = NonNullable<Awaited<ReturnType<OAuthEndpoints['findDeviceAuthorization']>>>;
+const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
 /**
  * The device verification page (RFC 8628 §3.3): `GET /device` asks a signed-in user for the `user_code`
@@ -17,10 +17,7 @@ type DeviceAuthorization = NonNullable<Awaited<ReturnType<OAuthEndpoints['findDe
  * ```
  */
 export async function handleDevice(ctx: PageContext, req: PageRequest): Promise<Response> {
-  const api = endpointsOf(ctx.server);
-  if (!api.findDeviceAuthorization || !ctx.server.enabledGrantTypes.includes('urn:ietf:params:oauth:grant-type:device_code')) {
-    return page('Not found', '', { status: 404 });
-  }
+  if (!ctx.server.enabledGrantTypes.includes(DEVICE_GRANT)) return page('Not found', '', { status: 404 });
   if (req.session.userId === undefined) return redirectToLogin(req.request);
   if (req.request.method === 'GET') {
     return renderEntry(ctx, req, new URL(req.request.url).searchParams.get('user_code') ?? '');
@@ -36,7 +33,7 @@ export async function handleDevice(ctx: PageContext, req: PageRequest): Promise<
     response.headers.set('retry-after', String(wait));
     return response;
   }
-  const record = await api.findDeviceAuthorization.call(ctx.server, typed);
+  const record = await ctx.server.findDeviceAuthorization(typed);
   if (!record) {
     await ctx.limiter.fail(keys);
     return renderEntry(ctx, req, typed, 'That code is not valid or has expired. Check the code on your device.', 400);
@@ -46,6 +43,7 @@ export async function handleDevice(ctx: PageContext, req: PageRequest): Promise<
 
 /** `POST /device/decision`: approves or denies the pending device authorization. */
 export async function handleDeviceDecision(ctx: PageContext, req: PageRequest): Promise<Response> {
+  if (!ctx.server.enabledGrantTypes.includes(DEVICE_GRANT)) return page('Not found', '', { status: 404 });
   if (req.session.userId === undefined) return page('Request refused', errorMessage('Please sign in again.'), { status: 403 });
   const form = await readPageForm(req.request);
   if (!form) return page('Bad request', errorMessage('The form could not be read.'), { status: 400 });
@@ -56,10 +54,8 @@ export async function handleDeviceDecision(ctx: PageContext, req: PageRequest): 
     return page('Bad request', errorMessage('This form is not valid any more. Enter the code again.'), { status: 400 });
   }
   const approved = decision === 'allow';
-  const complete = endpointsOf(ctx.server).completeDeviceAuthorization;
-  if (!complete) return page('Not found', '', { status: 404 });
   const user = { id: req.session.userId, ...(req.session.username === undefined ? {} : { username: req.session.username }) };
-  const done = await complete.call(ctx.server, pending.userCode, { user, approved });
+  const done = await ctx.server.completeDeviceAuthorization(pending.userCode, { user, approved });
   if (!done) return page('Code expired', errorMessage('This code has expired or was already used. Start again on your device.'), { status: 400 });
   return approved
     ? page('Device connected', '<p role="status">You have allowed the device. You can return to it now.</p>')

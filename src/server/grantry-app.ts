@@ -10,7 +10,6 @@ import { encryptionKeyInputs, signingKeyInputs, type KeysFile } from './key-stor
 import { limitClientAuthentication } from './limited-endpoint.js';
 import { handleLogin } from './login-page.js';
 import { Metrics } from './metrics.js';
-import { endpointsOf } from './oauth-api.js';
 import type { PageContext, PageRequest } from './page-context.js';
 import { RateLimiter } from './rate-limiter.js';
 import type { ServerStore } from './server-store.js';
@@ -67,8 +66,9 @@ export async function createGrantryApp(options: GrantryAppOptions): Promise<Gran
     issuer,
     clock,
     ...(options.logger ? { logger: options.logger } : {}),
-    // Extra repositories for the endpoints that need them (revocation, device authorization), when supported.
-    ...({ refreshTokens: storage.refreshTokens, authCodes: storage.authCodes, users: storage.users, deviceCodes: storage.deviceCodes } as object),
+    // Revocation and introspection of refresh tokens, and `username` in introspection answers.
+    refreshTokens: storage.refreshTokens,
+    users: storage.users,
   });
   enableGrants(server, storage, config, issuer);
   try {
@@ -85,10 +85,10 @@ export async function createGrantryApp(options: GrantryAppOptions): Promise<Gran
   const limiter = new RateLimiter(store.rateLimits, { max: config.rateLimitMax, windowSeconds: config.rateLimitWindow, clock });
   const sessions = new SessionManager(keys.session, { ttlSeconds: config.sessionTtl, secure: issuer.startsWith('https:'), clock });
   const pages: PageContext = { server, store, sessions, limiter, clock };
-  const api = endpointsOf(server);
-  const limited = (handler: ((r: Request) => Promise<Response>) | undefined): Route | undefined => {
-    if (!handler) return undefined;
-    const wrapped = limitClientAuthentication(limiter, handler.bind(server));
+  const limited = (handler: (r: Request) => Promise<Response>): Route => {
+    const wrapped = limitClientAuthentication(limiter, handler, () =>
+      metrics.increment('grantry_rate_limited_total', 'Requests refused by the brute-force limiter (429).', { kind: 'client' }),
+    );
     return (request, info) => wrapped(request, info.source);
   };
   const page$ = (handler: (ctx: PageContext, req: PageRequest) => Promise<Response>): Route => async (request, info) => {
@@ -98,15 +98,14 @@ export async function createGrantryApp(options: GrantryAppOptions): Promise<Gran
     if (!existing && !response.headers.has('set-cookie')) response.headers.append('set-cookie', sessions.cookie(session));
     return response;
   };
-  const plain = (handler: ((r: Request) => Promise<Response>) | undefined): Route | undefined => handler && ((request) => handler.call(server, request));
 
-  const routes: Record<string, Route | undefined> = {
+  const routes: Record<string, Route> = {
     '/token': limited((r) => server.handleTokenRequest(r)),
-    '/revoke': limited(api.handleRevocationRequest),
-    '/introspect': limited(api.handleIntrospectionRequest),
-    '/device_authorization': limited(api.handleDeviceAuthorizationRequest),
-    '/.well-known/oauth-authorization-server': plain(api.handleMetadataRequest),
-    '/.well-known/jwks.json': plain(api.handleJwksRequest),
+    '/revoke': limited((r) => server.handleRevocationRequest(r)),
+    '/introspect': limited((r) => server.handleIntrospectionRequest(r)),
+    '/device_authorization': limited((r) => server.handleDeviceAuthorizationRequest(r)),
+    '/.well-known/oauth-authorization-server': (r) => server.handleMetadataRequest(r),
+    '/.well-known/jwks.json': (r) => server.handleJwksRequest(r),
     '/authorize': page$(handleAuthorize),
     '/authorize/decision': page$(handleConsentDecision),
     '/login': page$(handleLogin),

@@ -17,12 +17,16 @@ import type { RateLimiter } from './rate-limiter.js';
 export function limitClientAuthentication(
   limiter: RateLimiter,
   handler: (request: Request) => Promise<Response>,
+  onLimited: () => void = () => undefined,
 ): (request: Request, source: string) => Promise<Response> {
   return async (request, source) => {
     const clientId = await clientIdOf(request);
     const keys = [`ip:${source}`, ...(clientId === undefined ? [] : [`client:${clientId}`])];
     const wait = await limiter.retryAfter(keys);
-    if (wait !== undefined) return OAuthError.tooManyRequests(wait).toResponse();
+    if (wait !== undefined) {
+      onLimited();
+      return OAuthError.tooManyRequests(wait).toResponse();
+    }
     const response = await handler(request);
     if (await isClientAuthFailure(response)) await limiter.fail(keys);
     return response;

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
+import { resolveAdapterOptions, serveNodeRequest, type ResolvedAdapterOptions } from '../http/node.js';
 import type { GrantryApp } from './grantry-app.js';
 
 /** Where request log lines go (one JSON object per line). */
@@ -26,8 +26,7 @@ export interface RunningServer {
 }
 
 /**
- * Serves a {@link GrantryApp} with `node:http`: converts each request to a Fetch `Request` and the `Response`
- * back, writes one JSON log line per request (method, route, path without query, status, latency: never a
+ * Serves a {@link GrantryApp} with `node:http` through the library's node adapter, and writes one JSON log line per request (method, route, path without query, status, latency: never a
  * query string, header or body, which carry secrets) and counts metrics.
  *
  * @example
@@ -37,16 +36,15 @@ export interface RunningServer {
  * ```
  */
 export async function listen(appPromise: (port: number) => Promise<GrantryApp>, options: ListenOptions): Promise<RunningServer> {
-  let app: GrantryApp | undefined;
-  let closing = false;
-  let origin = '';
+  // Filled in once the port (and so the issuer) is known; until then requests get 503.
+  const state: { app?: GrantryApp; adapter?: ResolvedAdapterOptions; closing: boolean } = { closing: false };
   const server = createServer((req, res) => {
-    if (!app) {
+    if (!state.app || !state.adapter) {
       res.writeHead(503, { 'retry-after': '1' }).end();
       return;
     }
-    if (closing) res.setHeader('connection', 'close');
-    void handle(app, origin, options, req, res);
+    if (state.closing) res.setHeader('connection', 'close');
+    void handle(state.app, state.adapter, options, req, res);
   });
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
@@ -57,9 +55,10 @@ export async function listen(appPromise: (port: number) => Promise<GrantryApp>, 
     });
   });
   const port = (server.address() as AddressInfo).port;
-  origin = options.origin(port);
+  // Request URLs are built on the issuer's origin, never on the Host header.
+  state.adapter = resolveAdapterOptions({ baseUrl: new URL(options.origin(port)).origin, onError: () => undefined });
   try {
-    app = await appPromise(port);
+    state.app = await appPromise(port);
   } catch (error) {
     server.close();
     throw error;
@@ -69,7 +68,7 @@ export async function listen(appPromise: (port: number) => Promise<GrantryApp>, 
     server,
     close: () =>
       new Promise<void>((resolve) => {
-        closing = true;
+        state.closing = true;
         // close() stops accepting and resolves once the last connection has ended; idle keep-alive
         // connections are closed now, busy ones after their response (Connection: close).
         server.close(() => resolve());
@@ -78,75 +77,44 @@ export async function listen(appPromise: (port: number) => Promise<GrantryApp>, 
   };
 }
 
-async function handle(app: GrantryApp, origin: string, options: ListenOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(app: GrantryApp, adapter: ResolvedAdapterOptions, options: ListenOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const started = process.hrtime.bigint();
   app.metrics.inFlight += 1;
   const source = sourceOf(req, options.trustProxy);
   let status = 500;
   let route = 'unknown';
-  try {
-    const request = toRequest(req, origin);
-    route = app.routeOf(request);
-    const response = await app.fetch(request, { source });
-    status = response.status;
-    await writeResponse(res, response);
-  } catch {
-    if (!res.headersSent) {
-      status = 500;
-      res.writeHead(500, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end('{"error":"server_error"}');
-    } else {
-      res.destroy();
-    }
-  } finally {
-    app.metrics.inFlight -= 1;
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    app.metrics.observeRequest(route, req.method ?? 'GET', status, seconds);
-    options.log?.({
-      time: new Date().toISOString(),
-      level: status >= 500 ? 'error' : 'info',
-      msg: 'request',
-      method: req.method,
-      route,
-      path: (req.url ?? '/').split('?', 1)[0],
-      status,
-      duration_ms: Math.round(seconds * 1e6) / 1e3,
-      source,
-      ...(typeof req.headers['x-request-id'] === 'string' ? { request_id: req.headers['x-request-id'].slice(0, 64) } : {}),
-    });
-  }
+  // The library's node:http adapter converts the request and writes the response (streaming, errors, limits).
+  await serveNodeRequest(
+    async (request) => {
+      route = app.routeOf(request);
+      const response = await app.fetch(request, { source });
+      status = response.status;
+      return response;
+    },
+    req,
+    res,
+    adapter,
+  );
+  app.metrics.inFlight -= 1;
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (res.statusCode !== status && route === 'unknown') status = res.statusCode;
+  app.metrics.observeRequest(route, req.method ?? 'GET', status, seconds);
+  options.log?.({
+    time: new Date().toISOString(),
+    level: status >= 500 ? 'error' : 'info',
+    msg: 'request',
+    method: req.method,
+    route,
+    path: (req.url ?? '/').split('?', 1)[0],
+    status,
+    duration_ms: Math.round(seconds * 1e6) / 1e3,
+    source,
+    ...(typeof req.headers['x-request-id'] === 'string' ? { request_id: req.headers['x-request-id'].slice(0, 64) } : {}),
+  });
 }
 
 function sourceOf(req: IncomingMessage, trustProxy: boolean): string {
   const forwarded = trustProxy ? req.headers['x-forwarded-for'] : undefined;
   const first = typeof forwarded === 'string' ? forwarded.split(',', 1)[0]?.trim() : undefined;
   return first || req.socket.remoteAddress || 'unknown';
-}
-
-function toRequest(req: IncomingMessage, origin: string): Request {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
-    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
-    else headers.set(name, value);
-  }
-  const method = req.method ?? 'GET';
-  const hasBody = method !== 'GET' && method !== 'HEAD';
-  return new Request(new URL(req.url ?? '/', origin), {
-    method,
-    headers,
-    ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream<Uint8Array>, duplex: 'half' } : {}),
-  });
-}
-
-async function writeResponse(res: ServerResponse, response: Response): Promise<void> {
-  const headers: Record<string, string | string[]> = {};
-  response.headers.forEach((value, name) => {
-    if (name !== 'set-cookie') headers[name] = value;
-  });
-  const cookies = response.headers.getSetCookie();
-  if (cookies.length > 0) headers['set-cookie'] = cookies;
-  const body = response.body ? Buffer.from(await response.arrayBuffer()) : undefined;
-  if (body) headers['content-length'] = String(body.length);
-  res.writeHead(response.status, headers);
-  res.end(body);
 }

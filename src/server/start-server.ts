@@ -1,7 +1,8 @@
 import type { Clock } from '../core/clock.js';
 import type { ServerConfig } from './config.js';
 import { createGrantryApp, type GrantryApp } from './grantry-app.js';
-import { loadOrCreateKeys } from './key-store.js';
+import { statSync } from 'node:fs';
+import { encryptionKeyInputs, keysPath, loadOrCreateKeys, signingKeyInputs } from './key-store.js';
 import { listen, type LogSink, type RunningServer } from './node-listener.js';
 import { openServerStore, redactUrl, isPostgresUrl, type ServerStore } from './server-store.js';
 
@@ -63,6 +64,7 @@ export async function startServer(config: ServerConfig, options: { log?: LogSink
     const listening = running;
     const cleanupTimer = setInterval(() => void store.storage.cleanup().catch(() => undefined), 3600_000);
     cleanupTimer.unref();
+    const keysTimer = watchKeys(config.dataDir, app!, options.log);
     return {
       issuer,
       port: listening.port,
@@ -70,6 +72,7 @@ export async function startServer(config: ServerConfig, options: { log?: LogSink
       store,
       async stop() {
         clearInterval(cleanupTimer);
+        clearInterval(keysTimer);
         await listening.close();
         await store.close();
       },
@@ -80,4 +83,35 @@ export async function startServer(config: ServerConfig, options: { log?: LogSink
     if ((error as NodeJS.ErrnoException).code === 'EACCES') throw new TypeError(`no permission to listen on ${config.host}:${config.port}`);
     throw error;
   }
+}
+
+/**
+ * Picks up `grantry keys rotate` without a restart: when the keys file changes, the new keys are imported and
+ * swapped in (a bad file is logged and the running keys stay).
+ */
+function watchKeys(dataDir: string, app: GrantryApp, log: LogSink | undefined): NodeJS.Timeout {
+  const mtime = () => {
+    try {
+      return statSync(keysPath(dataDir)).mtimeMs;
+    } catch {
+      return 0;
+    }
+  };
+  let seen = mtime();
+  const timer = setInterval(() => {
+    const now = mtime();
+    if (now === seen) return;
+    seen = now;
+    void (async () => {
+      try {
+        const keys = loadOrCreateKeys(dataDir);
+        await app.server.rotateKeys({ privateKey: signingKeyInputs(keys), encryptionKey: encryptionKeyInputs(keys) });
+        log?.({ level: 'info', msg: 'keys reloaded', active_kid: keys.signing.find((k) => k.status === 'active')?.kid });
+      } catch (error) {
+        log?.({ level: 'error', msg: 'keys file changed but cannot be used; the running keys stay', error: (error as Error).message });
+      }
+    })();
+  }, 2000);
+  timer.unref();
+  return timer;
 }

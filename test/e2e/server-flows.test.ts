@@ -134,6 +134,23 @@ describe.each(engines)('the real grantry server process on %s', (_engine, postgr
     expect(gone.status).toBe(401);
   }, 60_000);
 
+  it('picks up `grantry keys rotate` without a restart: the JWKS lists both keys, new tokens carry the new kid', async () => {
+    const kidOf = (jwt: string) => (JSON.parse(Buffer.from(jwt.split('.')[0]!, 'base64url').toString()) as { kid: string }).kid;
+    const issue = async () => ((await (await postForm(meta.token_endpoint, { grant_type: 'client_credentials' }, { authorization: auth })).json()) as { access_token: string }).access_token;
+    const oldKid = kidOf(await issue());
+    const rotated = await cli(store, 'keys', 'rotate');
+    const newKid = rotated.signing[0].kid as string;
+    expect(rotated.signing[1].kid).toBe(oldKid);
+    let kid = oldKid;
+    for (let i = 0; i < 50 && kid === oldKid; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      kid = kidOf(await issue());
+    }
+    expect(kid).toBe(newKid);
+    const jwks = (await (await fetch(meta.jwks_uri)).json()) as { keys: { kid: string }[] };
+    expect(jwks.keys.map((k) => k.kid).sort()).toEqual([oldKid, newKid].sort());
+  }, 60_000);
+
   it('answers /healthz and /metrics (Prometheus text), and logs one JSON line per request without secrets', async () => {
     expect(await (await fetch(`${server.issuer}/healthz`)).json()).toEqual({ status: 'ok' });
     const metrics = await fetch(`${server.issuer}/metrics`);
