@@ -93,12 +93,15 @@ export class OAuthError extends Error {
 
   /**
    * RFC 6749 §5.2: when the client tried HTTP Basic, answer 401 with `WWW-Authenticate`; otherwise 400 is allowed,
-   * but grantry answers 401 in both cases as most clients expect.
+   * but grantry answers 401 in both cases as most clients expect, and so sends the challenge in both cases too
+   * (RFC 9110 §15.5.2: "The server generating a 401 response MUST send a WWW-Authenticate header field").
+   * `usedBasic` is kept for callers; the answer no longer depends on it.
    */
   static invalidClient(usedBasic = false, description = 'Client authentication failed.'): OAuthError {
+    void usedBasic;
     return new OAuthError('invalid_client', description, {
       status: 401,
-      headers: usedBasic ? { 'WWW-Authenticate': 'Basic realm="grantry", charset="UTF-8"' } : {},
+      headers: { 'WWW-Authenticate': 'Basic realm="grantry", charset="UTF-8"' },
     });
   }
 
