@@ -1,4 +1,5 @@
 import { OAuthError } from '../core/oauth-error.js';
+import { requireScopes } from '../core/require-scopes.js';
 import type { FetchHandler } from './fetch-handler.js';
 
 /**
@@ -7,6 +8,14 @@ import type { FetchHandler } from './fetch-handler.js';
  */
 export interface BearerTokenValidator<Claims> {
   validateAuthenticatedRequest(request: Request): Promise<Claims>;
+}
+
+/** Options of the bearer-token middlewares. */
+export interface BearerTokenOptions {
+  /** Scopes the token must all carry; otherwise 403 `insufficient_scope` naming them (RFC 6750 §3.1). */
+  scopes?: readonly string[];
+  /** Called with unexpected failures; the client gets a bare `server_error` (default: `console.error`). */
+  onError?: (error: unknown) => void;
 }
 
 /** The outcome of {@link checkBearerToken}: the claims, or the response that refuses the request. */
@@ -18,17 +27,20 @@ export type BearerTokenCheck<Claims> = { ok: true; claims: Claims } | { ok: fals
  *
  * @example
  * ```ts
- * const check = await checkBearerToken(resourceServer, request, console.error);
+ * const check = await checkBearerToken(resourceServer, request, console.error, ['read']);
  * if (!check.ok) return check.response;
  * ```
  */
-export async function checkBearerToken<Claims>(
+export async function checkBearerToken<Claims extends { scope?: string }>(
   validator: BearerTokenValidator<Claims>,
   request: Request,
   onError: (error: unknown) => void,
+  scopes: readonly string[] = [],
 ): Promise<BearerTokenCheck<Claims>> {
   try {
-    return { ok: true, claims: await validator.validateAuthenticatedRequest(request) };
+    const claims = await validator.validateAuthenticatedRequest(request);
+    if (scopes.length > 0) requireScopes(claims, scopes);
+    return { ok: true, claims };
   } catch (error) {
     if (error instanceof OAuthError && error.code !== 'server_error') return { ok: false, response: error.toResponse() };
     onError(error);
@@ -43,18 +55,30 @@ export async function checkBearerToken<Claims>(
  * @example
  * ```ts
  * const rs = await ResourceServer.forAuthorizationServer(server);
- * const api = withBearerToken(rs, async (request, claims) => Response.json({ hello: claims.sub }));
+ * const api = withBearerToken(rs, async (request, claims) => Response.json({ hello: claims.sub }), { scopes: ['read'] });
  * http.createServer(toNodeHandler(api)).listen(8080);
  * ```
  */
-export function withBearerToken<Claims>(
+export function withBearerToken<Claims extends { scope?: string }>(
   validator: BearerTokenValidator<Claims>,
   handler: (request: Request, claims: Claims) => Promise<Response>,
-  options: { onError?: (error: unknown) => void } = {},
+  options: BearerTokenOptions = {},
 ): FetchHandler {
-  const onError = options.onError ?? ((error: unknown) => console.error('grantry: bearer token check failed:', error instanceof Error ? error.message : error));
+  const onError = options.onError ?? logBearerError;
   return async (request) => {
-    const check = await checkBearerToken(validator, request, onError);
+    const check = await checkBearerToken(validator, request, onError, options.scopes);
     return check.ok ? handler(request, check.claims) : check.response;
   };
+}
+
+/**
+ * The default `onError` of the bearer middlewares: one line, the message only.
+ *
+ * @example
+ * ```ts
+ * withBearerToken(rs, handler, { onError: logBearerError });
+ * ```
+ */
+export function logBearerError(error: unknown): void {
+  console.error('grantry: bearer token check failed:', error instanceof Error ? error.message : error);
 }

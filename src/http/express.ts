@@ -1,14 +1,14 @@
 import type { Request as ExpressRequest, RequestHandler } from 'express';
 import type { AuthorizationServer } from '../core/authorization-server.js';
 import { OAuthError } from '../core/oauth-error.js';
-import { checkBearerToken, type BearerTokenValidator } from './bearer-token.js';
+import { checkBearerToken, type BearerTokenOptions, type BearerTokenValidator } from './bearer-token.js';
 import { resolveAdapterOptions, type AdapterOptions, type FetchHandler } from './fetch-handler.js';
 import { serveNodeRequest } from './node.js';
 import { toFetchRequest } from './node-request.js';
 import { writeFetchResponse } from './node-response.js';
 
 export type { AdapterOptions, FetchHandler } from './fetch-handler.js';
-export type { BearerTokenValidator } from './bearer-token.js';
+export type { BearerTokenOptions, BearerTokenValidator } from './bearer-token.js';
 
 /**
  * The body an Express body parser already read, if one ran: a `Buffer` (`express.raw()`), a string
@@ -68,10 +68,13 @@ export function tokenEndpoint(server: Pick<AuthorizationServer, 'handleTokenRequ
  * @example
  * ```ts
  * const rs = await ResourceServer.forAuthorizationServer(server);
- * app.get('/api/me', requireBearerToken(rs), (req, res) => res.json({ sub: res.locals.accessToken.sub }));
+ * app.get('/api/me', requireBearerToken(rs, { scopes: ['read'] }), (req, res) => res.json({ sub: res.locals.accessToken.sub }));
  * ```
  */
-export function requireBearerToken<Claims>(validator: BearerTokenValidator<Claims>, options: AdapterOptions = {}): RequestHandler {
+export function requireBearerToken<Claims extends { scope?: string }>(
+  validator: BearerTokenValidator<Claims>,
+  options: AdapterOptions & BearerTokenOptions = {},
+): RequestHandler {
   const resolved = resolveAdapterOptions(options);
   return async (req, res, next) => {
     let request: Request;
@@ -81,7 +84,7 @@ export function requireBearerToken<Claims>(validator: BearerTokenValidator<Claim
     } catch {
       return writeFetchResponse(OAuthError.invalidRequest('The HTTP request could not be read.').toResponse(), res);
     }
-    const check = await checkBearerToken(validator, request, resolved.onError);
+    const check = await checkBearerToken(validator, request, resolved.onError, options.scopes);
     if (!check.ok) return writeFetchResponse(check.response, res);
     res.locals.accessToken = check.claims;
     next();

@@ -3,12 +3,12 @@ import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, F
 import type { AuthorizationServer } from '../core/authorization-server.js';
 import { OAuthError } from '../core/oauth-error.js';
 import type { AccessTokenClaims } from '../tokens/verify-access-token.js';
-import { checkBearerToken, type BearerTokenValidator } from './bearer-token.js';
+import { checkBearerToken, type BearerTokenOptions, type BearerTokenValidator } from './bearer-token.js';
 import { callHandler, resolveAdapterOptions, type AdapterOptions, type FetchHandler } from './fetch-handler.js';
 import { toFetchRequest } from './node-request.js';
 
 export type { AdapterOptions, FetchHandler } from './fetch-handler.js';
-export type { BearerTokenValidator } from './bearer-token.js';
+export type { BearerTokenOptions, BearerTokenValidator } from './bearer-token.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -107,12 +107,12 @@ export const tokenEndpointPlugin: FastifyPluginAsync<TokenEndpointPluginOptions>
  * @example
  * ```ts
  * const rs = await ResourceServer.forAuthorizationServer(server);
- * app.get('/api/me', { preHandler: requireBearerToken(rs) }, async (request) => ({ sub: request.accessToken?.sub }));
+ * app.get('/api/me', { preHandler: requireBearerToken(rs, { scopes: ['read'] }) }, async (request) => ({ sub: request.accessToken?.sub }));
  * ```
  */
 export function requireBearerToken(
   validator: BearerTokenValidator<AccessTokenClaims>,
-  options: AdapterOptions = {},
+  options: AdapterOptions & BearerTokenOptions = {},
 ): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined> {
   const resolved = resolveAdapterOptions(options);
   return async (request, reply) => {
@@ -122,7 +122,7 @@ export function requireBearerToken(
     } catch {
       return reply.send(unreadable());
     }
-    const check = await checkBearerToken(validator, fetchRequest, resolved.onError);
+    const check = await checkBearerToken(validator, fetchRequest, resolved.onError, options.scopes);
     // Fastify: an async hook that answers early sends and returns the reply.
     if (!check.ok) return reply.send(check.response);
     request.accessToken = check.claims;

@@ -1,10 +1,10 @@
 import type { Context, Handler, MiddlewareHandler } from 'hono';
 import type { AuthorizationServer } from '../core/authorization-server.js';
-import { checkBearerToken, type BearerTokenValidator } from './bearer-token.js';
+import { checkBearerToken, type BearerTokenOptions, type BearerTokenValidator } from './bearer-token.js';
 import { callHandler, type FetchHandler } from './fetch-handler.js';
 
 export type { FetchHandler } from './fetch-handler.js';
-export type { BearerTokenValidator } from './bearer-token.js';
+export type { BearerTokenOptions, BearerTokenValidator } from './bearer-token.js';
 
 /** Options of the Hono adapter. */
 export interface HonoAdapterOptions {
@@ -61,16 +61,16 @@ export function tokenEndpoint(server: Pick<AuthorizationServer, 'handleTokenRequ
  * @example
  * ```ts
  * const rs = await ResourceServer.forAuthorizationServer(server);
- * app.get('/api/me', requireBearerToken(rs), (c) => c.json({ sub: c.get('accessToken').sub }));
+ * app.get('/api/me', requireBearerToken(rs, { scopes: ['read'] }), (c) => c.json({ sub: c.get('accessToken').sub }));
  * ```
  */
-export function requireBearerToken<Claims>(
+export function requireBearerToken<Claims extends { scope?: string }>(
   validator: BearerTokenValidator<Claims>,
-  options: HonoAdapterOptions = {},
+  options: BearerTokenOptions = {},
 ): MiddlewareHandler<{ Variables: { accessToken: Claims } }> {
   const onError = options.onError ?? logError;
   return async (c, next) => {
-    const check = await checkBearerToken(validator, c.req.raw, onError);
+    const check = await checkBearerToken(validator, c.req.raw, onError, options.scopes);
     if (!check.ok) return check.response;
     c.set('accessToken', check.claims);
     await next();

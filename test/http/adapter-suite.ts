@@ -6,7 +6,10 @@ import { hashClientSecret } from '../../src/core/client-secret.js';
 import { ClientCredentialsGrant } from '../../src/grants/client-credentials-grant.js';
 import { basic, CLIENT_SECRET, createTestServer, mintTokens, type TestServer } from '../support/fixtures.js';
 
-/** What an adapter's test file mounts: `POST /token` (token endpoint) and `GET /api/me` (bearer-protected). */
+/**
+ * What an adapter's test file mounts: `POST /token` (the token endpoint), `GET /api/me` (bearer-protected, answers
+ * {@link meBody}) and `GET /api/admin` (bearer-protected, needing the `admin` scope, same answer).
+ */
 export interface AdapterMount {
   server: TestServer['server'];
   resourceServer: ResourceServer;
@@ -153,6 +156,18 @@ export function describeAdapter(name: string, start: (mount: AdapterMount) => Pr
       const res = await fetch(`${running.origin}/api/me`, { headers: { authorization: `Bearer ${minted.access_token}` } });
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({ sub: 'user-1', client_id: 'app', scope: 'read' });
+    });
+
+    it('answers a valid token without the scope a route needs 403 insufficient_scope naming it (RFC 6750 §3.1)', async () => {
+      const minted = await mintTokens(t, 'app', ['read']);
+      const res = await fetch(`${running.origin}/api/admin`, { headers: { authorization: `Bearer ${minted.access_token}` } });
+      expect(res.status).toBe(403);
+      expect(res.headers.get('www-authenticate')).toMatch(/error="insufficient_scope"/);
+      expect(res.headers.get('www-authenticate')).toMatch(/scope="admin"/);
+
+      const admin = await mintTokens(t, 'app', ['admin']);
+      const ok = await fetch(`${running.origin}/api/admin`, { headers: { authorization: `Bearer ${admin.access_token}` } });
+      expect(ok.status).toBe(200);
     });
   });
 }

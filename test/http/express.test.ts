@@ -9,6 +9,9 @@ describeAdapter('Express 5', async ({ server, resourceServer }) => {
   app.get('/api/me', requireBearerToken(resourceServer), (_req, res) => {
     res.json(meBody(res.locals.accessToken));
   });
+  app.get('/api/admin', requireBearerToken(resourceServer, { scopes: ['admin'] }), (_req, res) => {
+    res.json(meBody(res.locals.accessToken));
+  });
   const http = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => http.once('listening', resolve));
   return {
