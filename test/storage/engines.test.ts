@@ -1,0 +1,106 @@
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuthorizationServer } from '../../src/core/authorization-server.js';
+import { hashClientSecret } from '../../src/core/client-secret.js';
+import { ClientCredentialsGrant } from '../../src/grants/client-credentials-grant.js';
+import type { ManagedStorage } from '../../src/storage/managed-storage.js';
+import { createMemoryStorage } from '../../src/storage/memory/index.js';
+import { openPostgresStorage } from '../../src/storage/postgres/index.js';
+import { openSqliteStorage } from '../../src/storage/sqlite/index.js';
+import { basic, encryptionKey, ISSUER, privateKeyPem, testClock, tokenRequest } from '../support/fixtures.js';
+import { dropSchema, openTestPostgres, PG_SKIP } from './support/postgres.js';
+import { tempDir } from './support/temp-sqlite.js';
+
+const tmp = tempDir();
+afterAll(() => tmp.remove());
+
+describe('SQLite engine settings', () => {
+  it('runs in WAL mode with synchronous NORMAL by default and FULL on request', async () => {
+    const file = tmp.file('settings.db');
+    const normal = openSqliteStorage({ filename: file });
+    const full = openSqliteStorage({ filename: file, synchronous: 'full' });
+    try {
+      expect(normal.database.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(normal.database.pragma('synchronous', { simple: true })).toBe(1);
+      expect(full.database.pragma('synchronous', { simple: true })).toBe(2);
+    } finally {
+      await Promise.all([normal.close(), full.close()]);
+    }
+    // The file on disk is in WAL mode for every later connection too.
+    const raw = new Database(file);
+    expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    raw.close();
+  });
+
+  it.each([[{}], [{ filename: '' }], [{ filename: 'x.db', synchronous: 'off' }]])('refuses bad options %j with a TypeError', (options) => {
+    expect(() => openSqliteStorage(options as never)).toThrow(TypeError);
+  });
+
+  it('refuses a PostgreSQL schema that is not a plain identifier, and a missing connection string', () => {
+    expect(() => openPostgresStorage({ connectionString: 'postgres://x', schema: 'a"; DROP TABLE x; --' })).toThrow(TypeError);
+    expect(() => openPostgresStorage({})).toThrow(TypeError);
+  });
+});
+
+describe('memory storage stays bounded', () => {
+  it('sweeps expired records every autoCleanupEvery saves', async () => {
+    const clock = testClock();
+    const storage = createMemoryStorage({}, { clock, autoCleanupEvery: 100 });
+    for (let i = 0; i < 1000; i++) {
+      await storage.accessTokens.save({ id: `at-${i}`, clientId: 'app', userId: undefined, scopes: [], expiresAt: clock.now() + 1000, familyId: undefined });
+      clock.advance(2);
+    }
+    expect(storage.accessTokens.records.size).toBeLessThanOrEqual(100);
+    expect(await storage.accessTokens.find('at-999')).toBeDefined();
+  });
+});
+
+const engines: { name: string; skip?: string | undefined; open: () => Promise<{ storage: ManagedStorage; drop: () => Promise<void> }> }[] = [
+  { name: 'memory', open: async () => ({ storage: createMemoryStorage(), drop: async () => undefined }) },
+  {
+    name: 'SQLite',
+    open: async () => {
+      const storage = openSqliteStorage({ filename: tmp.file('live.db') });
+      await storage.migrate();
+      return { storage, drop: () => storage.close() };
+    },
+  },
+  {
+    name: 'PostgreSQL',
+    skip: PG_SKIP,
+    open: async () => {
+      const { storage, schema } = await openTestPostgres();
+      return { storage, drop: async () => (await storage.close(), await dropSchema(schema)) };
+    },
+  },
+];
+
+describe.each(engines)('a running server on $name storage sees admin changes at once', ({ open, skip }) => {
+  let storage: ManagedStorage;
+  let drop: () => Promise<void>;
+  let server: AuthorizationServer;
+  beforeAll(async () => {
+    if (skip) return;
+    ({ storage, drop } = await open());
+    server = new AuthorizationServer({ clients: storage.clients, accessTokens: storage.accessTokens, scopes: storage.scopes, privateKey: privateKeyPem, encryptionKey, issuer: ISSUER });
+    server.enableGrantType(new ClientCredentialsGrant(), 'PT1H');
+  });
+  afterAll(async () => drop?.());
+
+  const request = (secret: string) => server.handleTokenRequest(tokenRequest({ grant_type: 'client_credentials' }, { authorization: basic('svc', secret) }));
+
+  it('authenticates a client created, re-keyed and deleted while it runs (RFC 6749 §2.3.1)', async (t) => {
+    if (skip) return t.skip(skip);
+    expect((await request('one')).status).toBe(401);
+    const client = { id: 'svc', name: 'Service', secretHash: await hashClientSecret('one'), redirectUris: [], grantTypes: ['client_credentials'], scopes: [] };
+    await storage.admin.createClient(client);
+    expect((await request('one')).status).toBe(200);
+    await storage.admin.updateClient({ ...client, secretHash: await hashClientSecret('two') });
+    expect((await request('one')).status).toBe(401);
+    expect((await request('two')).status).toBe(200);
+    await storage.admin.deleteClient('svc');
+    const gone = await request('two');
+    expect(gone.status).toBe(401);
+    expect(await gone.json()).toMatchObject({ error: 'invalid_client' });
+  });
+});
