@@ -50,6 +50,16 @@ export function deviceCases(ctx: ConformanceContext): void {
       expect((await deviceCodes.poll(expired.id, LATER)).status).toBe('expired');
     });
 
+    it("answers not_found to another client's poll and leaves the code untouched (RFC 8628 §3.4)", async () => {
+      const { deviceCodes } = ctx.storage();
+      const d = deviceCode();
+      await deviceCodes.save(d);
+      await deviceCodes.decide(d.userCode, { approved: true, userId: 'user-1' }, LATER - 10);
+      expect(await deviceCodes.poll(d.id, LATER, 'another-client')).toEqual({ status: 'not_found' });
+      expect(await deviceCodes.findByUserCode(d.userCode)).toMatchObject({ status: 'approved', lastPolledAt: undefined, interval: 5 });
+      expect((await deviceCodes.poll(d.id, LATER, d.clientId)).status).toBe('approved');
+    });
+
     it('lets exactly one of 20 concurrent polls of an approved code receive it', async () => {
       const { deviceCodes } = ctx.storage();
       const d = deviceCode();
