@@ -70,6 +70,8 @@ function requestPath(target: string | undefined): string {
 }
 
 function readAll(stream: Readable): Promise<Uint8Array> {
+  // Already read to the end by someone else (a framework's body parser): nothing more will come.
+  if (stream.readableEnded) return Promise.resolve(new Uint8Array(0));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -10,6 +10,13 @@ afterEach(async () => {
   await Promise.all(closers.splice(0).map((close) => close()));
 });
 
+async function listen(app: express.Express): Promise<string> {
+  const http = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => http.once('listening', resolve));
+  closers.push(() => new Promise<void>((resolve) => http.close(() => resolve()).closeAllConnections()));
+  return `http://127.0.0.1:${(http.address() as AddressInfo).port}/token`;
+}
+
 describe('Express adapter behind a body parser', () => {
   it.each([
     ['express.urlencoded()', express.urlencoded({ extended: false })],
@@ -21,10 +28,7 @@ describe('Express adapter behind a body parser', () => {
     const app = express();
     app.use(parser);
     app.post('/token', tokenEndpoint(t.server));
-    const http = app.listen(0, '127.0.0.1');
-    await new Promise<void>((resolve) => http.once('listening', resolve));
-    closers.push(() => new Promise<void>((resolve) => http.close(() => resolve()).closeAllConnections()));
-    const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/token`;
+    const url = await listen(app);
     const headers = { 'content-type': 'application/x-www-form-urlencoded', authorization: basic('app', CLIENT_SECRET) };
 
     const minted = await mintTokens(t);
@@ -35,5 +39,21 @@ describe('Express adapter behind a body parser', () => {
     const repeated = await fetch(url, { method: 'POST', headers, body: 'grant_type=refresh_token&refresh_token=x&scope=read&scope=write' });
     expect(repeated.status).toBe(400);
     expect((await repeated.json()).error).toBe('invalid_request');
+  });
+
+  it('answers invalid_request, not a hang, when a middleware swallowed the body', async () => {
+    const t = await createTestServer();
+    const app = express();
+    app.use((req, _res, next) => {
+      req.on('end', () => next()).resume();
+    });
+    app.post('/token', tokenEndpoint(t.server));
+    const res = await fetch(await listen(app), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic('app', CLIENT_SECRET) },
+      body: 'grant_type=client_credentials',
+    });
+    expect(res.status).toBe(400);
+    expect((await res.json()).error).toBe('invalid_request');
   });
 });
