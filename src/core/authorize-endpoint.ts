@@ -3,6 +3,7 @@ import type { Grant } from '../grants/grant.js';
 import { resolveRedirectUri } from '../grants/redirect-uri.js';
 import { resolveScopes } from '../grants/resolve-scopes.js';
 import { AuthorizationError, authorizationRedirect, type AuthorizationRedirect } from './authorization-error.js';
+import { isWellFormedClientId } from './client-authentication.js';
 import { parseParams, readForm, type Params } from './form.js';
 import { OAuthError } from './oauth-error.js';
 import type { ServerContext } from './server-context.js';
@@ -176,6 +177,7 @@ async function readParams(request: Request, maxBodyBytes: number): Promise<Param
 
 async function findClient(server: ServerContext, clientId: string | undefined): Promise<Client> {
   if (clientId === undefined) throw AuthorizationError.notRedirectable('invalid_request', 'The client_id parameter is required.');
+  if (!isWellFormedClientId(clientId)) throw AuthorizationError.notRedirectable('invalid_request', 'The client is unknown.');
   const client = await server.clients.getClient(clientId);
   if (!client) throw AuthorizationError.notRedirectable('invalid_request', 'The client is unknown.');
   return client;

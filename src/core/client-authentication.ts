@@ -43,6 +43,24 @@ function parseBasic(header: string): BasicCredentials | undefined {
   }
 }
 
+/** RFC 6749 Appendix A.1: client-id = *VSCHAR (%x20-7E). Non-ASCII ids are tolerated; control characters never. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\x00-\x1F\x7F]/;
+
+/**
+ * Whether a client id can name a client: no control characters (RFC 6749 Appendix A.1). Anything else is refused
+ * before it reaches storage, where a NUL would fail a PostgreSQL query (a 500 from client input).
+ *
+ * @example
+ * ```ts
+ * isWellFormedClientId('app'); // true
+ * isWellFormedClientId('a\u0000b'); // false
+ * ```
+ */
+export function isWellFormedClientId(id: string): boolean {
+  return !CONTROL.test(id);
+}
+
 /** Dependencies of {@link authenticateClient}. */
 export interface ClientAuthenticationContext {
   readonly clients: ClientRepository;
@@ -88,6 +106,7 @@ export async function authenticateClient(
     method = secret === undefined ? 'none' : 'client_secret_post';
   }
   if (id === undefined) return fail(undefined, 'missing_credentials');
+  if (!isWellFormedClientId(id)) return fail(undefined, 'unknown_client');
 
   const client = await ctx.clients.getClient(id);
   if (!client) {

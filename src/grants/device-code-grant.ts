@@ -7,7 +7,7 @@ import { encodeBase64url } from '../tokens/base64url.js';
 import type { Grant, TokenRequest, TokenResponseBody } from './grant.js';
 import { issueTokens } from './issue-tokens.js';
 import { resolveScopes } from './resolve-scopes.js';
-import { formatUserCode, generateUserCode, normalizeUserCode } from './user-code.js';
+import { formatUserCode, generateUserCode, isWellFormedUserCode, normalizeUserCode } from './user-code.js';
 
 /** Options of the {@link DeviceCodeGrant}. */
 export interface DeviceCodeGrantOptions {
@@ -119,7 +119,9 @@ export class DeviceCodeGrant implements Grant {
 
   /** The pending, unexpired authorization for a user code as typed (any case, dash optional), if any. */
   async findDeviceAuthorization(server: ServerContext, userCode: string): Promise<DeviceAuthorization | undefined> {
-    const record = await this.deviceCodes.findByUserCode(normalizeUserCode(userCode));
+    const code = normalizeUserCode(userCode);
+    if (!isWellFormedUserCode(code)) return undefined;
+    const record = await this.deviceCodes.findByUserCode(code);
     if (!record || record.status !== 'pending' || record.expiresAt <= server.clock.now()) return undefined;
     const client = await server.clients.getClient(record.clientId);
     if (!client) return undefined;
@@ -140,7 +142,9 @@ export class DeviceCodeGrant implements Grant {
   ): Promise<boolean> {
     if (decision.approved && !decision.user) throw new TypeError('grantry: an approved device authorization needs the user');
     const userId = decision.approved ? decision.user!.id : undefined;
-    return this.deviceCodes.decide(normalizeUserCode(userCode), { approved: decision.approved, userId }, server.clock.now());
+    const code = normalizeUserCode(userCode);
+    if (!isWellFormedUserCode(code)) return false;
+    return this.deviceCodes.decide(code, { approved: decision.approved, userId }, server.clock.now());
   }
 
   /** The device access token request (RFC 8628 §3.4/§3.5). */

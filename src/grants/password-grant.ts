@@ -5,6 +5,9 @@ import type { Grant, TokenRequest, TokenResponseBody } from './grant.js';
 import { issueTokens } from './issue-tokens.js';
 import { resolveScopes } from './resolve-scopes.js';
 
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const NOT_UNICODECHARNOCRLF = /[\x00-\x08\x0A-\x1F\x7F]/;
+
 /** Options of the {@link PasswordGrant}. */
 export interface PasswordGrantOptions {
   /** Issue refresh tokens (to clients registered for `refresh_token`) into this repository. */
@@ -53,6 +56,10 @@ export class PasswordGrant implements Grant {
     const password = params.get('password');
     if (username === undefined) throw OAuthError.invalidRequest('The username parameter is required.');
     if (password === undefined) throw OAuthError.invalidRequest('The password parameter is required.');
+    // RFC 6749 Appendix A.3/A.4: username and password are *UNICODECHARNOCRLF (no control character but tab).
+    if (NOT_UNICODECHARNOCRLF.test(username) || NOT_UNICODECHARNOCRLF.test(password)) {
+      throw OAuthError.invalidRequest('The username or password is malformed.');
+    }
     // Scope first: a malformed or unknown scope is answered without spending a credential check.
     const requested = params.get('scope');
     await resolveScopes({ server, client, grantType: this.grantType, userId: undefined, requested, finalize: false });

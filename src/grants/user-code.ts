@@ -38,6 +38,22 @@ export function normalizeUserCode(input: string): string {
   return input.toUpperCase().replace(/[\s-]+/g, '');
 }
 
+const WELL_FORMED = new RegExp(`^[${USER_CODE_ALPHABET}]+$`);
+
+/**
+ * Whether a normalised user code uses only {@link USER_CODE_ALPHABET}: anything else cannot match a stored code and
+ * is answered without a storage lookup (a NUL would fail a PostgreSQL query).
+ *
+ * @example
+ * ```ts
+ * isWellFormedUserCode('WDJBMJHT'); // true
+ * isWellFormedUserCode('WDJB\u0000MJHT'); // false
+ * ```
+ */
+export function isWellFormedUserCode(code: string): boolean {
+  return WELL_FORMED.test(code);
+}
+
 /**
  * Shows a normalised user code in two halves joined by a dash (RFC 8628 §6.1), e.g. `WDJB-MJHT`.
  *

@@ -1,42 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { AuthorizationServer } from '../../src/core/authorization-server.js';
+import { describe, expect, it } from 'vitest';
 import { DeviceCodeGrant } from '../../src/grants/device-code-grant.js';
 import type { ManagedStorage } from '../../src/storage/managed-storage.js';
-import { createMemoryStorage } from '../../src/storage/memory/index.js';
-import { openSqliteStorage } from '../../src/storage/sqlite/index.js';
-import { ISSUER, encryptionKey, privateKeyPem, testClock, tokenRequest } from '../support/fixtures.js';
-import { PG_SKIP, openTestPostgres } from '../storage/support/postgres.js';
+import { ISSUER, tokenRequest } from '../support/fixtures.js';
+import { engines, serverOver } from './engines.js';
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 const USER = { id: 'user-1' };
-
-let cleanup: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await cleanup?.();
-  cleanup = undefined;
-});
-
-const engines: { name: string; skip?: string | undefined; open: () => Promise<ManagedStorage> }[] = [
-  { name: 'memory', open: async () => createMemoryStorage() },
-  {
-    name: 'SQLite',
-    open: async () => {
-      const s = openSqliteStorage({ filename: ':memory:' });
-      await s.migrate();
-      cleanup = () => s.close();
-      return s;
-    },
-  },
-  {
-    name: 'PostgreSQL',
-    skip: PG_SKIP,
-    open: async () => {
-      const pg = await openTestPostgres();
-      cleanup = pg.drop;
-      return pg.storage;
-    },
-  },
-];
 
 /** The device grant on a storage engine, with two public device clients: `tv` and `intruder`. */
 async function setup(open: () => Promise<ManagedStorage>) {
@@ -45,17 +14,7 @@ async function setup(open: () => Promise<ManagedStorage>) {
     await storage.admin.createClient({ id, name: id, redirectUris: [], grantTypes: [DEVICE_GRANT], scopes: [] });
   }
   await storage.admin.addScope({ id: 'read' });
-  const clock = testClock();
-  const server = new AuthorizationServer({
-    clients: storage.clients,
-    accessTokens: storage.accessTokens,
-    scopes: storage.scopes,
-    privateKey: privateKeyPem,
-    encryptionKey,
-    issuer: ISSUER,
-    clock,
-    logger: { error: () => undefined },
-  });
+  const { server, clock } = serverOver(storage);
   server.enableGrantType(new DeviceCodeGrant(storage.deviceCodes), 'PT1H');
   const res = await server.handleDeviceAuthorizationRequest(tokenRequest({ client_id: 'tv', scope: 'read' }, {}, `${ISSUER}/device_authorization`));
   const body = (await res.json()) as { device_code: string; user_code: string };
