@@ -43,7 +43,7 @@ if (HAS_TASKSET && !process.env.BENCH_PINNED) {
 
 const settings = args.quick
   ? { warmup: 0.5, seconds: 1, runs: 2, memorySeconds: 10, profileSeconds: 3, rawSeconds: 0.3 }
-  : { warmup: 1.5, seconds: 3, runs: 2, memorySeconds: 60, profileSeconds: 8, rawSeconds: 1 };
+  : { warmup: 1.5, seconds: 2.5, runs: 3, memorySeconds: 60, profileSeconds: 8, rawSeconds: 1 };
 if (args.runs) settings.runs = Math.max(2, Number(args.runs));
 if (args.seconds) settings.seconds = Number(args.seconds);
 const log = (...a) => console.error(`[${new Date().toISOString().slice(11, 19)}]`, ...a);
@@ -68,83 +68,103 @@ const raw = JSON.parse(
   execFileSync(HAS_TASKSET ? 'taskset' : process.execPath, [...(HAS_TASKSET ? ['-c', '0', process.execPath] : []), join(BENCH, 'lib/raw-ops.mjs'), keysDir, String(settings.rawSeconds)]).toString(),
 );
 
-/** Warm-up, then `runs` timed runs; for W2 a fresh pool of never-used refresh tokens before each run. */
-async function measure(server, spec, workload, estimateRps) {
-  const accessToken = workload === 'W3' || workload === 'W4' ? await server.call('mintAccess') : undefined;
-  let estimate = estimateRps;
-  const runs = [];
-  for (let i = 0; i <= settings.runs; i++) {
-    const seconds = i === 0 ? settings.warmup : settings.seconds;
-    for (let attempt = 0; ; attempt++) {
-      let pool;
-      let exhausted = false;
-      if (workload === 'W2') pool = await server.call('mintRefresh', Math.ceil(estimate * seconds * 1.5) + 100);
-      const requests = requestsFor(workload, {
-        pool,
-        accessToken,
-        onExhausted: () => {
-          if (!exhausted) stopLoad();
-          exhausted = true;
-        },
-      });
-      const before = await server.call('cpu');
-      const result = await runLoad({ port: server.port, requests, seconds });
-      const after = await server.call('cpu');
-      if (exhausted && attempt < 3) {
-        estimate = Math.max(estimate * 2, result.rps * 1.5);
-        log(`  ${workload}: refresh-token pool ran dry, again with a larger one`);
-        continue;
-      }
-      result.cpuUsPerRequest = result.requests ? (after.user + after.system - before.user - before.system) / result.requests : NaN;
-      if (i > 0) runs.push(result);
-      estimate = Math.max(result.rps, 1);
-      break;
+/** One run of a workload; W2 gets a fresh pool of never-used refresh tokens, sized from the last rate seen. */
+async function oneRun(entry, workload, seconds) {
+  const { server } = entry;
+  const state = entry.state[workload];
+  for (let attempt = 0; ; attempt++) {
+    let pool;
+    let exhausted = false;
+    if (workload === 'W2') pool = await server.call('mintRefresh', Math.ceil(state.estimate * seconds * 2) + 100);
+    const requests = requestsFor(workload, {
+      pool,
+      accessToken: state.accessToken,
+      onExhausted: () => {
+        if (!exhausted) stopLoad();
+        exhausted = true;
+      },
+    });
+    const before = await server.call('cpu');
+    const result = await runLoad({ port: server.port, requests, seconds });
+    const after = await server.call('cpu');
+    if (exhausted && attempt < 3) {
+      state.estimate = Math.max(state.estimate * 2, result.rps * 1.5);
+      log(`  ${entry.spec.name} ${workload}: refresh-token pool ran dry, again with a larger one`);
+      continue;
     }
+    result.cpuUsPerRequest = result.requests ? (after.user + after.system - before.user - before.system) / result.requests : NaN;
+    state.estimate = Math.max(result.rps, 1);
+    return result;
   }
-  return runs;
 }
 
+// Every server is started and checked first; then each workload runs in rounds over all of them (warm-up round,
+// then `runs` timed rounds), so that the drift of this shared machine touches every server alike and a ratio is
+// taken between runs minutes, not a quarter of an hour, apart.
 const figures = [];
+const entries = [];
 const specs = serverMatrix({ databaseUrl }).filter((s) => !onlyRe || onlyRe.test(s.name));
+const ALL = ['W1', 'W2', 'W3', 'W4'];
 for (const spec of specs) {
-  const fullSpec = { ...spec, keysDir, scratchDir: buildDir };
   let server;
   try {
-    server = await startServer(fullSpec);
+    server = await startServer({ ...spec, keysDir, scratchDir: buildDir });
   } catch (error) {
     log(`${spec.name}: not started: ${error.message.split('\n')[0]}`);
     figures.push({ spec, workload: '*', error: `did not start: ${error.message.split('\n')[0]}` });
     continue;
   }
-  const wanted = (spec.workloads ?? ['W1', 'W2', 'W3', 'W4']).filter((w) => (!workloadFilter || workloadFilter.has(w)));
-  const w1 = { rps: 2000 };
-  for (const workload of wanted) {
+  const entry = { spec, server, state: {}, ready: [] };
+  entries.push(entry);
+  for (const workload of (spec.workloads ?? ALL).filter((w) => !workloadFilter || workloadFilter.has(w))) {
     if (!server.workloads.includes(workload)) {
       figures.push({ spec, workload, unsupported: true, note: server.notes });
       continue;
     }
-    const label = `${spec.name} ${workload}`;
-    let check;
     try {
-      check = await checkWorkload(workload, { server, keys: keysByAlg[spec.alg], isFloor: spec.group === 'floor' });
+      const check = await checkWorkload(workload, { server, keys: keysByAlg[spec.alg], isFloor: spec.group === 'floor' });
+      const accessToken = workload === 'W3' || workload === 'W4' ? await server.call('mintAccess') : undefined;
+      entry.state[workload] = { check, accessToken, estimate: 2000, runs: [] };
+      entry.ready.push(workload);
     } catch (error) {
-      log(`${label}: FAILED its check: ${error.message}`);
-      figures.push({ spec, workload, error: error.message });
-      continue;
-    }
-    try {
-      const runs = await measure(server, spec, workload, w1.rps);
-      const figure = { spec, workload, check, runs, ...summarize(runs) };
-      if (workload === 'W1') w1.rps = figure.rps;
-      figures.push(figure);
-      log(`${label}: ${Math.round(figure.rps)} rps, p99 ${figure.p99} ms, ${Math.round(figure.cpuUs)} µs CPU/req, non-2xx ${figure.non2xx}`);
-    } catch (error) {
-      log(`${label}: FAILED: ${error.message}`);
+      log(`${spec.name} ${workload}: FAILED its check: ${error.message}`);
       figures.push({ spec, workload, error: error.message });
     }
   }
-  await server.stop();
+  log(`${spec.name}: started, checked (${entry.ready.join(' ') || 'nothing to time'})`);
 }
+
+for (const workload of ALL) {
+  const active = entries.filter((e) => e.ready.includes(workload));
+  if (active.length === 0) continue;
+  if (workload === 'W2') for (const e of active) e.state.W2.estimate = e.state.W1?.figure?.rps ?? 2000;
+  for (let round = 0; round <= settings.runs; round++) {
+    log(`${workload} ${WORKLOADS[workload].title}: ${round === 0 ? 'warm-up' : `round ${round}/${settings.runs}`} over ${active.length} servers`);
+    for (const e of active) {
+      const state = e.state[workload];
+      if (state.error) continue;
+      try {
+        const result = await oneRun(e, workload, round === 0 ? settings.warmup : settings.seconds);
+        if (round > 0) state.runs.push({ ...result, round });
+      } catch (error) {
+        state.error = error.message;
+        log(`${e.spec.name} ${workload}: FAILED: ${error.message}`);
+      }
+    }
+  }
+  for (const e of active) {
+    const state = e.state[workload];
+    if (state.error) {
+      figures.push({ spec: e.spec, workload, error: state.error });
+      continue;
+    }
+    const figure = { spec: e.spec, workload, check: state.check, runs: state.runs, ...summarize(state.runs) };
+    state.figure = figure;
+    figures.push(figure);
+    log(`  ${e.spec.name} ${workload}: ${Math.round(figure.rps)} rps, p99 ${figure.p99} ms, ${Math.round(figure.cpuUs)} µs CPU/req, non-2xx ${figure.non2xx + figure.errors}`);
+  }
+}
+await Promise.all(entries.map((e) => e.server.stop()));
 
 let memory;
 if (!args['skip-memory'] && (!onlyRe || onlyRe.test('memory-run'))) {
