@@ -68,6 +68,25 @@ const raw = JSON.parse(
   execFileSync(HAS_TASKSET ? 'taskset' : process.execPath, [...(HAS_TASKSET ? ['-c', '0', process.execPath] : []), join(BENCH, 'lib/raw-ops.mjs'), keysDir, String(settings.rawSeconds)]).toString(),
 );
 
+// In process, without HTTP: grantry's CPU per step of W1/W2 (see lib/breakdown.mjs).
+const breakdown = {};
+if (!onlyRe || onlyRe.test('breakdown')) {
+  for (const alg of ['RS256', 'EdDSA']) {
+    log(`breakdown: grantry's steps in process (${alg})`);
+    const iterations = (alg === 'RS256' ? 400 : 2000) / (args.quick ? 4 : 1);
+    try {
+      breakdown[alg] = JSON.parse(
+        execFileSync(HAS_TASKSET ? 'taskset' : process.execPath, [...(HAS_TASKSET ? ['-c', '0', process.execPath] : []), join(BENCH, 'lib/breakdown.mjs'), keysDir, alg, String(iterations)], {
+          env: process.env,
+          stdio: ['ignore', 'pipe', 'inherit'],
+        }).toString(),
+      );
+    } catch (error) {
+      breakdown[alg] = { error: error.message };
+    }
+  }
+}
+
 /** One run of a workload; W2 gets a fresh pool of never-used refresh tokens, sized from the last rate seen. */
 async function oneRun(entry, workload, seconds) {
   const { server } = entry;
@@ -193,7 +212,7 @@ const meta = {
     ]),
   ),
 };
-const report = { meta, raw, figures, memory, profile };
+const report = { meta, raw, figures, memory, profile, breakdown };
 writeFileSync(join(resultsDir, args.quick ? 'latest-quick.json' : 'latest.json'), JSON.stringify(report, null, 1));
 printTable(report);
 if (!args['no-write'] && !args.only && !args.workloads) writeMarkdown(report, join(BENCH, '..', 'BENCHMARKS.md'));

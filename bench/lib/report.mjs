@@ -183,6 +183,16 @@ export function writeMarkdown(report, path) {
     sections.push(`## ${w}: ${{ W1: 'client credentials', W2: 'refresh, a never-used token per request', W3: 'resource server validates a bearer token', W4: 'token introspection (RFC 7662)' }[w]}\n\n${markdownTable(data)}`);
   }
   sections.push(`## Raw signature operations (one core, no HTTP)\n\n| algorithm | sign/s | verify/s |\n|---|---|---|\n| RS256 (RSA 2048) | ${raw.RS256.sign} | ${raw.RS256.verify} |\n| EdDSA (Ed25519) | ${raw.EdDSA.sign} | ${raw.EdDSA.verify} |\n`);
+  const { breakdown } = report;
+  if (breakdown && (breakdown.RS256?.results || breakdown.EdDSA?.results)) {
+    const labels = (breakdown.RS256?.results ?? breakdown.EdDSA.results).map((r) => r.label);
+    const us = (alg, label) => breakdown[alg]?.results?.find((r) => r.label === label)?.us;
+    sections.push(
+      `## Where grantry's CPU goes, in process\n\nCPU µs per operation (\`process.cpuUsage\`, so other work on the core does not count), measured inside one process without HTTP (\`bench/lib/breakdown.mjs\`). Steps overlap: \`readForm\` includes reading the body of a \`Request\`, \`issueTokens\` includes \`signJwt\`, the whole-core lines include everything above them.\n\n| step | RS256 µs | EdDSA µs |\n|---|---|---|\n` +
+        labels.map((l) => `| ${l} | ${fmt(us('RS256', l), 1)} | ${fmt(us('EdDSA', l), 1)} |`).join('\n') +
+        '\n',
+    );
+  }
   if (memory) sections.push(`## Memory over a ${memory.seconds}-second W2 run\n\n${memory.markdown ?? memory.error}\n`);
   if (profile) sections.push(`## CPU profile of the refresh grant\n\n${profile.markdown ?? profile.error}\n`);
   const errors = figures.filter((f) => f.error);

@@ -129,6 +129,7 @@ export async function create(spec) {
 
   return {
     requestListener,
+    internals: { g, server, ctx, storage, client, rs, keys },
     format: 'jwt',
     workloads,
     // Pre-minted refresh tokens, as the refresh grant would have issued them (sealed token + stored records); the
