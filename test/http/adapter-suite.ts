@@ -5,21 +5,7 @@ import { ResourceServer } from '../../src/core/resource-server.js';
 import { hashClientSecret } from '../../src/core/client-secret.js';
 import { ClientCredentialsGrant } from '../../src/grants/client-credentials-grant.js';
 import { basic, CLIENT_SECRET, createTestServer, mintTokens, type TestServer } from '../support/fixtures.js';
-
-/**
- * What an adapter's test file mounts: `POST /token` (the token endpoint), `GET /api/me` (bearer-protected, answers
- * {@link meBody}) and `GET /api/admin` (bearer-protected, needing the `admin` scope, same answer).
- */
-export interface AdapterMount {
-  server: TestServer['server'];
-  resourceServer: ResourceServer;
-}
-
-/** A running server: its origin and how to stop it. */
-export interface RunningAdapter {
-  origin: string;
-  close(): Promise<void>;
-}
+import type { RunningAdapter, StartAdapter } from './mounts.js';
 
 /** Client id and secret with every character RFC 6749 §2.3.1 makes the client form-url-encode. */
 export const SPECIAL_ID = 'my client:ü+%/&=?#';
@@ -35,7 +21,7 @@ async function oauthJson(res: Response): Promise<Record<string, unknown>> {
   return (await res.json()) as Record<string, unknown>;
 }
 
-export function describeAdapter(name: string, start: (mount: AdapterMount) => Promise<RunningAdapter>): void {
+export function describeAdapter(name: string, start: StartAdapter): void {
   describe(`HTTP adapter: ${name}`, () => {
     let t: TestServer;
     let running: RunningAdapter;
@@ -170,9 +156,4 @@ export function describeAdapter(name: string, start: (mount: AdapterMount) => Pr
       expect(ok.status).toBe(200);
     });
   });
-}
-
-/** The body `GET /api/me` answers with once the bearer token is valid. */
-export function meBody(claims: { sub: string; client_id: string; scope?: string | undefined }): { sub: string; client_id: string; scope: string | undefined } {
-  return { sub: claims.sub, client_id: claims.client_id, scope: claims.scope };
 }
