@@ -19,7 +19,7 @@ export interface IssueOptions {
   /** The scopes of the access token. */
   readonly scopes: readonly string[];
   readonly grantType: GrantType;
-  /** The token's `sub`; defaults to the user id. */
+  /** The token's `sub`; defaults to the user id, or `client:` and the client id when no user is involved. */
   readonly subject?: string;
   /** The grant this belongs to (a code or a refresh-token family); a new family is started when absent. */
   readonly familyId?: string;
@@ -46,7 +46,9 @@ export async function issueTokens(ctx: IssueContext, options: IssueOptions): Pro
   const jti = encodeBase64url(server.crypto.randomBytes(16));
   const familyId = options.familyId ?? (options.refresh ? encodeBase64url(server.crypto.randomBytes(16)) : undefined);
   const scope = options.scopes.join(' ');
-  const sub = options.subject ?? options.userId ?? client.id;
+  // RFC 9068 §2.2: without a resource owner, sub identifies the client; the `client:` prefix (as the client
+  // credentials grant's default) keeps it from colliding with a user id, also when such a token is refreshed (§5).
+  const sub = options.subject ?? options.userId ?? `client:${client.id}`;
 
   const extra = server.customClaims
     ? await server.customClaims({ client, userId: options.userId, scopes: options.scopes, grantType: options.grantType })
