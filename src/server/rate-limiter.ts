@@ -25,6 +25,8 @@ export interface RateLimiterOptions {
    * client id or username, since many honest users can share one address (a NAT, a proxy).
    */
   readonly maxFor?: (key: string) => number;
+  /** Extra wait per failure past half the limit, in ms (default 100; 0 turns slowing off). */
+  readonly slowdownMs?: number;
 }
 
 /** The default per-key limit: sources (keys containing `ip:`) get five times `max`. */
@@ -67,9 +69,21 @@ export class RateLimiter {
     return wait;
   }
 
-  /** Counts a failure against each key. */
-  async fail(keys: readonly string[]): Promise<void> {
-    await this.store.record(keys, this.options.clock.now());
+  /**
+   * Counts a failure against each key, then slows the failed answer: past half the limit, each further failure
+   * waits 100 ms more (at most 1 s), so a guesser is slowed before being refused. Only failures wait: the
+   * rightful owner's successful requests are never delayed. Resolves with the delay applied, in ms.
+   */
+  async fail(keys: readonly string[]): Promise<number> {
+    const now = this.options.clock.now();
+    await this.store.record(keys, now);
+    const counts = await this.store.count(keys, now - this.options.windowSeconds * 1000);
+    const maxFor = this.options.maxFor ?? defaultMaxFor(this.options.max);
+    let excess = 0;
+    for (const [key, { count }] of counts) excess = Math.max(excess, count - Math.floor(maxFor(key) / 2));
+    const delay = Math.min(excess * (this.options.slowdownMs ?? 100), 1000);
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    return delay;
   }
 
   /** Drops failures that have left the window (run now and then). */

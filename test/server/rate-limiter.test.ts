@@ -45,6 +45,14 @@ describe.each(stores)('RateLimiter on %s', (_name, open) => {
     expect(await limiter.retryAfter(key)).toBeUndefined();
   });
 
+  it('slows failures past half the limit, 100 ms more each, before refusing', async () => {
+    const limiter = new RateLimiter(await open(), { max: 6, windowSeconds: 60, clock: testClock(), slowdownMs: 1 });
+    const key = [`client:s-${Math.random()}`];
+    const delays: number[] = [];
+    for (let i = 0; i < 6; i++) delays.push(await limiter.fail(key));
+    expect(delays).toEqual([0, 0, 0, 1, 2, 3]);
+  });
+
   it('keeps keys apart, and gives source addresses five times the limit', async () => {
     const clock = testClock();
     const limiter = new RateLimiter(await open(), { max: 2, windowSeconds: 60, clock });
