@@ -25,6 +25,9 @@ const GRANT_TYPES = [
   'urn:ietf:params:oauth:grant-type:device_code', 'implicit', 'REFRESH_TOKEN', 'refresh_token ',
 ];
 
+// FUZZ_RUNS=20000 for a longer hunt; FUZZ_SEED replays a failure fast-check reported.
+const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
+
 /** Strings that break percent-decoding, UTF-8 and the form syntax. */
 const nastyPieces = fc.constantFrom('%', '%z', '%zz', '%C3', '%C3%28', '%ED%A0%80', '%FF%FE', '%00', '%0A', '+', '&', '=', '&&', '==', '%25', '\u0000', '\uD800', '\uFFFF', '🔥');
 const nasty = fc.array(fc.oneof(nastyPieces, fc.string({ maxLength: 8 })), { maxLength: 8 }).map((parts) => parts.join(''));
@@ -209,8 +212,7 @@ describe('token endpoint under arbitrary input (property-based)', () => {
         expect(next.status, JSON.stringify(nextBody)).toBe(200);
         sentinel = nextBody.refresh_token!;
       }),
-      // FUZZ_RUNS=5000 for a longer hunt; FUZZ_SEED replays a failure fast-check reported.
-      { numRuns: Number(process.env.FUZZ_RUNS ?? 300), seed: Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31) },
+      { numRuns: RUNS, seed: Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31) },
     );
-  });
+  }, Math.max(30_000, RUNS * 20));
 });

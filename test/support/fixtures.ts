@@ -52,7 +52,7 @@ export async function createTestServer(options: Partial<AuthorizationServerOptio
     ],
     scopes: ['read', 'write', 'admin'],
     users: [{ id: 'user-1', username: 'alice', password: 'wonderland' }],
-  });
+  }, { clock }); // the storage's automatic sweep must see the test clock, not the wall clock
   const server = serverOn(storage, clock, options);
   server.enableGrantType(new RefreshTokenGrant(storage.refreshTokens), 'PT1H');
   return { server, storage, clock };
