@@ -73,7 +73,7 @@ export class AuthorizationCodeGrant implements AuthorizationResponder {
     if (challenge === undefined) {
       // RFC 9700 §2.1.1: public clients MUST use PKCE; grantry requires it of all clients unless relaxed.
       if (this.requirePkce === 'all' || !isConfidential(client)) {
-        throw OAuthError.invalidRequest('A code_challenge is required (PKCE, RFC 7636 §4.4.1).');
+        throw OAuthError.invalidRequest('A code_challenge is required (PKCE, RFC 7636 section 4.4.1).');
       }
       if (methodParam !== undefined) throw OAuthError.invalidRequest('code_challenge_method without code_challenge.');
       return {};
@@ -81,7 +81,7 @@ export class AuthorizationCodeGrant implements AuthorizationResponder {
     // RFC 7636 §4.3: "Defaults to 'plain' if not present in the request."
     const method = methodParam ?? 'plain';
     if (method !== 'S256' && !(method === 'plain' && this.allowPlainPkce)) {
-      throw OAuthError.invalidRequest('The code_challenge_method is not supported (RFC 7636 §4.4.1): use S256.');
+      throw OAuthError.invalidRequest('The code_challenge_method is not supported (RFC 7636 section 4.4.1): use S256.');
     }
     if (!isValidCodeChallenge(challenge, method)) throw OAuthError.invalidRequest('The code_challenge is malformed.');
     return { codeChallenge: challenge, codeChallengeMethod: method };
@@ -113,7 +113,7 @@ export class AuthorizationCodeGrant implements AuthorizationResponder {
     if (code === undefined) throw OAuthError.invalidRequest('The code parameter is required.');
     const verifier = params.get('code_verifier');
     if (verifier !== undefined && !isValidCodeVerifier(verifier)) {
-      throw OAuthError.invalidRequest('The code_verifier is malformed (RFC 7636 §4.1: 43 to 128 unreserved characters).');
+      throw OAuthError.invalidRequest('The code_verifier is malformed (RFC 7636 section 4.1: 43 to 128 unreserved characters).');
     }
 
     const opened = await server.authCodeCodec.open(code);
