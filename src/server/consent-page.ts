@@ -2,6 +2,7 @@ import type { User } from '../core/types.js';
 import type { AuthorizationRequest } from '../grants/authorization-request.js';
 import { escapeHtml, errorMessage, hidden, page } from './html.js';
 import { errorPage, redirectToLogin } from './login-page.js';
+import { scopeList } from './scope-list.js';
 import { readPageForm, type PageContext, type PageRequest } from './page-context.js';
 
 /** A pending authorization request as carried through the consent form: signed and bound to the session. */
@@ -33,7 +34,7 @@ export async function handleAuthorize(ctx: PageContext, req: PageRequest): Promi
   const user = sessionUser(req);
   if (!user) return redirectToLogin(req.request);
   const pending: PendingConsent = { sid: req.session.sid, exp: ctx.clock.now() + CONSENT_SECONDS * 1000, authRequest };
-  const scopes = authRequest.scopes.length === 0 ? '<p>No particular scope.</p>' : `<ul>${authRequest.scopes.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ul>`;
+  const scopes = await scopeList(ctx.store.storage.scopes, authRequest.scopes);
   const body = `<p><strong>${escapeHtml(authRequest.clientName)}</strong> asks to access your account
 (signed in as ${escapeHtml(user.username ?? user.id)}) with these scopes:</p>
 ${scopes}

@@ -1,6 +1,7 @@
 import { escapeHtml, errorMessage, hidden, page } from './html.js';
 import { redirectToLogin } from './login-page.js';
 import type { DeviceAuthorization } from '../grants/device-code-grant.js';
+import { scopeList } from './scope-list.js';
 import { readPageForm, type PageContext, type PageRequest } from './page-context.js';
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -73,8 +74,8 @@ ${hidden('csrf_token', ctx.sessions.csrfToken(req.session))}
   return page('Connect a device', body, { status });
 }
 
-function renderApproval(ctx: PageContext, req: PageRequest, record: DeviceAuthorization): Response {
-  const scopes = record.scopes.length === 0 ? '<p>No particular scope.</p>' : `<ul>${record.scopes.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ul>`;
+async function renderApproval(ctx: PageContext, req: PageRequest, record: DeviceAuthorization): Promise<Response> {
+  const scopes = await scopeList(ctx.store.storage.scopes, record.scopes);
   const body = `<p><strong>${escapeHtml(record.clientName)}</strong> on your device asks to access your account with these scopes:</p>
 ${scopes}
 <form method="post" action="/device/decision">

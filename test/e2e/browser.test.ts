@@ -56,7 +56,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the pages in a real headless Chromium', 
 
     await page.getByRole('heading', { name: 'Authorize access' }).waitFor();
     expect(await page.locator('main').innerText()).toContain('Browser App');
-    expect(await page.locator('main li').allInnerTexts()).toEqual(['read']);
+    expect(await page.locator('main li').allInnerTexts()).toEqual(['read — Read your data']);
     const [session] = (await context.cookies()).filter((c) => c.name === 'grantry_session');
     expect(session).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
 
