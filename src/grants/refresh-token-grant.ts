@@ -59,6 +59,15 @@ export class RefreshTokenGrant implements Grant {
     // authenticated client". A token presented by another client is refused before it is touched.
     if (opened.clientId !== undefined && opened.clientId !== client.id) return reject('foreign_client');
     if (opened.exp !== undefined && opened.exp * 1000 <= now) return reject('expired');
+    // A scope beyond the original grant is refused before the token is spent: a client's mistake must not cost it
+    // the token, nor make its corrected retry look like reuse. The atomic consume below still decides single use.
+    const requested = params.get('scope');
+    if (requested !== undefined && this.rotate) {
+      const live = await this.refreshTokens.find(opened.id);
+      if (live && !live.revoked && !live.consumed && live.clientId === client.id) {
+        await resolveScopes({ server, client, grantType: this.grantType, userId: live.userId, requested, granted: live.scopes, finalize: false });
+      }
+    }
 
     const record = this.rotate ? await this.#consume(req, opened.id, reject) : await this.#find(opened.id, reject);
     if (record.clientId !== client.id) {

@@ -8,7 +8,7 @@ import { AuthorizationCodeGrant } from '../../src/grants/authorization-code-gran
 import { ClientCredentialsGrant } from '../../src/grants/client-credentials-grant.js';
 import { DeviceCodeGrant } from '../../src/grants/device-code-grant.js';
 import { PasswordGrant } from '../../src/grants/password-grant.js';
-import { basic, CLIENT_SECRET, createTestServer, ISSUER, mintTokens, refreshRequest, type TestServer } from '../support/fixtures.js';
+import { basic, CLIENT_SECRET, createTestServer, ISSUER, mintTokens, refreshRequest, tokenRequest, type TestServer } from '../support/fixtures.js';
 
 const CODES: readonly OAuthErrorCode[] = [
   'invalid_request', 'invalid_client', 'invalid_grant', 'unauthorized_client', 'unsupported_grant_type',
@@ -157,6 +157,33 @@ function echoCandidates(c: FuzzCase): string[] {
   return all.filter((s) => s.length >= 12 && !known.has(s) && !/^x+$/.test(s));
 }
 
+/**
+ * Requests that carry the valid client's live refresh token but one flaw each: every one must fail without
+ * spending the token (RFC 6749 §5.2 errors leave the grant as it was).
+ */
+const FLAWS = {
+  'widened scope': (rt: string) => refreshRequest(rt, { scope: 'read write admin' }),
+  'unknown scope': (rt: string) => refreshRequest(rt, { scope: 'read delete' }),
+  'malformed scope': (rt: string) => refreshRequest(rt, { scope: 'read "write"' }),
+  'another client': (rt: string) =>
+    tokenRequest({ grant_type: 'refresh_token', refresh_token: rt }, { authorization: basic('other', CLIENT_SECRET) }),
+  'wrong secret': (rt: string) => tokenRequest({ grant_type: 'refresh_token', refresh_token: rt }, { authorization: basic('app', 'nope') }),
+  'public client': (rt: string) => tokenRequest({ grant_type: 'refresh_token', refresh_token: rt, client_id: 'spa' }),
+  'repeated parameter': (rt: string) =>
+    new Request(`${ISSUER}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic('app', CLIENT_SECRET) },
+      body: `grant_type=refresh_token&refresh_token=${rt}&refresh_token=${rt}`,
+    }),
+  'JSON body': (rt: string) =>
+    new Request(`${ISSUER}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: basic('app', CLIENT_SECRET) },
+      body: JSON.stringify({ grant_type: 'refresh_token', refresh_token: rt }),
+    }),
+  'client_id mismatch': (rt: string) => refreshRequest(rt, { client_id: 'other' }),
+} satisfies Record<string, (rt: string) => Request>;
+
 describe('token endpoint under arbitrary input (property-based)', () => {
   let t: TestServer;
   let sentinel: string;
@@ -189,8 +216,9 @@ describe('token endpoint under arbitrary input (property-based)', () => {
       });
 
     await fc.assert(
-      fc.asyncProperty(arbitraries({ foreign, tampered }), async (c) => {
-        const res = await t.server.handleTokenRequest(toRequest(c));
+      fc.asyncProperty(arbitraries({ foreign, tampered }), fc.option(fc.constantFrom(...(Object.keys(FLAWS) as (keyof typeof FLAWS)[])), { freq: 6 }), async (c, flaw) => {
+        const res = await t.server.handleTokenRequest(flaw === null ? toRequest(c) : FLAWS[flaw](sentinel));
+        if (flaw !== null) expect(res.status, flaw).toBeGreaterThanOrEqual(400);
         expect(res.status).toBeLessThan(500);
         expect(res.headers.get('content-type')).toMatch(/^application\/json/);
         expect(res.headers.get('cache-control')).toBe('no-store');
