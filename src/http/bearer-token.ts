@@ -5,12 +5,24 @@ import type { FetchHandler } from './fetch-handler.js';
 /**
  * What the bearer middlewares need: a `ResourceServer`, or anything with its `validateAuthenticatedRequest`, which
  * resolves with the token's claims or throws an `OAuthError` whose `toResponse()` is the RFC 6750 §3 answer.
+ *
+ * @example
+ * ```ts
+ * const validator: BearerTokenValidator<AccessTokenClaims> = await ResourceServer.forAuthorizationServer(server);
+ * ```
  */
 export interface BearerTokenValidator<Claims> {
   validateAuthenticatedRequest(request: Request): Promise<Claims>;
 }
 
-/** Options of the bearer-token middlewares. */
+/**
+ * Options of the bearer-token middlewares.
+ *
+ * @example
+ * ```ts
+ * app.get('/api/orders', requireBearerToken(rs, { scopes: ['orders:read'], onError: (e) => log.error(e) }), listOrders);
+ * ```
+ */
 export interface BearerTokenOptions {
   /** Scopes the token must all carry; otherwise 403 `insufficient_scope` naming them (RFC 6750 §3.1). */
   scopes?: readonly string[];
@@ -18,7 +30,15 @@ export interface BearerTokenOptions {
   onError?: (error: unknown) => void;
 }
 
-/** The outcome of {@link checkBearerToken}: the claims, or the response that refuses the request. */
+/**
+ * The outcome of {@link checkBearerToken}: the claims, or the response that refuses the request.
+ *
+ * @example
+ * ```ts
+ * const check: BearerTokenCheck<AccessTokenClaims> = await checkBearerToken(rs, request, console.error);
+ * if (!check.ok) return check.response;
+ * ```
+ */
 export type BearerTokenCheck<Claims> = { ok: true; claims: Claims } | { ok: false; response: Response };
 
 /**

@@ -74,7 +74,14 @@ export function toFastifyHandler(handler: FetchHandler, options: AdapterOptions 
   };
 }
 
-/** Options of {@link tokenEndpointPlugin}. */
+/**
+ * Options of {@link tokenEndpointPlugin}.
+ *
+ * @example
+ * ```ts
+ * await app.register(tokenEndpointPlugin, { server, path: '/oauth/token', baseUrl: 'https://auth.example.com' });
+ * ```
+ */
 export interface TokenEndpointPluginOptions extends AdapterOptions {
   server: Pick<AuthorizationServer, 'handleTokenRequest'>;
   /** The path of the token endpoint within the plugin's prefix (default `/token`). */

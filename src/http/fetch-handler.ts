@@ -10,7 +10,14 @@ import { OAuthError } from '../core/oauth-error.js';
  */
 export type FetchHandler = (request: Request) => Promise<Response>;
 
-/** Options shared by the node:http, Express and Fastify adapters. */
+/**
+ * Options shared by the node:http, Express and Fastify adapters.
+ *
+ * @example
+ * ```ts
+ * toNodeHandler(handler, { baseUrl: 'https://auth.example.com', onError: (e) => log.error(e) });
+ * ```
+ */
 export interface AdapterOptions {
   /**
    * The origin of the `Request.url` the handler sees, e.g. `https://auth.example.com`. Without it the origin is
@@ -24,7 +31,14 @@ export interface AdapterOptions {
   onError?: (error: unknown) => void;
 }
 
-/** {@link AdapterOptions} checked once at start-up. */
+/**
+ * {@link AdapterOptions} checked once at start-up.
+ *
+ * @example
+ * ```ts
+ * const resolved: ResolvedAdapterOptions = resolveAdapterOptions({ baseUrl: 'https://auth.example.com' });
+ * ```
+ */
 export interface ResolvedAdapterOptions {
   readonly origin: string | undefined;
   readonly maxBufferedBodyBytes: number;

@@ -6,7 +6,14 @@ import { callHandler, type FetchHandler } from './fetch-handler.js';
 export type { FetchHandler } from './fetch-handler.js';
 export type { BearerTokenOptions, BearerTokenValidator } from './bearer-token.js';
 
-/** Options of the Hono adapter. */
+/**
+ * Options of the Hono adapter.
+ *
+ * @example
+ * ```ts
+ * app.post('/token', tokenEndpoint(server, { onError: (e) => log.error(e) }));
+ * ```
+ */
 export interface HonoAdapterOptions {
   /** Called with anything the handler throws; the client gets a bare `server_error` (default: `console.error`). */
   onError?: (error: unknown) => void;

@@ -6,7 +6,14 @@ import type { ResolvedAdapterOptions } from './fetch-handler.js';
 /** A host name, IPv4 or bracketed IPv6 address with an optional port: nothing else reaches the URL. */
 const SAFE_HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
 
-/** What {@link toFetchRequest} needs besides the message. */
+/**
+ * What {@link toFetchRequest} needs besides the message.
+ *
+ * @example
+ * ```ts
+ * const request = await toFetchRequest(req, resolved, { url: req.originalUrl });
+ * ```
+ */
 export interface NodeRequestSource {
   /** The path and query to use instead of `req.url` (Express: `originalUrl`). */
   readonly url?: string | undefined;

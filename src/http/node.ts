@@ -10,7 +10,15 @@ export * from './fetch-handler.js';
 export * from './node-request.js';
 export * from './node-response.js';
 
-/** A node:http request listener, as `http.createServer` takes it. */
+/**
+ * A node:http request listener, as `http.createServer` takes it.
+ *
+ * @example
+ * ```ts
+ * const listener: NodeRequestListener = toNodeHandler(handler);
+ * http.createServer(listener);
+ * ```
+ */
 export type NodeRequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
@@ -73,7 +81,14 @@ export function toNodeHandler(handler: FetchHandler, options: AdapterOptions = {
  */
 export const createRequestListener = toNodeHandler;
 
-/** Options of {@link tokenEndpointListener}. */
+/**
+ * Options of {@link tokenEndpointListener}.
+ *
+ * @example
+ * ```ts
+ * const options: TokenEndpointListenerOptions = { path: '/oauth/token', baseUrl: 'https://auth.example.com', fallback: app };
+ * ```
+ */
 export interface TokenEndpointListenerOptions extends AdapterOptions {
   /** The path of the token endpoint (default `/token`). */
   path?: string;
