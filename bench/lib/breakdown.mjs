@@ -1,14 +1,14 @@
 // Where grantry's CPU goes, in process and without HTTP: CPU µs per operation (process.cpuUsage, so that other work
 // on the core does not count), for each step of W1/W2 and for the whole token endpoint. Prints JSON.
 // Usage: node breakdown.mjs KEYS_DIR ALG ITERATIONS   (BENCH_GRANTRY_BUNDLE names the bundle)
-import { sign } from 'node:crypto';
+import { sign, verify } from 'node:crypto';
 import { create } from '../servers/grantry.mjs';
 import { BASIC, CLIENT_ID } from './shared.mjs';
 
 const [keysDir, alg, iterationsText = '2000'] = process.argv.slice(2);
 const n = Number(iterationsText);
 const app = await create({ impl: 'grantry', framework: 'node', alg, storage: 'memory', keysDir });
-const { g, server, ctx, storage, client, keys } = app.internals;
+const { g, server, ctx, storage, client, keys, rs } = app.internals;
 const digest = alg === 'EdDSA' ? null : 'sha256';
 
 const form = (body) =>
@@ -46,5 +46,18 @@ results.push(await cpuPerOp('W1 whole core: handleTokenRequest(Request) → Resp
 const pool = await app.mintRefresh(n * 2 + 400);
 let k = 0;
 results.push(await cpuPerOp('W2 whole core: handleTokenRequest(Request) → Response → text', () => form(`grant_type=refresh_token&refresh_token=${encodeURIComponent(pool[k++])}`), async (r) => (await server.handleTokenRequest(r)).text()));
+const signature = sign(digest, signingInput, keys.privateKey);
+results.push(await cpuPerOp('node:crypto verify of a JWT-sized input (the floor’s W3 check)', () => undefined, () => verify(digest, signingInput, keys.publicKey, signature)));
+const accessToken = await app.mintAccess();
+const bearer = () => new Request('http://127.0.0.1/resource', { headers: { authorization: `Bearer ${accessToken}`, host: '127.0.0.1' } });
+results.push(await cpuPerOp('W3 ResourceServer.validateAuthenticatedRequest (Request given)', () => bearer(), (r) => rs.validateAuthenticatedRequest(r)));
+results.push(await cpuPerOp('W3 whole: new Request + validate + Response.json + text', () => undefined, async () => {
+  const claims = await rs.validateAuthenticatedRequest(bearer());
+  return Response.json({ sub: claims.sub, scope: claims.scope }).text();
+}));
+const introspect = () => form(`token=${accessToken}&token_type_hint=access_token`).constructor === Request
+  ? new Request('http://127.0.0.1/introspect', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: BASIC, host: '127.0.0.1' }, body: `token=${accessToken}&token_type_hint=access_token` })
+  : undefined;
+results.push(await cpuPerOp('W4 whole core: handleIntrospectionRequest(Request) → text', () => introspect(), async (r) => (await server.handleIntrospectionRequest(r)).text()));
 void storage;
 process.stdout.write(JSON.stringify({ alg, iterations: n, results }));

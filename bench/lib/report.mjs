@@ -112,7 +112,7 @@ function rows(report) {
 const COLUMNS = [
   ['server', 'server'],
   ['http', 'HTTP'],
-  ['workload', 'W'],
+  ['workload', 'W', 'console'],
   ['rps', 'req/s'],
   ['p50', 'p50 ms'],
   ['p99', 'p99 ms'],
@@ -152,8 +152,9 @@ function ordered(report) {
 }
 
 function markdownTable(data) {
-  const head = `| ${COLUMNS.map(([, h]) => h).join(' | ')} |\n|${COLUMNS.map(() => '---').join('|')}|\n`;
-  return head + data.map((r) => `| ${COLUMNS.map(([k]) => String(r[k] ?? '').replace(/\|/g, '\\|')).join(' | ')} |`).join('\n') + '\n';
+  const cols = COLUMNS.filter(([k, , only]) => only !== 'console' && (k !== 'note' || data.some((r) => r.note)));
+  const head = `| ${cols.map(([, h]) => h).join(' | ')} |\n|${cols.map(() => '---').join('|')}|\n`;
+  return head + data.map((r) => `| ${cols.map(([k]) => String(r[k] ?? '').replace(/\|/g, '\\|')).join(' | ')} |`).join('\n') + '\n';
 }
 
 export function writeMarkdown(report, path) {
@@ -182,7 +183,11 @@ export function writeMarkdown(report, path) {
       .map(({ r }) => r);
     sections.push(`## ${w}: ${{ W1: 'client credentials', W2: 'refresh, a never-used token per request', W3: 'resource server validates a bearer token', W4: 'token introspection (RFC 7662)' }[w]}\n\n${markdownTable(data)}`);
   }
-  sections.push(`## Raw signature operations (one core, no HTTP)\n\n| algorithm | sign/s | verify/s |\n|---|---|---|\n| RS256 (RSA 2048) | ${raw.RS256.sign} | ${raw.RS256.verify} |\n| EdDSA (Ed25519) | ${raw.EdDSA.sign} | ${raw.EdDSA.verify} |\n`);
+  const end = report.rawEnd;
+  sections.push(
+    `## Raw signature operations (one core, no HTTP)\n\nMeasured on the servers' core at the start${end ? ' and at the end' : ''} of the run; the difference is a measure of how busy the machine was.\n\n| algorithm | sign/s | verify/s |${end ? ' sign/s at the end | verify/s at the end |' : ''}\n|---|---|---|${end ? '---|---|' : ''}\n` +
+      `| RS256 (RSA 2048) | ${raw.RS256.sign} | ${raw.RS256.verify} |${end ? ` ${end.RS256.sign} | ${end.RS256.verify} |` : ''}\n| EdDSA (Ed25519) | ${raw.EdDSA.sign} | ${raw.EdDSA.verify} |${end ? ` ${end.EdDSA.sign} | ${end.EdDSA.verify} |` : ''}\n`,
+  );
   const { breakdown } = report;
   if (breakdown && (breakdown.RS256?.results || breakdown.EdDSA?.results)) {
     const labels = (breakdown.RS256?.results ?? breakdown.EdDSA.results).map((r) => r.label);
