@@ -90,7 +90,8 @@ export class AuthorizationCodeGrant implements AuthorizationResponder {
   /** Issues a code for an approved request (RFC 6749 §4.1.2). */
   async approve({ server, client, user, authRequest, scopes }: ApprovedAuthorization): Promise<Record<string, string>> {
     const exp = epochSeconds(server.clock) + this.authCodeTTL;
-    const { token, id } = await server.authCodeCodec.issue(client.id, exp);
+    // Bound to the client: an opaque code presented by another client matches no record (RFC 6749 §4.1.3).
+    const { token, id } = await server.authCodeCodec.issue(client.id, exp, true);
     await this.authCodes.save({
       id,
       familyId: encodeBase64url(server.crypto.randomBytes(16)),
@@ -116,10 +117,11 @@ export class AuthorizationCodeGrant implements AuthorizationResponder {
       throw OAuthError.invalidRequest('The code_verifier is malformed (RFC 7636 section 4.1: 43 to 128 unreserved characters).');
     }
 
-    const opened = await server.authCodeCodec.open(code);
+    const opened = await server.authCodeCodec.open(code, client.id);
     if (!opened) throw OAuthError.invalidGrant();
     // RFC 6749 §4.1.3: "ensure that the authorization code was issued to the authenticated confidential client".
-    // A sealed code names its client: another client's code is refused before it is spent.
+    // A sealed code names its client, and an opaque one leads to its record only with its own client's id: another
+    // client's code is refused before it is spent.
     if (opened.clientId !== undefined && opened.clientId !== client.id) throw OAuthError.invalidGrant();
     const record = await this.#consume(server, opened.id);
 
