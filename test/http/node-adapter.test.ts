@@ -101,6 +101,39 @@ describe('node:http adapter', () => {
     expect(reported).toHaveLength(1);
   });
 
+  it('answers a request the Fetch API cannot represent (TRACE) 400 invalid_request, without calling the handler', async () => {
+    let calls = 0;
+    const { port } = await listen(
+      toNodeHandler(async () => {
+        calls++;
+        return new Response('x');
+      }),
+    );
+    const answer = await rawHttp(port, 'TRACE / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 400/);
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)).error).toBe('invalid_request');
+    expect(calls).toBe(0);
+  });
+
+  it('drops a request whose client leaves mid-body without calling the handler, and serves the next one', async () => {
+    let calls = 0;
+    const { port, origin } = await listen(
+      toNodeHandler(async () => {
+        calls++;
+        return Response.json({ ok: true });
+      }),
+    );
+    await new Promise<void>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\nonly ten b', () => socket.destroy());
+      });
+      socket.on('close', () => resolve());
+    });
+    const res = await fetch(origin, { method: 'POST', body: 'complete' });
+    expect(await res.json()).toEqual({ ok: true });
+    expect(calls).toBe(1);
+  });
+
   it('streams a chunked request body of any size to a handler that reads it', async () => {
     const count: FetchHandler = async (request) => {
       const reader = request.body!.getReader();
