@@ -1,4 +1,4 @@
-import { rotateKeys, loadOrCreateKeys, keysPath } from '../server/key-store.js';
+import type { KeySource } from '../server/key-store.js';
 import { createClient, findUserByUsername, openServerStore, type ServerStore } from '../server/server-store.js';
 import type { Client } from '../core/types.js';
 import { UsageError } from './cli-error.js';
@@ -47,9 +47,9 @@ const clientText = (c: Client): string => {
  */
 export async function runAdminCommand(words: readonly string[], flags: Flags, database: string, dataDir: string): Promise<CommandOutput> {
   const [group, action, arg] = words;
-  if (group === 'keys') return keysCommand(action, dataDir);
-  const store = await openServerStore(database);
+  const store = await openServerStore(database, dataDir);
   try {
+    if (group === 'keys') return await keysCommand(action, store.keys);
     await store.storage.migrate();
     switch (group) {
       case 'migrate':
@@ -149,19 +149,19 @@ async function scopesCommand(store: ServerStore, action: string | undefined, id:
   }
 }
 
-function keysCommand(action: string | undefined, dataDir: string): CommandOutput {
-  const keys = action === 'rotate' ? rotateKeys(dataDir) : action === 'list' ? loadOrCreateKeys(dataDir) : undefined;
+async function keysCommand(action: string | undefined, source: KeySource): Promise<CommandOutput> {
+  const keys = action === 'rotate' ? await source.rotate() : action === 'list' ? await source.load() : undefined;
   if (!keys) throw new UsageError('keys: use list or rotate');
   const json = {
-    file: keysPath(dataDir),
+    location: source.location,
     signing: keys.signing.map((k) => ({ kid: k.kid, alg: k.alg, status: k.status, created_at: k.createdAt })),
     encryption: keys.encryption.map((k, i) => ({ kid: k.kid, status: i === 0 ? 'active' : 'decrypt-only', created_at: k.createdAt })),
   };
   const text = [
-    `Keys in ${json.file}`,
+    `Keys in ${json.location}`,
     ...json.signing.map((k) => `signing     ${k.kid}  ${k.alg}  ${k.status}  ${k.created_at}`),
     ...json.encryption.map((k) => `encryption  ${k.kid}  ${k.status}  ${k.created_at}`),
-    ...(action === 'rotate' ? ['Rotated: running servers on this data directory switch within seconds; copy keys.json to servers elsewhere.'] : []),
+    ...(action === 'rotate' ? ['Rotated: running servers on the same keys switch to them within seconds.'] : []),
   ].join('\n');
   return { json, text };
 }

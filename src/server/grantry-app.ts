@@ -49,7 +49,7 @@ type Route = (request: Request, info: RequestInfo) => Promise<Response>;
  *
  * @example
  * ```ts
- * const app = await createGrantryApp({ config, store, keys: loadOrCreateKeys(config.dataDir), issuer });
+ * const app = await createGrantryApp({ config, store, keys: await store.keys.load(), issuer });
  * const response = await app.fetch(new Request(`${issuer}/healthz`), { source: '127.0.0.1' });
  * ```
  */

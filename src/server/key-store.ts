@@ -32,6 +32,68 @@ export interface KeysFile {
 export const keysPath = (dataDir: string): string => join(dataDir, 'keys.json');
 
 /**
+ * Where the server's keys live: a file in the data directory (SQLite, one machine), or a table in PostgreSQL so
+ * that every instance on the database signs and seals with the same keys.
+ *
+ * @example
+ * ```ts
+ * const source = fileKeySource('./data');
+ * const keys = await source.load(); // generated on first use
+ * ```
+ */
+export interface KeySource {
+  /** Where the keys are, for messages. */
+  readonly location: string;
+  /** The keys, generated and stored on first use. */
+  load(): Promise<KeysFile>;
+  /** Rotates (see {@link rotatedKeys}) and stores the result. */
+  rotate(): Promise<KeysFile>;
+  /** Changes whenever the stored keys change (running servers poll it to pick up a rotation). */
+  version(): Promise<string>;
+}
+
+/**
+ * The keys file in a data directory, owner-only.
+ *
+ * @example
+ * ```ts
+ * const keys = await fileKeySource('./data').load();
+ * ```
+ */
+export function fileKeySource(dataDir: string): KeySource {
+  return {
+    location: keysPath(dataDir),
+    load: async () => loadOrCreateKeys(dataDir),
+    rotate: async () => rotateKeys(dataDir),
+    version: async () => {
+      try {
+        return String(statSync(keysPath(dataDir)).mtimeMs);
+      } catch {
+        return 'missing';
+      }
+    },
+  };
+}
+
+/** New keys: one RSA signing key (RS256), one encryption key, one session key. */
+export function generateKeys(): KeysFile {
+  return { signing: [newSigningKey('active')], encryption: [newEncryptionKey()], session: randomBytes(32).toString('base64url') };
+}
+
+/**
+ * Key rotation: a new signing key becomes active and the old active one stays published (in the JWKS) so that
+ * tokens it signed keep validating; a new encryption key encrypts while the old ones keep decrypting. `keep`
+ * generations are retained.
+ */
+export function rotatedKeys(current: KeysFile, keep = 2): KeysFile {
+  return {
+    signing: [newSigningKey('active'), ...current.signing.map((k) => ({ ...k, status: 'published' as const }))].slice(0, keep),
+    encryption: [newEncryptionKey(), ...current.encryption].slice(0, keep),
+    session: current.session,
+  };
+}
+
+/**
  * Reads the keys file, creating it (owner-only, mode 0600, in a 0700 directory) on first start. Throws a
  * `TypeError` with a clear message when the file exists but is unreadable or malformed.
  *
@@ -50,7 +112,7 @@ export function loadOrCreateKeys(dataDir: string): KeysFile {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new TypeError(`cannot read the key file ${path}: ${(error as Error).message}`);
   }
   if (text === undefined) {
-    const keys: KeysFile = { signing: [newSigningKey('active')], encryption: [newEncryptionKey()], session: randomBytes(32).toString('base64url') };
+    const keys = generateKeys();
     saveKeys(dataDir, keys);
     return keys;
   }
@@ -67,18 +129,9 @@ export function saveKeys(dataDir: string, keys: KeysFile): void {
   renameSync(tmp, path);
 }
 
-/**
- * Key rotation: a new signing key becomes active and the old active one stays published (in the JWKS) so that
- * tokens it signed keep validating; a new encryption key encrypts while the old ones keep decrypting. Keys older
- * than the previous generation are dropped (`keep` generations are retained).
- */
+/** Rotates the keys file in place (see {@link rotatedKeys}). */
 export function rotateKeys(dataDir: string, keep = 2): KeysFile {
-  const current = loadOrCreateKeys(dataDir);
-  const next: KeysFile = {
-    signing: [newSigningKey('active'), ...current.signing.map((k) => ({ ...k, status: 'published' as const }))].slice(0, keep),
-    encryption: [newEncryptionKey(), ...current.encryption].slice(0, keep),
-    session: current.session,
-  };
+  const next = rotatedKeys(loadOrCreateKeys(dataDir), keep);
   saveKeys(dataDir, next);
   return next;
 }
@@ -110,8 +163,9 @@ function newEncryptionKey(): StoredEncryptionKey {
   return { kid: randomUUID().slice(0, 8), createdAt: new Date().toISOString(), key: randomBytes(32).toString('base64url') };
 }
 
-function parseKeys(path: string, text: string): KeysFile {
-  const bad = (why: string) => new TypeError(`the key file ${path} is invalid: ${why}`);
+/** Parses and checks a stored keys document; a `TypeError` names `where` and what is wrong. */
+export function parseKeys(path: string, text: string): KeysFile {
+  const bad = (why: string) => new TypeError(`the keys in ${path} are invalid: ${why}`);
   let parsed: { signing?: Partial<StoredSigningKey>[]; encryption?: Partial<StoredEncryptionKey>[]; session?: unknown };
   try {
     parsed = JSON.parse(text) as typeof parsed;

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { generateClientSecret, hashClientSecret } from '../core/client-secret.js';
 import type { Client, User } from '../core/types.js';
 import type { ManagedStorage } from '../storage/managed-storage.js';
+import { fileKeySource, type KeySource } from './key-store.js';
 import { MemoryRateLimitStore, type RateLimitStore } from './rate-limiter.js';
 
 /** A client to register from the command line. */
@@ -24,7 +25,7 @@ export interface NewClient {
  *
  * @example
  * ```ts
- * const store = await openServerStore('./data/grantry.db');
+ * const store = await openServerStore('./data/grantry.db', './data');
  * await store.storage.migrate();
  * const { client, secret } = await createClient(store, { name: 'App', grantTypes: ['client_credentials'], scopes: [], redirectUris: [], public: false });
  * await store.close();
@@ -33,6 +34,8 @@ export interface NewClient {
 export interface ServerStore {
   readonly storage: ManagedStorage;
   readonly rateLimits: RateLimitStore;
+  /** The signing, encryption and session keys: the data directory's keys file, or a table in PostgreSQL. */
+  readonly keys: KeySource;
   close(): Promise<void>;
 }
 
@@ -43,12 +46,12 @@ export const isPostgresUrl = (database: string): boolean => /^postgres(ql)?:\/\/
  * Opens the database named by `--database`: a `postgres://` URL or a SQLite file (created with its directory).
  * Connection problems throw a `TypeError` with a readable message (shown without a stack trace).
  */
-export async function openServerStore(database: string): Promise<ServerStore> {
+export async function openServerStore(database: string, dataDir: string): Promise<ServerStore> {
   if (isPostgresUrl(database)) return openPostgres(database);
-  return openSqlite(database);
+  return openSqlite(database, dataDir);
 }
 
-async function openSqlite(filename: string): Promise<ServerStore> {
+async function openSqlite(filename: string, dataDir: string): Promise<ServerStore> {
   if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true, mode: 0o700 });
   const { default: Database } = await import('better-sqlite3');
   const { SqliteRateLimitStore } = await import('./sql-rate-limit-store.js');
@@ -66,6 +69,7 @@ async function openSqlite(filename: string): Promise<ServerStore> {
   return {
     storage,
     rateLimits,
+    keys: fileKeySource(dataDir),
     async close() {
       await storage.close();
       db?.close();
@@ -76,12 +80,15 @@ async function openSqlite(filename: string): Promise<ServerStore> {
 async function openPostgres(url: string): Promise<ServerStore> {
   const { default: pg } = await import('pg');
   const { PostgresRateLimitStore } = await import('./sql-rate-limit-store.js');
+  const { openPostgresKeySource } = await import('./postgres-key-source.js');
   const postgres = await import('../storage/postgres/index.js');
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000 });
   pool.on('error', () => undefined);
   let rateLimits: RateLimitStore;
+  let keys: KeySource;
   try {
     rateLimits = await PostgresRateLimitStore.open(pool);
+    keys = await openPostgresKeySource(pool);
   } catch (error) {
     await pool.end().catch(() => undefined);
     throw new TypeError(`cannot reach the PostgreSQL database ${redactUrl(url)}: ${(error as Error).message}`);
@@ -90,6 +97,7 @@ async function openPostgres(url: string): Promise<ServerStore> {
   return {
     storage,
     rateLimits,
+    keys,
     async close() {
       await storage.close();
       await pool.end();

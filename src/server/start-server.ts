@@ -1,8 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import type { ServerConfig } from './config.js';
 import { createGrantryApp, type GrantryApp } from './grantry-app.js';
-import { statSync } from 'node:fs';
-import { encryptionKeyInputs, keysPath, loadOrCreateKeys, signingKeyInputs } from './key-store.js';
+import { encryptionKeyInputs, signingKeyInputs, type KeySource, type KeysFile } from './key-store.js';
 import { listen, type LogSink, type RunningServer } from './node-listener.js';
 import { openServerStore, redactUrl, isPostgresUrl, type ServerStore } from './server-store.js';
 
@@ -29,10 +28,11 @@ export interface StartedServer {
  * ```
  */
 export async function startServer(config: ServerConfig, options: { log?: LogSink; clock?: Clock } = {}): Promise<StartedServer> {
-  const keys = loadOrCreateKeys(config.dataDir);
-  const store = await openServerStore(config.database);
+  const store = await openServerStore(config.database, config.dataDir);
   let running: RunningServer | undefined;
   try {
+    const keys = await store.keys.load();
+    const keysVersion = await store.keys.version();
     try {
       await store.storage.migrate();
     } catch (error) {
@@ -64,7 +64,7 @@ export async function startServer(config: ServerConfig, options: { log?: LogSink
     const listening = running;
     const cleanupTimer = setInterval(() => void store.storage.cleanup().catch(() => undefined), 3600_000);
     cleanupTimer.unref();
-    const keysTimer = watchKeys(config.dataDir, app!, options.log);
+    const keysTimer = watchKeys(store.keys, keysVersion, app!, options.log);
     return {
       issuer,
       port: listening.port,
@@ -86,29 +86,27 @@ export async function startServer(config: ServerConfig, options: { log?: LogSink
 }
 
 /**
- * Picks up `grantry keys rotate` without a restart: when the keys file changes, the new keys are imported and
- * swapped in (a bad file is logged and the running keys stay).
+ * Picks up `grantry keys rotate` without a restart: when the stored keys change, the new keys are imported and
+ * swapped in (bad keys are logged and the running keys stay).
  */
-function watchKeys(dataDir: string, app: GrantryApp, log: LogSink | undefined): NodeJS.Timeout {
-  const mtime = () => {
-    try {
-      return statSync(keysPath(dataDir)).mtimeMs;
-    } catch {
-      return 0;
-    }
-  };
-  let seen = mtime();
+function watchKeys(source: KeySource, initial: string, app: GrantryApp, log: LogSink | undefined): NodeJS.Timeout {
+  let seen = initial;
+  let busy = false;
   const timer = setInterval(() => {
-    const now = mtime();
-    if (now === seen) return;
-    seen = now;
+    if (busy) return;
+    busy = true;
     void (async () => {
       try {
-        const keys = loadOrCreateKeys(dataDir);
+        const now = await source.version();
+        if (now === seen) return;
+        seen = now;
+        const keys: KeysFile = await source.load();
         await app.server.rotateKeys({ privateKey: signingKeyInputs(keys), encryptionKey: encryptionKeyInputs(keys) });
         log?.({ level: 'info', msg: 'keys reloaded', active_kid: keys.signing.find((k) => k.status === 'active')?.kid });
       } catch (error) {
-        log?.({ level: 'error', msg: 'keys file changed but cannot be used; the running keys stay', error: (error as Error).message });
+        log?.({ level: 'error', msg: 'the stored keys changed but cannot be used; the running keys stay', error: (error as Error).message });
+      } finally {
+        busy = false;
       }
     })();
   }, 2000);

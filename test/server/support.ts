@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type RawSettings } from '../../src/server/config.js';
 import { createGrantryApp, type GrantryApp } from '../../src/server/grantry-app.js';
-import { loadOrCreateKeys } from '../../src/server/key-store.js';
 import { createClient, openServerStore, type ServerStore } from '../../src/server/server-store.js';
 import { testClock } from '../support/fixtures.js';
 
@@ -27,7 +26,7 @@ export async function createTestApp(flags: RawSettings = {}): Promise<TestApp> {
   // One data dir (and so one generated RSA key) per test file: key generation is slow.
   const dataDir = (sharedDataDir ??= mkdtempSync(join(tmpdir(), 'grantry-app-')));
   const config = loadConfig({ 'data-dir': dataDir, database: ':memory:', grants: 'authorization_code,client_credentials,refresh_token,device_code,password', ...flags }, {});
-  const store = await openServerStore(config.database);
+  const store = await openServerStore(config.database, dataDir);
   await store.storage.migrate();
   await store.storage.admin.addScope({ id: 'read' });
   await store.storage.admin.createUser({ username: 'alice', password: 'wonderland' });
@@ -39,7 +38,7 @@ export async function createTestApp(flags: RawSettings = {}): Promise<TestApp> {
     public: false,
   });
   const clock = testClock(Date.now());
-  const app = await createGrantryApp({ config, store, keys: loadOrCreateKeys(dataDir), issuer: config.issuer ?? ISSUER, clock, logger: { error: () => undefined } });
+  const app = await createGrantryApp({ config, store, keys: await store.keys.load(), issuer: config.issuer ?? ISSUER, clock, logger: { error: () => undefined } });
   return {
     app,
     store,
