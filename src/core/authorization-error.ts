@@ -1,6 +1,16 @@
 import { OAuthError, type OAuthErrorCode } from './oauth-error.js';
 
-/** Where an authorization response goes back to the client (RFC 6749 §4.1.2 / §4.2.2). */
+/**
+ * Where an authorization response goes back to the client (RFC 6749 §4.1.2 / §4.2.2).
+ *
+ * @example
+ * ```ts
+ * const target: AuthorizationRedirect = {
+ *   redirectUri: 'https://app.example/cb', responseMode: 'query', state: 'xyz', issuer: 'https://auth.example.com',
+ * };
+ * return authorizationRedirect(target, { code }); // 302 Location: https://app.example/cb?code=…&state=xyz&iss=…
+ * ```
+ */
 export interface AuthorizationRedirect {
   readonly redirectUri: string;
   /** `query` for codes, `fragment` for implicit tokens (RFC 6749 §4.2.2). */

@@ -32,6 +32,19 @@ import { withRotatedKeys, type KeyRotation } from './key-rotation.js';
 /**
  * Options of an {@link AuthorizationServer}: the seed's repositories and keys, plus grantry's settings (the
  * revocation, introspection, metadata and JWKS settings are in {@link EndpointOptions}).
+ *
+ * @example
+ * ```ts
+ * const storage = createMemoryStorage();
+ * const options: AuthorizationServerOptions = {
+ *   clients: storage.clients, accessTokens: storage.accessTokens, scopes: storage.scopes,
+ *   refreshTokens: storage.refreshTokens, // to revoke and introspect them
+ *   issuer: 'https://auth.example.com',
+ *   privateKey: process.env.PRIVATE_KEY_PEM!,
+ *   encryptionKey: process.env.ENCRYPTION_KEY!,
+ * };
+ * const server = new AuthorizationServer(options);
+ * ```
  */
 export interface AuthorizationServerOptions extends EndpointOptions {
   clients: ClientRepository;

@@ -17,7 +17,15 @@ export interface AuthorizeEndpointContext {
   readonly maxBodyBytes: number;
 }
 
-/** The user's answer on the consent page. */
+/**
+ * The user's answer on the consent page.
+ *
+ * @example
+ * ```ts
+ * const decision: AuthorizationDecision = { user, approved: form.get('approve') === 'yes' };
+ * return server.completeAuthorizationRequest(authRequest, decision); // 302 back to the client
+ * ```
+ */
 export interface AuthorizationDecision {
   /** The logged-in user; required when `approved`. */
   readonly user: User | undefined;

@@ -1,6 +1,13 @@
 import { NO_STORE_HEADERS, OAuthError } from './oauth-error.js';
 
-/** Options of a {@link BearerTokenError}. */
+/**
+ * Options of a {@link BearerTokenError}.
+ *
+ * @example
+ * ```ts
+ * throw BearerTokenError.invalid('The access token expired.', { realm: 'api' } satisfies BearerTokenErrorOptions);
+ * ```
+ */
 export interface BearerTokenErrorOptions {
   /** RFC 6750 §3 `realm`. */
   realm?: string | undefined;

@@ -5,10 +5,26 @@ import type { Client } from './types.js';
 import type { ClientRepository } from '../storage/repositories.js';
 import { verifyClientSecret } from './client-secret.js';
 
-/** How a client proved who it is (RFC 8414 `token_endpoint_auth_methods_supported`). */
+/**
+ * How a client proved who it is (RFC 8414 `token_endpoint_auth_methods_supported`).
+ *
+ * @example
+ * ```ts
+ * const { method } = await authenticateClient(request, params, { clients, events });
+ * if (method === 'none') throw OAuthError.unauthorizedClient('Confidential clients only.');
+ * ```
+ */
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
 
-/** The outcome of client authentication. */
+/**
+ * The outcome of client authentication.
+ *
+ * @example
+ * ```ts
+ * const authenticated: AuthenticatedClient = await authenticateClient(request, params, { clients, events });
+ * console.log(authenticated.client.id, authenticated.method); // 'app' 'client_secret_basic'
+ * ```
+ */
 export interface AuthenticatedClient {
   readonly client: Client;
   readonly method: ClientAuthMethod;
@@ -61,7 +77,15 @@ export function isWellFormedClientId(id: string): boolean {
   return !CONTROL.test(id);
 }
 
-/** Dependencies of {@link authenticateClient}. */
+/**
+ * Dependencies of {@link authenticateClient}.
+ *
+ * @example
+ * ```ts
+ * const ctx: ClientAuthenticationContext = { clients: storage.clients, events: server.events };
+ * const { client } = await authenticateClient(request, await readForm(request), ctx);
+ * ```
+ */
 export interface ClientAuthenticationContext {
   readonly clients: ClientRepository;
   readonly events: EventEmitter<GrantryEvents>;

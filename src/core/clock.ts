@@ -13,8 +13,22 @@ export interface Clock {
   now(): number;
 }
 
-/** The wall clock. */
+/**
+ * The wall clock.
+ *
+ * @example
+ * ```ts
+ * const server = new AuthorizationServer({ ...options, clock: systemClock }); // the default
+ * ```
+ */
 export const systemClock: Clock = { now: () => Date.now() };
 
-/** Whole seconds since the epoch for a clock. */
+/**
+ * Whole seconds since the epoch for a clock.
+ *
+ * @example
+ * ```ts
+ * const exp = epochSeconds(systemClock) + 3600; // a JWT `exp` one hour from now
+ * ```
+ */
 export const epochSeconds = (clock: Clock): number => Math.floor(clock.now() / 1000);

@@ -1,6 +1,13 @@
 const ISO = /^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/;
 
-/** A lifetime: seconds as a number, or an ISO 8601 duration such as `'PT1H'` or `'P1M'`. */
+/**
+ * A lifetime: seconds as a number, or an ISO 8601 duration such as `'PT1H'` or `'P1M'`.
+ *
+ * @example
+ * ```ts
+ * server.enableGrantType(new RefreshTokenGrant(refreshTokens), 'PT15M'); // or 900
+ * ```
+ */
 export type Duration = number | string;
 
 /**

@@ -1,6 +1,15 @@
 import type { Client } from './types.js';
 
-/** The events grantry emits, with their payloads. */
+/**
+ * The events grantry emits, with their payloads.
+ *
+ * @example
+ * ```ts
+ * server.events.on('access_token.issued', ({ jti, client, grantType }: GrantryEvents['access_token.issued']) => {
+ *   console.log(`issued ${jti} to ${client.id} by ${grantType}`);
+ * });
+ * ```
+ */
 export interface GrantryEvents {
   'client.authentication_failed': { clientId: string | undefined; reason: 'unknown_client' | 'bad_secret' | 'missing_credentials' | 'public_client' };
   'user.authentication_failed': { username: string; client: Client };
@@ -13,7 +22,17 @@ export interface GrantryEvents {
   'token.revoked': { type: 'access_token' | 'refresh_token'; id: string; familyId: string | undefined; clientId: string };
 }
 
-/** Why a refresh token was refused. */
+/**
+ * Why a refresh token was refused.
+ *
+ * @example
+ * ```ts
+ * server.events.on('refresh_token.rejected', ({ reason, clientId }) => {
+ *   const r: RefreshRejectReason = reason;
+ *   if (r === 'reused') console.warn(`refresh token replayed by ${clientId}`);
+ * });
+ * ```
+ */
 export type RefreshRejectReason = 'malformed' | 'expired' | 'revoked' | 'reused' | 'foreign_client' | 'unknown';
 
 type Listener<T> = (payload: T) => void;

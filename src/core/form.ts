@@ -1,9 +1,24 @@
 import { OAuthError } from './oauth-error.js';
 
-/** Request parameters after the RFC 6749 §3.1/§3.2 rules: one value each, empty values omitted. */
+/**
+ * Request parameters after the RFC 6749 §3.1/§3.2 rules: one value each, empty values omitted.
+ *
+ * @example
+ * ```ts
+ * const params: Params = await readForm(request);
+ * const scope = params.get('scope'); // string | undefined: empty values are omitted
+ * ```
+ */
 export type Params = ReadonlyMap<string, string>;
 
-/** The default limit on a form body: token requests are small. */
+/**
+ * The default limit on a form body: token requests are small.
+ *
+ * @example
+ * ```ts
+ * const params = await readForm(request, DEFAULT_MAX_BODY_BYTES * 2);
+ * ```
+ */
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
 
 /**

@@ -7,6 +7,15 @@ import type { ServerContext } from './server-context.js';
 /**
  * New key lists for {@link AuthorizationServer.rotateKeys}: either or both. Each replaces the whole list, so a key
  * left out is retired.
+ *
+ * @example
+ * ```ts
+ * const rotation: KeyRotation = {
+ *   privateKey: [{ key: newPem, kid: '2026-12', status: 'active' }, { key: oldPem, kid: '2026-06', status: 'published' }],
+ *   encryptionKey: [{ key: newEncryptionKey, kid: '2026-12' }, { key: oldEncryptionKey, kid: '2026-06' }],
+ * };
+ * await server.rotateKeys(rotation);
+ * ```
  */
 export interface KeyRotation {
   /** Signing keys: exactly one `active`, the others `published` (in the JWKS, verifying only). */

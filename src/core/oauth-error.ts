@@ -1,6 +1,12 @@
 /**
  * The error codes grantry answers with: RFC 6749 §4.1.2.1 / §5.2, RFC 6750 §3.1, RFC 7009 §2.2.1 and
  * RFC 8628 §3.5, plus `too_many_requests` for the brute-force limiter.
+ *
+ * @example
+ * ```ts
+ * const code: OAuthErrorCode = 'invalid_grant';
+ * new OAuthError(code).status; // 400
+ * ```
  */
 export type OAuthErrorCode =
   | 'invalid_request'
@@ -41,7 +47,14 @@ const STATUS: Record<OAuthErrorCode, number> = {
   too_many_requests: 429,
 };
 
-/** Options for an {@link OAuthError}. */
+/**
+ * Options for an {@link OAuthError}.
+ *
+ * @example
+ * ```ts
+ * throw new OAuthError('temporarily_unavailable', 'Try again shortly.', { headers: { 'Retry-After': '30' } });
+ * ```
+ */
 export interface OAuthErrorOptions {
   /** HTTP status; defaults to the status RFC 6749 §5.2 / RFC 6750 §3.1 give the code. */
   status?: number;
@@ -51,7 +64,14 @@ export interface OAuthErrorOptions {
   cause?: unknown;
 }
 
-/** The headers every token-endpoint answer carries (RFC 6749 §5.1). */
+/**
+ * The headers every token-endpoint answer carries (RFC 6749 §5.1).
+ *
+ * @example
+ * ```ts
+ * return new Response(JSON.stringify(body), { status: 200, headers: NO_STORE_HEADERS });
+ * ```
+ */
 export const NO_STORE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   'Content-Type': 'application/json;charset=UTF-8',
   'Cache-Control': 'no-store',
@@ -178,7 +198,18 @@ export class OAuthError extends Error {
   }
 }
 
-/** Turns anything thrown into an {@link OAuthError}; unknown errors become `server_error`. */
+/**
+ * Turns anything thrown into an {@link OAuthError}; unknown errors become `server_error`.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   return await server.respondToAccessTokenRequest(request);
+ * } catch (error) {
+ *   return toOAuthError(error).toResponse(); // unknown errors: a bare 500 server_error
+ * }
+ * ```
+ */
 export function toOAuthError(error: unknown): OAuthError {
   return error instanceof OAuthError ? error : OAuthError.serverError(error);
 }

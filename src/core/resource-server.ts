@@ -8,7 +8,20 @@ import { BearerTokenError } from './bearer-token-error.js';
 import { systemClock, type Clock } from './clock.js';
 import { OAuthError } from './oauth-error.js';
 
-/** Options of a {@link ResourceServer}. */
+/**
+ * Options of a {@link ResourceServer}.
+ *
+ * @example
+ * ```ts
+ * const options: ResourceServerOptions = {
+ *   issuer: 'https://auth.example.com',
+ *   audience: 'https://api.example.com',
+ *   jwksUri: 'https://auth.example.com/.well-known/jwks.json',
+ *   clockTolerance: 5,
+ * };
+ * const rs = new ResourceServer(options);
+ * ```
+ */
 export interface ResourceServerOptions {
   /** The authorization server's issuer: tokens must carry exactly this `iss` (RFC 9068 §4). */
   issuer: string;

@@ -7,7 +7,17 @@ import type { Clock } from './clock.js';
 import type { EventEmitter, GrantryEvents } from './events.js';
 import type { Client, GrantType } from './types.js';
 
-/** What the custom-claims hook sees when an access token is minted. */
+/**
+ * What the custom-claims hook sees when an access token is minted.
+ *
+ * @example
+ * ```ts
+ * const server = new AuthorizationServer({
+ *   ...options,
+ *   customClaims: ({ client, userId, scopes }: AccessTokenClaimsContext) => ({ tenant: client.id, admin: userId === 'root' && scopes.includes('admin') }),
+ * });
+ * ```
+ */
 export interface AccessTokenClaimsContext {
   readonly client: Client;
   readonly userId: string | undefined;
@@ -15,7 +25,17 @@ export interface AccessTokenClaimsContext {
   readonly grantType: GrantType;
 }
 
-/** Where grantry reports failures it answered with `server_error`; causes are logged, never sent. */
+/**
+ * Where grantry reports failures it answered with `server_error`; causes are logged, never sent.
+ *
+ * @example
+ * ```ts
+ * const logger: Logger = {
+ *   error: (message, details) => console.error(JSON.stringify({ level: 'error', message, ...details })),
+ * };
+ * const server = new AuthorizationServer({ ...options, logger });
+ * ```
+ */
 export interface Logger {
   error(message: string, details?: Record<string, unknown>): void;
   warn?(message: string, details?: Record<string, unknown>): void;

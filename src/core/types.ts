@@ -1,4 +1,12 @@
-/** Wire names of the grant types grantry knows (RFC 6749, RFC 8628). */
+/**
+ * Wire names of the grant types grantry knows (RFC 6749, RFC 8628).
+ *
+ * @example
+ * ```ts
+ * const client: Client = { id: 'cli', name: 'CLI', redirectUris: [], scopes: [],
+ *   grantTypes: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'] satisfies GrantType[] };
+ * ```
+ */
 export type GrantType =
   | 'authorization_code'
   | 'client_credentials'
@@ -32,7 +40,14 @@ export interface Client {
   readonly scopes: readonly string[];
 }
 
-/** Whether a client is confidential (has a secret). */
+/**
+ * Whether a client is confidential (has a secret).
+ *
+ * @example
+ * ```ts
+ * if (!isConfidential(client)) throw OAuthError.unauthorizedClient('Public clients cannot use this grant.');
+ * ```
+ */
 export const isConfidential = (client: Client): boolean => client.secretHash !== undefined;
 
 /**

@@ -2,12 +2,26 @@ import type { RefreshTokenRepository, UserRepository } from '../../storage/repos
 import type { ServerContext } from '../server-context.js';
 import type { Client } from '../types.js';
 
-/** The endpoints a server can expose, by role. */
+/**
+ * The endpoints a server can expose, by role.
+ *
+ * @example
+ * ```ts
+ * const name: EndpointName = 'introspection';
+ * endpointUrl('https://auth.example.com', name, {}); // 'https://auth.example.com/introspect'
+ * ```
+ */
 export type EndpointName = 'authorization' | 'token' | 'revocation' | 'introspection' | 'jwks' | 'deviceAuthorization';
 
 /**
  * Where each endpoint lives unless configured otherwise: paths under the issuer. The HTTP adapters and the ready
  * server route these; the metadata document (RFC 8414) announces them.
+ *
+ * @example
+ * ```ts
+ * DEFAULT_ENDPOINT_PATHS.token; // '/token'
+ * DEFAULT_ENDPOINT_PATHS.jwks;  // '/.well-known/jwks.json'
+ * ```
  */
 export const DEFAULT_ENDPOINT_PATHS: Readonly<Record<EndpointName, string>> = Object.freeze({
   authorization: '/authorize',
@@ -51,7 +65,15 @@ export interface EndpointOptions {
   publicCacheMaxAge?: number;
 }
 
-/** What the revocation, introspection, metadata and JWKS endpoints receive from the server. */
+/**
+ * What the revocation, introspection, metadata and JWKS endpoints receive from the server.
+ *
+ * @example
+ * ```ts
+ * const ctx: EndpointContext = { server: await server.context(), options: { refreshTokens: storage.refreshTokens }, maxBodyBytes: 16384 };
+ * const response = await introspectToken(request, ctx);
+ * ```
+ */
 export interface EndpointContext {
   readonly server: ServerContext;
   readonly options: EndpointOptions;

@@ -5,7 +5,16 @@ import type { Client } from '../types.js';
 import type { EndpointContext } from './endpoint-options.js';
 import { findToken, type FoundToken } from './find-token.js';
 
-/** The RFC 7662 §2.2 introspection response. */
+/**
+ * The RFC 7662 §2.2 introspection response.
+ *
+ * @example
+ * ```ts
+ * const response = await server.handleIntrospectionRequest(request);
+ * const body = (await response.json()) as IntrospectionResponseBody;
+ * if (body.active) console.log(body.client_id, body.scope, body.exp);
+ * ```
+ */
 export interface IntrospectionResponseBody {
   active: boolean;
   scope?: string;

@@ -2,7 +2,16 @@ import type { Grant } from '../../grants/grant.js';
 import { OAuthError } from '../oauth-error.js';
 import { endpointUrl, type EndpointContext } from './endpoint-options.js';
 
-/** The RFC 8414 §2 authorization server metadata grantry generates (plus any configured extra members). */
+/**
+ * The RFC 8414 §2 authorization server metadata grantry generates (plus any configured extra members).
+ *
+ * @example
+ * ```ts
+ * const metadata: AuthorizationServerMetadata = await server.metadata();
+ * metadata.token_endpoint; // 'https://auth.example.com/token'
+ * metadata.grant_types_supported; // ['client_credentials', 'refresh_token', …]
+ * ```
+ */
 export interface AuthorizationServerMetadata {
   issuer: string;
   authorization_endpoint?: string;
