@@ -31,7 +31,8 @@ export class ImplicitGrant implements AuthorizationResponder {
       access_token: body.access_token,
       token_type: body.token_type,
       expires_in: String(body.expires_in),
-      scope: scopes.join(' '),
+      // RFC 6749 §3.3: no empty scope value; nothing granted, nothing stated.
+      ...(scopes.length > 0 ? { scope: scopes.join(' ') } : {}),
     };
   }
 

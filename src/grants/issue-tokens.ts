@@ -6,14 +6,33 @@ import { encodeBase64url } from '../tokens/base64url.js';
 import { signJwt } from '../tokens/jwt.js';
 import type { TokenResponseBody } from './grant.js';
 
-/** Where tokens are issued: the server's services, the client, the access-token lifetime in seconds. */
+/**
+ * Where tokens are issued: the server's services, the client, the access-token lifetime in seconds.
+ *
+ * @example
+ * ```ts
+ * const ctx: IssueContext = { server: req.server, client: req.client.client, accessTokenTTL: req.accessTokenTTL };
+ * return issueTokens(ctx, { userId: undefined, scopes: ['read'], grantType: 'client_credentials' });
+ * ```
+ */
 export interface IssueContext {
   readonly server: ServerContext;
   readonly client: Client;
   readonly accessTokenTTL: number;
 }
 
-/** What to issue. */
+/**
+ * What to issue.
+ *
+ * @example
+ * ```ts
+ * const options: IssueOptions = {
+ *   userId: user.id, scopes: ['read'], grantType: 'password',
+ *   refresh: { repository: storage.refreshTokens, ttl: 30 * 86400, scopes: ['read'] },
+ * };
+ * const body = await issueTokens({ server: await server.context(), client, accessTokenTTL: 3600 }, options);
+ * ```
+ */
 export interface IssueOptions {
   readonly userId: string | undefined;
   /** The scopes of the access token. */
@@ -35,8 +54,8 @@ const REGISTERED = new Set(['iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', 'cl
  *
  * @example
  * ```ts
- * return issueTokens(req, { userId: user.id, scopes, grantType: 'password',
- *   refresh: { repository: this.refreshTokens, ttl: this.refreshTokenTTL, scopes } });
+ * return issueTokens({ server: req.server, client: req.client.client, accessTokenTTL: req.accessTokenTTL },
+ *   { userId: user.id, scopes, grantType: 'password', refresh: { repository: refreshTokens, ttl: 30 * 86400, scopes } });
  * ```
  */
 export async function issueTokens(ctx: IssueContext, options: IssueOptions): Promise<TokenResponseBody> {
@@ -59,7 +78,9 @@ export async function issueTokens(ctx: IssueContext, options: IssueOptions): Pro
   Object.assign(claims, { iss: server.issuer, sub, aud: server.audience, client_id: client.id, scope, iat, exp, jti });
   const accessToken = await signJwt(server.signingKeys.active, claims, 'at+jwt');
 
-  const body: TokenResponseBody = { access_token: accessToken, token_type: 'Bearer', expires_in: accessTokenTTL, scope };
+  // RFC 6749 §3.3: a scope value has at least one scope-token; with none granted, §5.1's OPTIONAL scope is left out.
+  const body: TokenResponseBody = { access_token: accessToken, token_type: 'Bearer', expires_in: accessTokenTTL };
+  if (scope !== '') body.scope = scope;
   let refreshPromise: Promise<void> | undefined;
   if (options.refresh) {
     const { repository, ttl, scopes } = options.refresh;
