@@ -1,3 +1,4 @@
+import type { ServerConfig } from '../server/config.js';
 import type { KeySource } from '../server/key-store.js';
 import { createClient, findUserByUsername, openServerStore, type ServerStore } from '../server/server-store.js';
 import type { Client } from '../core/types.js';
@@ -41,13 +42,13 @@ const clientText = (c: Client): string => {
  *
  * @example
  * ```ts
- * const out = await runAdminCommand(['clients', 'list'], { 'data-dir': './data' }, database, dataDir);
+ * const out = await runAdminCommand(['clients', 'list'], {}, loadConfig({ 'data-dir': './data' }, process.env));
  * console.log(out.text);
  * ```
  */
-export async function runAdminCommand(words: readonly string[], flags: Flags, database: string, dataDir: string): Promise<CommandOutput> {
+export async function runAdminCommand(words: readonly string[], flags: Flags, config: ServerConfig): Promise<CommandOutput> {
   const [group, action, arg] = words;
-  const store = await openServerStore(database, dataDir);
+  const store = await openServerStore(config.database, config.dataDir);
   try {
     if (group === 'keys') return await keysCommand(action, store.keys);
     await store.storage.migrate();
@@ -56,6 +57,7 @@ export async function runAdminCommand(words: readonly string[], flags: Flags, da
         return { json: { migrated: true }, text: 'Database is up to date.' };
       case 'cleanup': {
         const report = await store.storage.cleanup();
+        await store.rateLimits.prune(Date.now() - config.rateLimitWindow * 1000);
         return { json: report, text: `Deleted ${report.accessTokens} access tokens, ${report.refreshTokens} refresh tokens, ${report.authCodes} codes, ${report.deviceCodes} device codes.` };
       }
       case 'clients':

@@ -44,7 +44,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     }
     const config = loadConfig(values, env);
     if (positionals[0] === 'serve') return await serve(config);
-    const out = await runAdminCommand(positionals, values, config.database, config.dataDir);
+    const out = await runAdminCommand(positionals, values, config);
     process.stdout.write((json ? JSON.stringify(out.json, null, 2) : out.text) + '\n');
     return 0;
   } catch (error) {

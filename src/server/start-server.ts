@@ -62,7 +62,11 @@ export async function startServer(config: ServerConfig, options: { log?: LogSink
       },
     );
     const listening = running;
-    const cleanupTimer = setInterval(() => void store.storage.cleanup().catch(() => undefined), 3600_000);
+    const cleanup = async () => {
+      await store.storage.cleanup();
+      await store.rateLimits.prune(Date.now() - config.rateLimitWindow * 1000);
+    };
+    const cleanupTimer = setInterval(() => void cleanup().catch(() => undefined), 3600_000);
     cleanupTimer.unref();
     const keysTimer = watchKeys(store.keys, keysVersion, app!, options.log);
     return {

@@ -41,3 +41,26 @@ describe('the keys file', () => {
     expect(() => loadOrCreateKeys(dir)).toThrow(message);
   });
 });
+
+describe.skipIf(!process.env.DATABASE_URL)('keys in PostgreSQL', () => {
+  it('agree between two instances starting at once, and a rotation changes the version', async () => {
+    const { default: pg } = await import('pg');
+    const { openPostgresKeySource } = await import('../../src/server/postgres-key-source.js');
+    const { createTestStore } = await import('../e2e/support/grantry-process.js');
+    const store = await createTestStore(process.env.DATABASE_URL);
+    const pools = [new pg.Pool({ connectionString: store.database }), new pg.Pool({ connectionString: store.database })];
+    try {
+      const [a, b] = await Promise.all(pools.map((p) => openPostgresKeySource(p)));
+      const [ka, kb] = await Promise.all([a!.load(), b!.load()]);
+      expect(ka).toEqual(kb);
+      const before = await b!.version();
+      const rotated = await a!.rotate();
+      expect(await b!.version()).not.toBe(before);
+      expect(await b!.load()).toEqual(rotated);
+      expect(rotated.signing[1]!.kid).toBe(ka.signing[0]!.kid);
+    } finally {
+      await Promise.all(pools.map((p) => p.end()));
+      await store.dispose();
+    }
+  }, 60_000);
+});
