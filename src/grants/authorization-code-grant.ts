@@ -11,7 +11,17 @@ import type { TokenRequest, TokenResponseBody } from './grant.js';
 import { issueTokens } from './issue-tokens.js';
 import { isValidCodeChallenge, isValidCodeVerifier, verifyCodeVerifier } from './pkce.js';
 
-/** Options of the {@link AuthorizationCodeGrant}. */
+/**
+ * Options of the {@link AuthorizationCodeGrant}.
+ *
+ * @example
+ * ```ts
+ * const options: AuthorizationCodeGrantOptions = {
+ *   refreshTokens: storage.refreshTokens, refreshTokenTTL: 'P1M', authCodeTTL: 'PT5M', requirePkce: 'all',
+ * };
+ * server.enableGrantType(new AuthorizationCodeGrant(storage.authCodes, options), 'PT1H');
+ * ```
+ */
 export interface AuthorizationCodeGrantOptions {
   /** Issue refresh tokens (to clients registered for `refresh_token`) into this repository. */
   refreshTokens?: RefreshTokenRepository;

@@ -4,7 +4,15 @@ import type { Client, User } from '../core/types.js';
 import type { Grant } from './grant.js';
 import type { CodeChallengeMethod } from './pkce.js';
 
-/** The `response_type` values grantry serves at the authorization endpoint (RFC 6749 §3.1.1). */
+/**
+ * The `response_type` values grantry serves at the authorization endpoint (RFC 6749 §3.1.1).
+ *
+ * @example
+ * ```ts
+ * const authRequest = await server.validateAuthorizationRequest(request);
+ * const type: AuthorizationResponseType = authRequest.responseType; // 'code' or 'token'
+ * ```
+ */
 export type AuthorizationResponseType = 'code' | 'token';
 
 /**
@@ -35,7 +43,17 @@ export interface AuthorizationRequest {
   readonly codeChallengeMethod?: CodeChallengeMethod;
 }
 
-/** What an authorization-endpoint grant gets when the user approved. */
+/**
+ * What an authorization-endpoint grant gets when the user approved.
+ *
+ * @example
+ * ```ts
+ * // What an AuthorizationResponder's approve() receives once the user consented:
+ * const approve: AuthorizationResponder['approve'] = async ({ client, user, scopes, authRequest }: ApprovedAuthorization) => ({
+ *   code: await mintCode({ clientId: client.id, userId: user.id, scopes, redirectUri: authRequest.redirectUri }), // your code store
+ * });
+ * ```
+ */
 export interface ApprovedAuthorization {
   readonly server: ServerContext;
   readonly client: Client;

@@ -5,7 +5,15 @@ import type { Grant, TokenRequest, TokenResponseBody } from './grant.js';
 import { issueTokens } from './issue-tokens.js';
 import { resolveScopes } from './resolve-scopes.js';
 
-/** Options of the {@link ClientCredentialsGrant}. */
+/**
+ * Options of the {@link ClientCredentialsGrant}.
+ *
+ * @example
+ * ```ts
+ * const options: ClientCredentialsGrantOptions = { subject: (client) => `service:${client.id}` };
+ * server.enableGrantType(new ClientCredentialsGrant(options), 'PT1H');
+ * ```
+ */
 export interface ClientCredentialsGrantOptions {
   /**
    * The `sub` of the tokens. Default: `client:` followed by the client id, so that a client never shares a subject

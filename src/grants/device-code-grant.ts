@@ -9,7 +9,18 @@ import { issueTokens } from './issue-tokens.js';
 import { resolveScopes } from './resolve-scopes.js';
 import { formatUserCode, generateUserCode, isWellFormedUserCode, normalizeUserCode } from './user-code.js';
 
-/** Options of the {@link DeviceCodeGrant}. */
+/**
+ * Options of the {@link DeviceCodeGrant}.
+ *
+ * @example
+ * ```ts
+ * const options: DeviceCodeGrantOptions = {
+ *   verificationUri: 'https://auth.example.com/device', deviceCodeTTL: 'PT15M', interval: 5,
+ *   refreshTokens: storage.refreshTokens,
+ * };
+ * server.enableGrantType(new DeviceCodeGrant(storage.deviceCodes, options), 'PT1H');
+ * ```
+ */
 export interface DeviceCodeGrantOptions {
   /** The page where users enter the user code (RFC 8628 §3.2 `verification_uri`); default `{issuer}/device`. */
   verificationUri?: string;
@@ -25,7 +36,16 @@ export interface DeviceCodeGrantOptions {
   refreshTokenTTL?: Duration;
 }
 
-/** RFC 8628 §3.2: the device authorization response. */
+/**
+ * RFC 8628 §3.2: the device authorization response.
+ *
+ * @example
+ * ```ts
+ * const response = await server.handleDeviceAuthorizationRequest(request);
+ * const body = (await response.json()) as DeviceAuthorizationResponseBody;
+ * console.log(`Visit ${body.verification_uri} and enter ${body.user_code}`);
+ * ```
+ */
 export interface DeviceAuthorizationResponseBody {
   device_code: string;
   user_code: string;
@@ -35,7 +55,15 @@ export interface DeviceAuthorizationResponseBody {
   interval: number;
 }
 
-/** A pending device authorization, as the verification page shows it for consent. */
+/**
+ * A pending device authorization, as the verification page shows it for consent.
+ *
+ * @example
+ * ```ts
+ * const pending: DeviceAuthorization | undefined = await server.findDeviceAuthorization(typedCode);
+ * if (pending) renderConsent(`${pending.clientName} asks for ${pending.scopes.join(', ')}`, pending.userCode);
+ * ```
+ */
 export interface DeviceAuthorization {
   /** The user code as displayed, e.g. `WDJB-MJHT`. */
   readonly userCode: string;

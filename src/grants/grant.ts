@@ -3,7 +3,16 @@ import type { Params } from '../core/form.js';
 import type { GrantType } from '../core/types.js';
 import type { ServerContext } from '../core/server-context.js';
 
-/** The JSON body of a successful token response (RFC 6749 §5.1). */
+/**
+ * The JSON body of a successful token response (RFC 6749 §5.1).
+ *
+ * @example
+ * ```ts
+ * const body: TokenResponseBody = await server.getGrant('client_credentials')!.respondToAccessTokenRequest(req);
+ * // { access_token: 'eyJ…', token_type: 'Bearer', expires_in: 3600, scope: 'read' }
+ * return new Response(JSON.stringify(body), { headers: NO_STORE_HEADERS });
+ * ```
+ */
 export interface TokenResponseBody {
   access_token: string;
   token_type: 'Bearer';
@@ -13,7 +22,23 @@ export interface TokenResponseBody {
   [extension: string]: unknown;
 }
 
-/** What a grant receives for one token request. */
+/**
+ * What a grant receives for one token request.
+ *
+ * @example
+ * ```ts
+ * class ServiceGrant implements Grant {
+ *   readonly grantType = 'urn:example:service';
+ *   readonly allowsPublicClients = false;
+ *   async respondToAccessTokenRequest(req: TokenRequest): Promise<TokenResponseBody> {
+ *     const { server, params, accessTokenTTL } = req;
+ *     const client = req.client.client; // req.client.method tells how it authenticated
+ *     const scopes = await resolveScopes({ server, client, grantType: this.grantType, userId: undefined, requested: params.get('scope') });
+ *     return issueTokens({ server, client, accessTokenTTL }, { userId: undefined, scopes, grantType: this.grantType });
+ *   }
+ * }
+ * ```
+ */
 export interface TokenRequest {
   readonly request: Request;
   readonly params: Params;
@@ -35,7 +60,8 @@ export interface TokenRequest {
  *   readonly grantType = 'urn:example:my-grant';
  *   readonly allowsPublicClients = false;
  *   async respondToAccessTokenRequest(req: TokenRequest) {
- *     return issueTokens(req, { userId: undefined, scopes: ['read'], grantType: this.grantType });
+ *     const ctx = { server: req.server, client: req.client.client, accessTokenTTL: req.accessTokenTTL };
+ *     return issueTokens(ctx, { userId: undefined, scopes: ['read'], grantType: this.grantType });
  *   }
  * }
  * ```

@@ -8,7 +8,15 @@ import { resolveScopes } from './resolve-scopes.js';
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const NOT_UNICODECHARNOCRLF = /[\x00-\x08\x0A-\x1F\x7F]/;
 
-/** Options of the {@link PasswordGrant}. */
+/**
+ * Options of the {@link PasswordGrant}.
+ *
+ * @example
+ * ```ts
+ * const options: PasswordGrantOptions = { refreshTokens: storage.refreshTokens, refreshTokenTTL: 'P7D' };
+ * server.enableGrantType(new PasswordGrant(storage.users, options), 'PT1H');
+ * ```
+ */
 export interface PasswordGrantOptions {
   /** Issue refresh tokens (to clients registered for `refresh_token`) into this repository. */
   refreshTokens?: RefreshTokenRepository;

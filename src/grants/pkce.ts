@@ -1,6 +1,14 @@
 import type { CryptoBackend } from '../tokens/crypto/crypto-backend.js';
 
-/** The PKCE transformations (RFC 7636 §4.2). */
+/**
+ * The PKCE transformations (RFC 7636 §4.2).
+ *
+ * @example
+ * ```ts
+ * const method: CodeChallengeMethod = 'S256';
+ * const ok = await verifyCodeVerifier(ctx.crypto, verifier, challenge, method);
+ * ```
+ */
 export type CodeChallengeMethod = 'S256' | 'plain';
 
 /** RFC 7636 §4.1: code-verifier = 43*128unreserved; unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~". */

@@ -6,7 +6,15 @@ import type { Grant, TokenRequest, TokenResponseBody } from './grant.js';
 import { issueTokens } from './issue-tokens.js';
 import { resolveScopes } from './resolve-scopes.js';
 
-/** Options of the {@link RefreshTokenGrant}. */
+/**
+ * Options of the {@link RefreshTokenGrant}.
+ *
+ * @example
+ * ```ts
+ * const options: RefreshTokenGrantOptions = { refreshTokenTTL: 'P14D', rotate: true };
+ * server.enableGrantType(new RefreshTokenGrant(storage.refreshTokens, options), 'PT15M');
+ * ```
+ */
 export interface RefreshTokenGrantOptions {
   /** Lifetime of each new refresh token (default `'P1M'`, as league). */
   refreshTokenTTL?: Duration;

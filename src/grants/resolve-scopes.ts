@@ -5,7 +5,16 @@ import type { Client, GrantType } from '../core/types.js';
 /** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), joined by single spaces. */
 const SCOPE = /^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/;
 
-/** What to resolve scopes against. */
+/**
+ * What to resolve scopes against.
+ *
+ * @example
+ * ```ts
+ * // On refresh: an omitted scope means the original grant, a wider one is invalid_scope (RFC 6749 §6).
+ * const scopes = await resolveScopes({ server, client, grantType: 'refresh_token', userId: record.userId,
+ *   requested: params.get('scope'), granted: record.scopes } satisfies ResolveScopesOptions);
+ * ```
+ */
 export interface ResolveScopesOptions {
   readonly server: ServerContext;
   readonly client: Client;

@@ -1,6 +1,12 @@
 /**
  * The user-code alphabet RFC 8628 §6.1 suggests: upper-case consonants only, so codes read aloud clearly and never
  * spell words. 20 letters, 8 characters: about 2^34.6 codes.
+ *
+ * @example
+ * ```ts
+ * const code = generateUserCode((n) => crypto.getRandomValues(new Uint8Array(n)));
+ * [...code].every((c) => USER_CODE_ALPHABET.includes(c)); // true
+ * ```
  */
 export const USER_CODE_ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ';
 
