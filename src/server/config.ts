@@ -69,7 +69,7 @@ export const SERVER_OPTIONS: readonly OptionSpec[] = [
   { key: 'config', flag: 'config', env: ['GRANTRY_CONFIG'], type: 'string', default: undefined, help: 'JSON config file; keys are the flag names (e.g. "access-token-ttl")' },
   { key: 'host', flag: 'host', env: ['GRANTRY_HOST'], type: 'string', default: '127.0.0.1', help: 'interface to listen on' },
   { key: 'port', flag: 'port', env: ['GRANTRY_PORT', 'PORT'], type: 'number', default: '8080', help: 'TCP port (0 picks a free one)' },
-  { key: 'issuer', flag: 'issuer', env: ['GRANTRY_ISSUER'], type: 'string', default: undefined, help: 'issuer URL (RFC 8414); default http://<host>:<port>' },
+  { key: 'issuer', flag: 'issuer', env: ['GRANTRY_ISSUER'], type: 'string', default: undefined, help: 'issuer (RFC 8414), an origin such as https://auth.example.com; default http://<host>:<port>' },
   { key: 'dataDir', flag: 'data-dir', env: ['GRANTRY_DATA_DIR'], type: 'string', default: './data', help: 'directory for the SQLite database and the keys file' },
   { key: 'database', flag: 'database', env: ['GRANTRY_DATABASE', 'DATABASE_URL'], type: 'string', default: undefined, help: 'postgres://... URL or SQLite file; default <data-dir>/grantry.db' },
   { key: 'grants', flag: 'grants', env: ['GRANTRY_GRANTS'], type: 'list', default: DEFAULT_GRANTS.join(','), help: `enabled grants, comma-separated, of: ${Object.keys(GRANT_NAMES).join(', ')}` },
@@ -108,8 +108,9 @@ export function loadConfig(flags: RawSettings, env: Readonly<Record<string, stri
   }
   const dataDir = resolve(out.dataDir as string);
   const database = (out.database as string | undefined) ?? resolve(dataDir, 'grantry.db');
-  if (out.issuer !== undefined && !/^https?:\/\/[^?#]+[^/?#]$/.test(out.issuer as string)) {
-    throw new TypeError(`--issuer must be an http(s) URL without a trailing slash, query or fragment: ${out.issuer as string}`);
+  // The ready server serves its endpoints and pages at the root of the issuer: an origin, without a path.
+  if (out.issuer !== undefined && !/^https?:\/\/[^/?#]+$/.test(out.issuer as string)) {
+    throw new TypeError(`--issuer must be an http(s) origin without a path, query or fragment, e.g. https://auth.example.com: ${out.issuer as string}`);
   }
   const port = out.port as number;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`--port must be 0..65535, got ${port}`);

@@ -74,7 +74,7 @@ export async function createGrantryApp(options: GrantryAppOptions): Promise<Gran
   try {
     await server.context(); // import the keys now: a bad key is a start-up error, not a 500 later
   } catch (error) {
-    throw new TypeError(`the keys in ${config.dataDir} cannot be used: ${(error as Error).message}`);
+    throw new TypeError(`the keys in ${store.keys.location} cannot be used: ${(error as Error).message}`);
   }
 
   const metrics = new Metrics();
@@ -95,8 +95,11 @@ export async function createGrantryApp(options: GrantryAppOptions): Promise<Gran
     const existing = sessions.read(request);
     const session = existing ?? sessions.create();
     const response = await handler(pages, { request, source: info.source, session, newSession: !existing });
-    if (!existing && !response.headers.has('set-cookie')) response.headers.append('set-cookie', sessions.cookie(session));
-    return response;
+    if (existing || response.headers.has('set-cookie')) return response;
+    // A fresh copy of the headers: a Response may come with immutable ones.
+    const headers = new Headers(response.headers);
+    headers.append('set-cookie', sessions.cookie(session));
+    return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
   };
 
   const routes: Record<string, Route> = {

@@ -36,6 +36,7 @@ describe('loadConfig', () => {
     [{ 'access-token-ttl': '1 hour' }, /--access-token-ttl/],
     [{ issuer: 'ftp://x' }, /--issuer/],
     [{ issuer: 'https://auth.example/' }, /--issuer/],
+    [{ issuer: 'https://auth.example/tenant' }, /--issuer/],
     [{ 'request-log': 'maybe' }, /--request-log/],
     [{ config: '/nonexistent/grantry.json' }, /cannot read the config file/],
   ])('refuses bad configuration %j with a TypeError naming the setting', (flags, message) => {
