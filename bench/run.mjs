@@ -43,7 +43,7 @@ if (HAS_TASKSET && !process.env.BENCH_PINNED) {
 
 const settings = args.quick
   ? { warmup: 0.5, seconds: 1, runs: 2, memorySeconds: 10, profileSeconds: 3, rawSeconds: 0.3 }
-  : { warmup: 2, seconds: 2.5, runs: 3, memorySeconds: 60, profileSeconds: 8, rawSeconds: 1 };
+  : { warmup: 2, seconds: 2, runs: 3, memorySeconds: 60, profileSeconds: 8, rawSeconds: 1 };
 if (args.runs) settings.runs = Math.max(2, Number(args.runs));
 if (args.seconds) settings.seconds = Number(args.seconds);
 const log = (...a) => console.error(`[${new Date().toISOString().slice(11, 19)}]`, ...a);

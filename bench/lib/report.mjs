@@ -157,6 +157,32 @@ function markdownTable(data) {
   return head + data.map((r) => `| ${cols.map(([k]) => String(r[k] ?? '').replace(/\|/g, '\\|')).join(' | ')} |`).join('\n') + '\n';
 }
 
+/**
+ * Fills the hand-written analysis with this run's numbers: {{target:PREFIX:rps|cpu}}, {{bd:ALG:PREFIX}} (µs),
+ * {{fig:SERVER NAME:W:rps|cpu}}, {{layer:PREFIX}} (% of the profile), {{fn:PREFIX}} (% inclusive in the profile).
+ */
+function fillTemplate(text, report, t) {
+  const pick = (list, prefix) => list?.find((x) => x.label.startsWith(prefix));
+  return text.replace(/\{\{(\w+):([^}]*)\}\}/g, (whole, kind, arg) => {
+    const parts = arg.split(':');
+    let v;
+    if (kind === 'target') {
+      const x = pick(t, parts.slice(0, -1).join(':'));
+      v = x && (parts.at(-1) === 'cpu' ? x.cpuRatio : x.ratio)?.toFixed(2);
+    } else if (kind === 'bd') {
+      v = pick(report.breakdown?.[parts[0]]?.results, parts.slice(1).join(':'))?.us?.toFixed(0);
+    } else if (kind === 'fig') {
+      const f = report.figures.find((g) => g.spec.name === parts[0] && g.workload === parts[1] && g.runs);
+      v = f && (parts[2] === 'cpu' ? f.cpuUs : f.rps)?.toFixed(0);
+    } else if (kind === 'layer') {
+      v = pick(report.profile?.analysis?.layers, arg)?.percent?.toFixed(0);
+    } else if (kind === 'fn') {
+      v = pick(report.profile?.analysis?.grantryInclusive, arg)?.percent?.toFixed(0);
+    }
+    return v ?? '?';
+  });
+}
+
 export function writeMarkdown(report, path) {
   const { meta, raw, figures, memory, profile } = report;
   const sections = [];
@@ -176,7 +202,7 @@ export function writeMarkdown(report, path) {
         .join('\n') +
       '\n',
   );
-  if (existsSync(analysis)) sections.push(readFileSync(analysis, 'utf8').trim() + '\n');
+  if (existsSync(analysis)) sections.push(fillTemplate(readFileSync(analysis, 'utf8').trim(), report, t) + '\n');
   for (const w of ['W1', 'W2', 'W3', 'W4']) {
     const data = ordered(report)
       .filter(({ f }) => f.workload === w)

@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+// Re-renders BENCHMARKS.md (and the console table) from a saved run: node bench/render.mjs [bench/results/latest.json]
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { printTable, writeMarkdown } from './lib/report.mjs';
+
+const file = process.argv[2] ?? fileURLToPath(new URL('results/latest.json', import.meta.url));
+const report = JSON.parse(readFileSync(file, 'utf8'));
+printTable(report);
+writeMarkdown(report, fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url)));
