@@ -38,8 +38,22 @@ export function decodeBase64url(text: string): Uint8Array {
   return out;
 }
 
-/** Decodes base64url UTF-8 text; throws on bad encoding. */
+/**
+ * Decodes base64url UTF-8 text; throws on bad encoding.
+ *
+ * @example
+ * ```ts
+ * decodeBase64urlText('eyJhbGciOiJSUzI1NiJ9'); // '{"alg":"RS256"}'
+ * ```
+ */
 export const decodeBase64urlText = (text: string): string => decoder.decode(decodeBase64url(text));
 
-/** UTF-8 bytes of a string. */
+/**
+ * UTF-8 bytes of a string.
+ *
+ * @example
+ * ```ts
+ * encodeBase64url(utf8('{"alg":"RS256"}')); // 'eyJhbGciOiJSUzI1NiJ9'
+ * ```
+ */
 export const utf8 = (text: string): Uint8Array => encoder.encode(text);

@@ -5,10 +5,24 @@ import { TokenSealer } from './sealed-token.js';
 /**
  * An encryption key: 32 raw bytes, `base64:`/base64url text of 32 bytes, or a random string of at least 32
  * characters (hashed with SHA-256 into a key, like league's `Key::loadFromAsciiSafeString` alternative).
+ *
+ * @example
+ * ```ts
+ * const key: EncryptionKeyMaterial = 'base64:' + encodeBase64url(globalThis.crypto.getRandomValues(new Uint8Array(32)));
+ * const server = new AuthorizationServer({ ...options, encryptionKey: key });
+ * ```
  */
 export type EncryptionKeyMaterial = string | Uint8Array;
 
-/** One encryption key with an optional id; the first of a list encrypts, all decrypt. */
+/**
+ * One encryption key with an optional id; the first of a list encrypts, all decrypt.
+ *
+ * @example
+ * ```ts
+ * const keys: EncryptionKeyInput[] = [{ key: newKey, kid: '2026-11' }, { key: oldKey, kid: '2026-05' }]; // newest first
+ * await server.rotateKeys({ encryptionKey: keys });
+ * ```
+ */
 export interface EncryptionKeyInput {
   key: EncryptionKeyMaterial;
   kid?: string;

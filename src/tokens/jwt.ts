@@ -1,7 +1,15 @@
 import { decodeBase64url, decodeBase64urlText, encodeBase64url, utf8 } from './base64url.js';
 import type { SigningAlgorithm, SigningKey, VerifyingKey } from './crypto/crypto-backend.js';
 
-/** A decoded JWS: its protected header and claims. */
+/**
+ * A decoded JWS: its protected header and claims.
+ *
+ * @example
+ * ```ts
+ * const decoded: DecodedJwt | undefined = decodeJwt(token);
+ * decoded?.header.kid; // which key to verify with; nothing here is trusted before verifyJwt
+ * ```
+ */
 export interface DecodedJwt {
   header: { alg: string; typ?: string; kid?: string; [k: string]: unknown };
   payload: Record<string, unknown>;

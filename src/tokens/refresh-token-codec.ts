@@ -2,7 +2,16 @@ import { encodeBase64url } from './base64url.js';
 import type { CryptoBackend } from './crypto/crypto-backend.js';
 import type { TokenSealer } from './sealed-token.js';
 
-/** What the client-held form of a refresh token or code reveals to the server once opened. */
+/**
+ * What the client-held form of a refresh token or code reveals to the server once opened.
+ *
+ * @example
+ * ```ts
+ * const opened: OpenedToken | undefined = await ctx.refreshTokenCodec.open(presented);
+ * if (!opened) throw OAuthError.invalidGrant();
+ * const record = await storage.refreshTokens.find(opened.id);
+ * ```
+ */
 export interface OpenedToken {
   /** The storage id of the record. */
   readonly id: string;

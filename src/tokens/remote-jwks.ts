@@ -2,7 +2,15 @@ import type { Clock } from '../core/clock.js';
 import { loadCryptoBackend, type PublicJwk, type SigningAlgorithm, type VerifyingKey } from './crypto/crypto-backend.js';
 import type { KeyResolver } from './key-resolver.js';
 
-/** Options of a {@link RemoteJwks}. */
+/**
+ * Options of a {@link RemoteJwks}.
+ *
+ * @example
+ * ```ts
+ * const options: RemoteJwksOptions = { defaultMaxAge: 600, cooldown: 30, timeout: 2000 };
+ * const jwks = new RemoteJwks('https://auth.example.com/.well-known/jwks.json', options);
+ * ```
+ */
 export interface RemoteJwksOptions {
   /** The `fetch` to use (default: the global one). */
   fetch?: (input: string, init: RequestInit) => Promise<Response>;
@@ -17,7 +25,19 @@ export interface RemoteJwksOptions {
   timeout?: number;
 }
 
-/** Thrown when no key set has ever been loaded and the JWKS URL cannot be fetched. */
+/**
+ * Thrown when no key set has ever been loaded and the JWKS URL cannot be fetched.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await jwks.resolve(kid, 'RS256');
+ * } catch (error) {
+ *   if (error instanceof JwksUnavailableError) return new Response(null, { status: 503 }); // no key set ever loaded
+ *   throw error;
+ * }
+ * ```
+ */
 export class JwksUnavailableError extends Error {
   override readonly name = 'JwksUnavailableError';
 }

@@ -1,6 +1,14 @@
 import type { CryptoBackend, PrivateKeyMaterial, PublicJwk, SigningAlgorithm, SigningKey } from './crypto/crypto-backend.js';
 
-/** One signing key with its role in a rotation. */
+/**
+ * One signing key with its role in a rotation.
+ *
+ * @example
+ * ```ts
+ * const input: SigningKeyInput = { key: readFileSync('es256.pem', 'utf8'), kid: '2026-11', alg: 'ES256', status: 'active' };
+ * const keys = await SigningKeySet.load(await loadCryptoBackend(), [input]);
+ * ```
+ */
 export interface SigningKeyInput {
   key: PrivateKeyMaterial;
   kid?: string;

@@ -5,6 +5,12 @@ import type { KeyResolver } from './key-resolver.js';
 /**
  * The claims of a verified RFC 9068 access token. Custom claims added by the server's `customClaims` hook are
  * kept as they are.
+ *
+ * @example
+ * ```ts
+ * const claims: AccessTokenClaims = await rs.validateAuthenticatedRequest(request);
+ * console.log(claims.sub, claims.client_id, claims.scope);
+ * ```
  */
 export interface AccessTokenClaims {
   readonly iss: string;
@@ -20,10 +26,32 @@ export interface AccessTokenClaims {
   readonly [claim: string]: unknown;
 }
 
-/** Why a token was refused; stable, for logs and for choosing an error description. */
+/**
+ * Why a token was refused; stable, for logs and for choosing an error description.
+ *
+ * @example
+ * ```ts
+ * const result = await verifyAccessToken(token, { keys, issuer, now: Date.now() });
+ * if (!result.valid) {
+ *   const reason: AccessTokenFailure = result.reason; // 'expired', 'signature', …
+ *   console.warn('token refused', reason);
+ * }
+ * ```
+ */
 export type AccessTokenFailure = 'malformed' | 'type' | 'signature' | 'claims' | 'issuer' | 'audience' | 'expired' | 'not_yet_valid';
 
-/** What {@link verifyAccessToken} checks against. */
+/**
+ * What {@link verifyAccessToken} checks against.
+ *
+ * @example
+ * ```ts
+ * const options: VerifyAccessTokenOptions = {
+ *   keys: new RemoteJwks('https://auth.example.com/.well-known/jwks.json'),
+ *   issuer: 'https://auth.example.com', audience: 'https://api.example.com', now: Date.now(), leeway: 10,
+ * };
+ * const result = await verifyAccessToken(token, options);
+ * ```
+ */
 export interface VerifyAccessTokenOptions {
   readonly keys: KeyResolver;
   /** The expected `iss`, compared exactly. */
@@ -38,7 +66,16 @@ export interface VerifyAccessTokenOptions {
   readonly checkTime?: boolean;
 }
 
-/** The result of {@link verifyAccessToken}. */
+/**
+ * The result of {@link verifyAccessToken}.
+ *
+ * @example
+ * ```ts
+ * const result: AccessTokenVerification = await verifyAccessToken(token, { keys, issuer, now: Date.now() });
+ * if (result.valid) console.log(result.claims.sub);
+ * else console.log(result.reason);
+ * ```
+ */
 export type AccessTokenVerification =
   | { readonly valid: true; readonly claims: AccessTokenClaims }
   | { readonly valid: false; readonly reason: AccessTokenFailure };

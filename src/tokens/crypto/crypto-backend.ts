@@ -1,7 +1,22 @@
-/** JWS algorithms grantry signs access tokens with. RS256 is the default, as in the seed. */
+/**
+ * JWS algorithms grantry signs access tokens with. RS256 is the default, as in the seed.
+ *
+ * @example
+ * ```ts
+ * const server = new AuthorizationServer({ ...options, privateKey: rsaPem, signingAlgorithm: 'PS256' satisfies SigningAlgorithm });
+ * ```
+ */
 export type SigningAlgorithm = 'RS256' | 'PS256' | 'ES256' | 'EdDSA';
 
-/** A public JWK as published in the JWKS. */
+/**
+ * A public JWK as published in the JWKS.
+ *
+ * @example
+ * ```ts
+ * const { keys } = await server.jwks();
+ * const jwk: PublicJwk | undefined = keys[0]; // { kty: 'RSA', kid: '…', alg: 'RS256', use: 'sig', n: '…', e: 'AQAB' }
+ * ```
+ */
 export interface PublicJwk {
   kty: string;
   kid: string;
@@ -10,7 +25,16 @@ export interface PublicJwk {
   [member: string]: unknown;
 }
 
-/** A private signing key, imported once at start-up. */
+/**
+ * A private signing key, imported once at start-up.
+ *
+ * @example
+ * ```ts
+ * const crypto = await loadCryptoBackend();
+ * const key: SigningKey = await crypto.importSigningKey(privatePem, { alg: 'RS256', kid: '2026-11' });
+ * const jwt = await signJwt(key, { sub: 'user-42' }, 'JWT');
+ * ```
+ */
 export interface SigningKey {
   readonly kid: string;
   readonly alg: SigningAlgorithm;
@@ -19,14 +43,33 @@ export interface SigningKey {
   verify(data: Uint8Array, signature: Uint8Array): boolean | Promise<boolean>;
 }
 
-/** A public key for verification only (from a JWKS). */
+/**
+ * A public key for verification only (from a JWKS).
+ *
+ * @example
+ * ```ts
+ * const crypto = await loadCryptoBackend();
+ * const key: VerifyingKey = await crypto.importVerifyingKey(publicJwk);
+ * const verified = await verifyJwt(token, (kid) => (kid === key.kid ? key : undefined)); // undefined unless valid
+ * ```
+ */
 export interface VerifyingKey {
   readonly kid: string;
   readonly alg: SigningAlgorithm;
   verify(data: Uint8Array, signature: Uint8Array): boolean | Promise<boolean>;
 }
 
-/** A 256-bit AES-GCM key for sealing refresh tokens and codes. */
+/**
+ * A 256-bit AES-GCM key for sealing refresh tokens and codes.
+ *
+ * @example
+ * ```ts
+ * const crypto = await loadCryptoBackend();
+ * const key: AeadKey = await crypto.importAeadKey(crypto.randomBytes(32), 'k1');
+ * const { iv, ciphertext, tag } = await key.encrypt(utf8('secret'), utf8('aad'));
+ * await key.decrypt(iv, ciphertext, tag, utf8('aad')); // the plaintext bytes; undefined if tampered with
+ * ```
+ */
 export interface AeadKey {
   readonly kid: string;
   encrypt(plaintext: Uint8Array, aad: Uint8Array): { iv: Uint8Array; ciphertext: Uint8Array; tag: Uint8Array } | Promise<{ iv: Uint8Array; ciphertext: Uint8Array; tag: Uint8Array }>;
@@ -34,7 +77,15 @@ export interface AeadKey {
   decrypt(iv: Uint8Array, ciphertext: Uint8Array, tag: Uint8Array, aad: Uint8Array): Uint8Array | undefined | Promise<Uint8Array | undefined>;
 }
 
-/** A private key as users hand it over (see the README's key section). */
+/**
+ * A private key as users hand it over (see the README's key section).
+ *
+ * @example
+ * ```ts
+ * const material: PrivateKeyMaterial = { pem: readFileSync('private.key', 'utf8'), passphrase: process.env.KEY_PASSPHRASE! };
+ * const server = new AuthorizationServer({ ...options, privateKey: material });
+ * ```
+ */
 export type PrivateKeyMaterial =
   | string
   | { pem: string; passphrase: string }
@@ -46,6 +97,14 @@ export type PrivateKeyMaterial =
 /**
  * The crypto operations grantry needs, behind one interface so that Node's synchronous `node:crypto` (several times
  * faster for sign/verify) serves Node while Web Crypto serves every other runtime. Chosen once at start-up.
+ *
+ * @example
+ * ```ts
+ * const crypto: CryptoBackend = await loadCryptoBackend();
+ * const id = encodeBase64url(crypto.randomBytes(16));
+ * const hash = await crypto.sha256(id);
+ * crypto.timingSafeEqual(hash, await crypto.sha256(id)); // true
+ * ```
  */
 export interface CryptoBackend {
   importSigningKey(material: PrivateKeyMaterial, options: { alg?: SigningAlgorithm | undefined; kid?: string | undefined }): Promise<SigningKey>;
