@@ -50,6 +50,10 @@ export async function resolveScopes(options: ResolveScopesOptions): Promise<stri
   let scopes: string[];
   if (requested === undefined) {
     scopes = granted ? [...granted] : [...((await server.scopes.defaultScopes?.(client)) ?? [])];
+    // The defaults stand in for a request, so they are held to the client's registration like one (RFC 6749 §3.3:
+    // the server "MAY fully or partially ignore the scope requested by the client, based on the authorization
+    // server policy").
+    if (!granted && client.scopes.length > 0) scopes = scopes.filter((s) => client.scopes.includes(s));
   } else {
     if (!SCOPE.test(requested)) throw OAuthError.invalidScope('The scope parameter is malformed.');
     scopes = [...new Set(requested.split(' '))];
