@@ -1,6 +1,7 @@
 import type { Request as ExpressRequest, RequestHandler } from 'express';
 import type { AuthorizationServer } from '../core/authorization-server.js';
 import { OAuthError } from '../core/oauth-error.js';
+import type { AccessTokenClaims } from '../tokens/verify-access-token.js';
 import { checkBearerToken, type BearerTokenOptions, type BearerTokenValidator } from './bearer-token.js';
 import { resolveAdapterOptions, type AdapterOptions, type FetchHandler } from './fetch-handler.js';
 import { serveNodeRequest } from './node.js';
@@ -9,6 +10,13 @@ import { writeFetchResponse } from './node-response.js';
 
 export type { AdapterOptions, FetchHandler } from './fetch-handler.js';
 export type { BearerTokenOptions, BearerTokenValidator } from './bearer-token.js';
+
+declare module 'express-serve-static-core' {
+  interface Locals {
+    /** The claims of the request's bearer access token, once {@link requireBearerToken} let it through. */
+    accessToken?: AccessTokenClaims;
+  }
+}
 
 /**
  * The body an Express body parser already read, if one ran: a `Buffer` (`express.raw()`), a string
@@ -68,11 +76,11 @@ export function tokenEndpoint(server: Pick<AuthorizationServer, 'handleTokenRequ
  * @example
  * ```ts
  * const rs = await ResourceServer.forAuthorizationServer(server);
- * app.get('/api/me', requireBearerToken(rs, { scopes: ['read'] }), (req, res) => res.json({ sub: res.locals.accessToken.sub }));
+ * app.get('/api/me', requireBearerToken(rs, { scopes: ['read'] }), (req, res) => res.json({ sub: res.locals.accessToken?.sub }));
  * ```
  */
-export function requireBearerToken<Claims extends { scope?: string }>(
-  validator: BearerTokenValidator<Claims>,
+export function requireBearerToken(
+  validator: BearerTokenValidator<AccessTokenClaims>,
   options: AdapterOptions & BearerTokenOptions = {},
 ): RequestHandler {
   const resolved = resolveAdapterOptions(options);

@@ -49,10 +49,10 @@ export const startExpress: StartAdapter = async ({ server, resourceServer }) => 
   const app = express();
   app.post('/token', expressAdapter.tokenEndpoint(server));
   app.get('/api/me', expressAdapter.requireBearerToken(resourceServer), (_req, res) => {
-    res.json(meBody(res.locals.accessToken));
+    res.json(meBody(res.locals.accessToken!));
   });
   app.get('/api/admin', expressAdapter.requireBearerToken(resourceServer, { scopes: ['admin'] }), (_req, res) => {
-    res.json(meBody(res.locals.accessToken));
+    res.json(meBody(res.locals.accessToken!));
   });
   return listening(app.listen(0, '127.0.0.1'));
 };
