@@ -3,10 +3,11 @@ import { OAuthError } from '../core/oauth-error.js';
 import type { RateLimiter } from './rate-limiter.js';
 
 /**
- * Wraps a client-authenticating endpoint (token, revocation, introspection) with the brute-force limiter:
- * RFC 6749 §2.3.1 "MUST protect any endpoint utilizing [client passwords] against brute force attacks" and
- * RFC 7009 §5 / RFC 7662 §4 for the other two. Failures are counted per client id and per source address;
- * over the limit the endpoint answers 429 with `Retry-After` before it checks anything.
+ * Wraps a client-authenticating endpoint (token, revocation, introspection, device authorization) with the
+ * brute-force limiter: RFC 6749 §2.3.1 "MUST protect any endpoint utilizing [client passwords] against brute
+ * force attacks", RFC 7009 §5 and RFC 7662 §4 for the others. Failed client authentications count per client id
+ * and per source address; failed password grants (RFC 6749 §4.3, §10.10) count per username, the same key as
+ * the login page. Over the limit the endpoint answers 429 with `Retry-After` before it checks anything.
  *
  * @example
  * ```ts
@@ -20,38 +21,40 @@ export function limitClientAuthentication(
   onLimited: () => void = () => undefined,
 ): (request: Request, source: string) => Promise<Response> {
   return async (request, source) => {
-    const clientId = await clientIdOf(request);
-    const keys = [`ip:${source}`, ...(clientId === undefined ? [] : [`client:${clientId}`])];
-    const wait = await limiter.retryAfter(keys);
+    const params = await peekParams(request);
+    const clientId = parseBasicClientId(request.headers.get('authorization')) ?? params?.get('client_id') ?? undefined;
+    const clientKeys = [`ip:${source}`, ...(clientId ? [`client:${clientId}`] : [])];
+    const username = params?.get('grant_type') === 'password' ? params.get('username') : null;
+    const userKeys = username ? [`user:${username.toLowerCase()}`] : [];
+    const wait = await limiter.retryAfter([...clientKeys, ...userKeys]);
     if (wait !== undefined) {
       onLimited();
       return OAuthError.tooManyRequests(wait).toResponse();
     }
     const response = await handler(request);
-    if (await isClientAuthFailure(response)) await limiter.fail(keys);
+    const error = await errorCode(response);
+    if (error === 'invalid_client') await limiter.fail(clientKeys);
+    else if (error === 'invalid_grant' && userKeys.length > 0) await limiter.fail(userKeys);
     return response;
   };
 }
 
-async function clientIdOf(request: Request): Promise<string | undefined> {
-  const basic = parseBasicClientId(request.headers.get('authorization'));
-  if (basic !== undefined) return basic;
+/** The form parameters, read from a copy of the body so that the handler still gets the whole request. */
+async function peekParams(request: Request): Promise<URLSearchParams | undefined> {
   if (request.method !== 'POST') return undefined;
   try {
-    const text = await request.clone().text();
-    const id = new URLSearchParams(text).get('client_id');
-    return id === null || id === '' ? undefined : id;
+    return new URLSearchParams(await request.clone().text());
   } catch {
     return undefined;
   }
 }
 
-async function isClientAuthFailure(response: Response): Promise<boolean> {
-  if (response.status !== 401 && response.status !== 400) return false;
+async function errorCode(response: Response): Promise<string | undefined> {
+  if (response.status !== 401 && response.status !== 400) return undefined;
   try {
     const body = (await response.clone().json()) as { error?: unknown };
-    return body.error === 'invalid_client';
+    return typeof body.error === 'string' ? body.error : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }

@@ -160,3 +160,19 @@ describe('device verification page', () => {
     expect(twice.status).toBe(400);
   });
 });
+
+describe('token endpoint limits', () => {
+  it('counts failed password grants per username, shared with the login page (RFC 6749 §4.3, §10.10)', async () => {
+    const t = await createTestApp({ 'rate-limit-max': '3', 'rate-limit-window': '60' });
+    const auth = `Basic ${Buffer.from(`${t.clientId}:${t.clientSecret}`).toString('base64')}`;
+    const guess = (password: string) =>
+      t.send('/token', { method: 'POST', headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'password', username: 'alice', password }).toString() });
+    for (let i = 0; i < 3; i++) expect(await (await guess(`wrong-${i}`)).json()).toMatchObject({ error: 'invalid_grant' });
+    const limited = await guess('wonderland');
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect((await signIn(new Browser(t, '198.51.100.7'))).status).toBe(429);
+    t.clock.advance(61);
+    expect((await guess('wonderland')).status).toBe(200);
+  });
+});
