@@ -1,7 +1,16 @@
 import type { Storage } from './repositories.js';
 import type { StorageAdmin } from './storage-admin.js';
 
-/** Limits of one {@link ManagedStorage.cleanup} run. */
+/**
+ * Limits of one {@link ManagedStorage.cleanup} run.
+ *
+ * @example
+ * ```ts
+ * const options: CleanupOptions = { batchSize: 500, maxBatches: 20 };
+ * let report = await storage.cleanup(options);
+ * while (!report.complete) report = await storage.cleanup(options);
+ * ```
+ */
 export interface CleanupOptions {
   /** Records that expired at or before this time (ms since the epoch) go; defaults to now. */
   readonly now?: number;
@@ -11,7 +20,15 @@ export interface CleanupOptions {
   readonly maxBatches?: number;
 }
 
-/** What one clean-up run removed, per kind of record. */
+/**
+ * What one clean-up run removed, per kind of record.
+ *
+ * @example
+ * ```ts
+ * const report: CleanupReport = await storage.cleanup();
+ * console.log(`removed ${report.accessTokens} access tokens, ${report.refreshTokens} refresh tokens`);
+ * ```
+ */
 export interface CleanupReport {
   readonly accessTokens: number;
   readonly refreshTokens: number;
@@ -23,7 +40,15 @@ export interface CleanupReport {
   readonly complete: boolean;
 }
 
-/** The outcome of {@link ManagedStorage.migrate}. */
+/**
+ * The outcome of {@link ManagedStorage.migrate}.
+ *
+ * @example
+ * ```ts
+ * const { applied, version }: MigrationReport = await storage.migrate();
+ * console.log(applied.length ? `migrated to schema ${version}` : `schema ${version} is current`);
+ * ```
+ */
 export interface MigrationReport {
   /** Versions applied by this call (empty when the schema was current). */
   readonly applied: readonly number[];
@@ -53,5 +78,22 @@ export interface ManagedStorage extends Storage {
   close(): Promise<void>;
 }
 
+/**
+ * Rows deleted per statement by {@link ManagedStorage.cleanup} unless `batchSize` says otherwise.
+ *
+ * @example
+ * ```ts
+ * await storage.cleanup({ batchSize: DEFAULT_CLEANUP_BATCH / 2 }); // shorter transactions
+ * ```
+ */
 export const DEFAULT_CLEANUP_BATCH = 1000;
+
+/**
+ * Batches per table in one {@link ManagedStorage.cleanup} run unless `maxBatches` says otherwise.
+ *
+ * @example
+ * ```ts
+ * await storage.cleanup({ maxBatches: DEFAULT_CLEANUP_MAX_BATCHES * 10 }); // a bigger backlog in one run
+ * ```
+ */
 export const DEFAULT_CLEANUP_MAX_BATCHES = 100;

@@ -21,12 +21,37 @@ export interface Storage {
   readonly deviceCodes: DeviceCodeRepository;
 }
 
-/** Looks clients up by id. */
+/**
+ * Looks clients up by id.
+ *
+ * @example
+ * ```ts
+ * const clients: ClientRepository = {
+ *   async getClient(clientId) {
+ *     const row = await db.query('select * from clients where id = $1', [clientId]);
+ *     return row ? { id: row.id, name: row.name, secretHash: row.secret_hash, redirectUris: row.redirect_uris,
+ *       grantTypes: row.grant_types, scopes: row.scopes } : undefined;
+ *   },
+ * };
+ * ```
+ */
 export interface ClientRepository {
   getClient(clientId: string): Promise<Client | undefined>;
 }
 
-/** Knows the server's scopes; may narrow (never widen) the scopes of a grant at the end. */
+/**
+ * Knows the server's scopes; may narrow (never widen) the scopes of a grant at the end.
+ *
+ * @example
+ * ```ts
+ * const known = new Map([['read', { id: 'read' }], ['write', { id: 'write' }]]);
+ * const scopes: ScopeRepository = {
+ *   async getScopes(ids) { return ids.flatMap((id) => known.get(id) ?? []); },
+ *   async defaultScopes() { return ['read']; },
+ *   async listScopes() { return [...known.values()]; },
+ * };
+ * ```
+ */
 export interface ScopeRepository {
   /** Returns the scopes among `ids` that exist; unknown ids are simply left out. */
   getScopes(ids: readonly string[]): Promise<Scope[]>;
@@ -41,14 +66,35 @@ export interface ScopeRepository {
   finalizeScopes?(scopes: readonly string[], context: FinalizeScopesContext): Promise<readonly string[]>;
 }
 
-/** What the scope repository's finalize hook sees. */
+/**
+ * What the scope repository's finalize hook sees.
+ *
+ * @example
+ * ```ts
+ * const scopes: ScopeRepository = {
+ *   getScopes: (ids) => storage.scopes.getScopes(ids),
+ *   // Narrow only: what it returns is intersected with the requested scopes.
+ *   async finalizeScopes(requested, { grantType, userId }: FinalizeScopesContext) {
+ *     return grantType === 'client_credentials' || userId === undefined ? requested.filter((s) => s !== 'admin') : requested;
+ *   },
+ * };
+ * ```
+ */
 export interface FinalizeScopesContext {
   readonly grantType: GrantType;
   readonly client: Client;
   readonly userId: string | undefined;
 }
 
-/** A record of an issued access token, keyed by its `jti`. */
+/**
+ * A record of an issued access token, keyed by its `jti`.
+ *
+ * @example
+ * ```ts
+ * const record: AccessTokenRecord | undefined = await storage.accessTokens.find(claims.jti);
+ * if (record) console.log(record.clientId, record.scopes, new Date(record.expiresAt));
+ * ```
+ */
 export interface AccessTokenRecord {
   readonly id: string;
   readonly clientId: string;
@@ -59,7 +105,16 @@ export interface AccessTokenRecord {
   readonly familyId: string | undefined;
 }
 
-/** Access tokens as records, for revocation and introspection. */
+/**
+ * Access tokens as records, for revocation and introspection.
+ *
+ * @example
+ * ```ts
+ * const accessTokens: AccessTokenRepository = storage.accessTokens;
+ * await accessTokens.revoke(claims.jti);
+ * await accessTokens.isRevoked(claims.jti); // true
+ * ```
+ */
 export interface AccessTokenRepository {
   save(record: AccessTokenRecord): Promise<void>;
   find(id: string): Promise<(AccessTokenRecord & { revoked: boolean }) | undefined>;
@@ -72,6 +127,15 @@ export interface AccessTokenRepository {
 /**
  * A refresh token's stored record. `id` is the token's identifier inside its sealed payload, or the SHA-256 of an
  * opaque token: never the token itself.
+ *
+ * @example
+ * ```ts
+ * const record: RefreshTokenRecord = {
+ *   id, familyId, clientId: 'app', userId: 'user-42', scopes: ['read'],
+ *   expiresAt: Date.now() + 30 * 86400_000, accessTokenId: jti,
+ * };
+ * await storage.refreshTokens.save(record);
+ * ```
  */
 export interface RefreshTokenRecord {
   readonly id: string;
@@ -85,7 +149,16 @@ export interface RefreshTokenRecord {
   readonly accessTokenId: string | undefined;
 }
 
-/** The result of a compare-and-set consumption. */
+/**
+ * The result of a compare-and-set consumption.
+ *
+ * @example
+ * ```ts
+ * const result: ConsumeResult<RefreshTokenRecord> = await storage.refreshTokens.consume(id);
+ * if (result.status === 'reused') await storage.refreshTokens.revokeFamily(result.record.familyId); // a replay
+ * if (result.status !== 'consumed') throw OAuthError.invalidGrant();
+ * ```
+ */
 export type ConsumeResult<R> =
   | { readonly status: 'consumed'; readonly record: R }
   /** It was consumed before: a replay. The record is returned so the caller can revoke its family. */
@@ -93,7 +166,16 @@ export type ConsumeResult<R> =
   | { readonly status: 'revoked'; readonly record: R }
   | { readonly status: 'not_found' };
 
-/** Refresh tokens, with atomic rotation and family revocation. */
+/**
+ * Refresh tokens, with atomic rotation and family revocation.
+ *
+ * @example
+ * ```ts
+ * const refreshTokens: RefreshTokenRepository = storage.refreshTokens;
+ * server.enableGrantType(new RefreshTokenGrant(refreshTokens), 'PT1H');
+ * // Implementations: consume() must be one atomic compare-and-set (e.g. UPDATE … WHERE consumed = false RETURNING).
+ * ```
+ */
 export interface RefreshTokenRepository {
   save(record: RefreshTokenRecord): Promise<void>;
   find(id: string): Promise<(RefreshTokenRecord & { revoked: boolean; consumed: boolean }) | undefined>;
@@ -107,7 +189,18 @@ export interface RefreshTokenRepository {
   revokeFamily(familyId: string): Promise<void>;
 }
 
-/** A stored authorization code. `id` is the code's identifier or the SHA-256 of an opaque code. */
+/**
+ * A stored authorization code. `id` is the code's identifier or the SHA-256 of an opaque code.
+ *
+ * @example
+ * ```ts
+ * const result = await storage.authCodes.consume(id);
+ * if (result.status === 'consumed') {
+ *   const code: AuthCodeRecord = result.record;
+ *   console.log(code.clientId, code.userId, code.redirectUri, code.codeChallengeMethod);
+ * }
+ * ```
+ */
 export interface AuthCodeRecord {
   readonly id: string;
   readonly familyId: string;
@@ -120,7 +213,15 @@ export interface AuthCodeRecord {
   readonly expiresAt: number;
 }
 
-/** Authorization codes, single use by compare-and-set. */
+/**
+ * Authorization codes, single use by compare-and-set.
+ *
+ * @example
+ * ```ts
+ * const authCodes: AuthCodeRepository = storage.authCodes;
+ * server.enableGrantType(new AuthorizationCodeGrant(authCodes, { refreshTokens: storage.refreshTokens }), 'PT1H');
+ * ```
+ */
 export interface AuthCodeRepository {
   save(record: AuthCodeRecord): Promise<void>;
   consume(id: string): Promise<ConsumeResult<AuthCodeRecord>>;
@@ -133,14 +234,37 @@ export interface AuthCodeRepository {
   isRevoked?(id: string): Promise<boolean>;
 }
 
-/** Resource owners. */
+/**
+ * Resource owners.
+ *
+ * @example
+ * ```ts
+ * const users: UserRepository = {
+ *   getUser: async (id) => directory.findById(id),
+ *   // Compare passwords with a slow hash (see hashPassword / verifyPassword), never as plain text.
+ *   getUserByCredentials: async (username, password) => {
+ *     const row = await directory.findByUsername(username);
+ *     return row && (await verifyPassword(password, row.passwordHash)) ? { id: row.id, username } : undefined;
+ *   },
+ * };
+ * server.enableGrantType(new PasswordGrant(users), 'PT1H');
+ * ```
+ */
 export interface UserRepository {
   getUser(id: string): Promise<User | undefined>;
   /** Checks a username and password (RFC 6749 §4.3); `undefined` when they do not match. */
   getUserByCredentials(username: string, password: string, grantType: GrantType, client: Client): Promise<User | undefined>;
 }
 
-/** A device authorization (RFC 8628). `id` is the SHA-256 of the device code. */
+/**
+ * A device authorization (RFC 8628). `id` is the SHA-256 of the device code.
+ *
+ * @example
+ * ```ts
+ * const record: DeviceCodeRecord | undefined = await storage.deviceCodes.findByUserCode('WDJBMJHT');
+ * if (record?.status === 'pending') console.log(record.clientId, record.scopes);
+ * ```
+ */
 export interface DeviceCodeRecord {
   readonly id: string;
   /** The user code, normalised (upper case, no separator). */
@@ -155,14 +279,32 @@ export interface DeviceCodeRecord {
   readonly userId: string | undefined;
 }
 
-/** The outcome of one poll of the token endpoint with a device code. */
+/**
+ * The outcome of one poll of the token endpoint with a device code.
+ *
+ * @example
+ * ```ts
+ * const result: DevicePollResult = await storage.deviceCodes.poll(id, Date.now(), clientId);
+ * if (result.status === 'slow_down') throw OAuthError.slowDown();
+ * if (result.status === 'pending') throw OAuthError.authorizationPending();
+ * ```
+ */
 export type DevicePollResult =
   | { readonly status: 'not_found' }
   | { readonly status: 'expired' | 'pending' | 'slow_down' | 'denied' | 'consumed'; readonly record: DeviceCodeRecord }
   /** Approved, and now consumed by this poll: exactly one poll sees this. */
   | { readonly status: 'approved'; readonly record: DeviceCodeRecord };
 
-/** Device codes: lookup by user code for the verification page, atomic poll for the token endpoint. */
+/**
+ * Device codes: lookup by user code for the verification page, atomic poll for the token endpoint.
+ *
+ * @example
+ * ```ts
+ * const deviceCodes: DeviceCodeRepository = storage.deviceCodes;
+ * server.enableGrantType(new DeviceCodeGrant(deviceCodes), 'PT1H');
+ * await deviceCodes.decide('WDJBMJHT', { approved: true, userId: 'user-42' }, Date.now()); // the verification page
+ * ```
+ */
 export interface DeviceCodeRepository {
   save(record: DeviceCodeRecord): Promise<void>;
   findByUserCode(userCode: string): Promise<DeviceCodeRecord | undefined>;

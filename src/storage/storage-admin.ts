@@ -1,6 +1,14 @@
 import type { Client, Scope, User } from '../core/types.js';
 
-/** A new user: the password is hashed with scrypt before it is stored, never kept as given. */
+/**
+ * A new user: the password is hashed with scrypt before it is stored, never kept as given.
+ *
+ * @example
+ * ```ts
+ * const user = await storage.admin.createUser({ username: 'alice', password: 'correct horse battery staple' } satisfies NewUser);
+ * user.id; // a random UUID
+ * ```
+ */
 export interface NewUser {
   /** Defaults to a random UUID. */
   readonly id?: string;

@@ -3,10 +3,27 @@ import { burnPasswordCheck, hashPassword, verifyPassword } from '../password-has
 import type { ClientRepository, ScopeRepository, UserRepository } from '../repositories.js';
 import { DuplicateRecordError, type NewUser, type StorageAdmin } from '../storage-admin.js';
 
-/** A user as the memory storage holds it: a scrypt `passwordHash`, or a plain `password` for tests and examples. */
+/**
+ * A user as the memory storage holds it: a scrypt `passwordHash`, or a plain `password` for tests and examples.
+ *
+ * @example
+ * ```ts
+ * storage.users.users.set('u1', { id: 'u1', username: 'alice', password: 'test-only' } satisfies MemoryUser);
+ * ```
+ */
 export type MemoryUser = User & { password?: string; passwordHash?: string };
 
-/** Clients held in a `Map`. */
+/**
+ * Clients held in a `Map`.
+ *
+ * @example
+ * ```ts
+ * const storage = createMemoryStorage();
+ * storage.clients.clients.set('app', { id: 'app', name: 'App', redirectUris: [], grantTypes: ['client_credentials'], scopes: [],
+ *   secretHash: await hashClientSecret('secret') });
+ * await storage.clients.getClient('app'); // the client
+ * ```
+ */
 export class MemoryClientRepository implements ClientRepository {
   readonly clients = new Map<string, Client>();
   async getClient(clientId: string): Promise<Client | undefined> {
@@ -14,7 +31,15 @@ export class MemoryClientRepository implements ClientRepository {
   }
 }
 
-/** Scopes held in a `Map`. */
+/**
+ * Scopes held in a `Map`.
+ *
+ * @example
+ * ```ts
+ * const storage = createMemoryStorage({ scopes: ['read', 'write'] });
+ * await storage.scopes.getScopes(['read', 'admin']); // [{ id: 'read' }]: unknown ids are left out
+ * ```
+ */
 export class MemoryScopeRepository implements ScopeRepository {
   readonly scopes = new Map<string, Scope>();
   async getScopes(ids: readonly string[]): Promise<Scope[]> {
@@ -35,7 +60,16 @@ function constantTimeEqual(a: string, b: string): boolean {
 
 const publicUser = (u: MemoryUser): User => ({ id: u.id, ...(u.username === undefined ? {} : { username: u.username }) });
 
-/** Users held in a `Map`: scrypt hashes for users made through the admin, plain passwords only from a test seed. */
+/**
+ * Users held in a `Map`: scrypt hashes for users made through the admin, plain passwords only from a test seed.
+ *
+ * @example
+ * ```ts
+ * const storage = createMemoryStorage();
+ * await storage.admin.createUser({ username: 'alice', password: 'correct horse battery staple' });
+ * await storage.users.getUserByCredentials('alice', 'correct horse battery staple'); // { id, username }
+ * ```
+ */
 export class MemoryUserRepository implements UserRepository {
   readonly users = new Map<string, MemoryUser>();
   async getUser(id: string): Promise<User | undefined> {
@@ -53,7 +87,17 @@ export class MemoryUserRepository implements UserRepository {
   }
 }
 
-/** {@link StorageAdmin} over the memory repositories. */
+/**
+ * {@link StorageAdmin} over the memory repositories.
+ *
+ * @example
+ * ```ts
+ * const storage = createMemoryStorage();
+ * await storage.admin.addScope({ id: 'read' });
+ * await storage.admin.createClient({ id: 'app', name: 'App', secretHash: await hashClientSecret(secret),
+ *   redirectUris: ['https://app.example/cb'], grantTypes: ['authorization_code'], scopes: ['read'] });
+ * ```
+ */
 export class MemoryStorageAdmin implements StorageAdmin {
   constructor(
     private readonly clients: MemoryClientRepository,

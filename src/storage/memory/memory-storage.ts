@@ -19,7 +19,20 @@ import {
   sweepMap,
 } from './memory-token-repositories.js';
 
-/** Seed data for {@link createMemoryStorage}. */
+/**
+ * Seed data for {@link createMemoryStorage}.
+ *
+ * @example
+ * ```ts
+ * const seed: MemoryStorageSeed = {
+ *   clients: [{ id: 'app', name: 'App', secretHash: await hashClientSecret('secret'), redirectUris: [],
+ *     grantTypes: ['password'], scopes: [] }],
+ *   scopes: ['read', { id: 'write', description: 'Change your data' }],
+ *   users: [{ id: 'u1', username: 'alice', password: 'test-only' }], // plain passwords: tests only
+ * };
+ * const storage = createMemoryStorage(seed);
+ * ```
+ */
 export interface MemoryStorageSeed {
   clients?: readonly Client[];
   scopes?: readonly (Scope | string)[];
@@ -27,7 +40,16 @@ export interface MemoryStorageSeed {
   users?: readonly (User & { password: string })[];
 }
 
-/** Options of {@link createMemoryStorage}. */
+/**
+ * Options of {@link createMemoryStorage}.
+ *
+ * @example
+ * ```ts
+ * const options: MemoryStorageOptions = { clock: testClock, autoCleanupEvery: false };
+ * const storage = createMemoryStorage({}, options);
+ * await storage.cleanup(); // sweep yourself when autoCleanupEvery is false
+ * ```
+ */
 export interface MemoryStorageOptions {
   /** The clock that decides what has expired for the automatic sweep (default: the system clock). */
   clock?: Clock;
@@ -38,7 +60,17 @@ export interface MemoryStorageOptions {
   autoCleanupEvery?: number | false;
 }
 
-/** The bundle {@link createMemoryStorage} returns; its maps are public for tests. */
+/**
+ * The bundle {@link createMemoryStorage} returns; its maps are public for tests.
+ *
+ * @example
+ * ```ts
+ * const storage: MemoryStorage = createMemoryStorage({ scopes: ['read'] });
+ * const server = new AuthorizationServer({ clients: storage.clients, accessTokens: storage.accessTokens,
+ *   scopes: storage.scopes, refreshTokens: storage.refreshTokens, issuer, privateKey, encryptionKey });
+ * storage.refreshTokens.records.size; // the maps are public, for tests
+ * ```
+ */
 export class MemoryStorage implements ManagedStorage {
   readonly engine = 'memory';
   readonly clients = new MemoryClientRepository();

@@ -15,6 +15,14 @@ import { pollDeviceCode } from '../device-poll.js';
 /**
  * Revoked families, shared by the access- and refresh-token repositories: a family is revoked as a whole, and a
  * token saved into it later (a rotation racing with reuse detection) is revoked too.
+ *
+ * @example
+ * ```ts
+ * // Internal to the memory storage (exported with it): one instance is shared by its token repositories.
+ * const storage = createMemoryStorage();
+ * await storage.refreshTokens.revokeFamily(familyId);
+ * storage.families.isRevoked(familyId); // true: access tokens of the family are revoked too
+ * ```
  */
 export class MemoryFamilies {
   /** Family id → when it was revoked (ms). */
@@ -27,10 +35,27 @@ export class MemoryFamilies {
   }
 }
 
-/** Called on every save, so the storage can sweep expired records now and then. */
+/**
+ * Called on every save, so the storage can sweep expired records now and then.
+ *
+ * @example
+ * ```ts
+ * // Internal to the memory storage (exported with it): how its repositories tell it that a record was saved.
+ * const onWrite: OnWrite = () => void writes++;
+ * const accessTokens = new MemoryAccessTokenRepository(new MemoryFamilies(), onWrite);
+ * ```
+ */
 export type OnWrite = () => void;
 
-/** A record with an expiry that a sweep may delete, at most `limit` of them; returns how many went. */
+/**
+ * A record with an expiry that a sweep may delete, at most `limit` of them; returns how many went.
+ *
+ * @example
+ * ```ts
+ * // Internal to the memory storage (exported with it); `storage.cleanup()` is the public way to sweep.
+ * const removed = sweepMap(storage.accessTokens.records, Date.now(), 1000); // expired records deleted, at most 1000
+ * ```
+ */
 export function sweepMap<R extends { expiresAt: number }>(map: Map<string, R>, now: number, limit: number, onDelete?: (r: R) => void): number {
   let deleted = 0;
   for (const [id, r] of map) {
@@ -43,7 +68,16 @@ export function sweepMap<R extends { expiresAt: number }>(map: Map<string, R>, n
   return deleted;
 }
 
-/** Access-token records held in a `Map`. */
+/**
+ * Access-token records held in a `Map`.
+ *
+ * @example
+ * ```ts
+ * const storage = createMemoryStorage();
+ * await storage.accessTokens.revoke(jti);
+ * (await storage.accessTokens.find(jti))?.revoked; // true
+ * ```
+ */
 export class MemoryAccessTokenRepository implements AccessTokenRepository {
   readonly records = new Map<string, AccessTokenRecord & { revoked: boolean }>();
   constructor(
@@ -74,7 +108,16 @@ type RefreshRow = RefreshTokenRecord & { revoked: boolean; consumed: boolean };
 
 const plainRefresh = ({ revoked: _r, consumed: _c, ...record }: RefreshRow): RefreshTokenRecord => record;
 
-/** Refresh-token records; `consume` is atomic because it runs to completion without awaiting. */
+/**
+ * Refresh-token records; `consume` is atomic because it runs to completion without awaiting.
+ *
+ * @example
+ * ```ts
+ * const storage = createMemoryStorage();
+ * server.enableGrantType(new RefreshTokenGrant(storage.refreshTokens), 'PT1H');
+ * (await storage.refreshTokens.consume(id)).status; // 'consumed' once, then 'reused'
+ * ```
+ */
 export class MemoryRefreshTokenRepository implements RefreshTokenRepository {
   readonly records = new Map<string, RefreshRow>();
   constructor(
@@ -108,7 +151,15 @@ export class MemoryRefreshTokenRepository implements RefreshTokenRepository {
 
 type CodeRow = AuthCodeRecord & { consumed: boolean; revoked: boolean };
 
-/** Authorization codes; `consume` is atomic. */
+/**
+ * Authorization codes; `consume` is atomic.
+ *
+ * @example
+ * ```ts
+ * const storage = createMemoryStorage();
+ * server.enableGrantType(new AuthorizationCodeGrant(storage.authCodes, { refreshTokens: storage.refreshTokens }), 'PT1H');
+ * ```
+ */
 export class MemoryAuthCodeRepository implements AuthCodeRepository {
   readonly records = new Map<string, CodeRow>();
   constructor(private readonly onWrite: OnWrite = () => undefined) {}
@@ -134,7 +185,16 @@ export class MemoryAuthCodeRepository implements AuthCodeRepository {
   }
 }
 
-/** Device codes; `poll` and `decide` are atomic. */
+/**
+ * Device codes; `poll` and `decide` are atomic.
+ *
+ * @example
+ * ```ts
+ * const storage = createMemoryStorage();
+ * server.enableGrantType(new DeviceCodeGrant(storage.deviceCodes), 'PT1H');
+ * await storage.deviceCodes.findByUserCode('WDJBMJHT'); // the pending record, if any
+ * ```
+ */
 export class MemoryDeviceCodeRepository implements DeviceCodeRepository {
   readonly records = new Map<string, DeviceCodeRecord>();
   readonly byUserCode = new Map<string, string>();
