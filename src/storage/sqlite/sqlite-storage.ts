@@ -8,6 +8,7 @@ import {
   type MigrationReport,
 } from '../managed-storage.js';
 import { FAMILY_GRACE_MS } from '../sql/rows.js';
+import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { SqliteClientRepository, SqliteScopeRepository, SqliteStorageAdmin, SqliteUserRepository } from './sqlite-admin.js';
 import { migrateSqlite } from './sqlite-migrations.js';
 import { SqliteStatements } from './sqlite-statements.js';
@@ -31,6 +32,13 @@ export interface SqliteStorageOptions {
   readonly synchronous?: 'normal' | 'full';
   /** How long a writer waits for another process's write lock (default 5000 ms). */
   readonly busyTimeoutMs?: number;
+  /**
+   * `'background'` (default for files): WAL checkpoints run in a worker thread every 250 ms, so their fsync never
+   * stalls the event loop. `'inline'`: SQLite's own automatic checkpoints on the server's connection.
+   */
+  readonly checkpoint?: 'background' | 'inline';
+  /** The page cache of the connection in KiB (default 32768). */
+  readonly cacheSizeKiB?: number;
 }
 
 const TOKEN_TABLES = [
@@ -63,7 +71,10 @@ export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage 
   db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${synchronous.toUpperCase()}`);
-  return new SqliteStorage(db);
+  db.pragma(`cache_size = -${Math.max(256, Math.floor(options.cacheSizeKiB ?? 32768))}`);
+  const onDisk = options.filename !== ':memory:' && !options.filename.startsWith('file::memory:');
+  const checkpointer = onDisk && options.checkpoint !== 'inline' ? SqliteCheckpointer.start(db, options.filename) : undefined;
+  return new SqliteStorage(db, checkpointer);
 }
 
 /** The bundle {@link openSqliteStorage} returns. `database` is the open better-sqlite3 handle. */
@@ -79,7 +90,10 @@ export class SqliteStorage implements ManagedStorage {
   readonly deviceCodes: SqliteDeviceCodeRepository;
   readonly admin: SqliteStorageAdmin;
 
-  constructor(readonly database: Database.Database) {
+  constructor(
+    readonly database: Database.Database,
+    private readonly checkpointer?: SqliteCheckpointer,
+  ) {
     const sql = (this.#sql = new SqliteStatements(database));
     this.clients = new SqliteClientRepository(sql);
     this.scopes = new SqliteScopeRepository(sql);
@@ -136,6 +150,7 @@ export class SqliteStorage implements ManagedStorage {
   }
 
   async close(): Promise<void> {
+    await this.checkpointer?.stop();
     if (this.database.open) this.database.close();
   }
 }

@@ -28,16 +28,17 @@ function revokeFamilyIn(sql: SqliteStatements, table: string, familyId: string):
 export class SqliteAccessTokenRepository implements AccessTokenRepository {
   constructor(private readonly sql: SqliteStatements) {}
   async save(r: AccessTokenRecord): Promise<void> {
-    this.sql
-      .get('INSERT INTO grantry_access_tokens (id, client_id, user_id, scopes, expires_at, family_id) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(r.id, r.clientId, r.userId ?? null, joinScopes(r.scopes), r.expiresAt, r.familyId ?? null);
+    return this.sql.write(
+      'INSERT INTO grantry_access_tokens (id, client_id, user_id, scopes, expires_at, family_id) VALUES (?, ?, ?, ?, ?, ?)',
+      [r.id, r.clientId, r.userId ?? null, joinScopes(r.scopes), r.expiresAt, r.familyId ?? null],
+    );
   }
   async find(id: string): Promise<(AccessTokenRecord & { revoked: boolean }) | undefined> {
     const row = this.sql.get(`SELECT t.*, ${FAMILY_REVOKED} FROM grantry_access_tokens t WHERE t.id = ?`).get(id) as Row | undefined;
     return row && toAccessToken(row);
   }
   async revoke(id: string): Promise<void> {
-    this.sql.get('UPDATE grantry_access_tokens SET revoked = 1 WHERE id = ?').run(id);
+    return this.sql.write('UPDATE grantry_access_tokens SET revoked = 1 WHERE id = ?', [id]);
   }
   async isRevoked(id: string): Promise<boolean> {
     return (await this.find(id))?.revoked ?? false;
@@ -51,18 +52,23 @@ export class SqliteAccessTokenRepository implements AccessTokenRepository {
 export class SqliteRefreshTokenRepository implements RefreshTokenRepository {
   constructor(private readonly sql: SqliteStatements) {}
   async save(r: RefreshTokenRecord): Promise<void> {
-    this.sql
-      .get(
-        `INSERT INTO grantry_refresh_tokens (id, family_id, client_id, user_id, scopes, expires_at, access_token_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(r.id, r.familyId, r.clientId, r.userId ?? null, joinScopes(r.scopes), r.expiresAt, r.accessTokenId ?? null);
+    return this.sql.write(
+      `INSERT INTO grantry_refresh_tokens (id, family_id, client_id, user_id, scopes, expires_at, access_token_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      [r.id, r.familyId, r.clientId, r.userId ?? null, joinScopes(r.scopes), r.expiresAt, r.accessTokenId ?? null],
+    );
   }
   async find(id: string): Promise<(RefreshTokenRecord & { revoked: boolean; consumed: boolean }) | undefined> {
+    return this.#find(id);
+  }
+  #find(id: string): (RefreshTokenRecord & { revoked: boolean; consumed: boolean }) | undefined {
     const row = this.sql.get(`SELECT t.*, ${FAMILY_REVOKED} FROM grantry_refresh_tokens t WHERE t.id = ?`).get(id) as Row | undefined;
     return row && toRefreshToken(row);
   }
-  async consume(id: string): Promise<ConsumeResult<RefreshTokenRecord>> {
+  consume(id: string): Promise<ConsumeResult<RefreshTokenRecord>> {
+    return this.sql.batch(() => this.#consume(id));
+  }
+  #consume(id: string): ConsumeResult<RefreshTokenRecord> {
     // Single use in one statement: of any number of callers in any number of processes, one sees the row.
     const row = this.sql
       .get(
@@ -73,12 +79,12 @@ export class SqliteRefreshTokenRepository implements RefreshTokenRepository {
       )
       .get(id) as Row | undefined;
     if (row) return { status: 'consumed', record: plainRefreshToken(toRefreshToken(row)) };
-    const found = await this.find(id);
+    const found = this.#find(id);
     if (!found) return { status: 'not_found' };
     return { status: found.consumed ? 'reused' : 'revoked', record: plainRefreshToken(found) };
   }
   async revoke(id: string): Promise<void> {
-    this.sql.get('UPDATE grantry_refresh_tokens SET revoked = 1 WHERE id = ?').run(id);
+    return this.sql.write('UPDATE grantry_refresh_tokens SET revoked = 1 WHERE id = ?', [id]);
   }
   async revokeFamily(familyId: string): Promise<void> {
     revokeFamilyIn(this.sql, 'grantry_refresh_tokens', familyId);
@@ -89,12 +95,10 @@ export class SqliteRefreshTokenRepository implements RefreshTokenRepository {
 export class SqliteAuthCodeRepository implements AuthCodeRepository {
   constructor(private readonly sql: SqliteStatements) {}
   async save(r: AuthCodeRecord): Promise<void> {
-    this.sql
-      .get(
-        `INSERT INTO grantry_auth_codes (id, family_id, client_id, user_id, scopes, redirect_uri, code_challenge,
-           code_challenge_method, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
+    return this.sql.write(
+      `INSERT INTO grantry_auth_codes (id, family_id, client_id, user_id, scopes, redirect_uri, code_challenge,
+         code_challenge_method, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
         r.id,
         r.familyId,
         r.clientId,
@@ -104,9 +108,13 @@ export class SqliteAuthCodeRepository implements AuthCodeRepository {
         r.codeChallenge ?? null,
         r.codeChallengeMethod ?? null,
         r.expiresAt,
-      );
+      ],
+    );
   }
-  async consume(id: string): Promise<ConsumeResult<AuthCodeRecord>> {
+  consume(id: string): Promise<ConsumeResult<AuthCodeRecord>> {
+    return this.sql.batch(() => this.#consume(id));
+  }
+  #consume(id: string): ConsumeResult<AuthCodeRecord> {
     const row = this.sql
       .get('UPDATE grantry_auth_codes SET consumed = 1 WHERE id = ? AND consumed = 0 AND revoked = 0 RETURNING *')
       .get(id) as Row | undefined;
@@ -117,7 +125,7 @@ export class SqliteAuthCodeRepository implements AuthCodeRepository {
     return { status: code.consumed ? 'reused' : 'revoked', record: plainAuthCode(code) };
   }
   async revoke(id: string): Promise<void> {
-    this.sql.get('UPDATE grantry_auth_codes SET revoked = 1 WHERE id = ?').run(id);
+    return this.sql.write('UPDATE grantry_auth_codes SET revoked = 1 WHERE id = ?', [id]);
   }
   async isRevoked(id: string): Promise<boolean> {
     const row = this.sql.get('SELECT revoked FROM grantry_auth_codes WHERE id = ?').get(id) as Row | undefined;
@@ -129,12 +137,11 @@ export class SqliteAuthCodeRepository implements AuthCodeRepository {
 export class SqliteDeviceCodeRepository implements DeviceCodeRepository {
   constructor(private readonly sql: SqliteStatements) {}
   async save(r: DeviceCodeRecord): Promise<void> {
-    this.sql
-      .get(
-        `INSERT INTO grantry_device_codes (id, user_code, client_id, scopes, expires_at, poll_interval, last_polled_at, status, user_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(r.id, r.userCode, r.clientId, joinScopes(r.scopes), r.expiresAt, r.interval, r.lastPolledAt ?? null, r.status, r.userId ?? null);
+    return this.sql.write(
+      `INSERT INTO grantry_device_codes (id, user_code, client_id, scopes, expires_at, poll_interval, last_polled_at, status, user_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [r.id, r.userCode, r.clientId, joinScopes(r.scopes), r.expiresAt, r.interval, r.lastPolledAt ?? null, r.status, r.userId ?? null],
+    );
   }
   async findByUserCode(userCode: string): Promise<DeviceCodeRecord | undefined> {
     const row = this.sql.get('SELECT * FROM grantry_device_codes WHERE user_code = ?').get(userCode) as Row | undefined;
