@@ -1,7 +1,7 @@
 import type { User } from '../core/types.js';
 import type { AuthorizationRequest } from '../grants/authorization-request.js';
 import { escapeHtml, errorMessage, hidden, page } from './html.js';
-import { errorPage, redirectToLogin } from './login-page.js';
+import { errorPage, redirectToLogin, signOutForm } from './login-page.js';
 import { scopeList } from './scope-list.js';
 import { readPageForm, type PageContext, type PageRequest } from './page-context.js';
 
@@ -42,7 +42,8 @@ ${scopes}
 ${hidden('csrf_token', ctx.sessions.csrfToken(req.session))}${hidden('consent', ctx.sessions.seal(pending, 'consent'))}
 <button type="submit" name="decision" value="allow">Allow</button>
 <button type="submit" name="decision" value="deny">Deny</button>
-</form>`;
+</form>
+${signOutForm(ctx, req, user.username ?? user.id)}`;
   return page('Authorize access', body);
 }
 

@@ -8,7 +8,7 @@ import { handleDevice, handleDeviceDecision } from './device-page.js';
 import { page } from './html.js';
 import { encryptionKeyInputs, signingKeyInputs, type KeysFile } from './key-store.js';
 import { limitClientAuthentication } from './limited-endpoint.js';
-import { handleLogin } from './login-page.js';
+import { handleLogin, handleLogout } from './login-page.js';
 import { Metrics } from './metrics.js';
 import type { PageContext, PageRequest } from './page-context.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -112,6 +112,7 @@ export async function createGrantryApp(options: GrantryAppOptions): Promise<Gran
     '/authorize': page$(handleAuthorize),
     '/authorize/decision': page$(handleConsentDecision),
     '/login': page$(handleLogin),
+    '/logout': page$(handleLogout),
     '/device': page$(handleDevice),
     '/device/decision': page$(handleDeviceDecision),
     '/healthz': async () => health(store),

@@ -1,5 +1,5 @@
 import { OAuthError } from '../core/oauth-error.js';
-import { errorMessage, hidden, page } from './html.js';
+import { errorMessage, escapeHtml, hidden, page } from './html.js';
 import { readPageForm, type PageContext, type PageRequest } from './page-context.js';
 import { safeReturnTo } from './request-info.js';
 import { verifyUser } from './server-store.js';
@@ -58,6 +58,31 @@ export async function handleLogin(ctx: PageContext, req: PageRequest): Promise<R
   }
   const session = ctx.sessions.create({ id: user.id, username: user.username ?? username });
   return new Response(null, { status: 303, headers: { location: returnTo, 'set-cookie': ctx.sessions.cookie(session), 'cache-control': 'no-store' } });
+}
+
+/**
+ * `POST /logout` (CSRF-protected): ends the session with a new anonymous one and goes back to a local path.
+ *
+ * @example
+ * ```ts
+ * if (url.pathname === '/logout') return handleLogout(ctx, pageRequest);
+ * ```
+ */
+export async function handleLogout(ctx: PageContext, req: PageRequest): Promise<Response> {
+  const form = req.request.method === 'POST' ? await readPageForm(req.request) : undefined;
+  if (!form || !ctx.sessions.verifyCsrf(req.session, form.get('csrf_token') ?? undefined)) {
+    return page('Request refused', errorMessage('Sign out from a page of this server.'), { status: 403 });
+  }
+  const session = ctx.sessions.create();
+  return new Response(null, { status: 303, headers: { location: safeReturnTo(form.get('return_to')), 'set-cookie': ctx.sessions.cookie(session), 'cache-control': 'no-store' } });
+}
+
+/** A "Not you? Sign out" form for pages shown to a signed-in user. */
+export function signOutForm(ctx: PageContext, req: PageRequest, username: string): string {
+  const url = new URL(req.request.url);
+  return `<form method="post" action="/logout"><p>Not ${escapeHtml(username)}?
+${hidden('csrf_token', ctx.sessions.csrfToken(req.session))}${hidden('return_to', url.pathname + url.search)}
+<button type="submit">Sign out</button></p></form>`;
 }
 
 /** Sends a signed-out visitor to the login page, to come back to this URL. */

@@ -109,6 +109,18 @@ describe('consent page', () => {
     expect(new URL(deny.headers.get('location')!).searchParams.get('error')).toBe('access_denied');
   });
 
+  it('signs out from the consent page (CSRF-protected) and asks for the login again', async () => {
+    const b = new Browser(t);
+    await signIn(b);
+    const html = await (await b.get(authorizePath(t.clientId))).text();
+    expect(html).toContain('Not alice?');
+    expect((await b.post('/logout', { csrf_token: 'forged', return_to: '/' })).status).toBe(403);
+    const out = await b.post('/logout', { csrf_token: field(html, 'csrf_token'), return_to: authorizePath(t.clientId) });
+    expect(out.status).toBe(303);
+    expect(out.headers.get('location')).toBe(authorizePath(t.clientId));
+    expect((await b.get(authorizePath(t.clientId))).headers.get('location')).toMatch(/^\/login\?return_to=/);
+  });
+
   it('refuses a consent form from another session or with a forged CSRF token', async () => {
     const b = new Browser(t);
     await signIn(b);
