@@ -21,7 +21,8 @@ Commands:
   cleanup                             delete expired tokens, codes and device codes
 
 Options of every command:
-  --data-dir DIR      data directory (keys file, SQLite database)      env GRANTRY_DATA_DIR   default ./data
+  --data-dir DIR      data directory: keys file and SQLite database    env GRANTRY_DATA_DIR   default ./data
+                      (with PostgreSQL the keys live in the database, shared by every instance)
   --database DB       postgres://... URL or SQLite file                env GRANTRY_DATABASE, DATABASE_URL
                                                                        default <data-dir>/grantry.db
   --json              machine-readable output
@@ -38,10 +39,10 @@ Options of every command:
  */
 export function helpText(): string {
   const rows = SERVER_OPTIONS.filter((o) => o.flag !== 'data-dir' && o.flag !== 'database').map((o) => {
-    const flag = `  --${o.flag}${o.type === 'boolean' ? '' : ' VALUE'}`;
+    const flag = `  --${o.flag}${o.type === 'boolean' ? ' true|false' : ' VALUE'}`;
     const env = `env ${o.env.join(', ')}`;
     const def = o.default === undefined ? '' : `   default ${o.default}`;
-    return `${flag.padEnd(28)}${o.help}\n${''.padEnd(28)}${env}${def}`;
+    return `${flag.padEnd(33)}${o.help}\n${''.padEnd(33)}${env}${def}`;
   });
   return `${COMMANDS}
 Options of serve (flags win over environment, environment over the --config file):
