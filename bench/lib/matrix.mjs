@@ -20,6 +20,10 @@ export function serverMatrix({ databaseUrl }) {
     const storages = framework === 'node' ? ['memory', 'sqlite', 'postgres'] : ['memory'];
     add({ group: 'floor', impl: 'floor', variant: 'RS256', framework, alg: 'RS256', format: 'jwt' });
     for (const storage of storages) grantry(framework, 'RS256', storage);
+    if (framework === 'node') {
+      // The resource server as forAuthorizationServer() sets it up by default: with the revocation lookup.
+      add({ group: 'grantry', impl: 'grantry', variant: 'RS256 memory, W3 with revocation lookup', framework, alg: 'RS256', storage: 'memory', format: 'jwt', checkRevocation: true, workloads: ['W3'] });
+    }
     add({ group: 'peer', impl: 'oidc-provider', variant: 'RS256', framework, alg: 'RS256', format: 'jwt' });
     add({ group: 'peer', impl: 'jmondi', variant: 'RS256', framework, alg: 'RS256', format: 'jwt' });
     add({ group: 'floor', impl: 'floor', variant: 'EdDSA', framework, alg: 'EdDSA', format: 'jwt' });

@@ -93,7 +93,7 @@ export async function create(spec) {
   const ctx = await server.context();
 
   // W3 as the target states it: signature and claims, no revocation lookup.
-  const rs = g.ResourceServer ? await g.ResourceServer.forAuthorizationServer(server, { checkRevocation: false }) : undefined;
+  const rs = g.ResourceServer ? await g.ResourceServer.forAuthorizationServer(server, { checkRevocation: spec.checkRevocation === true }) : undefined;
   if (rs) workloads.push('W3');
   const introspect = server.handleIntrospectionRequest?.bind(server);
   if (introspect) workloads.push('W4');
