@@ -184,6 +184,8 @@ for (const workload of ALL) {
     figures.push(figure);
     log(`  ${e.spec.name} ${workload}: ${Math.round(figure.rps)} rps, p99 ${figure.p99} ms, ${Math.round(figure.cpuUs)} µs CPU/req, non-2xx ${figure.non2xx + figure.errors}`);
   }
+  // What is measured so far survives a run that dies later.
+  writeFileSync(join(resultsDir, 'partial.json'), JSON.stringify({ raw, breakdown, figures }));
 }
 await Promise.all(entries.map((e) => e.server.stop()));
 
