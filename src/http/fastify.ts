@@ -6,6 +6,7 @@ import type { AccessTokenClaims } from '../tokens/verify-access-token.js';
 import { checkBearerToken, type BearerTokenOptions, type BearerTokenValidator } from './bearer-token.js';
 import { callHandler, resolveAdapterOptions, type AdapterOptions, type FetchHandler } from './fetch-handler.js';
 import { toFetchRequest } from './node-request.js';
+import { responseBody } from './node-response.js';
 
 export type { AdapterOptions, FetchHandler } from './fetch-handler.js';
 export type { BearerTokenOptions, BearerTokenValidator } from './bearer-token.js';
@@ -68,10 +69,23 @@ export function toFastifyHandler(handler: FetchHandler, options: AdapterOptions 
     try {
       fetchRequest = await toFetchRequest(request.raw, resolved, { url: request.url, body: bodyStream(request) });
     } catch {
-      return reply.send(unreadable());
+      return sendResponse(reply, unreadable());
     }
-    return reply.send(await callHandler(handler, fetchRequest, resolved.onError));
+    return sendResponse(reply, await callHandler(handler, fetchRequest, resolved.onError));
   };
+}
+
+/** Status, headers and body through Fastify's reply, an in-memory body as a Buffer so that it gets a Content-Length. */
+async function sendResponse(reply: FastifyReply, response: Response): Promise<FastifyReply> {
+  void reply.code(response.status);
+  response.headers.forEach((value, name) => {
+    if (name !== 'set-cookie') void reply.header(name, value);
+  });
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length > 0) void reply.header('set-cookie', cookies);
+  const body = await responseBody(response);
+  if (body === null) return reply.send();
+  return reply.send(body instanceof Uint8Array ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : body);
 }
 
 /**
@@ -127,11 +141,11 @@ export function requireBearerToken(
     try {
       fetchRequest = await toFetchRequest(request.raw, resolved, { url: request.url, bytes: null });
     } catch {
-      return reply.send(unreadable());
+      return sendResponse(reply, unreadable());
     }
     const check = await checkBearerToken(validator, fetchRequest, resolved.onError, options.scopes);
     // Fastify: an async hook that answers early sends and returns the reply.
-    if (!check.ok) return reply.send(check.response);
+    if (!check.ok) return sendResponse(reply, check.response);
     request.accessToken = check.claims;
     return undefined;
   };

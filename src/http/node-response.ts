@@ -12,6 +12,41 @@ async function settledSoon<T>(promise: Promise<T>): Promise<T | typeof PENDING> 
 }
 
 /**
+ * The body of a response, in one piece when it is already in memory (every JSON answer of the core), else as a
+ * stream that still yields every byte: for frameworks that set `Content-Length` themselves for a buffer.
+ *
+ * @example
+ * ```ts
+ * const body = await responseBody(response);
+ * reply.send(body instanceof Uint8Array ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : body);
+ * ```
+ */
+export async function responseBody(response: Response): Promise<Uint8Array | ReadableStream<Uint8Array> | null> {
+  if (response.body === null) return null;
+  const reader = response.body.getReader();
+  const first = await reader.read();
+  if (first.done) return new Uint8Array(0);
+  const next = reader.read();
+  const second = await settledSoon(next);
+  if (second !== PENDING && second.done) return first.value;
+  let pending: Promise<ReadableStreamReadResult<Uint8Array>> | undefined = next;
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(first.value);
+    },
+    async pull(controller) {
+      const chunk = await (pending ?? reader.read());
+      pending = undefined;
+      if (chunk.done) controller.close();
+      else controller.enqueue(chunk.value);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
+}
+
+/**
  * Writes a Fetch `Response` to a node:http `ServerResponse`. A body already in memory (every JSON answer of the
  * core) goes out in one write with a `Content-Length`; any other body streams chunk by chunk, waiting for `drain`
  * when the socket is full and cancelling the body when the client goes away.
