@@ -8,12 +8,42 @@ import { isUniqueViolation, type PostgresQueries } from './postgres-queries.js';
 const CLIENT = 'id, name, secret_hash, redirect_uris, grant_types, scopes';
 const toUser = (row: Row): User => ({ id: String(row.id), username: String(row.username) });
 
-/** Clients read straight from PostgreSQL on every call: an admin change is seen by the next request. */
+/**
+ * Clients remembered for at most `ttlMs` (default 1 s): a busy server saves a round trip per request, a change
+ * made through this process's admin is seen at once, and one made by another process (the CLI) within `ttlMs`.
+ */
+export class ClientCache {
+  readonly #entries = new Map<string, { client: Client; until: number }>();
+  constructor(readonly ttlMs = 1000) {}
+  get(id: string): Client | undefined {
+    const entry = this.#entries.get(id);
+    if (entry && entry.until > Date.now()) return entry.client;
+    if (entry) this.#entries.delete(id);
+    return undefined;
+  }
+  set(client: Client): void {
+    if (this.ttlMs <= 0) return;
+    if (this.#entries.size >= 10_000) this.#entries.clear();
+    this.#entries.set(client.id, { client, until: Date.now() + this.ttlMs });
+  }
+  invalidate(id: string): void {
+    this.#entries.delete(id);
+  }
+}
+
+/** Clients from PostgreSQL, through a {@link ClientCache} of at most a second. */
 export class PostgresClientRepository implements ClientRepository {
-  constructor(private readonly sql: PostgresQueries) {}
+  constructor(
+    private readonly sql: PostgresQueries,
+    private readonly cache = new ClientCache(),
+  ) {}
   async getClient(clientId: string): Promise<Client | undefined> {
+    const cached = this.cache.get(clientId);
+    if (cached) return cached;
     const row = await this.sql.row(`SELECT ${CLIENT} FROM grantry_clients WHERE id = $1`, [clientId]);
-    return row && toClient(row);
+    const client = row && toClient(row);
+    if (client) this.cache.set(client);
+    return client;
   }
 }
 
@@ -54,7 +84,10 @@ export class PostgresUserRepository implements UserRepository {
 
 /** {@link StorageAdmin} on PostgreSQL. */
 export class PostgresStorageAdmin implements StorageAdmin {
-  constructor(private readonly sql: PostgresQueries) {}
+  constructor(
+    private readonly sql: PostgresQueries,
+    private readonly cache = new ClientCache(),
+  ) {}
 
   async createClient(client: Client): Promise<void> {
     try {
@@ -67,6 +100,7 @@ export class PostgresStorageAdmin implements StorageAdmin {
     }
   }
   async updateClient(client: Client): Promise<boolean> {
+    this.cache.invalidate(client.id);
     const changed = await this.sql.count(
       'UPDATE grantry_clients SET name = $2, secret_hash = $3, redirect_uris = $4, grant_types = $5, scopes = $6 WHERE id = $1',
       clientColumns(client),
@@ -81,6 +115,7 @@ export class PostgresStorageAdmin implements StorageAdmin {
     return (await this.sql.rows(`SELECT ${CLIENT} FROM grantry_clients ORDER BY id`)).map(toClient);
   }
   async deleteClient(id: string): Promise<boolean> {
+    this.cache.invalidate(id);
     return (await this.sql.count('DELETE FROM grantry_clients WHERE id = $1', [id])) === 1;
   }
 

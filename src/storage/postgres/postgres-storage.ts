@@ -8,9 +8,10 @@ import {
   type MigrationReport,
 } from '../managed-storage.js';
 import { FAMILY_GRACE_MS } from '../sql/rows.js';
-import { PostgresClientRepository, PostgresScopeRepository, PostgresStorageAdmin, PostgresUserRepository } from './postgres-admin.js';
+import { ClientCache, PostgresClientRepository, PostgresScopeRepository, PostgresStorageAdmin, PostgresUserRepository } from './postgres-admin.js';
 import { migratePostgres, quoteIdent } from './postgres-migrations.js';
 import { PostgresQueries } from './postgres-queries.js';
+import { PostgresTokenWriter } from './postgres-token-writer.js';
 import {
   PostgresAccessTokenRepository,
   PostgresAuthCodeRepository,
@@ -28,6 +29,11 @@ export interface PostgresStorageOptions {
   readonly schema?: string;
   /** Connections in the pool (default 10). */
   readonly max?: number;
+  /**
+   * How long a client read from the database is reused (default 1000 ms; 0 turns it off). Changes made through
+   * this storage's `admin` are seen at once; changes by other processes within this time.
+   */
+  readonly clientCacheMs?: number;
 }
 
 const TOKEN_TABLES = [
@@ -57,7 +63,8 @@ export function openPostgresStorage(options: PostgresStorageOptions): PostgresSt
   if (schema !== undefined && !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) {
     throw new TypeError('grantry: the PostgreSQL schema must be a plain identifier');
   }
-  if (options.pool) return new PostgresStorage(options.pool, schema, false);
+  const cache = new ClientCache(options.clientCacheMs ?? 1000);
+  if (options.pool) return new PostgresStorage(options.pool, schema, false, cache);
   const pool = new pg.Pool({
     connectionString: options.connectionString,
     max: options.max ?? 10,
@@ -65,7 +72,7 @@ export function openPostgresStorage(options: PostgresStorageOptions): PostgresSt
   });
   // An idle connection that dies (database restart) must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
-  return new PostgresStorage(pool, schema, true);
+  return new PostgresStorage(pool, schema, true, cache);
 }
 
 /** The bundle {@link openPostgresStorage} returns. `pool` is the `pg.Pool` it runs on. */
@@ -85,16 +92,18 @@ export class PostgresStorage implements ManagedStorage {
     readonly pool: pg.Pool,
     readonly schema: string | undefined,
     private readonly ownsPool: boolean,
+    cache = new ClientCache(),
   ) {
     const sql = (this.#sql = new PostgresQueries(pool));
-    this.clients = new PostgresClientRepository(sql);
+    this.clients = new PostgresClientRepository(sql, cache);
     this.scopes = new PostgresScopeRepository(sql);
     this.users = new PostgresUserRepository(sql);
-    this.accessTokens = new PostgresAccessTokenRepository(sql);
-    this.refreshTokens = new PostgresRefreshTokenRepository(sql);
+    const writer = new PostgresTokenWriter(sql);
+    this.accessTokens = new PostgresAccessTokenRepository(sql, writer);
+    this.refreshTokens = new PostgresRefreshTokenRepository(sql, writer);
     this.authCodes = new PostgresAuthCodeRepository(sql);
     this.deviceCodes = new PostgresDeviceCodeRepository(sql);
-    this.admin = new PostgresStorageAdmin(sql);
+    this.admin = new PostgresStorageAdmin(sql, cache);
   }
 
   async migrate(): Promise<MigrationReport> {

@@ -13,6 +13,7 @@ import type {
 import { pollDeviceCode } from '../device-poll.js';
 import { joinScopes, plainAuthCode, plainRefreshToken, toAccessToken, toAuthCode, toDeviceCode, toRefreshToken } from '../sql/rows.js';
 import type { PostgresQueries } from './postgres-queries.js';
+import { PostgresTokenWriter } from './postgres-token-writer.js';
 
 // Explicit column lists: a prepared statement stays valid when a later migration adds columns.
 const AT = 't.id, t.client_id, t.user_id, t.scopes, t.expires_at, t.family_id, t.revoked';
@@ -28,12 +29,12 @@ const revokeFamilySql = (table: string): string =>
 
 /** Access-token records in PostgreSQL. */
 export class PostgresAccessTokenRepository implements AccessTokenRepository {
-  constructor(private readonly sql: PostgresQueries) {}
-  async save(r: AccessTokenRecord): Promise<void> {
-    await this.sql.count(
-      'INSERT INTO grantry_access_tokens (id, client_id, user_id, scopes, expires_at, family_id) VALUES ($1, $2, $3, $4, $5, $6)',
-      [r.id, r.clientId, r.userId ?? null, joinScopes(r.scopes), r.expiresAt, r.familyId ?? null],
-    );
+  constructor(
+    private readonly sql: PostgresQueries,
+    private readonly writer = new PostgresTokenWriter(sql),
+  ) {}
+  save(r: AccessTokenRecord): Promise<void> {
+    return this.writer.saveAccess(r);
   }
   async find(id: string): Promise<(AccessTokenRecord & { revoked: boolean }) | undefined> {
     const row = await this.sql.row(`SELECT ${AT}, ${FAMILY_REVOKED} FROM grantry_access_tokens t WHERE t.id = $1`, [id]);
@@ -52,13 +53,13 @@ export class PostgresAccessTokenRepository implements AccessTokenRepository {
 
 /** Refresh tokens in PostgreSQL; `consume` is one conditional `UPDATE ... RETURNING` (one round trip). */
 export class PostgresRefreshTokenRepository implements RefreshTokenRepository {
-  constructor(private readonly sql: PostgresQueries) {}
-  async save(r: RefreshTokenRecord): Promise<void> {
-    await this.sql.count(
-      `INSERT INTO grantry_refresh_tokens (id, family_id, client_id, user_id, scopes, expires_at, access_token_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [r.id, r.familyId, r.clientId, r.userId ?? null, joinScopes(r.scopes), r.expiresAt, r.accessTokenId ?? null],
-    );
+  constructor(
+    private readonly sql: PostgresQueries,
+    private readonly writer = new PostgresTokenWriter(sql),
+  ) {}
+  /** Saved in one statement with the access token it names, when that is saved in the same tick. */
+  save(r: RefreshTokenRecord): Promise<void> {
+    return this.writer.saveRefresh(r);
   }
   async find(id: string): Promise<(RefreshTokenRecord & { revoked: boolean; consumed: boolean }) | undefined> {
     const row = await this.sql.row(`SELECT ${RT}, ${FAMILY_REVOKED} FROM grantry_refresh_tokens t WHERE t.id = $1`, [id]);
