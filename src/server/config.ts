@@ -12,7 +12,14 @@ export const GRANT_NAMES = {
   implicit: 'implicit',
 } as const;
 
-/** A short grant name as `--grants` takes it. */
+/**
+ * A short grant name as `--grants` takes it.
+ *
+ * @example
+ * ```ts
+ * const grants: GrantName[] = ['client_credentials', 'device_code'];
+ * ```
+ */
 export type GrantName = keyof typeof GRANT_NAMES;
 
 /** Grants enabled when `--grants` is not given: password and implicit stay off unless named (RFC 9700 §2.4, §2.1.2). */
@@ -85,7 +92,14 @@ export const SERVER_OPTIONS: readonly OptionSpec[] = [
   { key: 'trustProxy', flag: 'trust-proxy', env: ['GRANTRY_TRUST_PROXY'], type: 'boolean', default: 'false', help: 'use X-Forwarded-For for the client address' },
 ];
 
-/** Raw values by flag name, as the command line parser gives them. */
+/**
+ * Raw values by flag name, as the command line parser gives them.
+ *
+ * @example
+ * ```ts
+ * const flags: RawSettings = { port: '9000', 'access-token-ttl': 'PT15M' };
+ * ```
+ */
 export type RawSettings = Readonly<Record<string, string | boolean | undefined>>;
 
 /**

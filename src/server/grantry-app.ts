@@ -15,7 +15,14 @@ import { RateLimiter } from './rate-limiter.js';
 import type { ServerStore } from './server-store.js';
 import { SessionManager } from './session.js';
 
-/** What {@link createGrantryApp} composes. */
+/**
+ * What {@link createGrantryApp} composes.
+ *
+ * @example
+ * ```ts
+ * const options: GrantryAppOptions = { config, store, keys: await store.keys.load(), issuer: 'https://auth.example.com' };
+ * ```
+ */
 export interface GrantryAppOptions {
   readonly config: ServerConfig;
   readonly store: ServerStore;
@@ -26,13 +33,28 @@ export interface GrantryAppOptions {
   readonly logger?: Logger;
 }
 
-/** Facts about one request that the Fetch API does not carry. */
+/**
+ * Facts about one request that the Fetch API does not carry.
+ *
+ * @example
+ * ```ts
+ * const info: RequestInfo = { source: req.socket.remoteAddress ?? 'unknown' };
+ * ```
+ */
 export interface RequestInfo {
   /** The client's address. */
   readonly source: string;
 }
 
-/** The ready server as a Fetch handler: route table, pages, limiter and metrics around an `AuthorizationServer`. */
+/**
+ * The ready server as a Fetch handler: route table, pages, limiter and metrics around an `AuthorizationServer`.
+ *
+ * @example
+ * ```ts
+ * const app: GrantryApp = await createGrantryApp(options);
+ * const response = await app.fetch(request, { source: '203.0.113.7' });
+ * ```
+ */
 export interface GrantryApp {
   readonly server: AuthorizationServer;
   readonly metrics: Metrics;

@@ -1,10 +1,8 @@
 // grantry/server: the ready-to-run server, for embedding or for building your own on the same parts.
-export * from './config.js';
-export * from './grantry-app.js';
-export * from './key-store.js';
-export * from './metrics.js';
-export * from './node-listener.js';
-export * from './rate-limiter.js';
-export * from './server-store.js';
-export * from './session.js';
-export * from './start-server.js';
+export { loadConfig, type GrantName, type RawSettings, type ServerConfig } from './config.js';
+export { startServer, type StartedServer } from './start-server.js';
+export { createGrantryApp, type GrantryApp, type GrantryAppOptions, type RequestInfo } from './grantry-app.js';
+export { createClient, openServerStore, type NewClient, type ServerStore } from './server-store.js';
+export { fileKeySource, type KeySource, type KeysFile } from './key-store.js';
+export { MemoryRateLimitStore, RateLimiter, type RateLimiterOptions, type RateLimitStore } from './rate-limiter.js';
+export { Metrics } from './metrics.js';

@@ -20,7 +20,15 @@ export interface StoredEncryptionKey {
   readonly key: string;
 }
 
-/** The contents of `<data-dir>/keys.json`. */
+/**
+ * The server's keys as stored: in `<data-dir>/keys.json`, or in PostgreSQL.
+ *
+ * @example
+ * ```ts
+ * const keys: KeysFile = await fileKeySource('./data').load();
+ * keys.signing.find((k) => k.status === 'active')?.kid;
+ * ```
+ */
 export interface KeysFile {
   readonly signing: readonly StoredSigningKey[];
   readonly encryption: readonly StoredEncryptionKey[];

@@ -3,6 +3,12 @@ import type { Clock } from '../core/clock.js';
 /**
  * Where the limiter keeps its failures: memory for one process, a database table when instances share
  * PostgreSQL (or SQLite on one machine) so that an attacker cannot spread guesses over instances.
+ *
+ * @example
+ * ```ts
+ * const store: RateLimitStore = new MemoryRateLimitStore();
+ * await store.record(['client:app'], Date.now());
+ * ```
  */
 export interface RateLimitStore {
   /** Records one failure for each key at `now` (ms). */
@@ -13,7 +19,14 @@ export interface RateLimitStore {
   prune(before: number): Promise<void>;
 }
 
-/** Settings of a {@link RateLimiter}. */
+/**
+ * Settings of a {@link RateLimiter}.
+ *
+ * @example
+ * ```ts
+ * const options: RateLimiterOptions = { max: 10, windowSeconds: 300, clock: systemClock };
+ * ```
+ */
 export interface RateLimiterOptions {
   /** Failures allowed per key within the window; the next attempt is refused. */
   readonly max: number;

@@ -7,7 +7,14 @@ import type { ManagedStorage } from '../storage/managed-storage.js';
 import { fileKeySource, type KeySource } from './key-store.js';
 import { MemoryRateLimitStore, type RateLimitStore } from './rate-limiter.js';
 
-/** A client to register from the command line. */
+/**
+ * A client to register from the command line.
+ *
+ * @example
+ * ```ts
+ * const input: NewClient = { name: 'CLI', grantTypes: ['client_credentials'], scopes: ['read'], redirectUris: [], public: false };
+ * ```
+ */
 export interface NewClient {
   readonly id?: string | undefined;
   readonly name: string;
@@ -45,6 +52,12 @@ export const isPostgresUrl = (database: string): boolean => /^postgres(ql)?:\/\/
 /**
  * Opens the database named by `--database`: a `postgres://` URL or a SQLite file (created with its directory).
  * Connection problems throw a `TypeError` with a readable message (shown without a stack trace).
+ *
+ * @example
+ * ```ts
+ * const store = await openServerStore(process.env.DATABASE_URL ?? './data/grantry.db', './data');
+ * await store.storage.migrate();
+ * ```
  */
 export async function openServerStore(database: string, dataDir: string): Promise<ServerStore> {
   if (isPostgresUrl(database)) return openPostgres(database);

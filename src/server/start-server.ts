@@ -5,7 +5,15 @@ import { encryptionKeyInputs, signingKeyInputs, type KeySource, type KeysFile } 
 import { listen, type LogSink, type RunningServer } from './node-listener.js';
 import { openServerStore, redactUrl, isPostgresUrl, type ServerStore } from './server-store.js';
 
-/** A started ready server. */
+/**
+ * A started ready server.
+ *
+ * @example
+ * ```ts
+ * const started: StartedServer = await startServer(config);
+ * process.once('SIGTERM', () => void started.stop());
+ * ```
+ */
 export interface StartedServer {
   readonly issuer: string;
   readonly port: number;
