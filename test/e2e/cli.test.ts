@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, cliFailure, createTestStore, type TestStore } from './support/grantry-process.js';
@@ -51,6 +52,19 @@ describe('the grantry command', () => {
     expect(stderr).toMatch(message);
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stderr).not.toMatch(/\n\s+at /);
+  }, 30_000);
+
+  it('reports a port in use in one line', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = String((blocker.address() as AddressInfo).port);
+    try {
+      const { code, stderr } = await cliFailure(['serve', '--port', port, '--data-dir', store.dataDir]);
+      expect(code).toBe(1);
+      expect(stderr).toBe(`grantry: port ${port} on 127.0.0.1 is in use\n`);
+    } finally {
+      blocker.close();
+    }
   }, 30_000);
 
   it('reports a corrupt key file at start-up in one line', async () => {
