@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { generateClientSecret, hashClientSecret } from '../core/client-secret.js';
@@ -75,6 +75,8 @@ async function openSqlite(filename: string, dataDir: string): Promise<ServerStor
   try {
     storage = sqlite.openSqliteStorage({ filename });
     db = filename === ':memory:' ? undefined : new Database(filename, { timeout: 5000 });
+    // Owner-only, like the keys: SQLite gives its -wal and -shm files the database file's mode.
+    if (db) chmodSync(filename, 0o600);
   } catch (error) {
     throw new TypeError(`cannot open the SQLite database ${filename}: ${(error as Error).message}`);
   }

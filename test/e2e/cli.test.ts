@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,6 +26,9 @@ describe('the grantry command', () => {
     expect(pub).toMatchObject({ type: 'public', redirect_uris: ['http://127.0.0.1/cb'] });
     expect(pub.client_secret).toBeUndefined();
     expect(await cli(store, 'clients', 'delete', pub.id)).toEqual({ deleted: pub.id });
+    // The database and the keys are owner-only.
+    expect(statSync(join(store.dataDir, 'grantry.db')).mode & 0o777).toBe(0o600);
+    expect(statSync(store.dataDir).mode & 0o777).toBe(0o700);
   }, 60_000);
 
   it('manages users and scopes, and lists keys without private material', async () => {
