@@ -39,14 +39,33 @@ export function limitClientAuthentication(
   };
 }
 
-/** The form parameters, read from a copy of the body so that the handler still gets the whole request. */
+const MAX_PEEK_BYTES = 16 * 1024;
+
+/**
+ * The form parameters, read from a copy of the body so that the handler still gets the whole request. At most
+ * 16 KiB are read: a larger body is refused by the endpoint anyway, and reading it all here would let anyone make
+ * the server buffer it.
+ */
 async function peekParams(request: Request): Promise<URLSearchParams | undefined> {
-  if (request.method !== 'POST') return undefined;
+  if (request.method !== 'POST' || !request.body) return undefined;
+  const reader = request.clone().body!.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
   try {
-    return new URLSearchParams(await request.clone().text());
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > MAX_PEEK_BYTES) return undefined;
+      chunks.push(value);
+    }
   } catch {
     return undefined;
+  } finally {
+    // Not awaited: a tee branch's cancel settles only once the other branch (the handler's) is done too.
+    reader.cancel().catch(() => undefined);
   }
+  return new URLSearchParams(new TextDecoder().decode(Buffer.concat(chunks)));
 }
 
 async function errorCode(response: Response): Promise<string | undefined> {

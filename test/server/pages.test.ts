@@ -187,4 +187,12 @@ describe('token endpoint limits', () => {
     t.clock.advance(61);
     expect((await guess('wonderland')).status).toBe(200);
   });
+
+  it('answers an oversized token request body with a 4xx, reading at most 16 KiB of it for the limiter', async () => {
+    const t = await createTestApp();
+    const body = `grant_type=client_credentials&client_id=${t.clientId}&pad=${'x'.repeat(1024 * 1024)}`;
+    const response = await t.send('/token', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+    expect(response.status).toBeGreaterThanOrEqual(400);
+    expect(response.status).toBeLessThan(500);
+  });
 });
