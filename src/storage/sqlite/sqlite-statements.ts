@@ -11,8 +11,8 @@ interface PendingWork {
  * the life of the connection: no per-call parsing or schema work.
  *
  * Work that writes (saves, revocations, consumes) goes through {@link batch}: everything queued in one turn of the
- * event loop commits in one transaction, each piece in its own savepoint, and every promise settles only after
- * that commit. Concurrent token requests thus share one WAL commit instead of paying one each. The transaction is
+ * event loop commits in one transaction, and every promise settles only after that commit. Each piece of work
+ * writes with one statement, so a failing piece leaves nothing behind and fails alone. Concurrent token requests thus share one WAL commit instead of paying one each. The transaction is
  * `BEGIN IMMEDIATE`: it takes the write lock first (waiting up to the busy timeout for another process), so it
  * never fails half-way on a stale snapshot.
  *
@@ -66,9 +66,11 @@ export class SqliteStatements {
       this.db.transaction(() => {
         for (const p of batch) {
           try {
-            // A nested transaction is a savepoint: failing work is undone alone.
-            outcomes.push({ ok: true, value: this.db.transaction(p.work)() });
+            outcomes.push({ ok: true, value: p.work() });
           } catch (error) {
+            // A failed statement is undone alone (SQLite statements are atomic); an error that ended the
+            // transaction itself fails the whole batch.
+            if (!this.db.inTransaction) throw error;
             outcomes.push({ ok: false, value: error });
           }
         }
