@@ -1,4 +1,4 @@
-import { parseBasicClientId } from './request-info.js';
+import { parseBasicClientId, readBoundedText } from './request-info.js';
 import { OAuthError } from '../core/oauth-error.js';
 import type { RateLimiter } from './rate-limiter.js';
 
@@ -48,24 +48,8 @@ const MAX_PEEK_BYTES = 16 * 1024;
  */
 async function peekParams(request: Request): Promise<URLSearchParams | undefined> {
   if (request.method !== 'POST' || !request.body) return undefined;
-  const reader = request.clone().body!.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > MAX_PEEK_BYTES) return undefined;
-      chunks.push(value);
-    }
-  } catch {
-    return undefined;
-  } finally {
-    // Not awaited: a tee branch's cancel settles only once the other branch (the handler's) is done too.
-    reader.cancel().catch(() => undefined);
-  }
-  return new URLSearchParams(new TextDecoder().decode(Buffer.concat(chunks)));
+  const text = await readBoundedText(request.clone(), MAX_PEEK_BYTES);
+  return text === undefined ? undefined : new URLSearchParams(text);
 }
 
 async function errorCode(response: Response): Promise<string | undefined> {

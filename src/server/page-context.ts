@@ -1,6 +1,7 @@
 import type { AuthorizationServer } from '../core/authorization-server.js';
 import type { Clock } from '../core/clock.js';
 import type { RateLimiter } from './rate-limiter.js';
+import { readBoundedText } from './request-info.js';
 import type { ServerStore } from './server-store.js';
 import type { Session, SessionManager } from './session.js';
 
@@ -26,7 +27,6 @@ export interface PageRequest {
 export async function readPageForm(request: Request): Promise<URLSearchParams | undefined> {
   const type = request.headers.get('content-type')?.split(';', 1)[0]?.trim().toLowerCase();
   if (request.method !== 'POST' || type !== 'application/x-www-form-urlencoded') return undefined;
-  const text = await request.text();
-  if (text.length > 16 * 1024) return undefined;
-  return new URLSearchParams(text);
+  const text = await readBoundedText(request, 16 * 1024);
+  return text === undefined ? undefined : new URLSearchParams(text);
 }
