@@ -32,6 +32,28 @@ describe('SQLite engine settings', () => {
     raw.close();
   });
 
+  it('commits the writes of one event-loop turn together, and a failing one fails alone', async () => {
+    const storage = openSqliteStorage({ filename: tmp.file('batch.db') });
+    await storage.migrate();
+    const record = (id: string) => ({ id, clientId: 'app', userId: undefined, scopes: ['read'], expiresAt: Date.now() + 60_000, familyId: undefined });
+    try {
+      const results = await Promise.allSettled([
+        storage.accessTokens.save(record('a')),
+        storage.accessTokens.save(record('a')), // duplicate id: a constraint error
+        storage.accessTokens.save(record('b')),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect(await storage.accessTokens.find('a')).toBeDefined();
+      expect(await storage.accessTokens.find('b')).toBeDefined();
+      // Committed, not just done in a transaction that is still open: another connection sees them.
+      const other = new Database(tmp.file('batch.db'), { readonly: true });
+      expect(other.prepare('SELECT COUNT(*) FROM grantry_access_tokens').pluck().get()).toBe(2);
+      other.close();
+    } finally {
+      await storage.close();
+    }
+  });
+
   it.each([[{}], [{ filename: '' }], [{ filename: 'x.db', synchronous: 'off' }]])('refuses bad options %j with a TypeError', (options) => {
     expect(() => openSqliteStorage(options as never)).toThrow(TypeError);
   });
