@@ -37,7 +37,11 @@ export interface StartedServer {
  */
 export async function startServer(config: ServerConfig, options: { log?: LogSink; clock?: Clock } = {}): Promise<StartedServer> {
   const store = await openServerStore(config.database, config.dataDir);
-  let running: RunningServer | undefined;
+  // Without --issuer, the issuer is where the server listens (a wildcard address is announced as localhost).
+  const issuerFor = (port: number): string => {
+    const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
+    return config.issuer ?? `http://${host}:${port}`;
+  };
   try {
     const keys = await store.keys.load();
     const keysVersion = await store.keys.version();
@@ -47,15 +51,13 @@ export async function startServer(config: ServerConfig, options: { log?: LogSink
       throw new TypeError(`cannot migrate the database ${isPostgresUrl(config.database) ? redactUrl(config.database) : config.database}: ${(error as Error).message}`);
     }
     let app: GrantryApp | undefined;
-    let issuer = config.issuer ?? '';
-    running = await listen(
+    const listening: RunningServer = await listen(
       async (port) => {
-        issuer = config.issuer ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
         app = await createGrantryApp({
           config,
           store,
           keys,
-          issuer,
+          issuer: issuerFor(port),
           ...(options.clock ? { clock: options.clock } : {}),
           ...(options.log ? { logger: { error: (message, details) => options.log!({ level: 'error', msg: message, ...details }) } } : {}),
         });
@@ -64,12 +66,11 @@ export async function startServer(config: ServerConfig, options: { log?: LogSink
       {
         host: config.host,
         port: config.port,
-        origin: (port) => config.issuer ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
+        origin: issuerFor,
         trustProxy: config.trustProxy,
         log: config.requestLog ? options.log : undefined,
       },
     );
-    const listening = running;
     const cleanup = async () => {
       await store.storage.cleanup();
       await store.rateLimits.prune(Date.now() - config.rateLimitWindow * 1000);
@@ -78,7 +79,7 @@ export async function startServer(config: ServerConfig, options: { log?: LogSink
     cleanupTimer.unref();
     const keysTimer = watchKeys(store.keys, keysVersion, app!, options.log);
     return {
-      issuer,
+      issuer: issuerFor(listening.port),
       port: listening.port,
       app: app!,
       store,
