@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthorizationServer } from '../../src/core/authorization-server.js';
 import { hashClientSecret } from '../../src/core/client-secret.js';
 import { ClientCredentialsGrant } from '../../src/grants/client-credentials-grant.js';
+import { issueTokens } from '../../src/grants/issue-tokens.js';
+import { RefreshTokenGrant } from '../../src/grants/refresh-token-grant.js';
 import type { ManagedStorage } from '../../src/storage/managed-storage.js';
 import { createMemoryStorage } from '../../src/storage/memory/index.js';
 import { openPostgresStorage } from '../../src/storage/postgres/index.js';
@@ -10,6 +12,7 @@ import { openSqliteStorage } from '../../src/storage/sqlite/index.js';
 import { basic, encryptionKey, ISSUER, privateKeyPem, testClock, tokenRequest } from '../support/fixtures.js';
 import { dropSchema, openTestPostgres, PG_SKIP } from './support/postgres.js';
 import { tempDir } from './support/temp-sqlite.js';
+import { jtiOf } from './support/test-deployment.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.remove());
@@ -106,6 +109,7 @@ describe.each(engines)('a running server on $name storage sees admin changes at 
     ({ storage, drop } = await open());
     server = new AuthorizationServer({ clients: storage.clients, accessTokens: storage.accessTokens, scopes: storage.scopes, privateKey: privateKeyPem, encryptionKey, issuer: ISSUER });
     server.enableGrantType(new ClientCredentialsGrant(), 'PT1H');
+    server.enableGrantType(new RefreshTokenGrant(storage.refreshTokens), 'PT1H');
   });
   afterAll(async () => drop?.());
 
@@ -124,5 +128,23 @@ describe.each(engines)('a running server on $name storage sees admin changes at 
     const gone = await request('two');
     expect(gone.status).toBe(401);
     expect(await gone.json()).toMatchObject({ error: 'invalid_client' });
+  });
+
+  it('revokes the access token a rotation replaces, and stores the new pair (RFC 9700 §4.14.2)', async (t) => {
+    if (skip) return t.skip(skip);
+    const client = { id: 'rot', name: 'Rotating', secretHash: await hashClientSecret('s'), redirectUris: [], grantTypes: ['refresh_token'], scopes: [] };
+    await storage.admin.createClient(client);
+    const ctx = await server.context();
+    const first = await issueTokens(
+      { server: ctx, client, accessTokenTTL: 3600 },
+      { userId: 'u', scopes: [], grantType: 'password', refresh: { repository: storage.refreshTokens, ttl: 3600, scopes: [] } },
+    );
+    const response = await server.handleTokenRequest(
+      tokenRequest({ grant_type: 'refresh_token', refresh_token: first.refresh_token! }, { authorization: basic('rot', 's') }),
+    );
+    expect(response.status).toBe(200);
+    const second = (await response.json()) as { access_token: string };
+    expect(await storage.accessTokens.isRevoked(jtiOf(first.access_token))).toBe(true);
+    expect(await storage.accessTokens.find(jtiOf(second.access_token))).toMatchObject({ revoked: false });
   });
 });

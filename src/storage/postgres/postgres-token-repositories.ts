@@ -40,8 +40,9 @@ export class PostgresAccessTokenRepository implements AccessTokenRepository {
     const row = await this.sql.row(`SELECT ${AT}, ${FAMILY_REVOKED} FROM grantry_access_tokens t WHERE t.id = $1`, [id]);
     return row && toAccessToken(row);
   }
-  async revoke(id: string): Promise<void> {
-    await this.sql.count('UPDATE grantry_access_tokens SET revoked = true WHERE id = $1', [id]);
+  /** Gathered with the saves of the same turn (a rotation's revocation travels with the new tokens). */
+  revoke(id: string): Promise<void> {
+    return this.writer.revokeAccess(id);
   }
   async isRevoked(id: string): Promise<boolean> {
     return (await this.find(id))?.revoked ?? false;

@@ -16,6 +16,13 @@ const INSERT_PAIR = `WITH a AS (INSERT INTO grantry_access_tokens (id, client_id
     VALUES ($1, $2, $3, $4, $5, $6))
   INSERT INTO grantry_refresh_tokens (id, family_id, client_id, user_id, scopes, expires_at, access_token_id)
   VALUES ($7, $8, $9, $10, $11, $12, $13)`;
+// The same, with the revocation of the access token a rotation replaces (RFC 9700 §4.14.2 rotation).
+const INSERT_PAIR_REVOKE = `WITH r AS (UPDATE grantry_access_tokens SET revoked = true WHERE id = $14),
+  a AS (INSERT INTO grantry_access_tokens (id, client_id, user_id, scopes, expires_at, family_id)
+    VALUES ($1, $2, $3, $4, $5, $6))
+  INSERT INTO grantry_refresh_tokens (id, family_id, client_id, user_id, scopes, expires_at, access_token_id)
+  VALUES ($7, $8, $9, $10, $11, $12, $13)`;
+const REVOKE_ACCESS = 'UPDATE grantry_access_tokens SET revoked = true WHERE id = ANY($1::text[])';
 
 const accessParams = (r: AccessTokenRecord): SqlParam[] => [r.id, r.clientId, r.userId ?? null, joinScopes(r.scopes), r.expiresAt, r.familyId ?? null];
 const refreshParams = (r: RefreshTokenRecord): SqlParam[] => [
@@ -29,19 +36,29 @@ const refreshParams = (r: RefreshTokenRecord): SqlParam[] => [
 ];
 
 /**
- * Saves access and refresh tokens. A refresh token saved in the same tick as the access token it names (as every
- * token response does) goes in one statement with it; anything else goes alone.
+ * Saves access and refresh tokens and revokes access tokens, gathering what one turn of the event loop asks for:
+ * a refresh token and the access token it names (every token response) go in one statement, together with one
+ * pending access-token revocation (a rotation revokes the old access token); remaining revocations go in one
+ * statement; anything else alone. Every promise settles after its statement has committed.
  *
  * @example
  * ```ts
- * await Promise.all([writer.saveAccess(at), writer.saveRefresh(rt)]); // one round trip
+ * await Promise.all([writer.revokeAccess(oldJti), writer.saveAccess(at), writer.saveRefresh(rt)]); // one round trip
  * ```
  */
 export class PostgresTokenWriter {
   #access: Pending<AccessTokenRecord>[] = [];
   #refresh: Pending<RefreshTokenRecord>[] = [];
+  #revoke: Pending<string>[] = [];
   #scheduled = false;
   constructor(private readonly sql: PostgresQueries) {}
+
+  revokeAccess(id: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#revoke.push({ record: id, resolve, reject });
+      this.#schedule();
+    });
+  }
 
   saveAccess(record: AccessTokenRecord): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -60,25 +77,31 @@ export class PostgresTokenWriter {
   #schedule(): void {
     if (this.#scheduled) return;
     this.#scheduled = true;
-    queueMicrotask(() => this.#flush());
+    setImmediate(() => this.#flush());
   }
 
   #flush(): void {
     this.#scheduled = false;
     const access = new Map(this.#access.map((p) => [p.record.id, p]));
     const refresh = this.#refresh;
+    const revoke = this.#revoke;
     this.#access = [];
     this.#refresh = [];
+    this.#revoke = [];
     for (const rt of refresh) {
       const at = rt.record.accessTokenId === undefined ? undefined : access.get(rt.record.accessTokenId);
-      if (at) {
-        access.delete(at.record.id);
-        settle(this.sql.count(INSERT_PAIR, [...accessParams(at.record), ...refreshParams(rt.record)]), at, rt);
-      } else {
+      if (!at) {
         settle(this.sql.count(INSERT_REFRESH, refreshParams(rt.record)), rt);
+        continue;
       }
+      access.delete(at.record.id);
+      const params = [...accessParams(at.record), ...refreshParams(rt.record)];
+      const old = revoke.pop();
+      if (old) settle(this.sql.count(INSERT_PAIR_REVOKE, [...params, old.record]), at, rt, old);
+      else settle(this.sql.count(INSERT_PAIR, params), at, rt);
     }
     for (const at of access.values()) settle(this.sql.count(INSERT_ACCESS, accessParams(at.record)), at);
+    if (revoke.length > 0) settle(this.sql.count(REVOKE_ACCESS, [revoke.map((p) => p.record)]), ...revoke);
   }
 }
 
