@@ -7,6 +7,7 @@ import { resolveAdapterOptions, type AdapterOptions, type FetchHandler } from '.
 import { serveNodeRequest } from './node.js';
 import { toFetchRequest } from './node-request.js';
 import { writeFetchResponse } from './node-response.js';
+import { lazyRouteTable, targetPath, type RoutableServer } from './oauth-routes.js';
 
 export type { AdapterOptions, FetchHandler } from './fetch-handler.js';
 export type { BearerTokenOptions, BearerTokenValidator } from './bearer-token.js';
@@ -67,6 +68,26 @@ export function toExpressHandler(handler: FetchHandler, options: AdapterOptions 
  */
 export function tokenEndpoint(server: Pick<AuthorizationServer, 'handleTokenRequest'>, options: AdapterOptions = {}): RequestHandler {
   return toExpressHandler((request) => server.handleTokenRequest(request), options);
+}
+
+/**
+ * Express middleware that serves every machine-to-machine endpoint of an {@link AuthorizationServer} at the paths
+ * its metadata announces (token, revocation, introspection, device authorization, JWKS, RFC 8414 metadata) and
+ * passes every other request on. Paths are matched on `req.originalUrl`, so mount it at the root.
+ *
+ * @example
+ * ```ts
+ * app.use(oauthEndpoints(server)); // before any body parser
+ * ```
+ */
+export function oauthEndpoints(server: RoutableServer, options: AdapterOptions = {}): RequestHandler {
+  const resolved = resolveAdapterOptions(options);
+  const routes = lazyRouteTable(server);
+  return async (req, res, next) => {
+    const handler = (await routes()).get(targetPath(req.originalUrl));
+    if (!handler) return next();
+    return serveNodeRequest(handler, req, res, resolved, { url: req.originalUrl, bytes: parsedBody(req) });
+  };
 }
 
 /**

@@ -7,6 +7,7 @@ import { checkBearerToken, type BearerTokenOptions, type BearerTokenValidator } 
 import { callHandler, resolveAdapterOptions, type AdapterOptions, type FetchHandler } from './fetch-handler.js';
 import { toFetchRequest } from './node-request.js';
 import { responseBody } from './node-response.js';
+import { oauthRouteTable, type RoutableServer } from './oauth-routes.js';
 
 export type { AdapterOptions, FetchHandler } from './fetch-handler.js';
 export type { BearerTokenOptions, BearerTokenValidator } from './bearer-token.js';
@@ -119,6 +120,34 @@ export const tokenEndpointPlugin: FastifyPluginAsync<TokenEndpointPluginOptions>
   const { server, path = '/token', ...adapter } = options;
   useFetchBodies(app);
   app.post(path, toFastifyHandler((request) => server.handleTokenRequest(request), adapter));
+};
+
+/**
+ * Options of {@link oauthEndpointsPlugin}.
+ *
+ * @example
+ * ```ts
+ * await app.register(oauthEndpointsPlugin, { server, baseUrl: 'https://auth.example.com' });
+ * ```
+ */
+export interface OAuthEndpointsPluginOptions extends AdapterOptions {
+  server: RoutableServer;
+}
+
+/**
+ * A Fastify plugin that serves every machine-to-machine endpoint of an {@link AuthorizationServer} at the paths
+ * its metadata announces (token, revocation, introspection, device authorization, JWKS, RFC 8414 metadata), in its
+ * own encapsulated context (see {@link useFetchBodies}). Register it without a prefix, after enabling the grants.
+ *
+ * @example
+ * ```ts
+ * await app.register(oauthEndpointsPlugin, { server });
+ * ```
+ */
+export const oauthEndpointsPlugin: FastifyPluginAsync<OAuthEndpointsPluginOptions> = async (app, options) => {
+  const { server, ...adapter } = options;
+  useFetchBodies(app);
+  for (const [path, handler] of await oauthRouteTable(server)) app.all(path, toFastifyHandler(handler, adapter));
 };
 
 /**

@@ -2,6 +2,7 @@ import type { Context, Handler, MiddlewareHandler } from 'hono';
 import type { AuthorizationServer } from '../core/authorization-server.js';
 import { checkBearerToken, type BearerTokenOptions, type BearerTokenValidator } from './bearer-token.js';
 import { callHandler, type FetchHandler } from './fetch-handler.js';
+import { lazyRouteTable, type RoutableServer } from './oauth-routes.js';
 
 export type { FetchHandler } from './fetch-handler.js';
 export type { BearerTokenOptions, BearerTokenValidator } from './bearer-token.js';
@@ -59,6 +60,26 @@ export function toHonoHandler(handler: FetchHandler, options: HonoAdapterOptions
  */
 export function tokenEndpoint(server: Pick<AuthorizationServer, 'handleTokenRequest'>, options: HonoAdapterOptions = {}): Handler {
   return toHonoHandler((request) => server.handleTokenRequest(request), options);
+}
+
+/**
+ * Hono middleware that serves every machine-to-machine endpoint of an {@link AuthorizationServer} at the paths its
+ * metadata announces (token, revocation, introspection, device authorization, JWKS, RFC 8414 metadata) and passes
+ * every other request on.
+ *
+ * @example
+ * ```ts
+ * app.use(oauthEndpoints(server));
+ * ```
+ */
+export function oauthEndpoints(server: RoutableServer, options: HonoAdapterOptions = {}): MiddlewareHandler {
+  const onError = options.onError ?? logError;
+  const routes = lazyRouteTable(server);
+  return async (c, next) => {
+    const handler = (await routes()).get(c.req.path);
+    if (!handler) return next();
+    return callHandler(handler, await rawRequest(c), onError);
+  };
 }
 
 /**

@@ -4,11 +4,13 @@ import { OAuthError } from '../core/oauth-error.js';
 import { callHandler, resolveAdapterOptions, type AdapterOptions, type FetchHandler, type ResolvedAdapterOptions } from './fetch-handler.js';
 import { toFetchRequest, type NodeRequestSource } from './node-request.js';
 import { writeFetchResponse } from './node-response.js';
+import { lazyRouteTable, targetPath, type RoutableServer } from './oauth-routes.js';
 
 export * from './bearer-token.js';
 export * from './fetch-handler.js';
 export * from './node-request.js';
 export * from './node-response.js';
+export * from './oauth-routes.js';
 
 /**
  * A node:http request listener, as `http.createServer` takes it.
@@ -114,11 +116,50 @@ export function tokenEndpointListener(
   const resolved = resolveAdapterOptions(adapter);
   const handler: FetchHandler = (request) => server.handleTokenRequest(request);
   return (req, res) => {
-    const target = req.url ?? '/';
-    const query = target.indexOf('?');
-    if ((query < 0 ? target : target.slice(0, query)) !== path) return fallback(req, res);
+    if (targetPath(req.url) !== path) return fallback(req, res);
     void serveNodeRequest(handler, req, res, resolved);
   };
+}
+
+/**
+ * Options of {@link oauthEndpointsListener}.
+ *
+ * @example
+ * ```ts
+ * const options: OAuthEndpointsListenerOptions = { baseUrl: 'https://auth.example.com', fallback: app };
+ * ```
+ */
+export interface OAuthEndpointsListenerOptions extends AdapterOptions {
+  /** Serves every other request (default: an empty 404). */
+  fallback?: NodeRequestListener;
+}
+
+/**
+ * A node:http listener that serves every machine-to-machine endpoint of an {@link AuthorizationServer} at the
+ * paths its metadata announces (token, revocation, introspection, device authorization, JWKS, RFC 8414 metadata),
+ * and passes everything else to `fallback`. Enable the grants before the first request.
+ *
+ * @example
+ * ```ts
+ * http.createServer(oauthEndpointsListener(server, { fallback: app })).listen(8080, '127.0.0.1');
+ * ```
+ */
+export function oauthEndpointsListener(server: RoutableServer, options: OAuthEndpointsListenerOptions = {}): NodeRequestListener {
+  const { fallback = notFound, ...adapter } = options;
+  const resolved = resolveAdapterOptions(adapter);
+  const routes = lazyRouteTable(server);
+  return (req, res) =>
+    void routes().then(
+      (table) => {
+        const handler = table.get(targetPath(req.url));
+        if (!handler) return fallback(req, res);
+        return serveNodeRequest(handler, req, res, resolved);
+      },
+      async (error: unknown) => {
+        resolved.onError(error);
+        await writeFetchResponse(OAuthError.serverError().toResponse(), res).catch(() => void res.destroy());
+      },
+    );
 }
 
 function notFound(_req: IncomingMessage, res: ServerResponse): void {

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResourceServer } from '../../src/core/resource-server.js';
 import { hashClientSecret } from '../../src/core/client-secret.js';
 import { ClientCredentialsGrant } from '../../src/grants/client-credentials-grant.js';
-import { basic, CLIENT_SECRET, createTestServer, mintTokens, type TestServer } from '../support/fixtures.js';
+import { RefreshTokenGrant } from '../../src/grants/refresh-token-grant.js';
+import { basic, CLIENT_SECRET, createTestServer, ISSUER, mintTokens, serverOn, type TestServer } from '../support/fixtures.js';
 import type { RunningAdapter, StartAdapter } from './mounts.js';
 
 /** Client id and secret with every character RFC 6749 §2.3.1 makes the client form-url-encode. */
@@ -154,6 +155,69 @@ export function describeAdapter(name: string, start: StartAdapter): void {
       const admin = await mintTokens(t, 'app', ['admin']);
       const ok = await fetch(`${running.origin}/api/admin`, { headers: { authorization: `Bearer ${admin.access_token}` } });
       expect(ok.status).toBe(200);
+    });
+  });
+}
+
+/** The endpoints beyond the token endpoint, for a mount made with the adapter's `oauthEndpoints*` helper. */
+export function describeEndpoints(name: string, start: StartAdapter): void {
+  describe(`HTTP adapter: ${name}, every endpoint of the server`, () => {
+    let t: TestServer;
+    let running: RunningAdapter;
+    const auth = { authorization: basic('app', CLIENT_SECRET), 'content-type': 'application/x-www-form-urlencoded' };
+
+    beforeAll(async () => {
+      const base = await createTestServer();
+      // Revocation and introspection of refresh tokens need the refresh token repository.
+      const server = serverOn(base.storage, base.clock, { refreshTokens: base.storage.refreshTokens });
+      server.enableGrantType(new RefreshTokenGrant(base.storage.refreshTokens), 'PT1H');
+      t = { ...base, server };
+      running = await start({ server, resourceServer: await ResourceServer.forAuthorizationServer(server) });
+    });
+    afterAll(async () => running?.close());
+
+    it('serves the metadata document at the RFC 8414 §3 well-known path, naming the endpoints it routes', async () => {
+      const res = await fetch(`${running.origin}/.well-known/oauth-authorization-server`);
+      expect(res.status).toBe(200);
+      const metadata = (await res.json()) as Record<string, unknown>;
+      expect(metadata).toMatchObject({ issuer: ISSUER, token_endpoint: `${ISSUER}/token`, revocation_endpoint: `${ISSUER}/revoke` });
+    });
+
+    it('serves the JWKS the access tokens verify against', async () => {
+      const res = await fetch(`${running.origin}/.well-known/jwks.json`);
+      expect(res.status).toBe(200);
+      const { keys } = (await res.json()) as { keys: { kid?: string }[] };
+      expect(keys.length).toBeGreaterThan(0);
+      expect(typeof keys[0]!.kid).toBe('string');
+    });
+
+    it('refreshes at the token endpoint, introspects the new access token, revokes it, and the API then refuses it (RFC 7662, RFC 7009)', async () => {
+      const minted = await mintTokens(t);
+      const refreshed = await fetch(`${running.origin}/token`, {
+        method: 'POST',
+        headers: auth,
+        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: minted.refresh_token! }),
+      });
+      expect(refreshed.status).toBe(200);
+      const { access_token } = (await refreshed.json()) as { access_token: string };
+
+      const introspected = await fetch(`${running.origin}/introspect`, { method: 'POST', headers: auth, body: new URLSearchParams({ token: access_token }) });
+      expect(introspected.status).toBe(200);
+      expect(await introspected.json()).toMatchObject({ active: true, client_id: 'app', sub: 'user-1' });
+
+      const before = await fetch(`${running.origin}/api/me`, { headers: { authorization: `Bearer ${access_token}` } });
+      expect(before.status).toBe(200);
+      const revoked = await fetch(`${running.origin}/revoke`, { method: 'POST', headers: auth, body: new URLSearchParams({ token: access_token }) });
+      expect(revoked.status).toBe(200);
+      const after = await fetch(`${running.origin}/api/me`, { headers: { authorization: `Bearer ${access_token}` } });
+      expect(after.status).toBe(401);
+      expect(after.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
+    });
+
+    it('passes requests for other paths on to the application', async () => {
+      const res = await fetch(`${running.origin}/api/me`);
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toMatch(/^Bearer\b/);
     });
   });
 }

@@ -1,4 +1,6 @@
-import { describeAdapter } from './adapter-suite.js';
-import { startExpress } from './mounts.js';
+import { describeAdapter, describeEndpoints } from './adapter-suite.js';
+import { startExpress, startExpressAll } from './mounts.js';
 
 describeAdapter('Express 5', startExpress);
+describeAdapter('Express 5, mounted with every endpoint', startExpressAll);
+describeEndpoints('Express 5', startExpressAll);

@@ -11,7 +11,7 @@ import type { ResourceServer } from '../../src/core/resource-server.js';
 import * as expressAdapter from '../../src/http/express.js';
 import * as fastifyAdapter from '../../src/http/fastify.js';
 import * as honoAdapter from '../../src/http/hono.js';
-import { toNodeHandler, tokenEndpointListener, withBearerToken } from '../../src/http/node.js';
+import { oauthEndpointsListener, toNodeHandler, tokenEndpointListener, withBearerToken } from '../../src/http/node.js';
 
 export interface AdapterMount {
   server: AuthorizationServer;
@@ -38,47 +38,73 @@ async function listening(http: Server): Promise<RunningAdapter> {
   };
 }
 
-export const startNode: StartAdapter = async ({ server, resourceServer }) => {
+function nodeApi(resourceServer: ResourceServer) {
   const me = withBearerToken(resourceServer, async (_request, claims) => Response.json(meBody(claims)));
   const admin = withBearerToken(resourceServer, async (_request, claims) => Response.json(meBody(claims)), { scopes: ['admin'] });
-  const api = toNodeHandler((request) => (new URL(request.url).pathname === '/api/admin' ? admin : me)(request));
-  return listening(createServer(tokenEndpointListener(server, { path: '/token', fallback: api })).listen(0, '127.0.0.1'));
-};
+  return toNodeHandler((request) => (new URL(request.url).pathname === '/api/admin' ? admin : me)(request));
+}
 
-export const startExpress: StartAdapter = async ({ server, resourceServer }) => {
+export const startNode: StartAdapter = async ({ server, resourceServer }) =>
+  listening(createServer(tokenEndpointListener(server, { path: '/token', fallback: nodeApi(resourceServer) })).listen(0, '127.0.0.1'));
+
+/** Every endpoint of the server (token, revocation, introspection, JWKS, metadata) in front of the API. */
+export const startNodeAll: StartAdapter = async ({ server, resourceServer }) =>
+  listening(createServer(oauthEndpointsListener(server, { fallback: nodeApi(resourceServer) })).listen(0, '127.0.0.1'));
+
+export const startExpress: StartAdapter = async (mount) => listening(expressApp(mount, false).listen(0, '127.0.0.1'));
+export const startExpressAll: StartAdapter = async (mount) => listening(expressApp(mount, true).listen(0, '127.0.0.1'));
+
+function expressApp({ server, resourceServer }: AdapterMount, all: boolean): express.Express {
   const app = express();
-  app.post('/token', expressAdapter.tokenEndpoint(server));
+  if (all) app.use(expressAdapter.oauthEndpoints(server));
+  else app.post('/token', expressAdapter.tokenEndpoint(server));
   app.get('/api/me', expressAdapter.requireBearerToken(resourceServer), (_req, res) => {
     res.json(meBody(res.locals.accessToken!));
   });
   app.get('/api/admin', expressAdapter.requireBearerToken(resourceServer, { scopes: ['admin'] }), (_req, res) => {
     res.json(meBody(res.locals.accessToken!));
   });
-  return listening(app.listen(0, '127.0.0.1'));
-};
+  return app;
+}
 
-export const startFastify: StartAdapter = async ({ server, resourceServer }) => {
+export const startFastify: StartAdapter = async (mount) => fastifyApp(mount, false);
+export const startFastifyAll: StartAdapter = async (mount) => fastifyApp(mount, true);
+
+async function fastifyApp({ server, resourceServer }: AdapterMount, all: boolean): Promise<RunningAdapter> {
   const app = Fastify();
-  await app.register(fastifyAdapter.tokenEndpointPlugin, { server, path: '/token' });
+  if (all) await app.register(fastifyAdapter.oauthEndpointsPlugin, { server });
+  else await app.register(fastifyAdapter.tokenEndpointPlugin, { server, path: '/token' });
   app.get('/api/me', { preHandler: fastifyAdapter.requireBearerToken(resourceServer) }, async (request) => meBody(request.accessToken!));
   app.get('/api/admin', { preHandler: fastifyAdapter.requireBearerToken(resourceServer, { scopes: ['admin'] }) }, async (request) =>
     meBody(request.accessToken!),
   );
   const origin = await app.listen({ port: 0, host: '127.0.0.1' });
   return { origin, close: () => app.close() };
-};
+}
 
-export const startHono: StartAdapter = async ({ server, resourceServer }) => {
+export const startHono: StartAdapter = async (mount) => honoApp(mount, false);
+export const startHonoAll: StartAdapter = async (mount) => honoApp(mount, true);
+
+async function honoApp({ server, resourceServer }: AdapterMount, all: boolean): Promise<RunningAdapter> {
   const app = new Hono();
-  app.post('/token', honoAdapter.tokenEndpoint(server));
+  if (all) app.use(honoAdapter.oauthEndpoints(server));
+  else app.post('/token', honoAdapter.tokenEndpoint(server));
   app.get('/api/me', honoAdapter.requireBearerToken(resourceServer), (c) => c.json(meBody(c.get('accessToken'))));
   app.get('/api/admin', honoAdapter.requireBearerToken(resourceServer, { scopes: ['admin'] }), (c) => c.json(meBody(c.get('accessToken'))));
   return listening(serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as Server);
-};
+}
 
 export const ADAPTERS: readonly (readonly [string, StartAdapter])[] = [
   ['node:http', startNode],
   ['Express 5', startExpress],
   ['Fastify 5', startFastify],
   ['Hono', startHono],
+];
+
+/** The same four, each serving every endpoint of the server with its `oauthEndpoints*` helper. */
+export const ALL_ENDPOINT_ADAPTERS: readonly (readonly [string, StartAdapter])[] = [
+  ['node:http', startNodeAll],
+  ['Express 5', startExpressAll],
+  ['Fastify 5', startFastifyAll],
+  ['Hono', startHonoAll],
 ];

@@ -1,4 +1,6 @@
-import { describeAdapter } from './adapter-suite.js';
-import { startNode } from './mounts.js';
+import { describeAdapter, describeEndpoints } from './adapter-suite.js';
+import { startNode, startNodeAll } from './mounts.js';
 
 describeAdapter('node:http', startNode);
+describeAdapter('node:http, mounted with every endpoint', startNodeAll);
+describeEndpoints('node:http', startNodeAll);
