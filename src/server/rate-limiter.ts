@@ -45,6 +45,10 @@ export interface RateLimiterOptions {
 /** The default per-key limit: sources (keys containing `ip:`) get five times `max`. */
 export const defaultMaxFor = (max: number) => (key: string): number => (key.includes('ip:') ? max * 5 : max);
 
+/** Keys carry client input (usernames, client ids): control characters, NUL above all, are replaced so every store can hold them. */
+// eslint-disable-next-line no-control-regex
+const storableKey = (key: string): string => key.replace(/[\u0000-\u001f\u007f]/g, '\ufffd');
+
 /**
  * A sliding-window brute-force limiter (RFC 6749 §2.3.1 / §10.10, RFC 7009 §5, RFC 8628 §5.1): after `max`
  * failures of one key (a client id, a username; five times that for a source address) within the window, attempts are refused until
@@ -68,7 +72,8 @@ export class RateLimiter {
   }
 
   /** Seconds to wait if any key is over its limit, else `undefined`. */
-  async retryAfter(keys: readonly string[]): Promise<number | undefined> {
+  async retryAfter(rawKeys: readonly string[]): Promise<number | undefined> {
+    const keys = rawKeys.map(storableKey);
     const now = this.options.clock.now();
     const windowMs = this.options.windowSeconds * 1000;
     const counts = await this.store.count(keys, now - windowMs);
@@ -87,7 +92,8 @@ export class RateLimiter {
    * waits 100 ms more (at most 1 s), so a guesser is slowed before being refused. Only failures wait: the
    * rightful owner's successful requests are never delayed. Resolves with the delay applied, in ms.
    */
-  async fail(keys: readonly string[]): Promise<number> {
+  async fail(rawKeys: readonly string[]): Promise<number> {
+    const keys = rawKeys.map(storableKey);
     const now = this.options.clock.now();
     await this.store.record(keys, now);
     const counts = await this.store.count(keys, now - this.options.windowSeconds * 1000);

@@ -45,6 +45,15 @@ describe.each(stores)('RateLimiter on %s', (_name, open) => {
     expect(await limiter.retryAfter(key)).toBeUndefined();
   });
 
+  it('counts keys made of client input with control characters (a NUL username) without a storage error', async () => {
+    const clock = testClock();
+    const limiter = new RateLimiter(await open(), { max: 2, windowSeconds: 60, clock, slowdownMs: 0 });
+    const key = [`user:ali\u0000ce\u0007-${Math.random()}`];
+    await limiter.fail(key);
+    await limiter.fail(key);
+    expect(await limiter.retryAfter(key)).toBe(60);
+  });
+
   it('slows failures past half the limit, 100 ms more each, before refusing', async () => {
     const limiter = new RateLimiter(await open(), { max: 6, windowSeconds: 60, clock: testClock(), slowdownMs: 1 });
     const key = [`client:s-${Math.random()}`];

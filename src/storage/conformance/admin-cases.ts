@@ -88,6 +88,8 @@ export function adminCases(ctx: ConformanceContext): void {
       expect(await ctx.storage().users.getUserByCredentials(username, 'correct horse', 'password', anyClient)).toEqual(user);
       expect(await ctx.storage().users.getUserByCredentials(username, 'correct horsE', 'password', anyClient)).toBeUndefined();
       expect(await ctx.storage().users.getUserByCredentials(uid('nobody'), 'correct horse', 'password', anyClient)).toBeUndefined();
+      // Client input with a NUL byte is simply no such user (PostgreSQL text cannot hold NUL: no storage error).
+      expect(await ctx.storage().users.getUserByCredentials(`${username}\u0000`, 'correct horse', 'password', anyClient)).toBeUndefined();
       expect(await admin().setUserPassword(user.id, 'battery staple')).toBe(true);
       expect(await ctx.storage().users.getUserByCredentials(username, 'correct horse', 'password', anyClient)).toBeUndefined();
       expect(await ctx.storage().users.getUserByCredentials(username, 'battery staple', 'password', anyClient)).toEqual(user);

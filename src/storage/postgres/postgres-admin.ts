@@ -73,7 +73,10 @@ export class PostgresUserRepository implements UserRepository {
     return row && toUser(row);
   }
   async getUserByCredentials(username: string, password: string, _grantType: GrantType, _client: Client): Promise<User | undefined> {
-    const row = await this.sql.row('SELECT id, username, password_hash FROM grantry_users WHERE username = $1', [username]);
+    // PostgreSQL text cannot hold NUL, so no stored username has one: answer "no such user" instead of a query error.
+    const row = username.includes('\u0000')
+      ? undefined
+      : await this.sql.row('SELECT id, username, password_hash FROM grantry_users WHERE username = $1', [username]);
     if (!row) {
       await burnPasswordCheck(password);
       return undefined;
