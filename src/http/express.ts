@@ -84,7 +84,14 @@ export function oauthEndpoints(server: RoutableServer, options: AdapterOptions =
   const resolved = resolveAdapterOptions(options);
   const routes = lazyRouteTable(server);
   return async (req, res, next) => {
-    const handler = (await routes()).get(targetPath(req.originalUrl));
+    let handler;
+    try {
+      handler = (await routes()).get(targetPath(req.originalUrl));
+    } catch (error) {
+      // The server could not build its metadata (a configuration error): logged, never sent.
+      resolved.onError(error);
+      return writeFetchResponse(OAuthError.serverError().toResponse(), res);
+    }
     if (!handler) return next();
     return serveNodeRequest(handler, req, res, resolved, { url: req.originalUrl, bytes: parsedBody(req) });
   };

@@ -1,5 +1,6 @@
 import type { Context, Handler, MiddlewareHandler } from 'hono';
 import type { AuthorizationServer } from '../core/authorization-server.js';
+import { OAuthError } from '../core/oauth-error.js';
 import { checkBearerToken, type BearerTokenOptions, type BearerTokenValidator } from './bearer-token.js';
 import { callHandler, type FetchHandler } from './fetch-handler.js';
 import { lazyRouteTable, type RoutableServer } from './oauth-routes.js';
@@ -76,7 +77,14 @@ export function oauthEndpoints(server: RoutableServer, options: HonoAdapterOptio
   const onError = options.onError ?? logError;
   const routes = lazyRouteTable(server);
   return async (c, next) => {
-    const handler = (await routes()).get(c.req.path);
+    let handler;
+    try {
+      handler = (await routes()).get(c.req.path);
+    } catch (error) {
+      // The server could not build its metadata (a configuration error): logged, never sent.
+      onError(error);
+      return OAuthError.serverError().toResponse();
+    }
     if (!handler) return next();
     return callHandler(handler, await rawRequest(c), onError);
   };

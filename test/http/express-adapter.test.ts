@@ -2,8 +2,8 @@
 import express from 'express';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { tokenEndpoint } from '../../src/http/express.js';
-import { basic, CLIENT_SECRET, createTestServer, mintTokens } from '../support/fixtures.js';
+import { oauthEndpoints, tokenEndpoint } from '../../src/http/express.js';
+import { basic, CLIENT_SECRET, createTestServer, mintTokens, serverOn } from '../support/fixtures.js';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -55,5 +55,19 @@ describe('Express adapter behind a body parser', () => {
     });
     expect(res.status).toBe(400);
     expect((await res.json()).error).toBe('invalid_request');
+  });
+
+  it('answers a bare server_error JSON, no stack trace, when the server cannot start (a bad key), and reports it', async () => {
+    const t = await createTestServer();
+    const broken = serverOn(t.storage, t.clock, { privateKey: '-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----' });
+    const reported: unknown[] = [];
+    const app = express();
+    app.use(oauthEndpoints(broken, { onError: (e) => reported.push(e) }));
+    const res = await fetch((await listen(app)).replace(/\/token$/, '/.well-known/jwks.json'));
+    expect(res.status).toBe(500);
+    const text = await res.text();
+    expect(JSON.parse(text)).toEqual({ error: 'server_error', error_description: expect.any(String) });
+    expect(text).not.toMatch(/at .*\.ts:\d+/);
+    expect(reported).toHaveLength(1);
   });
 });
