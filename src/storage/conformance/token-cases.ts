@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accessToken, authCode, countStatuses, refreshToken, type ConformanceContext } from './conformance-context.js';
+import { LATER, accessToken, authCode, countStatuses, refreshToken, type ConformanceContext } from './conformance-context.js';
 
 /** Access tokens, refresh tokens and authorization codes: round trips, single use, revocation. */
 export function tokenCases(ctx: ConformanceContext): void {
@@ -94,6 +94,21 @@ export function tokenCases(ctx: ConformanceContext): void {
       expect(await refreshTokens.find(newest.id)).toMatchObject({ revoked: true });
       expect((await refreshTokens.consume(stranger.id)).status).toBe('consumed');
     });
+  });
+
+  it('treats ids with a NUL byte as unknown, never as a storage error', async () => {
+    const s = ctx.storage();
+    const nul = 'x\u0000y';
+    expect(await s.clients.getClient(nul)).toBeUndefined();
+    expect(await s.accessTokens.find(nul)).toBeUndefined();
+    expect(await s.refreshTokens.find(nul)).toBeUndefined();
+    expect(await s.refreshTokens.consume(nul)).toEqual({ status: 'not_found' });
+    expect(await s.authCodes.consume(nul)).toEqual({ status: 'not_found' });
+    expect(await s.deviceCodes.findByUserCode(nul)).toBeUndefined();
+    expect(await s.deviceCodes.decide(nul, { approved: true, userId: 'user-1' }, LATER)).toBe(false);
+    expect(await s.deviceCodes.poll(nul, LATER)).toEqual({ status: 'not_found' });
+    expect(await s.users.getUser(nul)).toBeUndefined();
+    expect(await s.scopes.getScopes([nul])).toEqual([]);
   });
 
   describe('authorization codes', () => {

@@ -3,7 +3,7 @@ import { burnPasswordCheck, hashPassword, verifyPassword } from '../password-has
 import type { ClientRepository, ScopeRepository, UserRepository } from '../repositories.js';
 import { clientColumns, toClient, toScope, type Row } from '../sql/rows.js';
 import { DuplicateRecordError, type NewUser, type StorageAdmin } from '../storage-admin.js';
-import { isUniqueViolation, type PostgresQueries } from './postgres-queries.js';
+import { hasNul, isUniqueViolation, type PostgresQueries } from './postgres-queries.js';
 
 const CLIENT = 'id, name, secret_hash, redirect_uris, grant_types, scopes';
 const toUser = (row: Row): User => ({ id: String(row.id), username: String(row.username) });
@@ -51,11 +51,13 @@ export class PostgresClientRepository implements ClientRepository {
 export class PostgresScopeRepository implements ScopeRepository {
   constructor(private readonly sql: PostgresQueries) {}
   async getScopes(ids: readonly string[]): Promise<Scope[]> {
-    if (ids.length === 0) return [];
+    // A NUL byte cannot be in a stored id (PostgreSQL text): such an id is simply unknown.
+    const known = ids.filter((id) => !hasNul(id));
+    if (known.length === 0) return [];
     const rows = await this.sql.rows(
       `SELECT s.id, s.description FROM unnest($1::text[]) WITH ORDINALITY AS i(id, n)
        JOIN grantry_scopes s ON s.id = i.id ORDER BY i.n`,
-      [ids],
+      [known],
     );
     return rows.map(toScope);
   }

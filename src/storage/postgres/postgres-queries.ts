@@ -24,8 +24,12 @@ export class PostgresQueries {
     return name;
   }
 
-  /** The rows of a statement, on the pool or on a transaction's client. */
+  /**
+   * The rows of a statement, on the pool or on a transaction's client. PostgreSQL text cannot hold a NUL byte, so
+   * no row can match a key that has one: such a lookup (a client's input) answers no rows instead of a query error.
+   */
   async rows(text: string, values: readonly SqlParam[] = [], on: Pool | PoolClient = this.pool): Promise<Row[]> {
+    if (values.some(hasNul)) return [];
     const result = await on.query<QueryResultRow>({ name: this.#name(text), text, values: values as unknown[] });
     return result.rows;
   }
@@ -56,6 +60,12 @@ export class PostgresQueries {
       client.release();
     }
   }
+}
+
+/** Whether a parameter holds a NUL byte, which PostgreSQL text cannot. */
+export function hasNul(value: SqlParam): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  return Array.isArray(value) && (value as readonly string[]).some((v) => v.includes('\u0000'));
 }
 
 /** Whether an error is PostgreSQL's unique violation (SQLSTATE 23505). */

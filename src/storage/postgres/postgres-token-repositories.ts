@@ -12,7 +12,7 @@ import type {
 } from '../repositories.js';
 import { pollDeviceCode } from '../device-poll.js';
 import { joinScopes, plainAuthCode, plainRefreshToken, toAccessToken, toAuthCode, toDeviceCode, toRefreshToken } from '../sql/rows.js';
-import type { PostgresQueries } from './postgres-queries.js';
+import { hasNul, type PostgresQueries } from './postgres-queries.js';
 import { PostgresTokenWriter } from './postgres-token-writer.js';
 
 // Explicit column lists: a prepared statement stays valid when a later migration adds columns.
@@ -144,6 +144,7 @@ export class PostgresDeviceCodeRepository implements DeviceCodeRepository {
     return row && toDeviceCode(row);
   }
   async decide(userCode: string, decision: { approved: boolean; userId: string | undefined }, now: number): Promise<boolean> {
+    if (hasNul(userCode)) return false; // typed by a user; PostgreSQL text cannot hold NUL, so no code matches
     const changed = await this.sql.count(
       `UPDATE grantry_device_codes SET status = $1, user_id = $2 WHERE user_code = $3 AND status = 'pending' AND expires_at > $4`,
       [decision.approved ? 'approved' : 'denied', decision.userId ?? null, userCode, now],
