@@ -14,6 +14,7 @@ import type { AccessTokenClaimsContext, Logger, ServerContext } from './server-c
 import type { AuthorizationRequest } from '../grants/authorization-request.js';
 import type { DeviceAuthorization } from '../grants/device-code-grant.js';
 import { DeviceCodeGrant } from '../grants/device-code-grant.js';
+import { RefreshTokenGrant } from '../grants/refresh-token-grant.js';
 import type { User } from './types.js';
 import {
   completeAuthorizationRequest,
@@ -321,10 +322,14 @@ export class AuthorizationServer {
   }
 
   async #endpointContext(findsTokens = false): Promise<EndpointContext> {
-    if (findsTokens && this.#grants.has('refresh_token') && !this.#options.refreshTokens) {
+    // Revocation and introspection find refresh tokens in the server's repository, or else the refresh grant's.
+    const grant = this.#grants.get('refresh_token')?.grant;
+    const refreshTokens = this.#options.refreshTokens ?? (grant instanceof RefreshTokenGrant ? grant.refreshTokens : undefined);
+    if (findsTokens && grant && !refreshTokens) {
       throw new TypeError('grantry: pass the refreshTokens repository to AuthorizationServer to revoke and introspect refresh tokens');
     }
-    return { server: await this.context(), options: this.#options, maxBodyBytes: this.#maxBodyBytes };
+    const options = refreshTokens === undefined || refreshTokens === this.#options.refreshTokens ? this.#options : { ...this.#options, refreshTokens };
+    return { server: await this.context(), options, maxBodyBytes: this.#maxBodyBytes };
   }
 
   async #handle(respond: () => Promise<Response>): Promise<Response> {

@@ -42,7 +42,8 @@ export class RefreshTokenGrant implements Grant {
   readonly rotate: boolean;
 
   constructor(
-    private readonly refreshTokens: RefreshTokenRepository,
+    /** Where refresh tokens live; revocation and introspection use it too when the server has none of its own. */
+    readonly refreshTokens: RefreshTokenRepository,
     options: RefreshTokenGrantOptions = {},
   ) {
     if (!refreshTokens) throw new TypeError('grantry: RefreshTokenGrant needs a refresh token repository');
