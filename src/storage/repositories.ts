@@ -120,7 +120,10 @@ export interface AccessTokenRepository {
   find(id: string): Promise<(AccessTokenRecord & { revoked: boolean }) | undefined>;
   revoke(id: string): Promise<void>;
   isRevoked(id: string): Promise<boolean>;
-  /** Revokes every access token of a family (RFC 9700 §4.14.2 reuse, RFC 6749 §4.1.2 code reuse). */
+  /**
+   * Revokes every access token of a family (RFC 9700 §4.14.2 reuse, RFC 6749 §4.1.2 code reuse), including one
+   * saved into the family afterwards (a rotation racing the reuse detection): the family itself is revoked.
+   */
   revokeFamily(familyId: string): Promise<void>;
 }
 
@@ -185,7 +188,10 @@ export interface RefreshTokenRepository {
    */
   consume(id: string): Promise<ConsumeResult<RefreshTokenRecord>>;
   revoke(id: string): Promise<void>;
-  /** Revokes every refresh token of a family, the newest included. */
+  /**
+   * Revokes every refresh token of a family, the newest included, and any saved into it afterwards (a rotation
+   * racing the reuse detection): the family itself is revoked, as the storage conformance suite checks.
+   */
   revokeFamily(familyId: string): Promise<void>;
 }
 
