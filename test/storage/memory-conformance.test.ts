@@ -1,4 +1,5 @@
-import { describeStorageConformance } from '../../src/storage/conformance/index.js';
-import { createMemoryStorage } from '../../src/storage/memory/index.js';
+// Imported the way users import it: the package's own subpaths.
+import { describeStorageConformance } from 'grantry/storage/conformance';
+import { createMemoryStorage } from 'grantry/storage/memory';
 
 describeStorageConformance('memory', () => createMemoryStorage());
