@@ -76,7 +76,7 @@ export class MemoryStorage implements ManagedStorage {
   readonly clients = new MemoryClientRepository();
   readonly scopes = new MemoryScopeRepository();
   readonly users = new MemoryUserRepository();
-  readonly families = new MemoryFamilies();
+  readonly families: MemoryFamilies;
   readonly accessTokens: MemoryAccessTokenRepository;
   readonly refreshTokens: MemoryRefreshTokenRepository;
   readonly authCodes: MemoryAuthCodeRepository;
@@ -88,6 +88,7 @@ export class MemoryStorage implements ManagedStorage {
 
   constructor(options: MemoryStorageOptions = {}) {
     this.#clock = options.clock ?? systemClock;
+    this.families = new MemoryFamilies(this.#clock);
     const every = options.autoCleanupEvery ?? 10_000;
     this.#sweepEvery = every === false ? Infinity : Math.max(1, every);
     const onWrite = (): void => {

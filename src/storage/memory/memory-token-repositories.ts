@@ -10,6 +10,7 @@ import type {
   RefreshTokenRecord,
   RefreshTokenRepository,
 } from '../repositories.js';
+import { systemClock, type Clock } from '../../core/clock.js';
 import { pollDeviceCode } from '../device-poll.js';
 
 /**
@@ -25,10 +26,11 @@ import { pollDeviceCode } from '../device-poll.js';
  * ```
  */
 export class MemoryFamilies {
-  /** Family id → when it was revoked (ms). */
+  /** Family id → when it was revoked (ms, by the storage's clock). */
   readonly revoked = new Map<string, number>();
+  constructor(private readonly clock: Clock = systemClock) {}
   revoke(familyId: string): void {
-    if (!this.revoked.has(familyId)) this.revoked.set(familyId, Date.now());
+    if (!this.revoked.has(familyId)) this.revoked.set(familyId, this.clock.now());
   }
   isRevoked(familyId: string | undefined): boolean {
     return familyId !== undefined && this.revoked.has(familyId);
