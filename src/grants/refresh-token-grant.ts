@@ -93,7 +93,7 @@ export class RefreshTokenGrant implements Grant {
       client,
       grantType: this.grantType,
       userId: record.userId,
-      requested: params.get('scope'),
+      requested,
       granted: record.scopes,
     });
 
