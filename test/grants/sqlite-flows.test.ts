@@ -1,11 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { AuthorizationServer } from '../../src/core/authorization-server.js';
 import { hashClientSecret } from '../../src/core/client-secret.js';
 import { AuthorizationCodeGrant } from '../../src/grants/authorization-code-grant.js';
 import { DeviceCodeGrant } from '../../src/grants/device-code-grant.js';
 import { RefreshTokenGrant } from '../../src/grants/refresh-token-grant.js';
 import { openSqliteStorage, type SqliteStorage } from '../../src/storage/sqlite/index.js';
-import { CLIENT_SECRET, ISSUER, basic, encryptionKey, privateKeyPem, testClock, tokenRequest } from '../support/fixtures.js';
+import { CLIENT_SECRET, ISSUER, basic, serverOn, testClock, tokenRequest } from '../support/fixtures.js';
 import { USER, VERIFIER, authorize, codeParams } from './helpers.js';
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -26,16 +25,7 @@ async function sqliteServer() {
   });
   for (const id of ['read', 'write']) await storage.admin.addScope({ id });
   const clock = testClock();
-  const server = new AuthorizationServer({
-    clients: storage.clients,
-    accessTokens: storage.accessTokens,
-    scopes: storage.scopes,
-    privateKey: privateKeyPem,
-    encryptionKey,
-    issuer: ISSUER,
-    clock,
-    logger: { error: () => undefined },
-  });
+  const server = serverOn(storage, clock);
   server.enableGrantType(new RefreshTokenGrant(storage.refreshTokens));
   server.enableGrantType(new AuthorizationCodeGrant(storage.authCodes, { refreshTokens: storage.refreshTokens }));
   server.enableGrantType(new DeviceCodeGrant(storage.deviceCodes, { refreshTokens: storage.refreshTokens }));

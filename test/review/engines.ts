@@ -1,9 +1,8 @@
 import { afterEach } from 'vitest';
-import { AuthorizationServer } from '../../src/core/authorization-server.js';
 import type { ManagedStorage } from '../../src/storage/managed-storage.js';
 import { createMemoryStorage } from '../../src/storage/memory/index.js';
 import { openSqliteStorage } from '../../src/storage/sqlite/index.js';
-import { ISSUER, encryptionKey, privateKeyPem, testClock } from '../support/fixtures.js';
+import { serverOn, testClock } from '../support/fixtures.js';
 import { PG_SKIP, openTestPostgres } from '../storage/support/postgres.js';
 
 let cleanup: (() => Promise<void>) | undefined;
@@ -39,15 +38,6 @@ export const engines: { name: string; skip: string | undefined; open: () => Prom
 /** A server over a storage engine, no grants enabled, with an injected clock. */
 export function serverOver(storage: ManagedStorage) {
   const clock = testClock();
-  const server = new AuthorizationServer({
-    clients: storage.clients,
-    accessTokens: storage.accessTokens,
-    scopes: storage.scopes,
-    privateKey: privateKeyPem,
-    encryptionKey,
-    issuer: ISSUER,
-    clock,
-    logger: { error: () => undefined },
-  });
+  const server = serverOn(storage, clock);
   return { server, clock };
 }
