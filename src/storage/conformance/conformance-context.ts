@@ -5,6 +5,13 @@ import type { StorageAdmin } from '../storage-admin.js';
 /**
  * What the conformance suite runs against: the repositories, and optionally the admin and clean-up, which are
  * tested when present. Every grantry engine (`ManagedStorage`) fits as is.
+ *
+ * @example
+ * ```ts
+ * import { createMemoryStorage } from 'grantry/storage/memory';
+ * const storage: ConformanceStorage = createMemoryStorage(); // every grantry engine fits as is
+ * describeStorageConformance('memory', () => storage);
+ * ```
  */
 export type ConformanceStorage = Storage & {
   readonly admin?: StorageAdmin;
@@ -12,7 +19,16 @@ export type ConformanceStorage = Storage & {
   close?(): Promise<void>;
 };
 
-/** The storage under test, opened in `beforeAll`. */
+/**
+ * The storage under test, opened in `beforeAll`.
+ *
+ * @example
+ * ```ts
+ * // What each case of the suite receives: ctx.storage() is the storage opened in beforeAll.
+ * const ctx: ConformanceContext = { storage: () => storage };
+ * await ctx.storage().refreshTokens.save(record);
+ * ```
+ */
 export interface ConformanceContext {
   storage(): ConformanceStorage;
 }

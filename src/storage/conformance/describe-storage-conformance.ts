@@ -5,7 +5,16 @@ import type { ConformanceContext, ConformanceStorage } from './conformance-conte
 import { deviceCases } from './device-cases.js';
 import { tokenCases } from './token-cases.js';
 
-/** Options of {@link describeStorageConformance}. */
+/**
+ * Options of {@link describeStorageConformance}.
+ *
+ * @example
+ * ```ts
+ * import { openPostgresStorage } from 'grantry/storage/postgres';
+ * const options: ConformanceOptions = process.env.DATABASE_URL ? {} : { skip: 'DATABASE_URL is not set' };
+ * describeStorageConformance('postgres', () => openPostgresStorage({ connectionString: process.env.DATABASE_URL! }), options);
+ * ```
+ */
 export interface ConformanceOptions {
   /** Skip the whole suite with this reason (shown in the test name), e.g. when a database is not configured. */
   readonly skip?: string | undefined;

@@ -11,6 +11,14 @@ const toUser = (row: Row): User => ({ id: String(row.id), username: String(row.u
 /**
  * Clients remembered for at most `ttlMs` (default 1 s): a busy server saves a round trip per request, a change
  * made through this process's admin is seen at once, and one made by another process (the CLI) within `ttlMs`.
+ *
+ * @example
+ * ```ts
+ * // Internal to the PostgreSQL engine (exported with it): tune it with openPostgresStorage({ clientCacheMs }).
+ * const cache = new ClientCache(500);
+ * cache.set(client);
+ * cache.get(client.id); // the client, for 500 ms
+ * ```
  */
 export class ClientCache {
   readonly #entries = new Map<string, { client: Client; until: number }>();
@@ -31,7 +39,15 @@ export class ClientCache {
   }
 }
 
-/** Clients from PostgreSQL, through a {@link ClientCache} of at most a second. */
+/**
+ * Clients from PostgreSQL, through a {@link ClientCache} of at most a second.
+ *
+ * @example
+ * ```ts
+ * const storage = openPostgresStorage({ connectionString: process.env.DATABASE_URL! });
+ * const client = await storage.clients.getClient('app'); // cached for at most clientCacheMs (default 1 s)
+ * ```
+ */
 export class PostgresClientRepository implements ClientRepository {
   constructor(
     private readonly sql: PostgresQueries,
@@ -47,7 +63,15 @@ export class PostgresClientRepository implements ClientRepository {
   }
 }
 
-/** Scopes in PostgreSQL. */
+/**
+ * Scopes in PostgreSQL.
+ *
+ * @example
+ * ```ts
+ * const storage = openPostgresStorage({ connectionString: process.env.DATABASE_URL! });
+ * await storage.scopes.getScopes(['read', 'unknown']); // [{ id: 'read', … }]
+ * ```
+ */
 export class PostgresScopeRepository implements ScopeRepository {
   constructor(private readonly sql: PostgresQueries) {}
   async getScopes(ids: readonly string[]): Promise<Scope[]> {
@@ -67,7 +91,15 @@ export class PostgresScopeRepository implements ScopeRepository {
   }
 }
 
-/** Users with scrypt password hashes in PostgreSQL. */
+/**
+ * Users with scrypt password hashes in PostgreSQL.
+ *
+ * @example
+ * ```ts
+ * const storage = openPostgresStorage({ connectionString: process.env.DATABASE_URL! });
+ * server.enableGrantType(new PasswordGrant(storage.users), 'PT1H'); // scrypt-checked passwords
+ * ```
+ */
 export class PostgresUserRepository implements UserRepository {
   constructor(private readonly sql: PostgresQueries) {}
   async getUser(id: string): Promise<User | undefined> {
@@ -87,7 +119,17 @@ export class PostgresUserRepository implements UserRepository {
   }
 }
 
-/** {@link StorageAdmin} on PostgreSQL. */
+/**
+ * {@link StorageAdmin} on PostgreSQL.
+ *
+ * @example
+ * ```ts
+ * const storage = openPostgresStorage({ connectionString: process.env.DATABASE_URL! });
+ * await storage.migrate();
+ * await storage.admin.addScope({ id: 'read', description: 'Read your data' });
+ * await storage.admin.listUsers(); // ordered by username, never with their hashes
+ * ```
+ */
 export class PostgresStorageAdmin implements StorageAdmin {
   constructor(
     private readonly sql: PostgresQueries,

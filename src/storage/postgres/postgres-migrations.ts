@@ -1,14 +1,30 @@
 import type { MigrationReport } from '../managed-storage.js';
 import type { PostgresQueries } from './postgres-queries.js';
 
-/** A schema version: applied once, in order, inside the migration transaction. */
+/**
+ * A schema version: applied once, in order, inside the migration transaction.
+ *
+ * @example
+ * ```ts
+ * const latest: PostgresMigration | undefined = POSTGRES_MIGRATIONS.at(-1);
+ * console.log(`schema v${latest?.version}: ${latest?.name}`);
+ * ```
+ */
 export interface PostgresMigration {
   readonly version: number;
   readonly name: string;
   readonly sql: string;
 }
 
-/** grantry's PostgreSQL schema, version by version. Never edit a released version: add the next one. */
+/**
+ * grantry's PostgreSQL schema, version by version. Never edit a released version: add the next one.
+ *
+ * @example
+ * ```ts
+ * const { version } = await openPostgresStorage({ connectionString: process.env.DATABASE_URL! }).migrate();
+ * version === POSTGRES_MIGRATIONS.length; // true once every migration is applied
+ * ```
+ */
 export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   {
     version: 1,
@@ -47,7 +63,15 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   },
 ];
 
-/** Quotes an identifier already checked against `^[A-Za-z_][A-Za-z0-9_]*$`. */
+/**
+ * Quotes an identifier already checked against `^[A-Za-z_][A-Za-z0-9_]*$`.
+ *
+ * @example
+ * ```ts
+ * // Internal (exported with the engine): only for names already checked to be plain identifiers.
+ * await pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent('grantry')}`); // "grantry"
+ * ```
+ */
 export const quoteIdent = (name: string): string => `"${name}"`;
 
 /**

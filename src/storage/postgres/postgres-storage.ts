@@ -19,7 +19,16 @@ import {
   PostgresRefreshTokenRepository,
 } from './postgres-token-repositories.js';
 
-/** Options of {@link openPostgresStorage}: a connection string or your own `pg.Pool`. */
+/**
+ * Options of {@link openPostgresStorage}: a connection string or your own `pg.Pool`.
+ *
+ * @example
+ * ```ts
+ * const options: PostgresStorageOptions = { connectionString: process.env.DATABASE_URL!, schema: 'grantry', max: 20 };
+ * const storage = openPostgresStorage(options);
+ * await storage.migrate(); // creates the schema and its tables
+ * ```
+ */
 export interface PostgresStorageOptions {
   /** e.g. `postgres://grantry:secret@db.internal:5432/grantry`. */
   readonly connectionString?: string;
@@ -75,7 +84,17 @@ export function openPostgresStorage(options: PostgresStorageOptions): PostgresSt
   return new PostgresStorage(pool, schema, true, cache);
 }
 
-/** The bundle {@link openPostgresStorage} returns. `pool` is the `pg.Pool` it runs on. */
+/**
+ * The bundle {@link openPostgresStorage} returns. `pool` is the `pg.Pool` it runs on.
+ *
+ * @example
+ * ```ts
+ * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
+ * const storage: PostgresStorage = openPostgresStorage({ pool }); // your pool: close() leaves it open
+ * await storage.migrate();
+ * storage.pool === pool; // true
+ * ```
+ */
 export class PostgresStorage implements ManagedStorage {
   readonly engine = 'postgres';
   readonly #sql: PostgresQueries;

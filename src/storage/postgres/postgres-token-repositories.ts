@@ -27,7 +27,16 @@ const revokeFamilySql = (table: string): string =>
   `WITH f AS (INSERT INTO grantry_revoked_families (family_id, revoked_at) VALUES ($1, $2) ON CONFLICT DO NOTHING)
    UPDATE ${table} SET revoked = true WHERE family_id = $1 AND NOT revoked`;
 
-/** Access-token records in PostgreSQL. */
+/**
+ * Access-token records in PostgreSQL.
+ *
+ * @example
+ * ```ts
+ * const storage = openPostgresStorage({ connectionString: process.env.DATABASE_URL! });
+ * const server = new AuthorizationServer({ clients: storage.clients, accessTokens: storage.accessTokens,
+ *   scopes: storage.scopes, issuer, privateKey, encryptionKey });
+ * ```
+ */
 export class PostgresAccessTokenRepository implements AccessTokenRepository {
   constructor(
     private readonly sql: PostgresQueries,
@@ -52,7 +61,15 @@ export class PostgresAccessTokenRepository implements AccessTokenRepository {
   }
 }
 
-/** Refresh tokens in PostgreSQL; `consume` is one conditional `UPDATE ... RETURNING` (one round trip). */
+/**
+ * Refresh tokens in PostgreSQL; `consume` is one conditional `UPDATE ... RETURNING` (one round trip).
+ *
+ * @example
+ * ```ts
+ * const storage = openPostgresStorage({ connectionString: process.env.DATABASE_URL! });
+ * server.enableGrantType(new RefreshTokenGrant(storage.refreshTokens), 'PT1H'); // consume() is one atomic UPDATE
+ * ```
+ */
 export class PostgresRefreshTokenRepository implements RefreshTokenRepository {
   constructor(
     private readonly sql: PostgresQueries,
@@ -89,7 +106,15 @@ export class PostgresRefreshTokenRepository implements RefreshTokenRepository {
   }
 }
 
-/** Authorization codes in PostgreSQL; `consume` is one conditional `UPDATE ... RETURNING`. */
+/**
+ * Authorization codes in PostgreSQL; `consume` is one conditional `UPDATE ... RETURNING`.
+ *
+ * @example
+ * ```ts
+ * const storage = openPostgresStorage({ connectionString: process.env.DATABASE_URL! });
+ * server.enableGrantType(new AuthorizationCodeGrant(storage.authCodes, { refreshTokens: storage.refreshTokens }), 'PT1H');
+ * ```
+ */
 export class PostgresAuthCodeRepository implements AuthCodeRepository {
   constructor(private readonly sql: PostgresQueries) {}
   async save(r: AuthCodeRecord): Promise<void> {
@@ -129,7 +154,15 @@ export class PostgresAuthCodeRepository implements AuthCodeRepository {
   }
 }
 
-/** Device codes in PostgreSQL; `poll` locks the row (`FOR UPDATE`), `decide` is one conditional `UPDATE`. */
+/**
+ * Device codes in PostgreSQL; `poll` locks the row (`FOR UPDATE`), `decide` is one conditional `UPDATE`.
+ *
+ * @example
+ * ```ts
+ * const storage = openPostgresStorage({ connectionString: process.env.DATABASE_URL! });
+ * server.enableGrantType(new DeviceCodeGrant(storage.deviceCodes), 'PT1H');
+ * ```
+ */
 export class PostgresDeviceCodeRepository implements DeviceCodeRepository {
   constructor(private readonly sql: PostgresQueries) {}
   async save(r: DeviceCodeRecord): Promise<void> {

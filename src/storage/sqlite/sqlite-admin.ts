@@ -10,7 +10,15 @@ const isUniqueViolation = (e: unknown): boolean =>
 
 const toUser = (row: Row): User => ({ id: String(row.id), username: String(row.username) });
 
-/** Clients read straight from SQLite on every call: an admin change is seen by the next request. */
+/**
+ * Clients read straight from SQLite on every call: an admin change is seen by the next request.
+ *
+ * @example
+ * ```ts
+ * const storage = openSqliteStorage({ filename: 'grantry.db' });
+ * const client = await storage.clients.getClient('app'); // read from the file on every call
+ * ```
+ */
 export class SqliteClientRepository implements ClientRepository {
   constructor(private readonly sql: SqliteStatements) {}
   async getClient(clientId: string): Promise<Client | undefined> {
@@ -19,7 +27,15 @@ export class SqliteClientRepository implements ClientRepository {
   }
 }
 
-/** Scopes in SQLite. */
+/**
+ * Scopes in SQLite.
+ *
+ * @example
+ * ```ts
+ * const storage = openSqliteStorage({ filename: 'grantry.db' });
+ * await storage.scopes.getScopes(['read', 'unknown']); // [{ id: 'read', … }]
+ * ```
+ */
 export class SqliteScopeRepository implements ScopeRepository {
   constructor(private readonly sql: SqliteStatements) {}
   async getScopes(ids: readonly string[]): Promise<Scope[]> {
@@ -36,7 +52,15 @@ export class SqliteScopeRepository implements ScopeRepository {
   }
 }
 
-/** Users with scrypt password hashes in SQLite. */
+/**
+ * Users with scrypt password hashes in SQLite.
+ *
+ * @example
+ * ```ts
+ * const storage = openSqliteStorage({ filename: 'grantry.db' });
+ * server.enableGrantType(new PasswordGrant(storage.users), 'PT1H'); // scrypt-checked passwords
+ * ```
+ */
 export class SqliteUserRepository implements UserRepository {
   constructor(private readonly sql: SqliteStatements) {}
   async getUser(id: string): Promise<User | undefined> {
@@ -53,7 +77,17 @@ export class SqliteUserRepository implements UserRepository {
   }
 }
 
-/** {@link StorageAdmin} on SQLite. */
+/**
+ * {@link StorageAdmin} on SQLite.
+ *
+ * @example
+ * ```ts
+ * const storage = openSqliteStorage({ filename: 'grantry.db' });
+ * await storage.migrate();
+ * await storage.admin.createUser({ username: 'alice', password: 'correct horse battery staple' });
+ * await storage.admin.listClients(); // ordered by id
+ * ```
+ */
 export class SqliteStorageAdmin implements StorageAdmin {
   constructor(private readonly sql: SqliteStatements) {}
 

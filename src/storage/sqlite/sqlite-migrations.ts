@@ -1,14 +1,31 @@
 import type { Database } from 'better-sqlite3';
 import type { MigrationReport } from '../managed-storage.js';
 
-/** A schema version: applied once, in order, inside the migration transaction. */
+/**
+ * A schema version: applied once, in order, inside the migration transaction.
+ *
+ * @example
+ * ```ts
+ * const latest: SqliteMigration | undefined = SQLITE_MIGRATIONS.at(-1);
+ * console.log(`schema v${latest?.version}: ${latest?.name}`);
+ * ```
+ */
 export interface SqliteMigration {
   readonly version: number;
   readonly name: string;
   readonly sql: string;
 }
 
-/** grantry's SQLite schema, version by version. Never edit a released version: add the next one. */
+/**
+ * grantry's SQLite schema, version by version. Never edit a released version: add the next one.
+ *
+ * @example
+ * ```ts
+ * const db = new Database('grantry.db');
+ * const { version } = migrateSqlite(db, SQLITE_MIGRATIONS); // the default list
+ * version === SQLITE_MIGRATIONS.length; // true
+ * ```
+ */
 export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   {
     version: 1,

@@ -19,7 +19,16 @@ import {
   SqliteRefreshTokenRepository,
 } from './sqlite-token-repositories.js';
 
-/** Options of {@link openSqliteStorage}. */
+/**
+ * Options of {@link openSqliteStorage}.
+ *
+ * @example
+ * ```ts
+ * const options: SqliteStorageOptions = { filename: '/var/lib/grantry/grantry.db', synchronous: 'full', busyTimeoutMs: 10_000 };
+ * const storage = openSqliteStorage(options);
+ * await storage.migrate();
+ * ```
+ */
 export interface SqliteStorageOptions {
   /** The database file (created if missing), or `':memory:'`. */
   readonly filename: string;
@@ -77,7 +86,17 @@ export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage 
   return new SqliteStorage(db, checkpointer);
 }
 
-/** The bundle {@link openSqliteStorage} returns. `database` is the open better-sqlite3 handle. */
+/**
+ * The bundle {@link openSqliteStorage} returns. `database` is the open better-sqlite3 handle.
+ *
+ * @example
+ * ```ts
+ * const storage: SqliteStorage = openSqliteStorage({ filename: 'grantry.db' });
+ * await storage.migrate();
+ * storage.database.pragma('journal_mode', { simple: true }); // 'wal': the better-sqlite3 handle
+ * await storage.close();
+ * ```
+ */
 export class SqliteStorage implements ManagedStorage {
   readonly engine = 'sqlite';
   readonly #sql: SqliteStatements;

@@ -24,7 +24,16 @@ function revokeFamilyIn(sql: SqliteStatements, table: string, familyId: string):
   })();
 }
 
-/** Access-token records in SQLite. */
+/**
+ * Access-token records in SQLite.
+ *
+ * @example
+ * ```ts
+ * const storage = openSqliteStorage({ filename: 'grantry.db' });
+ * const server = new AuthorizationServer({ clients: storage.clients, accessTokens: storage.accessTokens,
+ *   scopes: storage.scopes, issuer, privateKey, encryptionKey });
+ * ```
+ */
 export class SqliteAccessTokenRepository implements AccessTokenRepository {
   constructor(private readonly sql: SqliteStatements) {}
   async save(r: AccessTokenRecord): Promise<void> {
@@ -48,7 +57,15 @@ export class SqliteAccessTokenRepository implements AccessTokenRepository {
   }
 }
 
-/** Refresh tokens in SQLite; `consume` is one conditional `UPDATE ... RETURNING`. */
+/**
+ * Refresh tokens in SQLite; `consume` is one conditional `UPDATE ... RETURNING`.
+ *
+ * @example
+ * ```ts
+ * const storage = openSqliteStorage({ filename: 'grantry.db' });
+ * server.enableGrantType(new RefreshTokenGrant(storage.refreshTokens), 'PT1H'); // consume() is one atomic UPDATE
+ * ```
+ */
 export class SqliteRefreshTokenRepository implements RefreshTokenRepository {
   constructor(private readonly sql: SqliteStatements) {}
   async save(r: RefreshTokenRecord): Promise<void> {
@@ -91,7 +108,15 @@ export class SqliteRefreshTokenRepository implements RefreshTokenRepository {
   }
 }
 
-/** Authorization codes in SQLite; `consume` is one conditional `UPDATE ... RETURNING`. */
+/**
+ * Authorization codes in SQLite; `consume` is one conditional `UPDATE ... RETURNING`.
+ *
+ * @example
+ * ```ts
+ * const storage = openSqliteStorage({ filename: 'grantry.db' });
+ * server.enableGrantType(new AuthorizationCodeGrant(storage.authCodes, { refreshTokens: storage.refreshTokens }), 'PT1H');
+ * ```
+ */
 export class SqliteAuthCodeRepository implements AuthCodeRepository {
   constructor(private readonly sql: SqliteStatements) {}
   async save(r: AuthCodeRecord): Promise<void> {
@@ -133,7 +158,15 @@ export class SqliteAuthCodeRepository implements AuthCodeRepository {
   }
 }
 
-/** Device codes in SQLite; `poll` runs in an immediate transaction, `decide` is one conditional `UPDATE`. */
+/**
+ * Device codes in SQLite; `poll` runs in an immediate transaction, `decide` is one conditional `UPDATE`.
+ *
+ * @example
+ * ```ts
+ * const storage = openSqliteStorage({ filename: 'grantry.db' });
+ * server.enableGrantType(new DeviceCodeGrant(storage.deviceCodes), 'PT1H');
+ * ```
+ */
 export class SqliteDeviceCodeRepository implements DeviceCodeRepository {
   constructor(private readonly sql: SqliteStatements) {}
   async save(r: DeviceCodeRecord): Promise<void> {
