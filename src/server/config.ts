@@ -30,8 +30,8 @@ export const DEFAULT_GRANTS: readonly GrantName[] = ['authorization_code', 'clie
  *
  * @example
  * ```ts
- * const config = loadConfig({ port: '0' }, process.env);
- * config.issuer; // 'http://127.0.0.1:0' until the port is known
+ * const config = loadConfig({ port: '0' }, {});
+ * config.issuer; // undefined without --issuer: startServer then uses http://<host>:<port> once the port is known
  * ```
  */
 export interface ServerConfig {

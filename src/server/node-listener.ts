@@ -31,7 +31,9 @@ export interface RunningServer {
  *
  * @example
  * ```ts
- * const running = await listen(app, { host: '127.0.0.1', port: 0, origin: (p) => `http://127.0.0.1:${p}`, trustProxy: false, log: undefined });
+ * const origin = (port: number) => `http://127.0.0.1:${port}`;
+ * const running = await listen((port) => createGrantryApp({ config, store, keys, issuer: origin(port) }),
+ *   { host: '127.0.0.1', port: 0, origin, trustProxy: false, log: undefined });
  * await running.close();
  * ```
  */
