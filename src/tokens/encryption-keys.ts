@@ -46,6 +46,7 @@ async function rawKey(crypto: CryptoBackend, material: EncryptionKeyMaterial): P
  *
  * @example
  * ```ts
+ * const crypto = await loadCryptoBackend();
  * const sealer = await loadEncryptionKeys(crypto, [{ key: process.env.NEW_KEY!, kid: '2026-11' }, { key: oldKey, kid: '2026-05' }]);
  * ```
  */

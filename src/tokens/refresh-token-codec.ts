@@ -28,6 +28,7 @@ export interface OpenedToken {
  *
  * @example
  * ```ts
+ * const crypto = await loadCryptoBackend();
  * const codec = new TokenCodec('sealed', crypto, sealer, 'rt');
  * const { token, id } = await codec.issue('app', exp);
  * (await codec.open(token))?.id === id; // true

@@ -25,6 +25,7 @@ export interface SigningKeyInput {
  *
  * @example
  * ```ts
+ * const crypto = await loadCryptoBackend();
  * const keys = await SigningKeySet.load(crypto, [
  *   { key: newPem, status: 'active' },
  *   { key: oldPem, status: 'published' }, // retire it once its tokens have expired
