@@ -1,13 +1,11 @@
 import pg from 'pg';
 import {
-  DEFAULT_CLEANUP_BATCH,
-  DEFAULT_CLEANUP_MAX_BATCHES,
   type CleanupOptions,
   type CleanupReport,
   type ManagedStorage,
   type MigrationReport,
 } from '../managed-storage.js';
-import { FAMILY_GRACE_MS } from '../sql/rows.js';
+import { cleanupSql } from '../sql/cleanup.js';
 import { ClientCache, PostgresClientRepository, PostgresScopeRepository, PostgresStorageAdmin, PostgresUserRepository } from './postgres-admin.js';
 import { migratePostgres, quoteIdent } from './postgres-migrations.js';
 import { PostgresQueries } from './postgres-queries.js';
@@ -44,13 +42,6 @@ export interface PostgresStorageOptions {
    */
   readonly clientCacheMs?: number;
 }
-
-const TOKEN_TABLES = [
-  ['accessTokens', 'grantry_access_tokens'],
-  ['refreshTokens', 'grantry_refresh_tokens'],
-  ['authCodes', 'grantry_auth_codes'],
-  ['deviceCodes', 'grantry_device_codes'],
-] as const;
 
 /**
  * grantry's storage on PostgreSQL, for several grantry instances sharing one database: every repository,
@@ -130,46 +121,15 @@ export class PostgresStorage implements ManagedStorage {
   }
 
   async cleanup(options: CleanupOptions = {}): Promise<CleanupReport> {
-    const now = options.now ?? Date.now();
-    const batchSize = Math.max(1, Math.floor(options.batchSize ?? DEFAULT_CLEANUP_BATCH));
-    const maxBatches = Math.max(1, Math.floor(options.maxBatches ?? DEFAULT_CLEANUP_MAX_BATCHES));
-    let complete = true;
-    const drain = async (text: string, before: number): Promise<number> => {
-      let total = 0;
-      for (let batch = 0; batch < maxBatches; batch++) {
-        const changed = await this.#sql.count(text, [before, batchSize]);
-        total += changed;
-        if (changed < batchSize) return total;
-      }
-      complete = false;
-      return total;
-    };
-    const counts: Record<string, number> = {};
-    for (const [key, table] of TOKEN_TABLES) {
-      // SKIP LOCKED: a clean-up never waits for (or blocks) a row that a request is consuming right now.
-      counts[key] = await drain(
-        `DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
-        now,
-      );
-    }
-    // A revoked family is forgotten once no token of it is left (and a grace period has passed).
-    const families = await drain(
-      `DELETE FROM grantry_revoked_families WHERE family_id IN (
-         SELECT f.family_id FROM grantry_revoked_families f WHERE f.revoked_at <= $1
-           AND NOT EXISTS (SELECT 1 FROM grantry_refresh_tokens r WHERE r.family_id = f.family_id)
-           AND NOT EXISTS (SELECT 1 FROM grantry_access_tokens a WHERE a.family_id = f.family_id)
-           AND NOT EXISTS (SELECT 1 FROM grantry_auth_codes c WHERE c.family_id = f.family_id)
-         LIMIT $2 FOR UPDATE SKIP LOCKED)`,
-      now - FAMILY_GRACE_MS,
+    return cleanupSql(
+      {
+        params: ['$1', '$2'],
+        // SKIP LOCKED: a clean-up never waits for (or blocks) a row that a request is consuming right now.
+        lockRows: 'FOR UPDATE SKIP LOCKED',
+        deleteBatch: (text, before, limit) => this.#sql.count(text, [before, limit]),
+      },
+      options,
     );
-    return {
-      accessTokens: counts.accessTokens ?? 0,
-      refreshTokens: counts.refreshTokens ?? 0,
-      authCodes: counts.authCodes ?? 0,
-      deviceCodes: counts.deviceCodes ?? 0,
-      families,
-      complete,
-    };
   }
 
   async close(): Promise<void> {

@@ -1,13 +1,11 @@
 import Database from 'better-sqlite3';
 import {
-  DEFAULT_CLEANUP_BATCH,
-  DEFAULT_CLEANUP_MAX_BATCHES,
   type CleanupOptions,
   type CleanupReport,
   type ManagedStorage,
   type MigrationReport,
 } from '../managed-storage.js';
-import { FAMILY_GRACE_MS } from '../sql/rows.js';
+import { cleanupSql } from '../sql/cleanup.js';
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { SqliteClientRepository, SqliteScopeRepository, SqliteStorageAdmin, SqliteUserRepository } from './sqlite-admin.js';
 import { migrateSqlite } from './sqlite-migrations.js';
@@ -49,13 +47,6 @@ export interface SqliteStorageOptions {
   /** The page cache of the connection in KiB (default 32768). */
   readonly cacheSizeKiB?: number;
 }
-
-const TOKEN_TABLES = [
-  ['accessTokens', 'grantry_access_tokens'],
-  ['refreshTokens', 'grantry_refresh_tokens'],
-  ['authCodes', 'grantry_auth_codes'],
-  ['deviceCodes', 'grantry_device_codes'],
-] as const;
 
 /**
  * grantry's storage on SQLite: every repository, administration, migrations and clean-up on one file.
@@ -129,43 +120,10 @@ export class SqliteStorage implements ManagedStorage {
   }
 
   async cleanup(options: CleanupOptions = {}): Promise<CleanupReport> {
-    const now = options.now ?? Date.now();
-    const batchSize = Math.max(1, Math.floor(options.batchSize ?? DEFAULT_CLEANUP_BATCH));
-    const maxBatches = Math.max(1, Math.floor(options.maxBatches ?? DEFAULT_CLEANUP_MAX_BATCHES));
-    let complete = true;
-    const drain = (sql: string, ...params: unknown[]): number => {
-      const statement = this.#sql.get(sql);
-      let total = 0;
-      for (let batch = 0; batch < maxBatches; batch++) {
-        const { changes } = statement.run(...params, batchSize);
-        total += changes;
-        if (changes < batchSize) return total;
-      }
-      complete = false;
-      return total;
-    };
-    const counts: Record<string, number> = {};
-    for (const [key, table] of TOKEN_TABLES) {
-      counts[key] = drain(`DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE expires_at <= ? LIMIT ?)`, now);
-    }
-    // A revoked family is forgotten once no token of it is left (and a grace period has passed).
-    const families = drain(
-      `DELETE FROM grantry_revoked_families WHERE family_id IN (
-         SELECT f.family_id FROM grantry_revoked_families f WHERE f.revoked_at <= ?
-           AND NOT EXISTS (SELECT 1 FROM grantry_refresh_tokens r WHERE r.family_id = f.family_id)
-           AND NOT EXISTS (SELECT 1 FROM grantry_access_tokens a WHERE a.family_id = f.family_id)
-           AND NOT EXISTS (SELECT 1 FROM grantry_auth_codes c WHERE c.family_id = f.family_id)
-         LIMIT ?)`,
-      now - FAMILY_GRACE_MS,
+    return cleanupSql(
+      { params: ['?', '?'], lockRows: '', deleteBatch: (sql, before, limit) => this.#sql.get(sql).run(before, limit).changes },
+      options,
     );
-    return {
-      accessTokens: counts.accessTokens ?? 0,
-      refreshTokens: counts.refreshTokens ?? 0,
-      authCodes: counts.authCodes ?? 0,
-      deviceCodes: counts.deviceCodes ?? 0,
-      families,
-      complete,
-    };
   }
 
   async close(): Promise<void> {
