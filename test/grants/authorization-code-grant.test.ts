@@ -13,6 +13,7 @@ import {
   authorizeRequest,
   codeParams,
   createCodeServer,
+  expectNotRedirected,
   obtainCode,
 } from './helpers.js';
 
@@ -99,15 +100,7 @@ describe('authorization code grant: authorization endpoint (RFC 6749 §4.1.1)', 
     const params = new URLSearchParams({ ...codeParams(), ...extra });
     if (extra.client_id === '') params.delete('client_id');
     const request = new Request(`${ISSUER}/authorize?${params.toString().replace('state=a%26state%3Db', 'state=a&state=b')}`);
-    const error = await t.server.validateAuthorizationRequest(request).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(AuthorizationError);
-    expect((error as AuthorizationError).redirectable).toBe(false);
-    const res = await t.server.errorResponse(error);
-    expect(res.status).toBe(400);
-    expect(res.headers.get('location')).toBeNull();
+    const res = await expectNotRedirected(t.server, request);
     expect(((await res.json()) as { error: string }).error).toBe('invalid_request');
   });
 

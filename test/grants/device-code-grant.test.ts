@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { DeviceCodeGrant } from '../../src/grants/device-code-grant.js';
+import { DeviceCodeGrant, type DeviceAuthorizationResponseBody } from '../../src/grants/device-code-grant.js';
 import { USER_CODE_ALPHABET } from '../../src/grants/user-code.js';
 import { CLIENT_SECRET, ISSUER, basic, createTestServer, tokenRequest } from '../support/fixtures.js';
 import { USER } from './helpers.js';
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
-interface DeviceBody {
-  device_code: string;
-  user_code: string;
-  verification_uri: string;
-  verification_uri_complete: string;
-  expires_in: number;
-  interval: number;
-}
 
 async function setup(options: ConstructorParameters<typeof DeviceCodeGrant>[1] = {}) {
   const t = await createTestServer();
@@ -26,10 +18,10 @@ function deviceRequest(params: Record<string, string>, headers: Record<string, s
   return tokenRequest(params, headers, `${ISSUER}/device_authorization`);
 }
 
-async function start(t: Awaited<ReturnType<typeof setup>>, scope = 'read'): Promise<DeviceBody> {
+async function start(t: Awaited<ReturnType<typeof setup>>, scope = 'read'): Promise<DeviceAuthorizationResponseBody> {
   const res = await t.server.handleDeviceAuthorizationRequest(deviceRequest({ client_id: 'tv', scope }));
   expect(res.status).toBe(200);
-  return (await res.json()) as DeviceBody;
+  return (await res.json()) as DeviceAuthorizationResponseBody;
 }
 
 const poll = (t: Awaited<ReturnType<typeof setup>>, deviceCode: string, clientId = 'tv') =>
@@ -46,7 +38,7 @@ describe('device authorization endpoint (RFC 8628 §3.1, §3.2)', () => {
     const t = await setup();
     const res = await t.server.handleDeviceAuthorizationRequest(deviceRequest({ client_id: 'tv', scope: 'read' }));
     expect(res.headers.get('cache-control')).toBe('no-store');
-    const body = (await res.json()) as DeviceBody;
+    const body = (await res.json()) as DeviceAuthorizationResponseBody;
     expect(body.device_code).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(body.user_code).toMatch(new RegExp(`^[${USER_CODE_ALPHABET}]{4}-[${USER_CODE_ALPHABET}]{4}$`));
     expect(body.verification_uri).toBe(`${ISSUER}/device`);

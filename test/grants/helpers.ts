@@ -1,3 +1,5 @@
+import { expect } from 'vitest';
+import { AuthorizationError } from '../../src/core/authorization-error.js';
 import { AuthorizationCodeGrant, type AuthorizationCodeGrantOptions } from '../../src/grants/authorization-code-grant.js';
 import type { AuthorizationRequest } from '../../src/grants/authorization-request.js';
 import { ISSUER, createTestServer, type TestServer } from '../support/fixtures.js';
@@ -58,4 +60,21 @@ export async function authorizeError(t: TestServer, params: Record<string, strin
     return { error, response: await t.server.errorResponse(error) };
   }
   throw new Error('validateAuthorizationRequest did not throw');
+}
+
+/**
+ * Asserts that an authorization request fails without a redirect (RFC 6749 §4.1.2.1: a bad client or redirect URI
+ * is shown to the user) and that the error answers 400 with no Location. Resolves with that response.
+ */
+export async function expectNotRedirected(server: TestServer['server'], request: Request): Promise<Response> {
+  const error = await server.validateAuthorizationRequest(request).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(AuthorizationError);
+  expect((error as AuthorizationError).redirectable).toBe(false);
+  const res = await server.errorResponse(error);
+  expect(res.status).toBe(400);
+  expect(res.headers.get('location')).toBeNull();
+  return res;
 }
