@@ -106,7 +106,7 @@ export async function createGrantryApp(options: GrantryAppOptions): Promise<Gran
 
   const limiter = new RateLimiter(store.rateLimits, { max: config.rateLimitMax, windowSeconds: config.rateLimitWindow, clock });
   const sessions = new SessionManager(keys.session, { ttlSeconds: config.sessionTtl, secure: issuer.startsWith('https:'), clock });
-  const pages: PageContext = { server, store, sessions, limiter, clock };
+  const pages: PageContext = { server, store, sessions, limiter, clock, issuer };
   const limited = (handler: (r: Request) => Promise<Response>): Route => {
     const wrapped = limitClientAuthentication(limiter, handler, () =>
       metrics.increment('grantry_rate_limited_total', 'Requests refused by the brute-force limiter (429).', { kind: 'client' }),
