@@ -39,10 +39,11 @@ export interface GrantryAppOptions {
  * @example
  * ```ts
  * const info: RequestInfo = { source: req.socket.remoteAddress ?? 'unknown' };
+ * const behindProxy: RequestInfo = { source: clientAddress(parseTrustProxy('1'), req.socket.remoteAddress, req.headers['x-forwarded-for']) };
  * ```
  */
 export interface RequestInfo {
-  /** The client's address. */
+  /** The client's address (behind proxies: `clientAddress` of the socket's peer and `X-Forwarded-For`). */
   readonly source: string;
 }
 
