@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { toSeconds } from '../core/duration.js';
+import { parseTrustProxy, type TrustProxy } from './trusted-proxy.js';
 
 /** The grant types the ready server can enable, by their short names on the command line. */
 export const GRANT_NAMES = {
@@ -57,8 +58,8 @@ export interface ServerConfig {
   readonly sessionTtl: number;
   /** Write one JSON line per request to stdout. */
   readonly requestLog: boolean;
-  /** Take the client address from the first `X-Forwarded-For` entry (only behind a trusted proxy). */
-  readonly trustProxy: boolean;
+  /** Which hops in front of the server are proxies whose `X-Forwarded-For` entries are believed (see {@link parseTrustProxy}). */
+  readonly trustProxy: TrustProxy;
 }
 
 /** One setting: its flag, environment variables, default and help text. */
@@ -66,7 +67,7 @@ export interface OptionSpec {
   readonly key: keyof ServerConfig | 'config';
   readonly flag: string;
   readonly env: readonly string[];
-  readonly type: 'string' | 'number' | 'duration' | 'boolean' | 'list';
+  readonly type: 'string' | 'number' | 'duration' | 'boolean' | 'list' | 'trust-proxy';
   readonly default: string | undefined;
   readonly help: string;
 }
@@ -89,7 +90,7 @@ export const SERVER_OPTIONS: readonly OptionSpec[] = [
   { key: 'rateLimitWindow', flag: 'rate-limit-window', env: ['GRANTRY_RATE_LIMIT_WINDOW'], type: 'duration', default: 'PT5M', help: 'sliding window of the brute-force limiter' },
   { key: 'sessionTtl', flag: 'session-ttl', env: ['GRANTRY_SESSION_TTL'], type: 'duration', default: 'PT1H', help: 'login session lifetime' },
   { key: 'requestLog', flag: 'request-log', env: ['GRANTRY_REQUEST_LOG'], type: 'boolean', default: 'true', help: 'one JSON log line per request on stdout' },
-  { key: 'trustProxy', flag: 'trust-proxy', env: ['GRANTRY_TRUST_PROXY'], type: 'boolean', default: 'false', help: 'use X-Forwarded-For for the client address' },
+  { key: 'trustProxy', flag: 'trust-proxy', env: ['GRANTRY_TRUST_PROXY'], type: 'trust-proxy', default: 'false', help: 'proxies whose X-Forwarded-For is believed: a hop count (1 = one proxy; true means 1) or addresses and CIDR ranges (10.0.0.0/8,::1); the client is the right-most untrusted address' },
 ];
 
 /**
@@ -185,6 +186,12 @@ function convert(spec: OptionSpec, raw: string | boolean): unknown {
       if (raw === true || raw === 'true' || raw === '1' || raw === 'yes') return true;
       if (raw === false || raw === 'false' || raw === '0' || raw === 'no') return false;
       throw bad('true or false is required');
+    case 'trust-proxy':
+      try {
+        return parseTrustProxy(raw);
+      } catch (error) {
+        throw bad((error as Error).message);
+      }
     case 'list': {
       const names = String(raw).split(',').map((s) => s.trim()).filter(Boolean);
       for (const name of names) if (!(name in GRANT_NAMES)) throw bad(`unknown grant ${name}; known: ${Object.keys(GRANT_NAMES).join(', ')}`);

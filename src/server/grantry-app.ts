@@ -39,10 +39,11 @@ export interface GrantryAppOptions {
  * @example
  * ```ts
  * const info: RequestInfo = { source: req.socket.remoteAddress ?? 'unknown' };
+ * const behindProxy: RequestInfo = { source: clientAddress(parseTrustProxy('1'), req.socket.remoteAddress, req.headers['x-forwarded-for']) };
  * ```
  */
 export interface RequestInfo {
-  /** The client's address. */
+  /** The client's address (behind proxies: `clientAddress` of the socket's peer and `X-Forwarded-For`). */
   readonly source: string;
 }
 
@@ -106,7 +107,7 @@ export async function createGrantryApp(options: GrantryAppOptions): Promise<Gran
 
   const limiter = new RateLimiter(store.rateLimits, { max: config.rateLimitMax, windowSeconds: config.rateLimitWindow, clock });
   const sessions = new SessionManager(keys.session, { ttlSeconds: config.sessionTtl, secure: issuer.startsWith('https:'), clock });
-  const pages: PageContext = { server, store, sessions, limiter, clock };
+  const pages: PageContext = { server, store, sessions, limiter, clock, issuer };
   const limited = (handler: (r: Request) => Promise<Response>): Route => {
     const wrapped = limitClientAuthentication(limiter, handler, () =>
       metrics.increment('grantry_rate_limited_total', 'Requests refused by the brute-force limiter (429).', { kind: 'client' }),

@@ -6,3 +6,4 @@ export { createClient, openServerStore, type NewClient, type ServerStore } from 
 export { fileKeySource, type KeySource, type KeysFile } from './key-store.js';
 export { MemoryRateLimitStore, RateLimiter, type RateLimiterOptions, type RateLimitStore } from './rate-limiter.js';
 export { Metrics } from './metrics.js';
+export { clientAddress, parseTrustProxy, type TrustProxy } from './trusted-proxy.js';

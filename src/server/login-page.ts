@@ -34,11 +34,11 @@ ${hidden('csrf_token', ctx.sessions.csrfToken(req.session))}${hidden('return_to'
  */
 export async function handleLogin(ctx: PageContext, req: PageRequest): Promise<Response> {
   const url = new URL(req.request.url);
-  if (req.request.method === 'GET') return renderLogin(ctx, req, safeReturnTo(url.searchParams.get('return_to')));
+  if (req.request.method === 'GET') return renderLogin(ctx, req, safeReturnTo(url.searchParams.get('return_to'), ctx.issuer));
   if (req.request.method !== 'POST') return page('Method not allowed', '', { status: 405, headers: { allow: 'GET, POST' } });
   const form = await readPageForm(req.request);
   if (!form) return page('Bad request', errorMessage('The form could not be read.'), { status: 400 });
-  const returnTo = safeReturnTo(form.get('return_to'));
+  const returnTo = safeReturnTo(form.get('return_to'), ctx.issuer);
   if (req.newSession || !ctx.sessions.verifyCsrf(req.session, form.get('csrf_token') ?? undefined)) {
     return renderLogin(ctx, req, returnTo, 'Your session expired. Please try again.', 403);
   }
@@ -74,7 +74,7 @@ export async function handleLogout(ctx: PageContext, req: PageRequest): Promise<
     return page('Request refused', errorMessage('Sign out from a page of this server.'), { status: 403 });
   }
   const session = ctx.sessions.create();
-  return new Response(null, { status: 303, headers: { location: safeReturnTo(form.get('return_to')), 'set-cookie': ctx.sessions.cookie(session), 'cache-control': 'no-store' } });
+  return new Response(null, { status: 303, headers: { location: safeReturnTo(form.get('return_to'), ctx.issuer), 'set-cookie': ctx.sessions.cookie(session), 'cache-control': 'no-store' } });
 }
 
 /** A "Not you? Sign out" form for pages shown to a signed-in user. */

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { resolveAdapterOptions, serveNodeRequest, type ResolvedAdapterOptions } from '../http/node.js';
 import type { GrantryApp } from './grantry-app.js';
+import { clientAddress, type TrustProxy } from './trusted-proxy.js';
 
 /** Where request log lines go (one JSON object per line). */
 export type LogSink = (line: Record<string, unknown>) => void;
@@ -12,7 +13,8 @@ export interface ListenOptions {
   readonly port: number;
   /** The origin requests are resolved against (the issuer's scheme and host). */
   readonly origin: (port: number) => string;
-  readonly trustProxy: boolean;
+  /** Which hops are proxies whose `X-Forwarded-For` entries name the client. */
+  readonly trustProxy: TrustProxy;
   /** Request log; `undefined` for none. */
   readonly log: LogSink | undefined;
 }
@@ -33,7 +35,7 @@ export interface RunningServer {
  * ```ts
  * const origin = (port: number) => `http://127.0.0.1:${port}`;
  * const running = await listen((port) => createGrantryApp({ config, store, keys, issuer: origin(port) }),
- *   { host: '127.0.0.1', port: 0, origin, trustProxy: false, log: undefined });
+ *   { host: '127.0.0.1', port: 0, origin, trustProxy: { kind: 'none' }, log: undefined });
  * await running.close();
  * ```
  */
@@ -82,7 +84,8 @@ export async function listen(appPromise: (port: number) => Promise<GrantryApp>, 
 async function handle(app: GrantryApp, adapter: ResolvedAdapterOptions, options: ListenOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const started = process.hrtime.bigint();
   app.metrics.inFlight += 1;
-  const source = sourceOf(req, options.trustProxy);
+  // The one client address that the limiter, the pages and the log line all use.
+  const source = clientAddress(options.trustProxy, req.socket.remoteAddress, req.headers['x-forwarded-for']);
   let status = 500;
   let route = 'unknown';
   // The library's node:http adapter converts the request and writes the response (streaming, errors, limits).
@@ -113,10 +116,4 @@ async function handle(app: GrantryApp, adapter: ResolvedAdapterOptions, options:
     source,
     ...(typeof req.headers['x-request-id'] === 'string' ? { request_id: req.headers['x-request-id'].slice(0, 64) } : {}),
   });
-}
-
-function sourceOf(req: IncomingMessage, trustProxy: boolean): string {
-  const forwarded = trustProxy ? req.headers['x-forwarded-for'] : undefined;
-  const first = typeof forwarded === 'string' ? forwarded.split(',', 1)[0]?.trim() : undefined;
-  return first || req.socket.remoteAddress || 'unknown';
 }

@@ -12,6 +12,8 @@ export interface PageContext {
   readonly sessions: SessionManager;
   readonly limiter: RateLimiter;
   readonly clock: Clock;
+  /** The issuer: post-login return addresses must stay on its origin. */
+  readonly issuer: string;
 }
 
 /** One page request: the request, its client's address, and its session (a new anonymous one if it had none). */
