@@ -19,7 +19,9 @@ import { releaseNodeBody } from './node-body-stream.js';
  * ```
  */
 export function closeIfBodyUnread(req: IncomingMessage, res: ServerResponse, body: Readable = req): void {
-  if (!req.complete) res.shouldKeepAlive = false;
+  // A message without a body is whole once its head is (`complete` flips only after the 'request' event).
+  const framed = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
+  if (framed && !req.complete) res.shouldKeepAlive = false;
   res.once('finish', () => {
     if (body !== req) releaseNodeBody(body);
     releaseNodeBody(req);
