@@ -62,8 +62,10 @@ export class AuthorizationError extends OAuthError {
     description: string | undefined,
     /** Where to send the error; `undefined` when the error must be shown to the user instead. */
     readonly redirect: AuthorizationRedirect | undefined,
+    /** The HTTP status when it is not the code's usual one (413 for a body over the limit). */
+    status?: number,
   ) {
-    super(code, description);
+    super(code, description, status === undefined ? {} : { status });
   }
 
   /** Whether `toResponse()` redirects back to the client. */
@@ -72,8 +74,8 @@ export class AuthorizationError extends OAuthError {
   }
 
   /** An error that must be shown to the user, never redirected (bad client or redirect URI). */
-  static notRedirectable(code: OAuthErrorCode, description: string): AuthorizationError {
-    return new AuthorizationError(code, description, undefined);
+  static notRedirectable(code: OAuthErrorCode, description: string, status?: number): AuthorizationError {
+    return new AuthorizationError(code, description, undefined, status);
   }
 
   /** Turns an `OAuthError` into one that redirects back to `redirect`. */

@@ -178,7 +178,8 @@ async function readParams(request: Request, maxBodyBytes: number): Promise<Param
     return parseParams(new URL(request.url).searchParams);
   } catch (error) {
     // Before the client and redirect URI are known, nothing may be redirected (RFC 6749 §4.1.2.1).
-    if (error instanceof OAuthError) throw AuthorizationError.notRedirectable(error.code, error.description ?? error.code);
+    // A body over the limit keeps its 413 (RFC 9110 §15.5.14).
+    if (error instanceof OAuthError) throw AuthorizationError.notRedirectable(error.code, error.description ?? error.code, error.status);
     throw error;
   }
 }

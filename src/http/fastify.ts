@@ -3,6 +3,7 @@ import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, F
 import type { AuthorizationServer } from '../core/authorization-server.js';
 import { OAuthError } from '../core/oauth-error.js';
 import type { AccessTokenClaims } from '../tokens/verify-access-token.js';
+import { closeIfBodyUnread } from './close-if-body-unread.js';
 import { checkBearerToken, type BearerTokenOptions, type BearerTokenValidator } from './bearer-token.js';
 import { callHandler, resolveAdapterOptions, type AdapterOptions, type FetchHandler } from './fetch-handler.js';
 import { toFetchRequest } from './node-request.js';
@@ -41,8 +42,11 @@ export function useFetchBodies(app: FastifyInstance): void {
   app.addContentTypeParser('*', (_request: FastifyRequest, payload: Readable, done: (err: Error | null, body?: unknown) => void) =>
     done(null, payload),
   );
-  app.setErrorHandler((error: FastifyError, _request, reply) => {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode ?? 500;
+    closeIfBodyUnread(request.raw, reply.raw);
+    // Fastify's own body limit (FST_ERR_CTP_BODY_TOO_LARGE) is the OAuth 413 of the core's limit.
+    if (status === 413) return reply.send(new OAuthError('invalid_request', 'The request body is too large.', { status }).toResponse());
     if (status >= 400 && status < 500) return reply.send(unreadable(status));
     reply.log.error(error);
     return reply.send(OAuthError.serverError().toResponse());
@@ -78,6 +82,8 @@ export function toFastifyHandler(handler: FetchHandler, options: AdapterOptions 
 
 /** Status, headers and body through Fastify's reply, an in-memory body as a Buffer so that it gets a Content-Length. */
 async function sendResponse(reply: FastifyReply, response: Response): Promise<FastifyReply> {
+  // A body the handler left unread: `Connection: close`, unless all of it has arrived (see closeIfBodyUnread).
+  closeIfBodyUnread(reply.request.raw, reply.raw, bodyStream(reply.request));
   void reply.code(response.status);
   response.headers.forEach((value, name) => {
     if (name !== 'set-cookie') void reply.header(name, value);

@@ -34,6 +34,27 @@ async function rawRequest(c: Context): Promise<Request> {
 }
 
 /**
+ * On Node (`@hono/node-server` passes `{ incoming, outgoing }` as the environment): when the handler answered
+ * before the request body had fully arrived (a 413 past the size limit), the response says `Connection: close`
+ * and Node ends the connection after it, instead of keeping it alive and cutting it later when the body drain
+ * gives up. Duck-typed, so that the adapter still runs where there is no `node:http`.
+ */
+function closeIfBodyUnread(c: Context): void {
+  const env = c.env as { incoming?: { complete?: unknown }; outgoing?: { shouldKeepAlive?: unknown; headersSent?: unknown } } | undefined;
+  const { incoming, outgoing } = env ?? {};
+  if (incoming?.complete === false && typeof outgoing?.shouldKeepAlive === 'boolean' && outgoing.headersSent === false) {
+    outgoing.shouldKeepAlive = false;
+  }
+}
+
+/** Calls the handler, then applies {@link closeIfBodyUnread}. */
+async function answer(c: Context, handler: FetchHandler, onError: (error: unknown) => void): Promise<Response> {
+  const response = await callHandler(handler, await rawRequest(c), onError);
+  closeIfBodyUnread(c);
+  return response;
+}
+
+/**
  * Mounts a Fetch handler on Hono, which speaks the Fetch API already: the adapter only hands over `c.req.raw`.
  * Mount it before any middleware that reads the body.
  *
@@ -48,7 +69,7 @@ async function rawRequest(c: Context): Promise<Request> {
  */
 export function toHonoHandler(handler: FetchHandler, options: HonoAdapterOptions = {}): Handler {
   const onError = options.onError ?? logError;
-  return async (c) => callHandler(handler, await rawRequest(c), onError);
+  return async (c) => answer(c, handler, onError);
 }
 
 /**
@@ -86,7 +107,7 @@ export function oauthEndpoints(server: RoutableServer, options: HonoAdapterOptio
       return OAuthError.serverError().toResponse();
     }
     if (!handler) return next();
-    return callHandler(handler, await rawRequest(c), onError);
+    return answer(c, handler, onError);
   };
 }
 

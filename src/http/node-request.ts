@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { Readable } from 'node:stream';
 import type { ResolvedAdapterOptions } from './fetch-handler.js';
+import { nodeBodyStream } from './node-body-stream.js';
 
 /** A host name, IPv4 or bracketed IPv6 address with an optional port: nothing else reaches the URL. */
 const SAFE_HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
@@ -26,7 +27,8 @@ export interface NodeRequestSource {
 /**
  * Converts a node:http `IncomingMessage` into a Fetch `Request`. A body that declares a small `Content-Length`
  * (the token endpoint's always do) is read first and handed over in one chunk; any other body streams, with
- * backpressure, and what the handler does not read is drained so that a kept-alive connection stays usable.
+ * backpressure. Cloning the request and cancelling both copies is safe; what the handler leaves unread is settled
+ * by the adapter when it answers (`Connection: close` unless the message has arrived whole).
  *
  * @example
  * ```ts
@@ -48,7 +50,7 @@ export async function toFetchRequest(req: IncomingMessage, options: ResolvedAdap
   const body =
     source.body === undefined && declared <= options.maxBufferedBodyBytes
       ? bufferedStream(await readAll(stream))
-      : streamFrom(stream);
+      : nodeBodyStream(stream);
   return new Request(url, { method, headers, body, duplex: 'half' } as RequestInit);
 }
 
@@ -79,6 +81,7 @@ function requestPath(target: string | undefined): string {
 function readAll(stream: Readable): Promise<Uint8Array> {
   // Already read to the end by someone else (a framework's body parser): nothing more will come.
   if (stream.readableEnded) return Promise.resolve(new Uint8Array(0));
+  if (stream.destroyed) return Promise.reject(new Error('request aborted'));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -115,47 +118,4 @@ function bufferedStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
       controller.close();
     },
   });
-}
-
-/**
- * A pull-based web stream over a Node stream: one chunk per read (backpressure: nothing is read from the socket
- * before the handler asks). Cancelling (the core does, past its size limit) drains the rest instead of destroying
- * the socket, so that the error response still reaches the client.
- */
-function streamFrom(source: Readable): ReadableStream<Uint8Array> {
-  return new ReadableStream<Uint8Array>(
-    {
-      pull(controller) {
-        return new Promise<void>((resolve) => {
-          const settle = (action: () => void): void => {
-            source.off('readable', attempt);
-            source.off('end', onEnd);
-            source.off('error', onError);
-            source.off('close', onClose);
-            action();
-            resolve();
-          };
-          const attempt = (): void => {
-            const chunk = source.read() as Buffer | null;
-            if (chunk !== null) settle(() => controller.enqueue(chunk));
-          };
-          const onEnd = (): void => settle(() => controller.close());
-          const onError = (error: unknown): void => settle(() => controller.error(error));
-          const onClose = (): void => {
-            if (!source.readableEnded) onError(new Error('request aborted'));
-          };
-          if (source.readableEnded) return settle(() => controller.close());
-          source.on('readable', attempt);
-          source.on('end', onEnd);
-          source.on('error', onError);
-          source.on('close', onClose);
-          attempt();
-        });
-      },
-      cancel() {
-        source.resume();
-      },
-    },
-    { highWaterMark: 0 },
-  );
 }

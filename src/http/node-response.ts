@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { closeIfBodyUnread } from './close-if-body-unread.js';
 
 const PENDING = Symbol('pending');
 
@@ -49,7 +50,8 @@ export async function responseBody(response: Response): Promise<Uint8Array | Rea
 /**
  * Writes a Fetch `Response` to a node:http `ServerResponse`. A body already in memory (every JSON answer of the
  * core) goes out in one write with a `Content-Length`; any other body streams chunk by chunk, waiting for `drain`
- * when the socket is full and cancelling the body when the client goes away.
+ * when the socket is full and cancelling the body when the client goes away. When the handler answered before the
+ * request body had fully arrived, the response carries `Connection: close` and the connection ends after it.
  *
  * @example
  * ```ts
@@ -66,6 +68,8 @@ export async function writeFetchResponse(response: Response, res: ServerResponse
   });
   for (const cookie of response.headers.getSetCookie()) headers.push('set-cookie', cookie);
   const head = (): void => {
+    // A body the handler left unread: `Connection: close`, unless all of it has arrived (see closeIfBodyUnread).
+    if (res.req !== undefined && !res.headersSent) closeIfBodyUnread(res.req, res);
     if (response.statusText) res.writeHead(response.status, response.statusText, headers);
     else res.writeHead(response.status, headers);
   };

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthorizationServer } from '../core/authorization-server.js';
 import { OAuthError } from '../core/oauth-error.js';
+import { closeIfBodyUnread } from './close-if-body-unread.js';
 import { callHandler, resolveAdapterOptions, type AdapterOptions, type FetchHandler, type ResolvedAdapterOptions } from './fetch-handler.js';
 import { toFetchRequest, type NodeRequestSource } from './node-request.js';
 import { writeFetchResponse } from './node-response.js';
@@ -162,7 +163,8 @@ export function oauthEndpointsListener(server: RoutableServer, options: OAuthEnd
     );
 }
 
-function notFound(_req: IncomingMessage, res: ServerResponse): void {
+function notFound(req: IncomingMessage, res: ServerResponse): void {
+  closeIfBodyUnread(req, res);
   res.writeHead(404, { 'content-length': '0' });
   res.end();
 }

@@ -10,7 +10,7 @@ import { encryptionKeyInputs, signingKeyInputs, type KeysFile } from './key-stor
 import { limitClientAuthentication } from './limited-endpoint.js';
 import { handleLogin, handleLogout } from './login-page.js';
 import { Metrics } from './metrics.js';
-import type { PageContext, PageRequest } from './page-context.js';
+import { PageBodyTooLarge, tooLargePage, type PageContext, type PageRequest } from './page-context.js';
 import { RateLimiter } from './rate-limiter.js';
 import type { ServerStore } from './server-store.js';
 import { SessionManager } from './session.js';
@@ -117,7 +117,10 @@ export async function createGrantryApp(options: GrantryAppOptions): Promise<Gran
   const page$ = (handler: (ctx: PageContext, req: PageRequest) => Promise<Response>): Route => async (request, info) => {
     const existing = sessions.read(request);
     const session = existing ?? sessions.create();
-    const response = await handler(pages, { request, source: info.source, session, newSession: !existing });
+    const response = await handler(pages, { request, source: info.source, session, newSession: !existing }).catch((error: unknown) => {
+      if (error instanceof PageBodyTooLarge) return tooLargePage();
+      throw error;
+    });
     if (existing || response.headers.has('set-cookie')) return response;
     // A fresh copy of the headers: a Response may come with immutable ones.
     const headers = new Headers(response.headers);

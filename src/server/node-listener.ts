@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { closeIfBodyUnread } from '../http/close-if-body-unread.js';
 import { resolveAdapterOptions, serveNodeRequest, type ResolvedAdapterOptions } from '../http/node.js';
 import type { GrantryApp } from './grantry-app.js';
 import { clientAddress, type TrustProxy } from './trusted-proxy.js';
@@ -44,6 +45,7 @@ export async function listen(appPromise: (port: number) => Promise<GrantryApp>, 
   const state: { app?: GrantryApp; adapter?: ResolvedAdapterOptions; closing: boolean } = { closing: false };
   const server = createServer((req, res) => {
     if (!state.app || !state.adapter) {
+      closeIfBodyUnread(req, res);
       res.writeHead(503, { 'retry-after': '1' }).end();
       return;
     }

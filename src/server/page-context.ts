@@ -1,6 +1,7 @@
 import type { AuthorizationServer } from '../core/authorization-server.js';
 import type { Clock } from '../core/clock.js';
 import type { RateLimiter } from './rate-limiter.js';
+import { errorMessage, page } from './html.js';
 import { readBoundedText } from './request-info.js';
 import type { ServerStore } from './server-store.js';
 import type { Session, SessionManager } from './session.js';
@@ -25,10 +26,30 @@ export interface PageRequest {
   readonly newSession: boolean;
 }
 
-/** Reads a page's form body (url-encoded, at most 16 KiB); `undefined` when it is not one. */
+/** The largest page form body: a login, consent or device form is a few hundred bytes. */
+const MAX_PAGE_FORM_BYTES = 16 * 1024;
+
+/** Thrown by {@link readPageForm} for a body over the limit; the page wrapper answers it with the 413 page. */
+export class PageBodyTooLarge extends Error {
+  constructor() {
+    super('The form is too large.');
+    this.name = 'PageBodyTooLarge';
+  }
+}
+
+/** The HTML error page for a form body over the limit (RFC 9110 §15.5.14). */
+export const tooLargePage = (): Response => page('Request too large', errorMessage('The form is too large.'), { status: 413 });
+
+/**
+ * Reads a page's form body (url-encoded, at most 16 KiB); `undefined` when it is not one. A larger body throws
+ * {@link PageBodyTooLarge} before more than the limit is read (at once when `Content-Length` says so).
+ */
 export async function readPageForm(request: Request): Promise<URLSearchParams | undefined> {
   const type = request.headers.get('content-type')?.split(';', 1)[0]?.trim().toLowerCase();
   if (request.method !== 'POST' || type !== 'application/x-www-form-urlencoded') return undefined;
-  const text = await readBoundedText(request, 16 * 1024);
-  return text === undefined ? undefined : new URLSearchParams(text);
+  if (Number(request.headers.get('content-length')) > MAX_PAGE_FORM_BYTES) throw new PageBodyTooLarge();
+  const text = await readBoundedText(request, MAX_PAGE_FORM_BYTES);
+  // Undefined: over the limit (a chunked body), or the client went away mid-body and gets no answer anyway.
+  if (text === undefined) throw new PageBodyTooLarge();
+  return new URLSearchParams(text);
 }
