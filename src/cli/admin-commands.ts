@@ -57,7 +57,8 @@ export async function runAdminCommand(words: readonly string[], flags: Flags, co
         return { json: { migrated: true }, text: 'Database is up to date.' };
       case 'cleanup': {
         const report = await store.storage.cleanup();
-        await store.rateLimits.prune(Date.now() - config.rateLimitWindow * 1000);
+        // A lockout may outlast the window: keep its marks until it ends.
+        await store.rateLimits.prune(Date.now() - Math.max(config.rateLimitWindow, config.lockoutThreshold > 0 ? config.lockoutSeconds : 0) * 1000);
         return { json: report, text: `Deleted ${report.accessTokens} access tokens, ${report.refreshTokens} refresh tokens, ${report.authCodes} codes, ${report.deviceCodes} device codes.` };
       }
       case 'clients':

@@ -1,6 +1,6 @@
 import type { EventEmitter, GrantryEvents } from './events.js';
 import type { Params } from './form.js';
-import { OAuthError } from './oauth-error.js';
+import { OAuthError, type Guess } from './oauth-error.js';
 import type { Client } from './types.js';
 import type { ClientRepository } from '../storage/repositories.js';
 import { verifyClientSecret } from './client-secret.js';
@@ -92,9 +92,63 @@ export interface ClientAuthenticationContext {
 }
 
 /**
- * Authenticates the client of a token, revocation or introspection request (RFC 6749 §2.3): HTTP Basic or
- * `client_id`/`client_secret` in the body, never both (RFC 6749 §2.3: "MUST NOT use more than one authentication
- * method in each request"). A public client identifies itself with `client_id` alone.
+ * The client credentials a request presents, read by the RFC 6749 §2.3.1 rules: `id` and `secret` from HTTP Basic
+ * or from the body (`client_secret_post`), `method` the way they came. `id` is `undefined` when none was sent or
+ * the Basic header is malformed.
+ *
+ * @example
+ * ```ts
+ * const credentials: ClientCredentials = readClientCredentials(request, await readForm(request));
+ * credentials.secret !== undefined; // a secret was presented: a wrong one is a guess
+ * ```
+ */
+export interface ClientCredentials {
+  readonly id: string | undefined;
+  readonly secret: string | undefined;
+  readonly method: ClientAuthMethod;
+  /** Whether the `Authorization` header asked for HTTP Basic (RFC 6749 §5.2: then answer 401 with a challenge). */
+  readonly usedBasic: boolean;
+}
+
+const readCredentials = new WeakMap<Request, ClientCredentials>();
+
+/**
+ * Reads the client credentials of a request once (the same answer for a limiter and for
+ * {@link authenticateClient}): HTTP Basic or `client_id`/`client_secret` in the body, never both (RFC 6749 §2.3:
+ * "MUST NOT use more than one authentication method in each request"), which throws `invalid_request`.
+ * It checks nothing against storage.
+ *
+ * @example
+ * ```ts
+ * const params = await readForm(request);
+ * const { id, secret } = readClientCredentials(request, params);
+ * ```
+ */
+export function readClientCredentials(request: Request, params: Params): ClientCredentials {
+  const cached = readCredentials.get(request);
+  if (cached) return cached;
+  const header = request.headers.get('authorization');
+  const usedBasic = header !== null && /^basic /i.test(header);
+  let credentials: ClientCredentials;
+  if (usedBasic) {
+    const basic = parseBasic(header);
+    if (basic && params.has('client_secret')) throw OAuthError.invalidRequest('Use one client authentication method, not two.');
+    const bodyId = params.get('client_id');
+    if (basic && bodyId !== undefined && bodyId !== basic.id) throw OAuthError.invalidRequest('client_id does not match the Authorization header.');
+    credentials = { id: basic?.id, secret: basic?.secret, method: 'client_secret_basic', usedBasic };
+  } else {
+    const secret = params.get('client_secret');
+    credentials = { id: params.get('client_id'), secret, method: secret === undefined ? 'none' : 'client_secret_post', usedBasic };
+  }
+  readCredentials.set(request, credentials);
+  return credentials;
+}
+
+/**
+ * Authenticates the client of a token, revocation or introspection request (RFC 6749 §2.3) with the credentials
+ * of {@link readClientCredentials}. A public client identifies itself with `client_id` alone. A wrong secret for a
+ * confidential client throws `invalid_client` carrying a {@link Guess} naming the client id; a secret for an
+ * unknown client id, a guess without a subject (it counts against the source only).
  *
  * @example
  * ```ts
@@ -106,29 +160,12 @@ export async function authenticateClient(
   params: Params,
   ctx: ClientAuthenticationContext,
 ): Promise<AuthenticatedClient> {
-  const header = request.headers.get('authorization');
-  const usedBasic = header !== null && /^basic /i.test(header);
-  const fail = (clientId: string | undefined, reason: GrantryEvents['client.authentication_failed']['reason']): never => {
+  const { id, secret, method, usedBasic } = readClientCredentials(request, params);
+  const fail = (clientId: string | undefined, reason: GrantryEvents['client.authentication_failed']['reason'], guess?: Guess): never => {
     ctx.events.emit('client.authentication_failed', { clientId, reason });
-    throw OAuthError.invalidClient(usedBasic);
+    throw OAuthError.invalidClient(usedBasic, undefined, guess);
   };
 
-  let id: string | undefined;
-  let secret: string | undefined;
-  let method: ClientAuthMethod;
-  if (usedBasic) {
-    const basic = parseBasic(header);
-    if (!basic) return fail(undefined, 'missing_credentials');
-    if (params.has('client_secret')) throw OAuthError.invalidRequest('Use one client authentication method, not two.');
-    const bodyId = params.get('client_id');
-    if (bodyId !== undefined && bodyId !== basic.id) throw OAuthError.invalidRequest('client_id does not match the Authorization header.');
-    ({ id, secret } = basic);
-    method = 'client_secret_basic';
-  } else {
-    id = params.get('client_id');
-    secret = params.get('client_secret');
-    method = secret === undefined ? 'none' : 'client_secret_post';
-  }
   if (id === undefined) return fail(undefined, 'missing_credentials');
   if (!isWellFormedClientId(id)) return fail(undefined, 'unknown_client');
 
@@ -136,7 +173,7 @@ export async function authenticateClient(
   if (!client) {
     // Spend the same work as a real check so that timing does not tell which client ids exist.
     if (secret !== undefined) await verifyClientSecret(secret, 'sha256$');
-    return fail(id, 'unknown_client');
+    return fail(id, 'unknown_client', secret === undefined ? undefined : { kind: 'client_secret' });
   }
   if (client.secretHash === undefined) {
     // A public client has no secret to present (RFC 6749 §2.1); one that sends a secret is misconfigured.
@@ -144,6 +181,6 @@ export async function authenticateClient(
     return { client, method: 'none' };
   }
   if (secret === undefined) return fail(id, 'missing_credentials');
-  if (!(await verifyClientSecret(secret, client.secretHash))) return fail(id, 'bad_secret');
+  if (!(await verifyClientSecret(secret, client.secretHash))) return fail(id, 'bad_secret', { kind: 'client_secret', subject: id });
   return { client, method };
 }

@@ -21,10 +21,15 @@ export type Params = ReadonlyMap<string, string>;
  */
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
 
+/** One parse per request: the limiter in front of an endpoint and the endpoint itself share it (as hono does). */
+const parsedForms = new WeakMap<Request, Promise<Params>>();
+
 /**
  * Reads an `application/x-www-form-urlencoded` POST body (RFC 6749 §3.2) within a size limit.
  * Repeated parameters are `invalid_request` (RFC 6749 §3.1: "MUST NOT be included more than once"); parameters
  * sent without a value are treated as omitted; unknown parameters are kept and ignored by the grants.
+ * The body is read once per `Request`: later calls (a limiter, then the endpoint) get the same parameters or the
+ * same error, and the first call's `maxBytes` applies.
  *
  * @example
  * ```ts
@@ -32,7 +37,18 @@ export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
  * params.get('grant_type'); // 'refresh_token'
  * ```
  */
-export async function readForm(request: Request, maxBytes = DEFAULT_MAX_BODY_BYTES): Promise<Params> {
+export function readForm(request: Request, maxBytes = DEFAULT_MAX_BODY_BYTES): Promise<Params> {
+  let parsed = parsedForms.get(request);
+  if (!parsed) {
+    parsed = parseForm(request, maxBytes);
+    // The same rejection may reach no caller yet; it is handled where it is awaited.
+    parsed.catch(() => undefined);
+    parsedForms.set(request, parsed);
+  }
+  return parsed;
+}
+
+async function parseForm(request: Request, maxBytes: number): Promise<Params> {
   if (request.method !== 'POST') {
     throw new OAuthError('invalid_request', 'This endpoint accepts POST only.', { status: 405, headers: { Allow: 'POST' } });
   }

@@ -48,6 +48,38 @@ const STATUS: Record<OAuthErrorCode, number> = {
 };
 
 /**
+ * What a failed guess targeted: a client secret (RFC 6749 §2.3.1, §10.10), a resource owner's password
+ * (RFC 6749 §4.3, §10.10) or a device user code (RFC 8628 §5.1).
+ *
+ * @example
+ * ```ts
+ * const kind: GuessKind = 'password';
+ * ```
+ */
+export type GuessKind = 'client_secret' | 'password' | 'user_code';
+
+/**
+ * A machine-readable description of a failed guess, carried by the {@link OAuthError} that refuses it so that a
+ * brute-force limiter learns the outcome from the error, not from the response. `subject` names the credential
+ * (a client id, a username); without it the guess counts against its source only (e.g. a secret for an unknown
+ * client id). Errors that are not guesses (a malformed request, an unknown grant type) carry none.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   return await server.respondToAccessTokenRequest(request);
+ * } catch (error) {
+ *   if (error instanceof OAuthError && error.guess) console.warn('failed guess of a', error.guess.kind);
+ *   throw error;
+ * }
+ * ```
+ */
+export interface Guess {
+  readonly kind: GuessKind;
+  readonly subject?: string;
+}
+
+/**
  * Options for an {@link OAuthError}.
  *
  * @example
@@ -62,6 +94,8 @@ export interface OAuthErrorOptions {
   headers?: Record<string, string>;
   /** The underlying cause: logged by the caller, never sent to the client. */
   cause?: unknown;
+  /** Set when the error refuses a wrong credential (a guess), for a brute-force limiter; never sent. */
+  guess?: Guess;
 }
 
 /**
@@ -96,6 +130,8 @@ export class OAuthError extends Error {
   override readonly name = 'OAuthError';
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
+  /** The failed guess this error refuses, if it refuses one (see {@link Guess}). */
+  readonly guess: Guess | undefined;
 
   constructor(
     readonly code: OAuthErrorCode,
@@ -105,6 +141,7 @@ export class OAuthError extends Error {
     super(description ?? code, options.cause === undefined ? undefined : { cause: options.cause });
     this.status = options.status ?? STATUS[code];
     this.headers = options.headers ?? {};
+    this.guess = options.guess;
   }
 
   static invalidRequest(description = 'The request is missing a required parameter or is malformed.'): OAuthError {
@@ -117,16 +154,17 @@ export class OAuthError extends Error {
    * (RFC 9110 §15.5.2: "The server generating a 401 response MUST send a WWW-Authenticate header field").
    * `usedBasic` is kept for callers; the answer no longer depends on it.
    */
-  static invalidClient(usedBasic = false, description = 'Client authentication failed.'): OAuthError {
+  static invalidClient(usedBasic = false, description = 'Client authentication failed.', guess?: Guess): OAuthError {
     void usedBasic;
     return new OAuthError('invalid_client', description, {
       status: 401,
       headers: { 'WWW-Authenticate': 'Basic realm="grantry", charset="UTF-8"' },
+      ...(guess ? { guess } : {}),
     });
   }
 
-  static invalidGrant(description = 'The grant is invalid, expired, revoked or was issued to another client.'): OAuthError {
-    return new OAuthError('invalid_grant', description);
+  static invalidGrant(description = 'The grant is invalid, expired, revoked or was issued to another client.', guess?: Guess): OAuthError {
+    return new OAuthError('invalid_grant', description, guess ? { guess } : {});
   }
 
   static unauthorizedClient(description = 'The client is not allowed to use this grant type.'): OAuthError {

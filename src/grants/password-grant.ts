@@ -75,8 +75,9 @@ export class PasswordGrant implements Grant {
     const user = await this.users.getUserByCredentials(username, password, this.grantType, client);
     if (!user) {
       server.events.emit('user.authentication_failed', { username, client });
-      // RFC 6749 §5.2: invalid_grant covers "resource owner credentials" that are invalid.
-      throw OAuthError.invalidGrant('The username or password is incorrect.');
+      // RFC 6749 §5.2: invalid_grant covers "resource owner credentials" that are invalid; §10.10: a guess for the
+      // limiter, counted against the username whether or not it exists.
+      throw OAuthError.invalidGrant('The username or password is incorrect.', { kind: 'password', subject: username });
     }
     const scopes = await resolveScopes({ server, client, grantType: this.grantType, userId: user.id, requested });
     return issueTokens(

@@ -50,10 +50,22 @@ export interface ServerConfig {
   readonly deviceCodeTtl: number;
   /** Seconds a device waits between polls (RFC 8628 §3.2 `interval`). */
   readonly devicePollInterval: number;
-  /** Failed attempts allowed per client id, username or source within the window. */
+  /** Failed guesses of one credential (client secret, password, user code) from one source within the window before 429. */
   readonly rateLimitMax: number;
   /** The sliding window of the brute-force limiter, in seconds. */
   readonly rateLimitWindow: number;
+  /** Failed guesses from one source across all credentials (spraying) before its failed attempts get 429. */
+  readonly rateLimitSourceMax: number;
+  /** Failures of one credential from all sources before its failed answers are delayed and reported. */
+  readonly slowdownAfter: number;
+  /** Extra delay per failure past the slow-down threshold, in ms (0: off). */
+  readonly slowdownMs: number;
+  /** The longest delay of one failed answer, in ms. */
+  readonly slowdownMaxMs: number;
+  /** Failures of one credential from all sources that lock it for everyone (0: never, the default). */
+  readonly lockoutThreshold: number;
+  /** How long an account lockout lasts, in seconds. */
+  readonly lockoutSeconds: number;
   /** Lifetime of a login session, in seconds. */
   readonly sessionTtl: number;
   /** Write one JSON line per request to stdout. */
@@ -86,8 +98,14 @@ export const SERVER_OPTIONS: readonly OptionSpec[] = [
   { key: 'authCodeTtl', flag: 'auth-code-ttl', env: ['GRANTRY_AUTH_CODE_TTL'], type: 'duration', default: 'PT10M', help: 'authorization code lifetime (at most 10 minutes, RFC 6749 §4.1.2)' },
   { key: 'deviceCodeTtl', flag: 'device-code-ttl', env: ['GRANTRY_DEVICE_CODE_TTL'], type: 'duration', default: 'PT10M', help: 'device code lifetime (RFC 8628)' },
   { key: 'devicePollInterval', flag: 'device-poll-interval', env: ['GRANTRY_DEVICE_POLL_INTERVAL'], type: 'number', default: '5', help: 'seconds between device polls (RFC 8628 interval)' },
-  { key: 'rateLimitMax', flag: 'rate-limit-max', env: ['GRANTRY_RATE_LIMIT_MAX'], type: 'number', default: '10', help: 'failed attempts per client id, username or source before 429' },
+  { key: 'rateLimitMax', flag: 'rate-limit-max', env: ['GRANTRY_RATE_LIMIT_MAX'], type: 'number', default: '10', help: 'failed guesses of one client secret, password or user code from one address before that address gets 429 for it' },
   { key: 'rateLimitWindow', flag: 'rate-limit-window', env: ['GRANTRY_RATE_LIMIT_WINDOW'], type: 'duration', default: 'PT5M', help: 'sliding window of the brute-force limiter' },
+  { key: 'rateLimitSourceMax', flag: 'rate-limit-source-max', env: ['GRANTRY_RATE_LIMIT_SOURCE_MAX'], type: 'number', default: '100', help: 'failed guesses from one address across credentials (spraying) before its failed attempts get 429; correct ones still pass' },
+  { key: 'slowdownAfter', flag: 'slowdown-after', env: ['GRANTRY_SLOWDOWN_AFTER'], type: 'number', default: '5', help: 'failures of one credential from all addresses before failed answers are delayed and reported' },
+  { key: 'slowdownMs', flag: 'slowdown-ms', env: ['GRANTRY_SLOWDOWN_MS'], type: 'number', default: '100', help: 'extra delay of a failed answer per failure past the threshold, in ms (0: off)' },
+  { key: 'slowdownMaxMs', flag: 'slowdown-max-ms', env: ['GRANTRY_SLOWDOWN_MAX_MS'], type: 'number', default: '1000', help: 'longest delay of a failed answer, in ms' },
+  { key: 'lockoutThreshold', flag: 'lockout-threshold', env: ['GRANTRY_LOCKOUT_THRESHOLD'], type: 'number', default: '0', help: 'failures of one credential from all addresses that lock it, even for its owner (0: off; see README)' },
+  { key: 'lockoutSeconds', flag: 'lockout-seconds', env: ['GRANTRY_LOCKOUT_SECONDS'], type: 'duration', default: '900', help: 'how long a lockout lasts (seconds or ISO 8601 duration)' },
   { key: 'sessionTtl', flag: 'session-ttl', env: ['GRANTRY_SESSION_TTL'], type: 'duration', default: 'PT1H', help: 'login session lifetime' },
   { key: 'requestLog', flag: 'request-log', env: ['GRANTRY_REQUEST_LOG'], type: 'boolean', default: 'true', help: 'one JSON log line per request on stdout' },
   { key: 'trustProxy', flag: 'trust-proxy', env: ['GRANTRY_TRUST_PROXY'], type: 'trust-proxy', default: 'false', help: 'proxies whose X-Forwarded-For is believed: a hop count (1 = one proxy; true means 1) or addresses and CIDR ranges (10.0.0.0/8,::1); the client is the right-most untrusted address' },
@@ -131,6 +149,9 @@ export function loadConfig(flags: RawSettings, env: Readonly<Record<string, stri
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`--port must be 0..65535, got ${port}`);
   if ((out.devicePollInterval as number) < 1) throw new TypeError('--device-poll-interval must be at least 1 second');
   if ((out.rateLimitMax as number) < 1) throw new TypeError('--rate-limit-max must be at least 1');
+  if ((out.rateLimitSourceMax as number) < 1) throw new TypeError('--rate-limit-source-max must be at least 1');
+  if ((out.rateLimitWindow as number) <= 0) throw new TypeError('--rate-limit-window must be positive');
+  if ((out.lockoutSeconds as number) <= 0) throw new TypeError('--lockout-seconds must be positive');
   return { ...(out as unknown as ServerConfig), dataDir, database };
 }
 

@@ -9,8 +9,8 @@ const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 /**
  * The device verification page (RFC 8628 §3.3): `GET /device` asks a signed-in user for the `user_code`
  * (prefilled from `verification_uri_complete`), `POST /device` looks it up and shows the client and scopes with
- * Allow and Deny, `POST /device/decision` records the answer. Wrong codes count against the source address
- * (RFC 8628 §5.1: "SHOULD implement rate limiting" of user code guesses).
+ * Allow and Deny, `POST /device/decision` records the answer. Wrong codes are guesses for the brute-force limiter,
+ * counted per signed-in user and source (RFC 8628 §5.1: "SHOULD implement rate limiting" of user code guesses).
  *
  * @example
  * ```ts
@@ -27,16 +27,15 @@ export async function handleDevice(ctx: PageContext, req: PageRequest): Promise<
   if (!form) return page('Bad request', errorMessage('The form could not be read.'), { status: 400 });
   const typed = form.get('user_code') ?? '';
   if (!ctx.sessions.verifyCsrf(req.session, form.get('csrf_token') ?? undefined)) return renderEntry(ctx, req, typed, 'Your session expired. Please try again.', 403);
-  const keys = [`device-ip:${req.source}`, `device-user:${req.session.userId}`];
-  const wait = await ctx.limiter.retryAfter(keys);
-  if (wait !== undefined) {
-    const response = renderEntry(ctx, req, typed, `Too many wrong codes. Try again in ${wait} seconds.`, 429);
-    response.headers.set('retry-after', String(wait));
-    return response;
-  }
+  if (typed.trim() === '') return renderEntry(ctx, req, typed, 'Enter the code shown on your device.', 400);
+  // RFC 8628 §5.1: user code guesses are rate limited, counted per signed-in user (the guesser's account).
+  const credential = { kind: 'user_code', subject: req.session.userId } as const;
+  const wait = await ctx.limiter.admit(req.source, [credential]);
+  if (wait !== undefined) return tooManyCodes(ctx, req, typed, wait);
   const record = await ctx.server.findDeviceAuthorization(typed);
   if (!record) {
-    await ctx.limiter.fail(keys);
+    const { retryAfter } = await ctx.limiter.fail(req.source, credential);
+    if (retryAfter !== undefined) return tooManyCodes(ctx, req, typed, retryAfter);
     return renderEntry(ctx, req, typed, 'That code is not valid or has expired. Check the code on your device.', 400);
   }
   return renderApproval(ctx, req, record);
@@ -61,6 +60,12 @@ export async function handleDeviceDecision(ctx: PageContext, req: PageRequest): 
   return approved
     ? page('Device connected', '<p role="status">You have allowed the device. You can return to it now.</p>')
     : page('Access denied', '<p role="status">You have denied the device. You can close this page.</p>');
+}
+
+function tooManyCodes(ctx: PageContext, req: PageRequest, typed: string, wait: number): Response {
+  const response = renderEntry(ctx, req, typed, `Too many wrong codes. Try again in ${wait} seconds.`, 429);
+  response.headers.set('retry-after', String(wait));
+  return response;
 }
 
 function renderEntry(ctx: PageContext, req: PageRequest, value: string, error?: string, status = 200): Response {

@@ -11,7 +11,9 @@ import { limitClientAuthentication } from './limited-endpoint.js';
 import { handleLogin, handleLogout } from './login-page.js';
 import { Metrics } from './metrics.js';
 import { PageBodyTooLarge, tooLargePage, type PageContext, type PageRequest } from './page-context.js';
+import type { LogSink } from './node-listener.js';
 import { RateLimiter } from './rate-limiter.js';
+import { watchSecurityEvents, withSource } from './security-log.js';
 import type { ServerStore } from './server-store.js';
 import { SessionManager } from './session.js';
 
@@ -31,6 +33,8 @@ export interface GrantryAppOptions {
   readonly issuer: string;
   readonly clock?: Clock;
   readonly logger?: Logger;
+  /** Where security events go, one JSON object per line (failed authentications, throttling, replays). */
+  readonly log?: LogSink;
 }
 
 /**
@@ -102,16 +106,24 @@ export async function createGrantryApp(options: GrantryAppOptions): Promise<Gran
 
   const metrics = new Metrics();
   server.events.on('access_token.issued', ({ grantType }) => metrics.increment('grantry_access_tokens_issued_total', 'Access tokens issued by grant type.', { grant_type: grantType }));
-  server.events.on('client.authentication_failed', ({ reason }) => metrics.increment('grantry_client_authentication_failures_total', 'Failed client authentications.', { reason }));
-  server.events.on('refresh_token.reuse_detected', () => metrics.increment('grantry_refresh_token_reuse_total', 'Refresh token replays detected (family revoked).'));
+  const security = watchSecurityEvents(server, metrics, options.log);
 
-  const limiter = new RateLimiter(store.rateLimits, { max: config.rateLimitMax, windowSeconds: config.rateLimitWindow, clock });
+  const limiter = new RateLimiter(store.rateLimits, {
+    clock,
+    max: config.rateLimitMax,
+    windowSeconds: config.rateLimitWindow,
+    sourceMax: config.rateLimitSourceMax,
+    slowdownAfter: config.slowdownAfter,
+    slowdownMs: config.slowdownMs,
+    slowdownMaxMs: config.slowdownMaxMs,
+    lockoutThreshold: config.lockoutThreshold,
+    lockoutSeconds: config.lockoutSeconds,
+    onEvent: security.limiter,
+  });
   const sessions = new SessionManager(keys.session, { ttlSeconds: config.sessionTtl, secure: issuer.startsWith('https:'), clock });
   const pages: PageContext = { server, store, sessions, limiter, clock, issuer };
-  const limited = (handler: (r: Request) => Promise<Response>): Route => {
-    const wrapped = limitClientAuthentication(limiter, handler, () =>
-      metrics.increment('grantry_rate_limited_total', 'Requests refused by the brute-force limiter (429).', { kind: 'client' }),
-    );
+  const limited = (respond: (r: Request) => Promise<Response>): Route => {
+    const wrapped = limitClientAuthentication(limiter, respond, (error) => server.errorResponse(error));
     return (request, info) => wrapped(request, info.source);
   };
   const page$ = (handler: (ctx: PageContext, req: PageRequest) => Promise<Response>): Route => async (request, info) => {
@@ -129,10 +141,10 @@ export async function createGrantryApp(options: GrantryAppOptions): Promise<Gran
   };
 
   const routes: Record<string, Route> = {
-    '/token': limited((r) => server.handleTokenRequest(r)),
-    '/revoke': limited((r) => server.handleRevocationRequest(r)),
-    '/introspect': limited((r) => server.handleIntrospectionRequest(r)),
-    '/device_authorization': limited((r) => server.handleDeviceAuthorizationRequest(r)),
+    '/token': limited((r) => server.respondToAccessTokenRequest(r)),
+    '/revoke': limited((r) => server.respondToRevocationRequest(r)),
+    '/introspect': limited((r) => server.respondToIntrospectionRequest(r)),
+    '/device_authorization': limited((r) => server.respondToDeviceAuthorizationRequest(r)),
     '/.well-known/oauth-authorization-server': (r) => server.handleMetadataRequest(r),
     '/.well-known/jwks.json': (r) => server.handleJwksRequest(r),
     '/authorize': page$(handleAuthorize),
@@ -159,7 +171,7 @@ export async function createGrantryApp(options: GrantryAppOptions): Promise<Gran
       const route = routes[new URL(request.url).pathname];
       if (!route) return new Response(JSON.stringify({ error: 'not_found' }), { status: 404, headers: { 'content-type': 'application/json' } });
       try {
-        return await route(request, info);
+        return await withSource(info.source, () => route(request, info));
       } catch (error) {
         return await server.errorResponse(error);
       }

@@ -4,6 +4,6 @@ export { startServer, type StartedServer } from './start-server.js';
 export { createGrantryApp, type GrantryApp, type GrantryAppOptions, type RequestInfo } from './grantry-app.js';
 export { createClient, openServerStore, type NewClient, type ServerStore } from './server-store.js';
 export { fileKeySource, type KeySource, type KeysFile } from './key-store.js';
-export { MemoryRateLimitStore, RateLimiter, type RateLimiterOptions, type RateLimitStore } from './rate-limiter.js';
+export { MemoryRateLimitStore, RateLimiter, type Credential, type FailOutcome, type LimiterEvent, type RateLimiterOptions, type RateLimitStore } from './rate-limiter.js';
 export { Metrics } from './metrics.js';
 export { clientAddress, parseTrustProxy, type TrustProxy } from './trusted-proxy.js';

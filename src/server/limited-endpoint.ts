@@ -1,63 +1,62 @@
-import { parseBasicClientId, readBoundedText } from './request-info.js';
+import { readClientCredentials } from '../core/client-authentication.js';
+import { readForm } from '../core/form.js';
 import { OAuthError } from '../core/oauth-error.js';
-import type { RateLimiter } from './rate-limiter.js';
+import type { Credential, RateLimiter } from './rate-limiter.js';
 
 /**
  * Wraps a client-authenticating endpoint (token, revocation, introspection, device authorization) with the
  * brute-force limiter: RFC 6749 §2.3.1 "MUST protect any endpoint utilizing [client passwords] against brute
- * force attacks", RFC 7009 §5 and RFC 7662 §4 for the others. Failed client authentications count per client id
- * and per source address; failed password grants (RFC 6749 §4.3, §10.10) count per username, the same key as
- * the login page. Over the limit the endpoint answers 429 with `Retry-After` before it checks anything.
+ * force attacks", §10.10 for resource owner passwords, RFC 7009 §5 and RFC 7662 §4 for the others.
+ *
+ * The limiter reads the request with the core's own parsers ({@link readForm}, {@link readClientCredentials}),
+ * which parse once per request, so the endpoint gets the very same parameters. Before the endpoint runs, a source
+ * that guessed one of the presented credentials too often gets 429 with `Retry-After`. The endpoint's
+ * `respondTo…` method throws its `OAuthError`; one that carries a `guess` is counted, and may become a 429 for a
+ * spraying source. Errors that are not guesses (a malformed body, a missing parameter, an unknown token) are
+ * answered as they are and never counted.
  *
  * @example
  * ```ts
- * const token = limitClientAuthentication(limiter, (r) => server.handleTokenRequest(r));
+ * const token = limitClientAuthentication(limiter, (r) => server.respondToAccessTokenRequest(r), (e) => server.errorResponse(e));
  * const response = await token(request, '203.0.113.7');
  * ```
  */
 export function limitClientAuthentication(
   limiter: RateLimiter,
-  handler: (request: Request) => Promise<Response>,
-  onLimited: () => void = () => undefined,
+  respond: (request: Request) => Promise<Response>,
+  errorResponse: (error: unknown) => Promise<Response>,
 ): (request: Request, source: string) => Promise<Response> {
   return async (request, source) => {
-    const params = await peekParams(request);
-    const clientId = parseBasicClientId(request.headers.get('authorization')) ?? params?.get('client_id') ?? undefined;
-    const clientKeys = [`ip:${source}`, ...(clientId ? [`client:${clientId}`] : [])];
-    const username = params?.get('grant_type') === 'password' ? params.get('username') : null;
-    const userKeys = username ? [`user:${username.toLowerCase()}`] : [];
-    const wait = await limiter.retryAfter([...clientKeys, ...userKeys]);
-    if (wait !== undefined) {
-      onLimited();
-      return OAuthError.tooManyRequests(wait).toResponse();
+    const wait = await limiter.admit(source, await presentedCredentials(request));
+    if (wait !== undefined) return OAuthError.tooManyRequests(wait).toResponse();
+    try {
+      return await respond(request);
+    } catch (error) {
+      const guess = error instanceof OAuthError ? error.guess : undefined;
+      if (guess) {
+        const { retryAfter } = await limiter.fail(source, guess);
+        if (retryAfter !== undefined) return OAuthError.tooManyRequests(retryAfter).toResponse();
+      }
+      return errorResponse(error);
     }
-    const response = await handler(request);
-    const error = await errorCode(response);
-    if (error === 'invalid_client') await limiter.fail(clientKeys);
-    else if (error === 'invalid_grant' && userKeys.length > 0) await limiter.fail(userKeys);
-    return response;
   };
 }
 
-const MAX_PEEK_BYTES = 16 * 1024;
-
 /**
- * The form parameters, read from a copy of the body so that the handler still gets the whole request. At most
- * 16 KiB are read: a larger body is refused by the endpoint anyway, and reading it all here would let anyone make
- * the server buffer it.
+ * The guessable credentials a request presents: a client secret (by client id) and, for the password grant, the
+ * username. A request the core cannot read presents none here; the endpoint answers it with the same error.
  */
-async function peekParams(request: Request): Promise<URLSearchParams | undefined> {
-  if (request.method !== 'POST' || !request.body) return undefined;
-  const text = await readBoundedText(request.clone(), MAX_PEEK_BYTES);
-  return text === undefined ? undefined : new URLSearchParams(text);
-}
-
-async function errorCode(response: Response): Promise<string | undefined> {
-  if (response.status !== 401 && response.status !== 400) return undefined;
+async function presentedCredentials(request: Request): Promise<Credential[]> {
   try {
-    const body = (await response.clone().json()) as { error?: unknown };
-    return typeof body.error === 'string' ? body.error : undefined;
+    const params = await readForm(request);
+    const { id, secret } = readClientCredentials(request, params);
+    const username = params.get('grant_type') === 'password' ? params.get('username') : undefined;
+    return [
+      // Only a presented secret can be a guess: a public client (client_id alone) is never limited by its id.
+      ...(id !== undefined && secret !== undefined ? [{ kind: 'client_secret' as const, subject: id }] : []),
+      ...(username !== undefined ? [{ kind: 'password' as const, subject: username }] : []),
+    ];
   } catch {
-    return undefined;
+    return [];
   }
 }

@@ -2,7 +2,7 @@ import { OAuthError } from '../core/oauth-error.js';
 import { errorMessage, escapeHtml, hidden, page } from './html.js';
 import { readPageForm, type PageContext, type PageRequest } from './page-context.js';
 import { safeReturnTo } from './request-info.js';
-import { verifyUser } from './server-store.js';
+import { LOGIN_PAGE_CLIENT, verifyUser } from './server-store.js';
 
 /**
  * The login form: fields `username` and `password`, a CSRF token, and where to go afterwards.
@@ -24,8 +24,9 @@ ${hidden('csrf_token', ctx.sessions.csrfToken(req.session))}${hidden('return_to'
 }
 
 /**
- * `GET /login` shows the form; `POST /login` checks the password against the stored scrypt hash, limited per
- * username and per source (failed logins are slowed to 429 with `Retry-After`), and starts a new session.
+ * `GET /login` shows the form; `POST /login` checks the password against the stored scrypt hash and starts a new
+ * session. The brute-force limiter guards it as it guards the password grant: a source that guessed one username
+ * too often gets 429 with `Retry-After` for it, while its owner signs in from elsewhere.
  *
  * @example
  * ```ts
@@ -44,20 +45,27 @@ export async function handleLogin(ctx: PageContext, req: PageRequest): Promise<R
   }
   const username = form.get('username') ?? '';
   const password = form.get('password') ?? '';
-  const keys = [`login-ip:${req.source}`, `user:${username.toLowerCase()}`];
-  const wait = await ctx.limiter.retryAfter(keys);
-  if (wait !== undefined) {
-    const response = renderLogin(ctx, req, returnTo, `Too many failed attempts. Try again in ${wait} seconds.`, 429);
-    response.headers.set('retry-after', String(wait));
-    return response;
-  }
-  const user = username === '' || password === '' ? undefined : await verifyUser(ctx.store, username, password);
+  // An empty field is a mistake, not a guess (nothing is checked, nothing is counted).
+  if (username === '' || password === '') return renderLogin(ctx, req, returnTo, 'Enter your username and password.', 400);
+  // RFC 6749 §10.10: the same credential as the password grant, so both count the same guesses.
+  const credential = { kind: 'password', subject: username } as const;
+  const wait = await ctx.limiter.admit(req.source, [credential]);
+  if (wait !== undefined) return tooManyAttempts(ctx, req, returnTo, wait);
+  const user = await verifyUser(ctx.store, username, password);
   if (!user) {
-    await ctx.limiter.fail(keys);
+    ctx.server.events.emit('user.authentication_failed', { username, client: LOGIN_PAGE_CLIENT });
+    const { retryAfter } = await ctx.limiter.fail(req.source, credential);
+    if (retryAfter !== undefined) return tooManyAttempts(ctx, req, returnTo, retryAfter);
     return renderLogin(ctx, req, returnTo, 'Wrong username or password.', 401);
   }
   const session = ctx.sessions.create({ id: user.id, username: user.username ?? username });
   return new Response(null, { status: 303, headers: { location: returnTo, 'set-cookie': ctx.sessions.cookie(session), 'cache-control': 'no-store' } });
+}
+
+function tooManyAttempts(ctx: PageContext, req: PageRequest, returnTo: string, wait: number): Response {
+  const response = renderLogin(ctx, req, returnTo, `Too many failed attempts. Try again in ${wait} seconds.`, 429);
+  response.headers.set('retry-after', String(wait));
+  return response;
 }
 
 /**

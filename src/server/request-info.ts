@@ -1,26 +1,4 @@
 /**
- * The client id of an HTTP Basic `Authorization` header (RFC 6749 §2.3.1: form-url-encoded, then base64), or
- * `undefined`. Only the id is read: the limiter needs to know whom a guess targets, never the secret.
- *
- * @example
- * ```ts
- * parseBasicClientId('Basic YXBwOnNlY3JldA=='); // 'app'
- * ```
- */
-export function parseBasicClientId(header: string | null): string | undefined {
-  const match = header === null ? null : /^basic +([A-Za-z0-9+/]+={0,2}) *$/i.exec(header);
-  if (!match) return undefined;
-  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon <= 0) return undefined;
-  try {
-    return decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' '));
-  } catch {
-    return undefined;
-  }
-}
-
-/**
  * A safe place to go after login or logout: a path on the issuer's own origin, else `/`. The value must be a path
  * (start with one `/`) without control characters (tab, CR, LF, NUL, any C0 or DEL: browsers strip some of them,
  * so `/\t/evil.example` would become `//evil.example`) or backslashes (which browsers read as `/`). It is resolved

@@ -59,7 +59,7 @@ export async function startServer(config: ServerConfig, options: { log?: LogSink
           keys,
           issuer: issuerFor(port),
           ...(options.clock ? { clock: options.clock } : {}),
-          ...(options.log ? { logger: { error: (message, details) => options.log!({ level: 'error', msg: message, ...details }) } } : {}),
+          ...(options.log ? { logger: { error: (message, details) => options.log!({ level: 'error', msg: message, ...details }) }, log: options.log } : {}),
         });
         return app;
       },
@@ -73,7 +73,8 @@ export async function startServer(config: ServerConfig, options: { log?: LogSink
     );
     const cleanup = async () => {
       await store.storage.cleanup();
-      await store.rateLimits.prune(Date.now() - config.rateLimitWindow * 1000);
+      // A lockout may outlast the window: keep its marks until it ends.
+      await store.rateLimits.prune(Date.now() - Math.max(config.rateLimitWindow, config.lockoutThreshold > 0 ? config.lockoutSeconds : 0) * 1000);
     };
     const cleanupTimer = setInterval(() => void cleanup().catch(() => undefined), 3600_000);
     cleanupTimer.unref();

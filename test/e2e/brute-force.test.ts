@@ -10,7 +10,9 @@ describe('brute-force protection of client secrets in the real server (RFC 6749 
   beforeAll(async () => {
     store = await createTestStore();
     client = await cli(store, 'clients', 'create', '--name', 'Target', '--grant-types', 'client_credentials');
-    server = await startGrantry(store, ['--rate-limit-max', '10', '--rate-limit-window', '5', '--request-log', 'false']);
+    // The hard limit per source and client is under test here; the slow-down of failed answers (tested in
+    // test/server/brute-force.test.ts) is off so that 1,000 sequential guesses fit a 5-second window.
+    server = await startGrantry(store, ['--rate-limit-max', '10', '--rate-limit-window', '5', '--slowdown-ms', '0', '--request-log', 'false']);
   }, 120_000);
 
   afterAll(async () => {
@@ -39,7 +41,8 @@ describe('brute-force protection of client secrets in the real server (RFC 6749 
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(5);
 
-    // While the window holds, even the right secret is refused: the limiter answers before checking anything.
+    // While the window holds, even the right secret is refused to the guessing source: the limiter answers it before
+    // checking anything (other sources are answered normally, see test/server/brute-force.test.ts).
     const blocked = await postForm(token, { grant_type: 'client_credentials' }, { authorization: basicAuth(client.id, client.client_secret) });
     expect(blocked.status).toBe(429);
     const wait = Number(blocked.headers.get('retry-after'));

@@ -30,7 +30,7 @@ describe('the ready server refuses oversized bodies with 413 and stays usable', 
   beforeAll(async () => {
     process.on('uncaughtException', onUncaught);
     t = await createTestApp();
-    running = await listen(async () => t.app, { host: '127.0.0.1', port: 0, origin: () => ISSUER, trustProxy: false, log: undefined });
+    running = await listen(async () => t.app, { host: '127.0.0.1', port: 0, origin: () => ISSUER, trustProxy: { kind: 'none' }, log: undefined });
     origin = `http://127.0.0.1:${running.port}`;
     // A signed-in session: /device and /device/decision read their form only for a signed-in user.
     const b = new Browser(t);

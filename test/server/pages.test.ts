@@ -53,15 +53,21 @@ describe('login page', () => {
     expect(b.cookie).not.toBe(before);
   });
 
-  it('answers wrong passwords 401, then 429 with Retry-After per username, and lets the user back in after the window', async () => {
+  it('answers wrong passwords 401, then 429 with Retry-After to that source only, and lets it back in after the window', async () => {
     const b = new Browser(t);
     for (let i = 0; i < 3; i++) expect((await signIn(b, 'wrong')).status).toBe(401);
     const limited = await signIn(b, 'wonderland');
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
-    // Another address is limited too: the count is per username.
-    expect((await signIn(new Browser(t, '198.51.100.9'), 'wonderland')).status).toBe(429);
+    // The owner at another address is let in: the hard limit is per source and username.
+    expect((await signIn(new Browser(t, '198.51.100.9'), 'wonderland')).status).toBe(303);
     t.clock.advance(61);
+    expect((await signIn(b, 'wonderland')).status).toBe(303);
+  });
+
+  it('answers an empty password 400 without counting it as a guess', async () => {
+    const b = new Browser(t);
+    for (let i = 0; i < 5; i++) expect((await signIn(b, '')).status).toBe(400);
     expect((await signIn(b, 'wonderland')).status).toBe(303);
   });
 });
@@ -137,7 +143,7 @@ describe('consent page', () => {
 });
 
 describe('device verification page', () => {
-  it('counts wrong user codes per source and answers 429 with Retry-After (RFC 8628 §5.1)', async () => {
+  it('counts wrong user codes per signed-in user and source and answers 429 with Retry-After (RFC 8628 §5.1)', async () => {
     const t = await createTestApp({ 'rate-limit-max': '2', 'rate-limit-window': '60' });
     const b = new Browser(t);
     await signIn(b);
@@ -174,7 +180,7 @@ describe('device verification page', () => {
 });
 
 describe('token endpoint limits', () => {
-  it('counts failed password grants per username, shared with the login page (RFC 6749 §4.3, §10.10)', async () => {
+  it('counts failed password grants per username and source, shared with the login page (RFC 6749 §4.3, §10.10)', async () => {
     const t = await createTestApp({ 'rate-limit-max': '3', 'rate-limit-window': '60' });
     const auth = `Basic ${Buffer.from(`${t.clientId}:${t.clientSecret}`).toString('base64')}`;
     const guess = (password: string) =>
@@ -183,12 +189,14 @@ describe('token endpoint limits', () => {
     const limited = await guess('wonderland');
     expect(limited.status).toBe(429);
     expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
-    expect((await signIn(new Browser(t, '198.51.100.7'))).status).toBe(429);
+    // The login page shares the count: the same source is refused there, the owner elsewhere is let in.
+    expect((await signIn(new Browser(t))).status).toBe(429);
+    expect((await signIn(new Browser(t, '198.51.100.7'))).status).toBe(303);
     t.clock.advance(61);
     expect((await guess('wonderland')).status).toBe(200);
   });
 
-  it('answers an oversized token request body with a 4xx, reading at most 16 KiB of it for the limiter', async () => {
+  it('answers an oversized token request body with a 4xx, reading at most 16 KiB of it once', async () => {
     const t = await createTestApp();
     const body = `grant_type=client_credentials&client_id=${t.clientId}&pad=${'x'.repeat(1024 * 1024)}`;
     const response = await t.send('/token', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });

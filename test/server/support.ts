@@ -15,6 +15,8 @@ export interface TestApp {
   clock: ReturnType<typeof testClock>;
   clientId: string;
   clientSecret: string;
+  /** The security log lines the app wrote. */
+  logs: Record<string, unknown>[];
   /** Sends a request to the app from a source address. */
   send(path: string, init?: RequestInit & { source?: string }): Promise<Response>;
 }
@@ -38,13 +40,15 @@ export async function createTestApp(flags: RawSettings = {}): Promise<TestApp> {
     public: false,
   });
   const clock = testClock(Date.now());
-  const app = await createGrantryApp({ config, store, keys: await store.keys.load(), issuer: config.issuer ?? ISSUER, clock, logger: { error: () => undefined } });
+  const logs: Record<string, unknown>[] = [];
+  const app = await createGrantryApp({ config, store, keys: await store.keys.load(), issuer: config.issuer ?? ISSUER, clock, logger: { error: () => undefined }, log: (line) => logs.push(line) });
   return {
     app,
     store,
     clock,
     clientId: client.id,
     clientSecret: secret!,
+    logs,
     send: (path, init = {}) => app.fetch(new Request(new URL(path, config.issuer ?? ISSUER), init), { source: init.source ?? '192.0.2.1' }),
   };
 }
