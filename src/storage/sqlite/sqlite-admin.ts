@@ -2,6 +2,7 @@ import type { Client, GrantType, Scope, User } from '../../core/types.js';
 import { burnPasswordCheck, hashPassword, verifyPassword } from '../password-hash.js';
 import type { ClientRepository, ScopeRepository, UserRepository } from '../repositories.js';
 import { clientColumns, toClient, toScope, type Row } from '../sql/rows.js';
+import { checkClient } from '../check-client.js';
 import { DuplicateRecordError, type NewUser, type StorageAdmin } from '../storage-admin.js';
 import type { SqliteStatements } from './sqlite-statements.js';
 
@@ -92,6 +93,7 @@ export class SqliteStorageAdmin implements StorageAdmin {
   constructor(private readonly sql: SqliteStatements) {}
 
   async createClient(client: Client): Promise<void> {
+    checkClient(client);
     try {
       this.sql
         .get('INSERT INTO grantry_clients (id, name, secret_hash, redirect_uris, grant_types, scopes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
@@ -101,6 +103,7 @@ export class SqliteStorageAdmin implements StorageAdmin {
     }
   }
   async updateClient(client: Client): Promise<boolean> {
+    checkClient(client);
     const [id, ...rest] = clientColumns(client);
     const result = this.sql
       .get('UPDATE grantry_clients SET name = ?, secret_hash = ?, redirect_uris = ?, grant_types = ?, scopes = ? WHERE id = ?')
