@@ -60,7 +60,7 @@ export async function hashClientSecret(secret: string): Promise<string> {
  */
 export async function verifyClientSecret(secret: string, secretHash: string): Promise<boolean> {
   const crypto = await loadCryptoBackend();
-  if (secretHash.startsWith(`${SLOW_PREFIX}$`)) return verifySlow(crypto.timingSafeEqual, secret, secretHash);
+  if (secretHash.startsWith(`${SLOW_PREFIX}$`)) return verifySlow((a, b) => crypto.timingSafeEqual(a, b), secret, secretHash);
   const presented = PREFIX + (await crypto.sha256(secret));
   return crypto.timingSafeEqual(presented, secretHash);
 }
