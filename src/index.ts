@@ -41,6 +41,7 @@ export * from './grants/implicit-grant.js';
 export * from './grants/device-code-grant.js';
 export * from './grants/pkce.js';
 export * from './grants/redirect-uri.js';
+export { InvalidRedirectUriError, redirectUriProblem, isAllowedRedirectUri } from './core/redirect-uri-rules.js';
 export * from './grants/user-code.js';
 export * from "./storage/storage-admin.js";
 export * from "./storage/managed-storage.js";

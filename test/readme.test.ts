@@ -10,11 +10,12 @@ describe('README', () => {
     const example = readFileSync(new URL('../examples/seed-server.ts', import.meta.url), 'utf8');
     expect(readme).toContain(example.trim());
 
+    const SECRET = 'a-generated-looking-secret-of-43-characters';
     process.env.GRANTRY_PRIVATE_KEY = privateKeyPem;
     process.env.GRANTRY_ENCRYPTION_KEY = encryptionKey;
     const { server, storage, accessTokenEndpoint } = await import('../examples/seed-server.js');
     storage.clients.clients.set('app', {
-      id: 'app', name: 'App', secretHash: await hashClientSecret('secret'), redirectUris: [], grantTypes: ['refresh_token'], scopes: [],
+      id: 'app', name: 'App', secretHash: await hashClientSecret(SECRET), redirectUris: [], grantTypes: ['refresh_token'], scopes: [],
     });
     const client = (await storage.clients.getClient('app'))!;
     const minted = await issueTokens(
@@ -24,7 +25,7 @@ describe('README', () => {
     const request = (token: string) =>
       new Request('https://auth.example.com/access_token', {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic('app', 'secret') },
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic('app', SECRET) },
         body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token }),
       });
     const ok = await accessTokenEndpoint(request(minted.refresh_token!));

@@ -1,7 +1,7 @@
 import type { ServerConfig } from '../server/config.js';
 import type { KeySource } from '../server/key-store.js';
-import { createClient, findUserByUsername, openServerStore, type ServerStore } from '../server/server-store.js';
-import type { Client } from '../core/types.js';
+import { findUserByUsername, openServerStore, type ServerStore } from '../server/server-store.js';
+import { clientsCommand } from './clients-command.js';
 import { UsageError } from './cli-error.js';
 
 /** Parsed flags of one command. */
@@ -13,27 +13,10 @@ export interface CommandOutput {
   readonly text: string;
 }
 
-const list = (value: string | boolean | undefined, separator: RegExp): string[] =>
-  typeof value === 'string' ? value.split(separator).map((s) => s.trim()).filter(Boolean) : [];
-
 const required = (flags: Flags, name: string): string => {
   const value = flags[name];
   if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required`);
   return value;
-};
-
-const showClient = (c: Client) => ({
-  id: c.id,
-  name: c.name,
-  type: c.secretHash === undefined ? 'public' : 'confidential',
-  grant_types: c.grantTypes,
-  scopes: c.scopes,
-  redirect_uris: c.redirectUris,
-});
-
-const clientText = (c: Client): string => {
-  const s = showClient(c);
-  return `${s.id}  ${s.name} (${s.type})\n  grant types: ${s.grant_types.join(', ') || '-'}\n  scopes: ${s.scopes.join(' ') || '(any)'}\n  redirect URIs: ${s.redirect_uris.join(' ') || '-'}`;
 };
 
 /**
@@ -72,42 +55,6 @@ export async function runAdminCommand(words: readonly string[], flags: Flags, co
     }
   } finally {
     await store.close();
-  }
-}
-
-async function clientsCommand(store: ServerStore, action: string | undefined, id: string | undefined, flags: Flags): Promise<CommandOutput> {
-  const admin = store.storage.admin;
-  switch (action) {
-    case 'create': {
-      const grantTypes = list(flags['grant-types'], /,/).map((g) => (g === 'device_code' ? 'urn:ietf:params:oauth:grant-type:device_code' : g));
-      if (grantTypes.length === 0) throw new UsageError('--grant-types is required (e.g. authorization_code,refresh_token)');
-      const { client, secret } = await createClient(store, {
-        id: typeof flags.id === 'string' ? flags.id : undefined,
-        name: required(flags, 'name'),
-        grantTypes,
-        scopes: list(flags.scopes, /[\s,]+/),
-        redirectUris: list(flags['redirect-uris'], /[\s,]+/),
-        public: flags.public === true,
-      });
-      const note = secret === undefined ? '' : `\nclient_secret: ${secret}\n(The secret is shown only now: store it safely.)`;
-      return { json: { ...showClient(client), client_secret: secret }, text: `client_id: ${client.id}${note}` };
-    }
-    case 'list': {
-      const clients = await admin.listClients();
-      return { json: clients.map(showClient), text: clients.map(clientText).join('\n') || 'No clients.' };
-    }
-    case 'show': {
-      const client = await admin.getClient(id ?? required(flags, 'id'));
-      if (!client) throw new UsageError(`no client ${id}`);
-      return { json: showClient(client), text: clientText(client) };
-    }
-    case 'delete': {
-      const clientId = id ?? required(flags, 'id');
-      if (!(await admin.deleteClient(clientId))) throw new UsageError(`no client ${clientId}`);
-      return { json: { deleted: clientId }, text: `Deleted client ${clientId}.` };
-    }
-    default:
-      throw new UsageError('clients: use create, list, show or delete');
   }
 }
 

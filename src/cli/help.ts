@@ -5,7 +5,16 @@ const COMMANDS = `Usage: grantry <command> [options]
 Commands:
   serve                               start the authorization server
   clients create --name N --grant-types a,b [--scopes "read write"] [--redirect-uris U1,U2] [--public] [--id ID]
-                                      register a client; prints its id and, once, its secret
+                 [--can-introspect] [--secret-stdin | --secret-file PATH]
+                                      register a client; prints its id and, once, its generated secret.
+                                      Redirect URIs: https, http://127.0.0.1:PORT/… or http://[::1]:PORT/…, or a
+                                      native app's scheme such as com.example.app:/cb; never a #fragment.
+                                      --can-introspect: may introspect other clients' tokens (a resource server).
+                                      --secret-stdin / --secret-file: import a chosen secret (first line) instead
+                                      of generating one; under 32 characters it is stored under a slow hash.
+  clients update <id> [--name N] [--grant-types a,b] [--scopes S] [--redirect-uris U] [--can-introspect]
+                 [--permissions LIST] [--secret-stdin | --secret-file PATH]
+                                      change a client; --permissions "" removes every permission
   clients list                        list clients
   clients show <id>                   show one client
   clients delete <id>                 delete a client

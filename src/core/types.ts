@@ -17,6 +17,19 @@ export type GrantType =
   | (string & {});
 
 /**
+ * What a client may do beyond its grants, given at registration. `introspect`: learn about tokens issued to other
+ * clients at the introspection endpoint (RFC 7662 §4); a resource server's client needs it. Without it a client
+ * may introspect only its own tokens.
+ *
+ * @example
+ * ```ts
+ * const resourceServer: Client = { id: 'orders-api', name: 'Orders API', secretHash, redirectUris: [], grantTypes: [],
+ *   scopes: [], permissions: ['introspect'] satisfies ClientPermission[] };
+ * ```
+ */
+export type ClientPermission = 'introspect';
+
+/**
  * A registered client. A client without `secretHash` is public (RFC 6749 §2.1).
  *
  * @example
@@ -38,6 +51,8 @@ export interface Client {
   readonly grantTypes: readonly GrantType[];
   /** The scopes this client may ask for; empty means any known scope. */
   readonly scopes: readonly string[];
+  /** Permissions beyond its grants (see {@link ClientPermission}); absent or empty means none. */
+  readonly permissions?: readonly ClientPermission[] | undefined;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { isAllowedRedirectUri } from '../core/redirect-uri-rules.js';
 import type { Client } from '../core/types.js';
 
 /**
@@ -30,6 +31,7 @@ export function matchRedirectUri(registered: string, requested: string): boolean
 /**
  * The redirect URI an authorization request uses: the requested one if it matches a registered one; the only
  * registered one when none is requested (RFC 6749 §3.1.2.3: with several registered, the request must name one).
+ * Only registered URIs that pass `redirectUriProblem` are considered.
  * `undefined` means the request must not be redirected anywhere.
  *
  * @example
@@ -39,9 +41,11 @@ export function matchRedirectUri(registered: string, requested: string): boolean
  * ```
  */
 export function resolveRedirectUri(client: Client, requested: string | undefined): string | undefined {
+  // A registered URI that breaks the registration rule (plain http off loopback, a fragment, …) is never used, so a
+  // client stored before the rule, or written to storage directly, cannot have its codes sent in the clear.
+  const usable = client.redirectUris.filter(isAllowedRedirectUri);
   if (requested === undefined) {
-    const only = client.redirectUris.length === 1 ? client.redirectUris[0] : undefined;
-    return only !== undefined && !only.includes('#') ? only : undefined;
+    return client.redirectUris.length === 1 && usable.length === 1 ? usable[0] : undefined;
   }
-  return client.redirectUris.some((registered) => matchRedirectUri(registered, requested)) ? requested : undefined;
+  return usable.some((registered) => matchRedirectUri(registered, requested)) ? requested : undefined;
 }

@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { generateClientSecret, hashClientSecret } from '../core/client-secret.js';
-import type { Client, User } from '../core/types.js';
+import type { Client, ClientPermission, User } from '../core/types.js';
 import type { ManagedStorage } from '../storage/managed-storage.js';
 import { fileKeySource, type KeySource } from './key-store.js';
 import { MemoryRateLimitStore, type RateLimitStore } from './rate-limiter.js';
@@ -23,6 +23,10 @@ export interface NewClient {
   readonly redirectUris: readonly string[];
   /** A public client has no secret (RFC 6749 §2.1). */
   readonly public: boolean;
+  /** A secret chosen elsewhere (a client migrated from another server), stored as its hash; default: a new one. */
+  readonly secret?: string | undefined;
+  /** Permissions beyond the grants, e.g. `['introspect']` for a resource server's client (RFC 7662 §4). */
+  readonly permissions?: readonly ClientPermission[] | undefined;
 }
 
 /**
@@ -133,7 +137,8 @@ export function redactUrl(url: string): string {
 
 /**
  * Registers a client: a random id unless given, and for a confidential client a new random secret, returned once
- * and stored only as its hash.
+ * and stored only as its hash; or the imported `secret`, stored as its hash and not returned. Redirect URIs must
+ * pass the registration rule (the admin throws `InvalidRedirectUriError` otherwise).
  *
  * @example
  * ```ts
@@ -141,7 +146,8 @@ export function redactUrl(url: string): string {
  * ```
  */
 export async function createClient(store: ServerStore, input: NewClient): Promise<{ client: Client; secret: string | undefined }> {
-  const secret = input.public ? undefined : await generateClientSecret();
+  const generated = input.public || input.secret !== undefined ? undefined : await generateClientSecret();
+  const secret = input.public ? undefined : (input.secret ?? generated);
   const client: Client = {
     id: input.id ?? randomUUID(),
     name: input.name,
@@ -149,9 +155,10 @@ export async function createClient(store: ServerStore, input: NewClient): Promis
     redirectUris: [...input.redirectUris],
     grantTypes: [...input.grantTypes],
     scopes: [...input.scopes],
+    ...(input.permissions === undefined || input.permissions.length === 0 ? {} : { permissions: [...input.permissions] }),
   };
   await store.storage.admin.createClient(client);
-  return { client, secret };
+  return { client, secret: generated };
 }
 
 /** Finds a user by username (the admin API is keyed by id). */

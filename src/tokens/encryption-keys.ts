@@ -3,12 +3,13 @@ import type { AeadKey, CryptoBackend } from './crypto/crypto-backend.js';
 import { TokenSealer } from './sealed-token.js';
 
 /**
- * An encryption key: 32 raw bytes, `base64:`/base64url text of 32 bytes, or a random string of at least 32
- * characters (hashed with SHA-256 into a key, like league's `Key::loadFromAsciiSafeString` alternative).
+ * An encryption key: exactly 32 random bytes, as a `Uint8Array` or as text in base64 (padded or not, optionally
+ * prefixed `base64:`), base64url or hex (64 digits). Nothing else is accepted: a passphrase is not a key (it was
+ * once hashed into one, unsalted; now it is refused with a `TypeError`). Make one with `openssl rand -base64 32`.
  *
  * @example
  * ```ts
- * const key: EncryptionKeyMaterial = 'base64:' + encodeBase64url(globalThis.crypto.getRandomValues(new Uint8Array(32)));
+ * const key: EncryptionKeyMaterial = encodeBase64url(globalThis.crypto.getRandomValues(new Uint8Array(32)));
  * const server = new AuthorizationServer({ ...options, encryptionKey: key });
  * ```
  */
@@ -28,17 +29,33 @@ export interface EncryptionKeyInput {
   kid?: string;
 }
 
-async function rawKey(crypto: CryptoBackend, material: EncryptionKeyMaterial): Promise<Uint8Array> {
-  if (material instanceof Uint8Array) return material;
-  const text = material.startsWith('base64:') ? material.slice(7) : material;
-  try {
-    const bytes = decodeBase64url(text.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''));
-    if (bytes.length === 32) return bytes;
-  } catch {
-    // not base64: treated as a passphrase-like random string below
+const KEY_FORMAT_HELP =
+  'grantry: an encryption key must be exactly 32 random bytes, given as base64, base64url or hex (or raw bytes); ' +
+  'make one with `openssl rand -base64 32` or ' +
+  '`node -e "console.log(require(\'node:crypto\').randomBytes(32).toString(\'base64\'))"`';
+
+const HEX_KEY = /^[0-9a-fA-F]{64}$/;
+const BASE64_KEY = /^[A-Za-z0-9+/]{43}=?$|^[A-Za-z0-9_-]{43}$/;
+
+/** The 32 bytes of a key in one of the accepted forms; a `TypeError` explaining the format otherwise. */
+function rawKey(material: EncryptionKeyMaterial): Uint8Array {
+  if (material instanceof Uint8Array) {
+    if (material.length !== 32) throw new TypeError(`${KEY_FORMAT_HELP} (got ${material.length} bytes)`);
+    return material;
   }
-  if (material.length < 32) throw new TypeError('grantry: the encryption key must be 32 bytes or a string of at least 32 characters');
-  return decodeBase64url(await crypto.sha256(material));
+  if (typeof material !== 'string') throw new TypeError(KEY_FORMAT_HELP);
+  const text = material.startsWith('base64:') ? material.slice(7) : material;
+  if (HEX_KEY.test(text)) {
+    const out = new Uint8Array(32);
+    for (let i = 0; i < 32; i++) out[i] = parseInt(text.slice(i * 2, i * 2 + 2), 16);
+    return out;
+  }
+  if (BASE64_KEY.test(text)) {
+    const bytes = decodeBase64url(text.replace(/\+/g, '-').replace(/\//g, '_').replace(/=$/, ''));
+    if (bytes.length === 32) return bytes;
+  }
+  // Never echo the value: it may be a secret given in the wrong form.
+  throw new TypeError(KEY_FORMAT_HELP);
 }
 
 /**
@@ -57,7 +74,7 @@ export async function loadEncryptionKeys(
   const list: readonly EncryptionKeyInput[] = typeof input === 'string' || input instanceof Uint8Array ? [{ key: input }] : input;
   const keys: AeadKey[] = [];
   for (const entry of list) {
-    const raw = await rawKey(crypto, entry.key);
+    const raw = rawKey(entry.key);
     // Default kid: a short hash of the key, so that two different keys never share an id.
     const kid = entry.kid ?? (await crypto.sha256(`grantry-kid:${String.fromCharCode(...raw)}`)).slice(0, 12);
     keys.push(await crypto.importAeadKey(raw, kid));

@@ -53,6 +53,31 @@ function algorithmsFor(jwk: Record<string, unknown>): readonly string[] {
   return [];
 }
 
+/** The smallest RSA modulus accepted, in bits (RFC 7518 §3.3: "A key of size 2048 bits or larger MUST be used"). */
+const MIN_RSA_BITS = 2048;
+
+/** The size in bits of a base64url-encoded big-endian unsigned integer (a JWK's `n`); 0 when malformed. */
+function modulusBits(n: unknown): number {
+  if (typeof n !== 'string' || !/^[A-Za-z0-9_-]+$/.test(n)) return 0;
+  const bin = atob(n.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (n.length % 4)) % 4));
+  let i = 0;
+  while (i < bin.length && bin.charCodeAt(i) === 0) i++;
+  if (i === bin.length) return 0;
+  return (bin.length - i - 1) * 8 + (32 - Math.clz32(bin.charCodeAt(i)));
+}
+
+/**
+ * Whether a published JWK may verify signatures, by the rules jose applies: RFC 7517 §4.2 `use`, when present, is
+ * `sig`; §4.3 `key_ops`, when present, is a list that includes `verify`; an RSA key has at least 2048 bits
+ * (RFC 7518 §3.3, §3.5). A key failing any of them is left out of the set, as if it were not published.
+ */
+function mayVerify(jwk: Record<string, unknown>): boolean {
+  if (jwk.use !== undefined && jwk.use !== 'sig') return false;
+  if (jwk.key_ops !== undefined && !(Array.isArray(jwk.key_ops) && jwk.key_ops.includes('verify'))) return false;
+  if (jwk.kty === 'RSA' && modulusBits(jwk.n) < MIN_RSA_BITS) return false;
+  return algorithmsFor(jwk).length > 0;
+}
+
 interface Entry {
   readonly jwk: Record<string, unknown>;
   readonly imported: Map<string, Promise<VerifyingKey | undefined>>;
@@ -166,10 +191,9 @@ export class RemoteJwks implements KeyResolver {
       return;
     }
     this.#lastError = undefined;
-    // RFC 7517 §4.2: keys for another use are not signature keys; keys of unknown types are skipped (§5).
+    // Keys for another use, weak RSA keys and keys of unknown types are skipped (RFC 7517 §5).
     this.#entries = keys
-      .filter((k): k is Record<string, unknown> => typeof k === 'object' && k !== null && (k as { use?: unknown }).use !== 'enc')
-      .filter((k) => algorithmsFor(k).length > 0)
+      .filter((k): k is Record<string, unknown> => typeof k === 'object' && k !== null && mayVerify(k as Record<string, unknown>))
       .map((jwk) => ({ jwk, imported: new Map() }));
     this.#expiresAt = now + Math.min(this.#maxMaxAge, maxAge(response.headers) ?? this.#defaultMaxAge) * 1000;
   }

@@ -70,8 +70,10 @@ describe('introspection endpoint (RFC 7662)', () => {
     expect((await bodyOf(await introspect(t, { token, token_type_hint: hint }))).active).toBe(true);
   });
 
-  it("lets a resource server registered as another client introspect the token (RFC 7662 §2.1 protected resources)", async () => {
+  it("lets a resource server registered as another client with the introspect permission introspect the token (RFC 7662 §2.1, §4)", async () => {
     const t = await createEndpointServer();
+    const other = (await t.storage.clients.getClient('other'))!;
+    t.storage.clients.clients.set('other', { ...other, permissions: ['introspect'] });
     const minted = await mintTokens(t);
     const body = await bodyOf(await introspect(t, { token: minted.access_token }, asOther));
     expect(body).toMatchObject({ active: true, client_id: 'app' });

@@ -10,7 +10,7 @@ import type { RunningAdapter, StartAdapter } from './mounts.js';
 
 /** Client id and secret with every character RFC 6749 §2.3.1 makes the client form-url-encode. */
 export const SPECIAL_ID = 'my client:ü+%/&=?#';
-export const SPECIAL_SECRET = 'p@ss:wörd +%2B/&=?"\'';
+export const SPECIAL_SECRET = 'p@ss:wörd +%2B/&=?"\' and 32+ characters';
 
 const JSON_TYPE = /^application\/json/;
 

@@ -15,7 +15,8 @@ export const publicKeyPem = rsaKey.publicKey.export({ type: 'spki', format: 'pem
 export const encryptionKey = randomBytes(32).toString('base64');
 
 export const ISSUER = 'https://auth.example.test';
-export const CLIENT_SECRET = 's3cr:et+with special/chars%';
+/** Special characters for the Basic encoding, and 32+ characters: shorter secrets are stored under a slow hash. */
+export const CLIENT_SECRET = 's3cr:et+with special/chars%, long enough';
 
 /** A settable clock for tests. */
 export function testClock(start = Date.parse('2026-01-01T00:00:00Z')): Clock & { advance(seconds: number): void; set(ms: number): void } {

@@ -48,8 +48,9 @@ export interface EndpointOptions {
   users?: UserRepository;
   /**
    * Whether an authenticated client may learn about a token (RFC 7662 §4: the server "MAY ... limit which protected
-   * resources can introspect which tokens"); `false` answers `{"active": false}`. Default: every confidential
-   * client may introspect every token (resource servers are registered as clients).
+   * resources can introspect which tokens"); `false` answers `{"active": false}`. Given, it decides alone. Default:
+   * a client may introspect its own tokens, and other clients' only with the `introspect` permission in its
+   * registration (`Client.permissions`), as a resource server's client has.
    */
   canIntrospect?: (caller: Client, token: { readonly clientId: string; readonly userId: string | undefined; readonly scopes: readonly string[] }) => boolean | Promise<boolean>;
   /** Where endpoints live: absolute URLs, or paths appended to the issuer (defaults: {@link DEFAULT_ENDPOINT_PATHS}). */

@@ -34,8 +34,9 @@ const json = (body: IntrospectionResponseBody): Response =>
   new Response(JSON.stringify(body), { status: 200, headers: NO_STORE_HEADERS });
 
 /**
- * The introspection endpoint (RFC 7662 §2): a confidential client (typically a resource server registered as a
- * client) asks whether a token is active. Every token that is invalid, expired, revoked, used up or unknown answers
+ * The introspection endpoint (RFC 7662 §2): a confidential client asks whether a token is active. It may ask about
+ * its own tokens; about other clients' tokens only with the `introspect` permission (a resource server's client,
+ * RFC 7662 §4), else the answer is `{"active": false}`. Every token that is invalid, expired, revoked, used up or unknown answers
  * `{"active": false}` and nothing else; active access and refresh tokens report the RFC 7662 §2.2 members.
  *
  * @example
@@ -105,11 +106,16 @@ async function describe(ctx: EndpointContext, found: FoundToken): Promise<Intros
   };
 }
 
+/**
+ * RFC 7662 §4: the server "MAY ... limit which protected resources can introspect which tokens"; grantry does by
+ * default. A client may introspect the tokens issued to it; another client's only with the `introspect` permission
+ * given at registration (a resource server's client). A `canIntrospect` hook, when given, decides instead.
+ */
 async function mayIntrospect(ctx: EndpointContext, caller: Client, found: FoundToken): Promise<boolean> {
-  const hook = ctx.options.canIntrospect;
-  if (!hook) return true;
   const { clientId, userId, scopes } = found.record;
-  return hook(caller, { clientId, userId, scopes });
+  const hook = ctx.options.canIntrospect;
+  if (hook) return hook(caller, { clientId, userId, scopes });
+  return caller.id === clientId || (caller.permissions ?? []).includes('introspect');
 }
 
 async function usernameOf(ctx: EndpointContext, userId: string | undefined): Promise<string | undefined> {

@@ -39,6 +39,17 @@ export function adminCases(ctx: ConformanceContext): void {
       expect(ids).toEqual([...ids].sort());
     });
 
+    it('keeps a client\'s permissions across create and update (RFC 7662 §4 introspection permission)', async (t) => {
+      needAdmin(t);
+      const c = client({ permissions: ['introspect'] });
+      await admin().createClient(c);
+      expect((await ctx.storage().clients.getClient(c.id))?.permissions).toEqual(['introspect']);
+      expect(await admin().updateClient({ ...c, permissions: [] })).toBe(true);
+      expect((await admin().getClient(c.id))?.permissions ?? []).toEqual([]);
+      expect(await admin().updateClient({ ...c, permissions: ['introspect'] })).toBe(true);
+      expect((await admin().listClients()).find((x) => x.id === c.id)?.permissions).toEqual(['introspect']);
+    });
+
     it('refuses a duplicate client id', async (t) => {
       needAdmin(t);
       const c = client();

@@ -1,6 +1,7 @@
 import type { Client, Scope, User } from '../../core/types.js';
 import { burnPasswordCheck, hashPassword, verifyPassword } from '../password-hash.js';
 import type { ClientRepository, ScopeRepository, UserRepository } from '../repositories.js';
+import { checkClient } from '../check-client.js';
 import { DuplicateRecordError, type NewUser, type StorageAdmin } from '../storage-admin.js';
 
 /**
@@ -106,10 +107,12 @@ export class MemoryStorageAdmin implements StorageAdmin {
   ) {}
 
   async createClient(client: Client): Promise<void> {
+    checkClient(client);
     if (this.clients.clients.has(client.id)) throw new DuplicateRecordError('client', client.id);
     this.clients.clients.set(client.id, { ...client });
   }
   async updateClient(client: Client): Promise<boolean> {
+    checkClient(client);
     if (!this.clients.clients.has(client.id)) return false;
     this.clients.clients.set(client.id, { ...client });
     return true;

@@ -2,10 +2,11 @@ import type { Client, GrantType, Scope, User } from '../../core/types.js';
 import { burnPasswordCheck, hashPassword, verifyPassword } from '../password-hash.js';
 import type { ClientRepository, ScopeRepository, UserRepository } from '../repositories.js';
 import { clientColumns, toClient, toScope, type Row } from '../sql/rows.js';
+import { checkClient } from '../check-client.js';
 import { DuplicateRecordError, type NewUser, type StorageAdmin } from '../storage-admin.js';
 import { hasNul, isUniqueViolation, type PostgresQueries } from './postgres-queries.js';
 
-const CLIENT = 'id, name, secret_hash, redirect_uris, grant_types, scopes';
+const CLIENT = 'id, name, secret_hash, redirect_uris, grant_types, scopes, permissions';
 const toUser = (row: Row): User => ({ id: String(row.id), username: String(row.username) });
 
 /**
@@ -137,9 +138,10 @@ export class PostgresStorageAdmin implements StorageAdmin {
   ) {}
 
   async createClient(client: Client): Promise<void> {
+    checkClient(client);
     try {
       await this.sql.count(
-        `INSERT INTO grantry_clients (${CLIENT}, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        `INSERT INTO grantry_clients (${CLIENT}, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
         [...clientColumns(client), Date.now()],
       );
     } catch (e) {
@@ -147,9 +149,10 @@ export class PostgresStorageAdmin implements StorageAdmin {
     }
   }
   async updateClient(client: Client): Promise<boolean> {
+    checkClient(client);
     this.cache.invalidate(client.id);
     const changed = await this.sql.count(
-      'UPDATE grantry_clients SET name = $2, secret_hash = $3, redirect_uris = $4, grant_types = $5, scopes = $6 WHERE id = $1',
+      'UPDATE grantry_clients SET name = $2, secret_hash = $3, redirect_uris = $4, grant_types = $5, scopes = $6, permissions = $7 WHERE id = $1',
       clientColumns(client),
     );
     return changed === 1;

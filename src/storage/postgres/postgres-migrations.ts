@@ -61,6 +61,12 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       CREATE TABLE grantry_revoked_families (family_id text PRIMARY KEY, revoked_at bigint NOT NULL);
     `,
   },
+  {
+    version: 2,
+    name: 'client permissions',
+    // A JSON list such as ["introspect"]; existing clients get none (RFC 7662 §4: introspect own tokens only).
+    sql: `ALTER TABLE grantry_clients ADD COLUMN permissions text NOT NULL DEFAULT '[]';`,
+  },
 ];
 
 /**

@@ -1,4 +1,4 @@
-import type { Client, Scope } from '../../core/types.js';
+import type { Client, ClientPermission, Scope } from '../../core/types.js';
 import type { AccessTokenRecord, AuthCodeRecord, DeviceCodeRecord, RefreshTokenRecord } from '../repositories.js';
 
 /**
@@ -28,10 +28,17 @@ export function toClient(row: Row): Client {
     redirectUris: JSON.parse(str(row.redirect_uris)) as string[],
     grantTypes: JSON.parse(str(row.grant_types)) as string[],
     scopes: splitScopes(row.scopes),
+    ...permissionsOf(row.permissions),
   };
 }
 
-/** A client's columns in insert order: id, name, secret_hash, redirect_uris, grant_types, scopes. */
+/** The permissions column (a JSON list; absent before migration 2): omitted from the client when empty. */
+function permissionsOf(value: SqlValue | undefined): { permissions?: ClientPermission[] } {
+  const list = typeof value === 'string' && value !== '' ? (JSON.parse(value) as ClientPermission[]) : [];
+  return list.length === 0 ? {} : { permissions: list };
+}
+
+/** A client's columns in insert order: id, name, secret_hash, redirect_uris, grant_types, scopes, permissions. */
 export const clientColumns = (c: Client): SqlValue[] => [
   c.id,
   c.name,
@@ -39,6 +46,7 @@ export const clientColumns = (c: Client): SqlValue[] => [
   JSON.stringify(c.redirectUris),
   JSON.stringify(c.grantTypes),
   joinScopes(c.scopes),
+  JSON.stringify(c.permissions ?? []),
 ];
 
 export function toScope(row: Row): Scope {

@@ -2,6 +2,7 @@ import type { Client, GrantType, Scope, User } from '../../core/types.js';
 import { burnPasswordCheck, hashPassword, verifyPassword } from '../password-hash.js';
 import type { ClientRepository, ScopeRepository, UserRepository } from '../repositories.js';
 import { clientColumns, toClient, toScope, type Row } from '../sql/rows.js';
+import { checkClient } from '../check-client.js';
 import { DuplicateRecordError, type NewUser, type StorageAdmin } from '../storage-admin.js';
 import type { SqliteStatements } from './sqlite-statements.js';
 
@@ -92,18 +93,20 @@ export class SqliteStorageAdmin implements StorageAdmin {
   constructor(private readonly sql: SqliteStatements) {}
 
   async createClient(client: Client): Promise<void> {
+    checkClient(client);
     try {
       this.sql
-        .get('INSERT INTO grantry_clients (id, name, secret_hash, redirect_uris, grant_types, scopes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .get('INSERT INTO grantry_clients (id, name, secret_hash, redirect_uris, grant_types, scopes, permissions, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
         .run(...clientColumns(client), Date.now());
     } catch (e) {
       throw isUniqueViolation(e) ? new DuplicateRecordError('client', client.id) : e;
     }
   }
   async updateClient(client: Client): Promise<boolean> {
+    checkClient(client);
     const [id, ...rest] = clientColumns(client);
     const result = this.sql
-      .get('UPDATE grantry_clients SET name = ?, secret_hash = ?, redirect_uris = ?, grant_types = ?, scopes = ? WHERE id = ?')
+      .get('UPDATE grantry_clients SET name = ?, secret_hash = ?, redirect_uris = ?, grant_types = ?, scopes = ?, permissions = ? WHERE id = ?')
       .run(...rest, id);
     return result.changes === 1;
   }

@@ -62,6 +62,12 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       CREATE TABLE grantry_revoked_families (family_id TEXT PRIMARY KEY, revoked_at INTEGER NOT NULL);
     `,
   },
+  {
+    version: 2,
+    name: 'client permissions',
+    // A JSON list such as ["introspect"]; existing clients get none (RFC 7662 §4: introspect own tokens only).
+    sql: `ALTER TABLE grantry_clients ADD COLUMN permissions TEXT NOT NULL DEFAULT '[]';`,
+  },
 ];
 
 /**

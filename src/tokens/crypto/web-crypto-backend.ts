@@ -30,7 +30,16 @@ function pemToDer(pem: string): ArrayBuffer {
   return out.buffer;
 }
 
-const toBuffer = (u: Uint8Array): ArrayBuffer => u.slice().buffer;
+/**
+ * A fresh ArrayBuffer holding exactly the bytes of `u`. Not `u.slice().buffer` nor `u.buffer`: on a Node `Buffer`
+ * (also present on Bun, Deno and workerd with `nodejs_compat`), `slice` is a view and `.buffer` is the whole shared
+ * 8 KiB pool, so every signature, key and ciphertext would be read with the pool's other bytes around it.
+ */
+const toBuffer = (u: Uint8Array): ArrayBuffer => {
+  const copy = new ArrayBuffer(u.byteLength);
+  new Uint8Array(copy).set(u);
+  return copy;
+};
 
 /** The Web Crypto implementation of {@link CryptoBackend}. */
 export const webCryptoBackend: CryptoBackend = {

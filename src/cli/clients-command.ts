@@ -1,0 +1,177 @@
+import { readFileSync } from 'node:fs';
+import { redirectUriProblem } from '../core/redirect-uri-rules.js';
+import { hashClientSecret } from '../core/client-secret.js';
+import type { Client, ClientPermission } from '../core/types.js';
+import { createClient, type ServerStore } from '../server/server-store.js';
+import type { CommandOutput, Flags } from './admin-commands.js';
+import { UsageError } from './cli-error.js';
+
+const PERMISSIONS: readonly ClientPermission[] = ['introspect'];
+const DEVICE_CODE = 'urn:ietf:params:oauth:grant-type:device_code';
+
+const list = (value: string | boolean | undefined, separator: RegExp): string[] =>
+  typeof value === 'string' ? value.split(separator).map((s) => s.trim()).filter(Boolean) : [];
+
+const required = (flags: Flags, name: string): string => {
+  const value = flags[name];
+  if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required`);
+  return value;
+};
+
+const showClient = (c: Client) => ({
+  id: c.id,
+  name: c.name,
+  type: c.secretHash === undefined ? 'public' : 'confidential',
+  grant_types: c.grantTypes,
+  scopes: c.scopes,
+  redirect_uris: c.redirectUris,
+  permissions: c.permissions ?? [],
+});
+
+const clientText = (c: Client): string => {
+  const s = showClient(c);
+  return [
+    `${s.id}  ${s.name} (${s.type})`,
+    `  grant types: ${s.grant_types.join(', ') || '-'}`,
+    `  scopes: ${s.scopes.join(' ') || '(any)'}`,
+    `  redirect URIs: ${s.redirect_uris.join(' ') || '-'}`,
+    `  permissions: ${s.permissions.join(', ') || '-'}`,
+  ].join('\n');
+};
+
+const grantTypesOf = (flags: Flags): string[] => list(flags['grant-types'], /,/).map((g) => (g === 'device_code' ? DEVICE_CODE : g));
+
+/** Redirect URIs checked by the registration rule, so that a mistake is a usage error naming the flag. */
+function redirectUrisOf(flags: Flags): string[] {
+  const uris = list(flags['redirect-uris'], /[\s,]+/);
+  for (const uri of uris) {
+    const problem = redirectUriProblem(uri);
+    if (problem !== undefined) throw new UsageError(`--redirect-uris: the redirect URI ${JSON.stringify(uri)} ${problem}`);
+  }
+  return uris;
+}
+
+/** `--permissions a,b` and the `--can-introspect` shorthand; `undefined` when neither is given. */
+function permissionsOf(flags: Flags): ClientPermission[] | undefined {
+  if (flags.permissions === undefined && flags['can-introspect'] !== true) return undefined;
+  const named = list(flags.permissions, /[\s,]+/);
+  for (const p of named) if (!PERMISSIONS.includes(p as ClientPermission)) throw new UsageError(`--permissions: unknown permission ${p} (known: ${PERMISSIONS.join(', ')})`);
+  const all = new Set([...named, ...(flags['can-introspect'] === true ? ['introspect'] : [])]) as Set<ClientPermission>;
+  return [...all];
+}
+
+/**
+ * A secret chosen elsewhere (a client migrated from another server), read from stdin or a file so that it never
+ * appears on a command line (visible in `ps` and shell history). The first line, without its line ending.
+ */
+async function importedSecret(flags: Flags, stdin: () => Promise<string>): Promise<string | undefined> {
+  const fromStdin = flags['secret-stdin'] === true;
+  const file = flags['secret-file'];
+  if (fromStdin && file !== undefined) throw new UsageError('give --secret-stdin or --secret-file, not both');
+  if (!fromStdin && typeof file !== 'string') return undefined;
+  let text: string;
+  try {
+    text = fromStdin ? await stdin() : readFileSync(file as string, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read the secret: ${(error as Error).message}`);
+  }
+  const secret = text.split(/\r?\n/, 1)[0] ?? '';
+  if (secret === '') throw new UsageError(`the secret ${fromStdin ? 'on stdin' : `in ${String(file)}`} is empty`);
+  return secret;
+}
+
+/** Reads stdin up to its first line ending or its end (at most 64 KiB): the secret is that first line. */
+export async function readStdin(limit = 65_536): Promise<string> {
+  let text = '';
+  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+    text += chunk.toString('utf8');
+    if (text.includes('\n')) break;
+    if (text.length > limit) throw new Error('stdin is too long for a secret');
+  }
+  return text;
+}
+
+/**
+ * `grantry clients create|update|list|show|delete`. Redirect URIs follow the registration rule (https, http on
+ * loopback, or a native app's private-use scheme; no fragment); `--can-introspect` (or `--permissions
+ * introspect`) lets a resource server's client introspect other clients' tokens (RFC 7662 §4); `--secret-stdin` /
+ * `--secret-file` import a chosen secret instead of generating one.
+ *
+ * @example
+ * ```ts
+ * const out = await clientsCommand(store, 'create', undefined, { name: 'Orders API', 'grant-types': 'client_credentials', 'can-introspect': true });
+ * console.log(out.text); // client_id and, once, the generated secret
+ * ```
+ */
+export async function clientsCommand(
+  store: ServerStore,
+  action: string | undefined,
+  id: string | undefined,
+  flags: Flags,
+  stdin: () => Promise<string> = readStdin,
+): Promise<CommandOutput> {
+  const admin = store.storage.admin;
+  switch (action) {
+    case 'create': {
+      const grantTypes = grantTypesOf(flags);
+      if (grantTypes.length === 0) throw new UsageError('--grant-types is required (e.g. authorization_code,refresh_token)');
+      const isPublic = flags.public === true;
+      const secret = await importedSecret(flags, stdin);
+      if (isPublic && secret !== undefined) throw new UsageError('a --public client has no secret');
+      const permissions = permissionsOf(flags);
+      const { client, secret: generated } = await createClient(store, {
+        id: typeof flags.id === 'string' ? flags.id : id,
+        name: required(flags, 'name'),
+        grantTypes,
+        scopes: list(flags.scopes, /[\s,]+/),
+        redirectUris: redirectUrisOf(flags),
+        public: isPublic,
+        ...(secret === undefined ? {} : { secret }),
+        ...(permissions === undefined ? {} : { permissions }),
+      });
+      const note =
+        generated !== undefined
+          ? `\nclient_secret: ${generated}\n(The secret is shown only now: store it safely.)`
+          : secret !== undefined
+            ? '\n(The imported secret is stored as a hash.)'
+            : '';
+      return { json: { ...showClient(client), client_secret: generated }, text: `client_id: ${client.id}${note}` };
+    }
+    case 'update': {
+      const clientId = id ?? required(flags, 'id');
+      const current = await admin.getClient(clientId);
+      if (!current) throw new UsageError(`no client ${clientId}`);
+      const secret = await importedSecret(flags, stdin);
+      if (secret !== undefined && current.secretHash === undefined) throw new UsageError(`client ${clientId} is public: it has no secret`);
+      const permissions = permissionsOf(flags);
+      const grantTypes = grantTypesOf(flags);
+      const updated: Client = {
+        ...current,
+        ...(typeof flags.name === 'string' ? { name: flags.name } : {}),
+        ...(grantTypes.length > 0 ? { grantTypes } : {}),
+        ...(flags.scopes !== undefined ? { scopes: list(flags.scopes, /[\s,]+/) } : {}),
+        ...(flags['redirect-uris'] !== undefined ? { redirectUris: redirectUrisOf(flags) } : {}),
+        ...(permissions === undefined ? {} : { permissions }),
+        ...(secret === undefined ? {} : { secretHash: await hashClientSecret(secret) }),
+      };
+      if (!(await admin.updateClient(updated))) throw new UsageError(`no client ${clientId}`);
+      return { json: showClient(updated), text: clientText(updated) };
+    }
+    case 'list': {
+      const clients = await admin.listClients();
+      return { json: clients.map(showClient), text: clients.map(clientText).join('\n') || 'No clients.' };
+    }
+    case 'show': {
+      const client = await admin.getClient(id ?? required(flags, 'id'));
+      if (!client) throw new UsageError(`no client ${id}`);
+      return { json: showClient(client), text: clientText(client) };
+    }
+    case 'delete': {
+      const clientId = id ?? required(flags, 'id');
+      if (!(await admin.deleteClient(clientId))) throw new UsageError(`no client ${clientId}`);
+      return { json: { deleted: clientId }, text: `Deleted client ${clientId}.` };
+    }
+    default:
+      throw new UsageError('clients: use create, update, list, show or delete');
+  }
+}

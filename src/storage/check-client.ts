@@ -1,0 +1,16 @@
+import { assertRedirectUris } from '../core/redirect-uri-rules.js';
+import type { Client } from '../core/types.js';
+
+/**
+ * The checks every engine's admin runs before it stores a client (create and update): redirect URIs by the rule of
+ * `redirectUriProblem` (https, http on loopback, or a native app's private-use scheme; no fragment). Throws an
+ * `InvalidRedirectUriError` (a `TypeError`) naming the URI and the rule.
+ *
+ * @example
+ * ```ts
+ * async createClient(client: Client) { checkClient(client); await insert(client); }
+ * ```
+ */
+export function checkClient(client: Client): void {
+  assertRedirectUris(client.redirectUris);
+}
