@@ -59,6 +59,16 @@ export interface ServerConfig {
   readonly requestLog: boolean;
   /** Take the client address from the first `X-Forwarded-For` entry (only behind a trusted proxy). */
   readonly trustProxy: boolean;
+  /** PostgreSQL: seconds a statement may take before it is cancelled and answered 503. */
+  readonly dbQueryTimeout: number;
+  /** PostgreSQL: seconds to wait for a connection (new, or from a full pool). */
+  readonly dbConnectTimeout: number;
+  /** PostgreSQL: seconds an unused connection stays open. */
+  readonly dbIdleTimeout: number;
+  /** PostgreSQL: seconds of silence on a connection before TCP keepalive probes start. */
+  readonly dbKeepaliveDelay: number;
+  /** PostgreSQL: connections in the pool. */
+  readonly dbPoolSize: number;
 }
 
 /** One setting: its flag, environment variables, default and help text. */
@@ -90,6 +100,11 @@ export const SERVER_OPTIONS: readonly OptionSpec[] = [
   { key: 'sessionTtl', flag: 'session-ttl', env: ['GRANTRY_SESSION_TTL'], type: 'duration', default: 'PT1H', help: 'login session lifetime' },
   { key: 'requestLog', flag: 'request-log', env: ['GRANTRY_REQUEST_LOG'], type: 'boolean', default: 'true', help: 'one JSON log line per request on stdout' },
   { key: 'trustProxy', flag: 'trust-proxy', env: ['GRANTRY_TRUST_PROXY'], type: 'boolean', default: 'false', help: 'use X-Forwarded-For for the client address' },
+  { key: 'dbQueryTimeout', flag: 'db-query-timeout', env: ['GRANTRY_DB_QUERY_TIMEOUT'], type: 'duration', default: 'PT5S', help: 'PostgreSQL: longest statement; past it the request is answered 503' },
+  { key: 'dbConnectTimeout', flag: 'db-connect-timeout', env: ['GRANTRY_DB_CONNECT_TIMEOUT'], type: 'duration', default: 'PT5S', help: 'PostgreSQL: longest wait for a connection' },
+  { key: 'dbIdleTimeout', flag: 'db-idle-timeout', env: ['GRANTRY_DB_IDLE_TIMEOUT'], type: 'duration', default: 'PT30S', help: 'PostgreSQL: an unused connection is closed after this' },
+  { key: 'dbKeepaliveDelay', flag: 'db-keepalive-delay', env: ['GRANTRY_DB_KEEPALIVE_DELAY'], type: 'duration', default: 'PT10S', help: 'PostgreSQL: TCP keepalive starts after this much silence' },
+  { key: 'dbPoolSize', flag: 'db-pool-size', env: ['GRANTRY_DB_POOL_SIZE'], type: 'number', default: '10', help: 'PostgreSQL: connections in the pool' },
 ];
 
 /**
@@ -130,6 +145,7 @@ export function loadConfig(flags: RawSettings, env: Readonly<Record<string, stri
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`--port must be 0..65535, got ${port}`);
   if ((out.devicePollInterval as number) < 1) throw new TypeError('--device-poll-interval must be at least 1 second');
   if ((out.rateLimitMax as number) < 1) throw new TypeError('--rate-limit-max must be at least 1');
+  if ((out.dbPoolSize as number) < 1) throw new TypeError('--db-pool-size must be at least 1');
   return { ...(out as unknown as ServerConfig), dataDir, database };
 }
 
