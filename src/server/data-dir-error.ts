@@ -58,23 +58,23 @@ const FILE_CAUSES: Readonly<Record<string, string>> = {
 
 /**
  * A start-up error for a SQLite database or a file of the data directory that cannot be created or opened: a
- * `TypeError` (shown to the operator in one line, exit status 1) naming the path and the cause, in place of the
- * driver's "unable to open database file" or "ENOENT … mkdir".
+ * `TypeError` (shown to the operator in one line, exit status 1) saying what could not be done (`action`), the
+ * path and the cause, in place of the driver's "unable to open database file" or "ENOENT … mkdir".
  *
  * @example
  * ```ts
  * try {
  *   mkdirSync(dirname(file), { recursive: true });
  * } catch (error) {
- *   throw dataPathError('the SQLite database', file, error);
+ *   throw dataPathError('open the SQLite database', file, error);
  * }
  * ```
  */
-export function dataPathError(what: string, file: string, error: unknown): TypeError {
+export function dataPathError(action: string, file: string, error: unknown): TypeError {
   const errorCode = code(error);
   const cause =
     diagnoseDataPath(file) ??
     (errorCode === undefined ? undefined : (FILE_CAUSES[errorCode] ?? Object.entries(FILE_CAUSES).find(([c]) => errorCode.startsWith(c))?.[1])) ??
     (error instanceof Error ? error.message : String(error));
-  return new TypeError(`cannot open ${what} ${file}: ${cause}`, { cause: error });
+  return new TypeError(`cannot ${action} ${file}: ${cause}`, { cause: error });
 }

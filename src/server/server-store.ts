@@ -96,7 +96,7 @@ async function openSqlite(filename: string, dataDir: string): Promise<ServerStor
   try {
     if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true, mode: 0o700 });
   } catch (error) {
-    throw dataPathError('the SQLite database', filename, error);
+    throw dataPathError('open the SQLite database', filename, error);
   }
   const { default: Database } = await import('better-sqlite3');
   const { SqliteRateLimitStore } = await import('./sql-rate-limit-store.js');
@@ -117,7 +117,7 @@ async function openSqlite(filename: string, dataDir: string): Promise<ServerStor
   } catch (error) {
     await storage?.close().catch(() => undefined);
     if (db?.open) db.close();
-    throw dataPathError('the SQLite database', filename, error);
+    throw dataPathError('open the SQLite database', filename, error);
   }
   return {
     storage,
