@@ -75,6 +75,7 @@ describe.skipIf(!DATABASE_URL)('the ready server while PostgreSQL is cut off by 
     ['silently stalled', 'stall'],
   ])('answers 503 temporarily_unavailable with Retry-After within the bound while the connections are %s, then serves again without a restart', async (_what, mode) => {
     expect((await token()).status).toBe(200);
+    logs.length = 0;
     proxy.setMode(mode);
     // Several at once, as under load: each is answered (AbortSignal.timeout fails the test on a hang), none with 500.
     const answers = await Promise.all(Array.from({ length: 5 }, () => token()));
@@ -88,8 +89,16 @@ describe.skipIf(!DATABASE_URL)('the ready server while PostgreSQL is cut off by 
     expect(health.status).toBe(503);
     expect(await health.json()).toMatchObject({ status: 'unavailable', reason: expect.stringMatching(/^(connection|timeout)$/) });
 
+    // The key watcher (every 2 s) says that it cannot read the keys, not that they changed.
+    const keysUnreadable = (l: Record<string, unknown>) => l.level === 'warn' && /^cannot read the PostgreSQL table grantry_server_keys/.test(String(l.msg));
+    for (let i = 0; i < 40 && !logs.some(keysUnreadable); i++) await new Promise((r) => setTimeout(r, 200));
+    expect(logs.some(keysUnreadable)).toBe(true);
+
     proxy.setMode('forward');
     expect(await servesAgain()).toBe(true);
+    const keysReadable = (l: Record<string, unknown>) => l.msg === 'the PostgreSQL table grantry_server_keys can be read again';
+    for (let i = 0; i < 40 && !logs.some(keysReadable); i++) await new Promise((r) => setTimeout(r, 200));
+    expect(logs.some(keysReadable)).toBe(true);
     // The log says what failed; nothing claims that the stored keys changed.
     expect(logs.some((l) => l.msg === 'grantry: storage unavailable' && (l.reason === 'connection' || l.reason === 'timeout'))).toBe(true);
     expect(logs.some((l) => String(l.msg).includes('changed but cannot be used'))).toBe(false);
