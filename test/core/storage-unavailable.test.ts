@@ -3,6 +3,7 @@ import { AuthorizationError } from '../../src/core/authorization-error.js';
 import { OAuthError, toOAuthError } from '../../src/core/oauth-error.js';
 import { AuthorizationCodeGrant } from '../../src/grants/authorization-code-grant.js';
 import { ClientCredentialsGrant } from '../../src/grants/client-credentials-grant.js';
+import { DeviceCodeGrant } from '../../src/grants/device-code-grant.js';
 import { openSqliteStorage } from '../../src/storage/sqlite/index.js';
 import { classifyStorageError, StorageUnavailableError, type StorageUnavailableReason } from '../../src/storage/storage-unavailable.js';
 import { CLIENT_SECRET, ISSUER, basic, confidentialClient, createTestServer, serverOn, tokenRequest } from '../support/fixtures.js';
@@ -34,6 +35,7 @@ describe('unavailable storage is answered 503 temporarily_unavailable with Retry
     ['token', '/token', { grant_type: 'client_credentials' }],
     ['revocation', '/revoke', { token: 'whatever' }],
     ['introspection', '/introspect', { token: 'whatever' }],
+    ['device authorization', '/device_authorization', {}],
   ])('at the %s endpoint, as JSON with no-store, and logs what failed', async (endpoint, path, params) => {
     const t = await createTestServer();
     const logged: Record<string, unknown>[] = [];
@@ -42,9 +44,15 @@ describe('unavailable storage is answered 503 temporarily_unavailable with Retry
       logger: { error: (msg, d) => logged.push({ level: 'error', msg, ...d }), warn: (msg, d) => logged.push({ level: 'warn', msg, ...d }) },
     });
     server.enableGrantType(new ClientCredentialsGrant(), 'PT1H');
+    server.enableGrantType(new DeviceCodeGrant(t.storage.deviceCodes, { verificationUri: `${ISSUER}/device` }), 'PT1H');
     const request = tokenRequest(params, { authorization: basic('app', CLIENT_SECRET) }, `${ISSUER}${path}`);
-    const response =
-      endpoint === 'token' ? await server.handleTokenRequest(request) : endpoint === 'revocation' ? await server.handleRevocationRequest(request) : await server.handleIntrospectionRequest(request);
+    const handle = {
+      token: (r: Request) => server.handleTokenRequest(r),
+      revocation: (r: Request) => server.handleRevocationRequest(r),
+      introspection: (r: Request) => server.handleIntrospectionRequest(r),
+      'device authorization': (r: Request) => server.handleDeviceAuthorizationRequest(r),
+    }[endpoint]!;
+    const response = await handle(request);
     await expectUnavailable(response, /^7$/);
     expect(logged).toEqual([{ level: 'warn', msg: 'grantry: storage unavailable', reason: 'connection', error: expect.stringContaining('ECONNREFUSED') }]);
   });
