@@ -1,6 +1,7 @@
 // grantry's public API. Optional pieces (storage engines, HTTP adapters, the ready server) have their own subpaths.
 export * from './core/authorization-server.js';
 export * from './core/oauth-error.js';
+export * from './storage/storage-unavailable.js';
 export * from './core/client-authentication.js';
 export * from './core/client-secret.js';
 export * from './core/clock.js';

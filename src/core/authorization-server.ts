@@ -10,6 +10,7 @@ import { toSeconds, type Duration } from './duration.js';
 import { EventEmitter, type GrantryEvents } from './events.js';
 import { DEFAULT_MAX_BODY_BYTES, readForm } from './form.js';
 import { NO_STORE_HEADERS, OAuthError, toOAuthError } from './oauth-error.js';
+import { StorageUnavailableError } from './storage-unavailable-error.js';
 import type { AccessTokenClaimsContext, Logger, ServerContext } from './server-context.js';
 import type { AuthorizationRequest } from '../grants/authorization-request.js';
 import type { DeviceAuthorization } from '../grants/device-code-grant.js';
@@ -340,13 +341,19 @@ export class AuthorizationServer {
     }
   }
 
-  /** Turns anything thrown into a response; unexpected errors are logged and answered `server_error`. */
+  /**
+   * Turns anything thrown into a response; unexpected errors are logged and answered `server_error`, unavailable
+   * storage (a {@link StorageUnavailableError}) is logged as what failed and answered 503 `temporarily_unavailable`
+   * with `Retry-After`.
+   */
   async errorResponse(error: unknown): Promise<Response> {
     const oauth = toOAuthError(error);
+    const logger = this.#options.logger ?? consoleLogger;
+    const cause = oauth.cause ?? error;
     if (oauth.code === 'server_error') {
-      const logger = this.#options.logger ?? consoleLogger;
-      const cause = oauth.cause ?? error;
       logger.error('grantry: unexpected error', { error: cause instanceof Error ? cause.message : String(cause) });
+    } else if (cause instanceof StorageUnavailableError) {
+      (logger.warn ?? logger.error).call(logger, 'grantry: storage unavailable', { reason: cause.reason, error: cause.message });
     }
     return oauth.toResponse();
   }

@@ -5,8 +5,9 @@ import { resolveScopes } from '../grants/resolve-scopes.js';
 import { AuthorizationError, authorizationRedirect, type AuthorizationRedirect } from './authorization-error.js';
 import { isWellFormedClientId } from './client-authentication.js';
 import { parseParams, readForm, type Params } from './form.js';
-import { OAuthError } from './oauth-error.js';
+import { OAuthError, toOAuthError } from './oauth-error.js';
 import type { ServerContext } from './server-context.js';
+import { StorageUnavailableError } from './storage-unavailable-error.js';
 import type { Client, User } from './types.js';
 
 /** What the authorization endpoint needs from the server. */
@@ -158,6 +159,13 @@ export async function completeAuthorizationRequest(
  */
 function asOAuthError(server: ServerContext, error: unknown): OAuthError {
   if (error instanceof OAuthError) return error;
+  // RFC 6749 §4.1.2.1 temporarily_unavailable: "unable to handle the request due to a temporary overloading or
+  // maintenance of the server": unavailable storage, once the redirect URI is known to be the client's.
+  if (error instanceof StorageUnavailableError) {
+    const log = server.logger;
+    (log.warn ?? log.error).call(log, 'grantry: storage unavailable at the authorization endpoint', { reason: error.reason, error: error.message });
+    return toOAuthError(error);
+  }
   server.logger.error('grantry: unexpected error at the authorization endpoint', {
     error: error instanceof Error ? error.message : String(error),
   });

@@ -1,3 +1,5 @@
+import { StorageUnavailableError } from './storage-unavailable-error.js';
+
 /**
  * The error codes grantry answers with: RFC 6749 §4.1.2.1 / §5.2, RFC 6750 §3.1, RFC 7009 §2.2.1 and
  * RFC 8628 §3.5, plus `too_many_requests` for the brute-force limiter.
@@ -217,6 +219,22 @@ export class OAuthError extends Error {
     });
   }
 
+  /**
+   * The server cannot handle the request now (its storage is unavailable): 503 with `Retry-After`. RFC 6749
+   * §4.1.2.1 defines `temporarily_unavailable` for the authorization endpoint; grantry answers the same code,
+   * as JSON with `no-store`, at the token, revocation, introspection and device endpoints.
+   */
+  static temporarilyUnavailable(
+    retryAfterSeconds = 5,
+    cause?: unknown,
+    description = 'The server is temporarily unable to handle the request; try again later.',
+  ): OAuthError {
+    return new OAuthError('temporarily_unavailable', description, {
+      headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
+      cause,
+    });
+  }
+
   /** Wraps an unexpected failure: answered as a bare `server_error`, the cause kept only for logging. */
   static serverError(cause?: unknown): OAuthError {
     return new OAuthError('server_error', 'The server met an unexpected condition.', { cause });
@@ -237,7 +255,8 @@ export class OAuthError extends Error {
 }
 
 /**
- * Turns anything thrown into an {@link OAuthError}; unknown errors become `server_error`.
+ * Turns anything thrown into an {@link OAuthError}: a {@link StorageUnavailableError} becomes
+ * `temporarily_unavailable` (503 with `Retry-After`), other unknown errors become `server_error`.
  *
  * @example
  * ```ts
@@ -249,5 +268,7 @@ export class OAuthError extends Error {
  * ```
  */
 export function toOAuthError(error: unknown): OAuthError {
-  return error instanceof OAuthError ? error : OAuthError.serverError(error);
+  if (error instanceof OAuthError) return error;
+  if (error instanceof StorageUnavailableError) return OAuthError.temporarilyUnavailable(error.retryAfterSeconds, error);
+  return OAuthError.serverError(error);
 }

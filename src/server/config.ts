@@ -72,6 +72,16 @@ export interface ServerConfig {
   readonly requestLog: boolean;
   /** Which hops in front of the server are proxies whose `X-Forwarded-For` entries are believed (see {@link parseTrustProxy}). */
   readonly trustProxy: TrustProxy;
+  /** PostgreSQL: seconds a statement may take before it is cancelled and answered 503. */
+  readonly dbQueryTimeout: number;
+  /** PostgreSQL: seconds to wait for a connection (new, or from a full pool). */
+  readonly dbConnectTimeout: number;
+  /** PostgreSQL: seconds an unused connection stays open. */
+  readonly dbIdleTimeout: number;
+  /** PostgreSQL: seconds of silence on a connection before TCP keepalive probes start. */
+  readonly dbKeepaliveDelay: number;
+  /** PostgreSQL: connections in the pool. */
+  readonly dbPoolSize: number;
 }
 
 /** One setting: its flag, environment variables, default and help text. */
@@ -109,6 +119,11 @@ export const SERVER_OPTIONS: readonly OptionSpec[] = [
   { key: 'sessionTtl', flag: 'session-ttl', env: ['GRANTRY_SESSION_TTL'], type: 'duration', default: 'PT1H', help: 'login session lifetime' },
   { key: 'requestLog', flag: 'request-log', env: ['GRANTRY_REQUEST_LOG'], type: 'boolean', default: 'true', help: 'one JSON log line per request on stdout' },
   { key: 'trustProxy', flag: 'trust-proxy', env: ['GRANTRY_TRUST_PROXY'], type: 'trust-proxy', default: 'false', help: 'proxies whose X-Forwarded-For is believed: a hop count (1 = one proxy; true means 1) or addresses and CIDR ranges (10.0.0.0/8,::1); the client is the right-most untrusted address' },
+  { key: 'dbQueryTimeout', flag: 'db-query-timeout', env: ['GRANTRY_DB_QUERY_TIMEOUT'], type: 'duration', default: 'PT5S', help: 'PostgreSQL: longest statement; past it the request is answered 503' },
+  { key: 'dbConnectTimeout', flag: 'db-connect-timeout', env: ['GRANTRY_DB_CONNECT_TIMEOUT'], type: 'duration', default: 'PT5S', help: 'PostgreSQL: longest wait for a connection' },
+  { key: 'dbIdleTimeout', flag: 'db-idle-timeout', env: ['GRANTRY_DB_IDLE_TIMEOUT'], type: 'duration', default: 'PT30S', help: 'PostgreSQL: an unused connection is closed after this' },
+  { key: 'dbKeepaliveDelay', flag: 'db-keepalive-delay', env: ['GRANTRY_DB_KEEPALIVE_DELAY'], type: 'duration', default: 'PT10S', help: 'PostgreSQL: TCP keepalive starts after this much silence' },
+  { key: 'dbPoolSize', flag: 'db-pool-size', env: ['GRANTRY_DB_POOL_SIZE'], type: 'number', default: '10', help: 'PostgreSQL: connections in the pool' },
 ];
 
 /**
@@ -152,6 +167,7 @@ export function loadConfig(flags: RawSettings, env: Readonly<Record<string, stri
   if ((out.rateLimitSourceMax as number) < 1) throw new TypeError('--rate-limit-source-max must be at least 1');
   if ((out.rateLimitWindow as number) <= 0) throw new TypeError('--rate-limit-window must be positive');
   if ((out.lockoutSeconds as number) <= 0) throw new TypeError('--lockout-seconds must be positive');
+  if ((out.dbPoolSize as number) < 1) throw new TypeError('--db-pool-size must be at least 1');
   return { ...(out as unknown as ServerConfig), dataDir, database };
 }
 

@@ -1,3 +1,4 @@
+import { OAuthError } from '../core/oauth-error.js';
 import type { User } from '../core/types.js';
 import type { AuthorizationRequest } from '../grants/authorization-request.js';
 import { escapeHtml, errorMessage, hidden, page } from './html.js';
@@ -29,7 +30,7 @@ export async function handleAuthorize(ctx: PageContext, req: PageRequest): Promi
   try {
     authRequest = await ctx.server.validateAuthorizationRequest(req.request);
   } catch (error) {
-    return await redirectOrError(error);
+    return await redirectOrError(ctx, error);
   }
   const user = sessionUser(req);
   if (!user) return redirectToLogin(req.request);
@@ -65,7 +66,7 @@ export async function handleConsentDecision(ctx: PageContext, req: PageRequest):
   try {
     return await ctx.server.completeAuthorizationRequest(pending.authRequest, { user, approved: decision === 'allow' });
   } catch (error) {
-    return await redirectOrError(error);
+    return await redirectOrError(ctx, error);
   }
 }
 
@@ -78,8 +79,10 @@ function sessionUser(req: PageRequest): User | undefined {
  * The library throws an `AuthorizationError`: redirectable ones go back to the client (RFC 6749 §4.1.2.1), the
  * others (bad client or redirect URI) are shown to the user and never redirected.
  */
-async function redirectOrError(error: unknown): Promise<Response> {
+async function redirectOrError(ctx: PageContext, error: unknown): Promise<Response> {
   const e = error as { redirectable?: unknown; toResponse?: () => Response } | undefined;
   if (e?.redirectable === true && typeof e.toResponse === 'function') return e.toResponse();
+  // Not an OAuth error (storage unavailable, a bug): the library logs what failed.
+  if (!(error instanceof OAuthError)) await ctx.server.errorResponse(error);
   return errorPage(error);
 }

@@ -1,5 +1,6 @@
 import { AuthorizationServer } from '../core/authorization-server.js';
 import { systemClock, type Clock } from '../core/clock.js';
+import { toOAuthError } from '../core/oauth-error.js';
 import type { Logger } from '../core/server-context.js';
 import { enableGrants } from './build-grants.js';
 import type { ServerConfig } from './config.js';
@@ -8,7 +9,7 @@ import { handleDevice, handleDeviceDecision } from './device-page.js';
 import { page } from './html.js';
 import { encryptionKeyInputs, signingKeyInputs, type KeysFile } from './key-store.js';
 import { limitClientAuthentication } from './limited-endpoint.js';
-import { handleLogin, handleLogout } from './login-page.js';
+import { errorPage, handleLogin, handleLogout } from './login-page.js';
 import { Metrics } from './metrics.js';
 import { PageBodyTooLarge, tooLargePage, type PageContext, type PageRequest } from './page-context.js';
 import type { LogSink } from './node-listener.js';
@@ -16,6 +17,7 @@ import { RateLimiter } from './rate-limiter.js';
 import { watchSecurityEvents, withSource } from './security-log.js';
 import type { ServerStore } from './server-store.js';
 import { SessionManager } from './session.js';
+import { checkStorage } from './storage-probe.js';
 
 /**
  * What {@link createGrantryApp} composes.
@@ -129,10 +131,17 @@ export async function createGrantryApp(options: GrantryAppOptions): Promise<Gran
   const page$ = (handler: (ctx: PageContext, req: PageRequest) => Promise<Response>): Route => async (request, info) => {
     const existing = sessions.read(request);
     const session = existing ?? sessions.create();
-    const response = await handler(pages, { request, source: info.source, session, newSession: !existing }).catch((error: unknown) => {
+    let response: Response;
+    try {
+      response = await handler(pages, { request, source: info.source, session, newSession: !existing });
+    } catch (error) {
       if (error instanceof PageBodyTooLarge) return tooLargePage();
-      throw error;
-    });
+      // Unavailable storage on a page (login, consent, device): a 503 page with Retry-After, not a JSON error.
+      const oauth = toOAuthError(error);
+      if (oauth.code !== 'temporarily_unavailable') throw error;
+      await server.errorResponse(error); // logs what failed
+      return errorPage(oauth);
+    }
     if (existing || response.headers.has('set-cookie')) return response;
     // A fresh copy of the headers: a Response may come with immutable ones.
     const headers = new Headers(response.headers);
@@ -179,11 +188,12 @@ export async function createGrantryApp(options: GrantryAppOptions): Promise<Gran
   };
 }
 
+/**
+ * `/healthz`: ready only while the storage takes writes ({@link checkStorage}: a real small write, and free space
+ * on SQLite's file system); otherwise 503 with `Retry-After` and the reason (`disk_full`, `connection`, …).
+ */
 async function health(store: ServerStore): Promise<Response> {
-  try {
-    await store.storage.clients.getClient('grantry-health-check');
-    return Response.json({ status: 'ok' }, { headers: { 'cache-control': 'no-store' } });
-  } catch {
-    return Response.json({ status: 'unavailable' }, { status: 503, headers: { 'cache-control': 'no-store' } });
-  }
+  const check = await checkStorage(store);
+  if (check.ok) return Response.json({ status: 'ok' }, { headers: { 'cache-control': 'no-store' } });
+  return Response.json({ status: 'unavailable', reason: check.reason }, { status: 503, headers: { 'cache-control': 'no-store', 'retry-after': '5' } });
 }

@@ -2,6 +2,7 @@ import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EncryptionKeyInput } from '../tokens/encryption-keys.js';
+import { dataPathError } from './data-dir-error.js';
 import type { SigningKeyInput } from '../tokens/signing-key-set.js';
 
 /** One signing key as kept in the keys file. */
@@ -129,12 +130,16 @@ export function loadOrCreateKeys(dataDir: string): KeysFile {
 
 /** Writes the keys file atomically, owner-only. */
 export function saveKeys(dataDir: string, keys: KeysFile): void {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const path = keysPath(dataDir);
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(keys, null, 2) + '\n', { mode: 0o600 });
-  chmodSync(tmp, 0o600);
-  renameSync(tmp, path);
+  try {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    writeFileSync(tmp, JSON.stringify(keys, null, 2) + '\n', { mode: 0o600 });
+    chmodSync(tmp, 0o600);
+    renameSync(tmp, path);
+  } catch (error) {
+    throw dataPathError('write the key file', path, error);
+  }
 }
 
 /** Rotates the keys file in place (see {@link rotatedKeys}). */

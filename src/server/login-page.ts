@@ -1,4 +1,4 @@
-import { OAuthError } from '../core/oauth-error.js';
+import { toOAuthError } from '../core/oauth-error.js';
 import { errorMessage, escapeHtml, hidden, page } from './html.js';
 import { readPageForm, type PageContext, type PageRequest } from './page-context.js';
 import { safeReturnTo } from './request-info.js';
@@ -102,7 +102,14 @@ export function redirectToLogin(request: Request): Response {
 
 /** An OAuth error shown to the user as a page (never a redirect: RFC 6749 §4.1.2.1 for bad client or redirect URI). */
 export function errorPage(error: unknown): Response {
-  const oauth = error instanceof OAuthError ? error : OAuthError.serverError(error);
+  const oauth = toOAuthError(error);
+  // RFC 6749 §4.1.2.1 temporarily_unavailable, shown to the user when the redirect URI is not yet validated.
+  if (oauth.code === 'temporarily_unavailable') {
+    return page('Temporarily unavailable', errorMessage('The service is temporarily unavailable. Please try again in a moment.'), {
+      status: 503,
+      headers: { 'retry-after': oauth.headers['Retry-After'] ?? '5' },
+    });
+  }
   const status = oauth.status >= 500 ? 500 : oauth.status;
   return page('Request refused', errorMessage(`${oauth.code}: ${oauth.code === 'server_error' ? 'unexpected error' : oauth.message}`), { status });
 }

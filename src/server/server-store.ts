@@ -4,8 +4,13 @@ import { randomUUID } from 'node:crypto';
 import { generateClientSecret, hashClientSecret } from '../core/client-secret.js';
 import type { Client, ClientPermission, User } from '../core/types.js';
 import type { ManagedStorage } from '../storage/managed-storage.js';
+import type { PostgresPoolOptions } from '../storage/postgres/postgres-pool.js';
+import { guardStorageErrors } from '../storage/storage-unavailable.js';
+import type { ServerConfig } from './config.js';
+import { dataPathError } from './data-dir-error.js';
 import { fileKeySource, type KeySource } from './key-store.js';
 import { MemoryRateLimitStore, type RateLimitStore } from './rate-limiter.js';
+import { postgresProbe, sqliteProbe, type StorageProbe } from './storage-probe.js';
 
 /**
  * A client to register from the command line.
@@ -47,6 +52,11 @@ export interface ServerStore {
   readonly rateLimits: RateLimitStore;
   /** The signing, encryption and session keys: the data directory's keys file, or a table in PostgreSQL. */
   readonly keys: KeySource;
+  /**
+   * A cheap real write (and, on SQLite, a free-space check): throws a `StorageUnavailableError` saying what
+   * failed when the database does not take writes. Readiness ({@link checkStorage}) runs it.
+   */
+  probe(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -63,32 +73,61 @@ export const isPostgresUrl = (database: string): boolean => /^postgres(ql)?:\/\/
  * await store.storage.migrate();
  * ```
  */
-export async function openServerStore(database: string, dataDir: string): Promise<ServerStore> {
-  if (isPostgresUrl(database)) return openPostgres(database);
+export async function openServerStore(database: string, dataDir: string, limits: PostgresPoolOptions = {}): Promise<ServerStore> {
+  if (isPostgresUrl(database)) return openPostgres(database, limits);
   return openSqlite(database, dataDir);
 }
 
+/**
+ * The PostgreSQL pool's limits from the server's settings (`--db-query-timeout` and the others).
+ *
+ * @example
+ * ```ts
+ * const store = await openServerStore(config.database, config.dataDir, poolOptionsOf(config));
+ * ```
+ */
+export function poolOptionsOf(config: ServerConfig): PostgresPoolOptions {
+  return {
+    max: config.dbPoolSize,
+    queryTimeoutMs: config.dbQueryTimeout * 1000,
+    connectTimeoutMs: config.dbConnectTimeout * 1000,
+    idleTimeoutMs: config.dbIdleTimeout * 1000,
+    keepAliveInitialDelayMs: config.dbKeepaliveDelay * 1000,
+  };
+}
+
 async function openSqlite(filename: string, dataDir: string): Promise<ServerStore> {
-  if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true, mode: 0o700 });
+  try {
+    if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw dataPathError('open the SQLite database', filename, error);
+  }
   const { default: Database } = await import('better-sqlite3');
   const { SqliteRateLimitStore } = await import('./sql-rate-limit-store.js');
   // The engines load only when chosen: their drivers are optional peer dependencies.
   const sqlite = await import('../storage/sqlite/index.js');
-  let storage: ManagedStorage;
+  let storage: InstanceType<typeof sqlite.SqliteStorage> | undefined;
   let db: InstanceType<typeof Database> | undefined;
+  let probe: StorageProbe;
+  let rateLimits: RateLimitStore;
   try {
     storage = sqlite.openSqliteStorage({ filename });
     db = filename === ':memory:' ? undefined : new Database(filename, { timeout: 5000 });
     // Owner-only, like the keys: SQLite gives its -wal and -shm files the database file's mode.
     if (db) chmodSync(filename, 0o600);
+    // A full disk or a read-only file is StorageUnavailableError (503) for the limiter too.
+    rateLimits = db ? guardStorageErrors(SqliteRateLimitStore.open(db)) : new MemoryRateLimitStore();
+    probe = sqliteProbe(db ?? storage.database, filename);
   } catch (error) {
-    throw new TypeError(`cannot open the SQLite database ${filename}: ${(error as Error).message}`);
+    await storage?.close().catch(() => undefined);
+    if (db?.open) db.close();
+    throw dataPathError('open the SQLite database', filename, error);
   }
-  const rateLimits = db ? SqliteRateLimitStore.open(db) : new MemoryRateLimitStore();
   return {
     storage,
     rateLimits,
     keys: fileKeySource(dataDir),
+    probe,
     async close() {
       await storage.close();
       db?.close();
@@ -96,18 +135,19 @@ async function openSqlite(filename: string, dataDir: string): Promise<ServerStor
   };
 }
 
-async function openPostgres(url: string): Promise<ServerStore> {
-  const { default: pg } = await import('pg');
+async function openPostgres(url: string, limits: PostgresPoolOptions): Promise<ServerStore> {
   const { PostgresRateLimitStore } = await import('./sql-rate-limit-store.js');
   const { openPostgresKeySource } = await import('./postgres-key-source.js');
   const postgres = await import('../storage/postgres/index.js');
-  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000 });
-  pool.on('error', () => undefined);
+  // Bounded waits, TCP keepalive, broken connections dropped: an outage answers 503 and passes by itself.
+  const pool = postgres.createPostgresPool({ connectionString: url, ...limits });
   let rateLimits: RateLimitStore;
   let keys: KeySource;
+  let probe: StorageProbe;
   try {
-    rateLimits = await PostgresRateLimitStore.open(pool);
+    rateLimits = guardStorageErrors(await PostgresRateLimitStore.open(pool));
     keys = await openPostgresKeySource(pool);
+    probe = await postgresProbe(pool);
   } catch (error) {
     await pool.end().catch(() => undefined);
     throw new TypeError(`cannot reach the PostgreSQL database ${redactUrl(url)}: ${(error as Error).message}`);
@@ -117,6 +157,7 @@ async function openPostgres(url: string): Promise<ServerStore> {
     storage,
     rateLimits,
     keys,
+    probe,
     async close() {
       await storage.close();
       await pool.end();

@@ -3,7 +3,8 @@ import type { ServerConfig } from './config.js';
 import { createGrantryApp, type GrantryApp } from './grantry-app.js';
 import { encryptionKeyInputs, signingKeyInputs, type KeySource, type KeysFile } from './key-store.js';
 import { listen, type LogSink, type RunningServer } from './node-listener.js';
-import { openServerStore, redactUrl, isPostgresUrl, type ServerStore } from './server-store.js';
+import { openServerStore, poolOptionsOf, redactUrl, isPostgresUrl, type ServerStore } from './server-store.js';
+import { StorageUnavailableError, toStorageError } from '../storage/storage-unavailable.js';
 
 /**
  * A started ready server.
@@ -36,7 +37,7 @@ export interface StartedServer {
  * ```
  */
 export async function startServer(config: ServerConfig, options: { log?: LogSink; clock?: Clock } = {}): Promise<StartedServer> {
-  const store = await openServerStore(config.database, config.dataDir);
+  const store = await openServerStore(config.database, config.dataDir, poolOptionsOf(config));
   // Without --issuer, the issuer is where the server listens (a wildcard address is announced as localhost).
   const issuerFor = (port: number): string => {
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -59,7 +60,15 @@ export async function startServer(config: ServerConfig, options: { log?: LogSink
           keys,
           issuer: issuerFor(port),
           ...(options.clock ? { clock: options.clock } : {}),
-          ...(options.log ? { logger: { error: (message, details) => options.log!({ level: 'error', msg: message, ...details }) }, log: options.log } : {}),
+          ...(options.log
+            ? {
+                logger: {
+                  error: (message, details) => options.log!({ level: 'error', msg: message, ...details }),
+                  warn: (message, details) => options.log!({ level: 'warn', msg: message, ...details }),
+                },
+                log: options.log,
+              }
+            : {}),
         });
         return app;
       },
@@ -101,24 +110,44 @@ export async function startServer(config: ServerConfig, options: { log?: LogSink
 
 /**
  * Picks up `grantry keys rotate` without a restart: when the stored keys change, the new keys are imported and
- * swapped in (bad keys are logged and the running keys stay).
+ * swapped in (bad keys are logged and the running keys stay). While the key store cannot be read (a database
+ * outage), that is what is logged, once per outage, and the check runs again until it succeeds.
  */
 function watchKeys(source: KeySource, initial: string, app: GrantryApp, log: LogSink | undefined): NodeJS.Timeout {
   let seen = initial;
   let busy = false;
+  let unreachable = false;
   const timer = setInterval(() => {
     if (busy) return;
     busy = true;
     void (async () => {
       try {
         const now = await source.version();
-        if (now === seen) return;
-        seen = now;
-        const keys: KeysFile = await source.load();
-        await app.server.rotateKeys({ privateKey: signingKeyInputs(keys), encryptionKey: encryptionKeyInputs(keys) });
-        log?.({ level: 'info', msg: 'keys reloaded', active_kid: keys.signing.find((k) => k.status === 'active')?.kid });
+        if (now !== seen) {
+          try {
+            const keys: KeysFile = await source.load();
+            await app.server.rotateKeys({ privateKey: signingKeyInputs(keys), encryptionKey: encryptionKeyInputs(keys) });
+            log?.({ level: 'info', msg: 'keys reloaded', active_kid: keys.signing.find((k) => k.status === 'active')?.kid });
+          } catch (error) {
+            // Unreadable now (an outage): nothing is known to be wrong with the keys; try again on the next tick.
+            if (toStorageError(error) instanceof StorageUnavailableError) throw error;
+            log?.({ level: 'error', msg: 'the stored keys changed but cannot be used; the running keys stay', error: (error as Error).message });
+          }
+          seen = now;
+        }
+        if (unreachable) log?.({ level: 'info', msg: `${source.location} can be read again` });
+        unreachable = false;
       } catch (error) {
-        log?.({ level: 'error', msg: 'the stored keys changed but cannot be used; the running keys stay', error: (error as Error).message });
+        const failure = toStorageError(error);
+        if (!unreachable) {
+          log?.({
+            level: 'warn',
+            msg: `cannot read ${source.location} to check for rotated keys; the running keys stay`,
+            ...(failure instanceof StorageUnavailableError ? { reason: failure.reason } : {}),
+            error: (failure as Error).message,
+          });
+        }
+        unreachable = true;
       } finally {
         busy = false;
       }

@@ -1,4 +1,6 @@
 export * from './postgres-storage.js';
+export * from './postgres-pool.js';
+export * from '../storage-unavailable.js';
 export * from './postgres-migrations.js';
 export * from './postgres-admin.js';
 export * from './postgres-token-repositories.js';

@@ -1,5 +1,6 @@
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import type { Row, SqlValue } from '../sql/rows.js';
+import { StorageUnavailableError, toStorageError } from '../storage-unavailable.js';
 
 /** A statement parameter: a value, or a text array (`$1::text[]`). */
 export type SqlParam = SqlValue | readonly string[];
@@ -30,7 +31,7 @@ export class PostgresQueries {
    */
   async rows(text: string, values: readonly SqlParam[] = [], on: Pool | PoolClient = this.pool): Promise<Row[]> {
     if (values.some(hasNul)) return [];
-    const result = await on.query<QueryResultRow>({ name: this.#name(text), text, values: values as unknown[] });
+    const result = await on.query<QueryResultRow>({ name: this.#name(text), text, values: values as unknown[] }).catch(unavailable);
     return result.rows;
   }
 
@@ -41,23 +42,27 @@ export class PostgresQueries {
 
   /** The number of rows a statement changed. */
   async count(text: string, values: readonly SqlParam[] = [], on: Pool | PoolClient = this.pool): Promise<number> {
-    const result = await on.query({ name: this.#name(text), text, values: values as unknown[] });
+    const result = await on.query({ name: this.#name(text), text, values: values as unknown[] }).catch(unavailable);
     return result.rowCount ?? 0;
   }
 
   /** Runs `fn` in a transaction on one connection; rolls back if it throws. */
   async transaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const client = await this.pool.connect().catch(unavailable);
+    let failure: Error | undefined;
     try {
       await client.query('BEGIN');
       const result = await fn(client);
       await client.query('COMMIT');
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
+      const wrapped = toStorageError(error);
+      // A connection that failed (reset, timed out) leaves the pool instead of serving the next request.
+      if (wrapped instanceof StorageUnavailableError) failure = wrapped;
+      else await client.query('ROLLBACK').catch((rollback: unknown) => (failure = rollback as Error));
+      throw wrapped;
     } finally {
-      client.release();
+      client.release(failure);
     }
   }
 }
@@ -70,3 +75,8 @@ export function hasNul(value: SqlParam): boolean {
 
 /** Whether an error is PostgreSQL's unique violation (SQLSTATE 23505). */
 export const isUniqueViolation = (e: unknown): boolean => typeof e === 'object' && e !== null && 'code' in e && e.code === '23505';
+
+/** Rethrows a driver error, as a `StorageUnavailableError` when it means the database cannot serve now. */
+const unavailable = (error: unknown): never => {
+  throw toStorageError(error);
+};

@@ -7,7 +7,8 @@ import {
 } from '../managed-storage.js';
 import { cleanupSql } from '../sql/cleanup.js';
 import { ClientCache, PostgresClientRepository, PostgresScopeRepository, PostgresStorageAdmin, PostgresUserRepository } from './postgres-admin.js';
-import { migratePostgres, quoteIdent } from './postgres-migrations.js';
+import { migratePostgres } from './postgres-migrations.js';
+import { createPostgresPool, type PostgresPoolOptions } from './postgres-pool.js';
 import { PostgresQueries } from './postgres-queries.js';
 import { PostgresTokenWriter } from './postgres-token-writer.js';
 import {
@@ -18,7 +19,8 @@ import {
 } from './postgres-token-repositories.js';
 
 /**
- * Options of {@link openPostgresStorage}: a connection string or your own `pg.Pool`.
+ * Options of {@link openPostgresStorage}: a connection string or your own `pg.Pool`, and (for a connection string)
+ * the pool's limits, {@link PostgresPoolOptions}: every wait on the database is bounded by default.
  *
  * @example
  * ```ts
@@ -27,15 +29,13 @@ import {
  * await storage.migrate(); // creates the schema and its tables
  * ```
  */
-export interface PostgresStorageOptions {
+export interface PostgresStorageOptions extends PostgresPoolOptions {
   /** e.g. `postgres://grantry:secret@db.internal:5432/grantry`. */
   readonly connectionString?: string;
   /** An existing pool (then `close()` leaves it open). */
   readonly pool?: pg.Pool;
   /** A schema for grantry's tables (created by `migrate()`); default: the connection's search path. */
   readonly schema?: string;
-  /** Connections in the pool (default 10). */
-  readonly max?: number;
   /**
    * How long a client read from the database is reused (default 1000 ms; 0 turns it off). Changes made through
    * this storage's `admin` are seen at once; changes by other processes within this time.
@@ -65,13 +65,9 @@ export function openPostgresStorage(options: PostgresStorageOptions): PostgresSt
   }
   const cache = new ClientCache(options.clientCacheMs ?? 1000);
   if (options.pool) return new PostgresStorage(options.pool, schema, false, cache);
-  const pool = new pg.Pool({
-    connectionString: options.connectionString,
-    max: options.max ?? 10,
-    ...(schema === undefined ? {} : { options: `-c search_path=${quoteIdent(schema)}` }),
-  });
-  // An idle connection that dies (database restart) must not crash the process; the next query reconnects.
-  pool.on('error', () => undefined);
+  // Every wait is bounded (statement, query, connection) and TCP keepalive is on; a connection that dies while idle
+  // (database restart, network reset) is dropped by the pool without crashing the process: the next query reconnects.
+  const pool = createPostgresPool({ ...options, schema });
   return new PostgresStorage(pool, schema, true, cache);
 }
 

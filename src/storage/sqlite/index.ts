@@ -1,4 +1,5 @@
 export * from './sqlite-storage.js';
+export * from '../storage-unavailable.js';
 export * from './sqlite-migrations.js';
 export * from './sqlite-admin.js';
 export * from './sqlite-token-repositories.js';

@@ -6,6 +6,7 @@ import {
   type MigrationReport,
 } from '../managed-storage.js';
 import { cleanupSql } from '../sql/cleanup.js';
+import { guardStorageErrors } from '../storage-unavailable.js';
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { SqliteClientRepository, SqliteScopeRepository, SqliteStorageAdmin, SqliteUserRepository } from './sqlite-admin.js';
 import { migrateSqlite } from './sqlite-migrations.js';
@@ -105,14 +106,16 @@ export class SqliteStorage implements ManagedStorage {
     private readonly checkpointer?: SqliteCheckpointer,
   ) {
     const sql = (this.#sql = new SqliteStatements(database));
-    this.clients = new SqliteClientRepository(sql);
-    this.scopes = new SqliteScopeRepository(sql);
-    this.users = new SqliteUserRepository(sql);
-    this.accessTokens = new SqliteAccessTokenRepository(sql);
-    this.refreshTokens = new SqliteRefreshTokenRepository(sql);
-    this.authCodes = new SqliteAuthCodeRepository(sql);
-    this.deviceCodes = new SqliteDeviceCodeRepository(sql);
-    this.admin = new SqliteStorageAdmin(sql);
+    // A full disk, a read-only file or a lock held too long is StorageUnavailableError (503), not a 500.
+    const guard = guardStorageErrors;
+    this.clients = guard(new SqliteClientRepository(sql));
+    this.scopes = guard(new SqliteScopeRepository(sql));
+    this.users = guard(new SqliteUserRepository(sql));
+    this.accessTokens = guard(new SqliteAccessTokenRepository(sql));
+    this.refreshTokens = guard(new SqliteRefreshTokenRepository(sql));
+    this.authCodes = guard(new SqliteAuthCodeRepository(sql));
+    this.deviceCodes = guard(new SqliteDeviceCodeRepository(sql));
+    this.admin = guard(new SqliteStorageAdmin(sql));
   }
 
   async migrate(): Promise<MigrationReport> {
