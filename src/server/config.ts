@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { toSeconds } from '../core/duration.js';
+import type { KeyLifecyclePolicy } from './key-lifecycle.js';
+import { checkKeysSecret, type KeysSecrets } from './keys-at-rest.js';
 
 /** The grant types the ready server can enable, by their short names on the command line. */
 export const GRANT_NAMES = {
@@ -59,14 +61,20 @@ export interface ServerConfig {
   readonly requestLog: boolean;
   /** Take the client address from the first `X-Forwarded-For` entry (only behind a trusted proxy). */
   readonly trustProxy: boolean;
+  /** Seconds from a key rotation to the new keys' first use (publish, then activate). */
+  readonly keyActivationDelay: number;
+  /** Rotate the keys automatically when the newest is this old, in seconds; 0: only `grantry keys rotate`. */
+  readonly keyRotationInterval: number;
+  /** The operator's secret that encrypts the stored keys (required with PostgreSQL), and the previous one. */
+  readonly keysSecrets: KeysSecrets | undefined;
 }
 
 /** One setting: its flag, environment variables, default and help text. */
 export interface OptionSpec {
-  readonly key: keyof ServerConfig | 'config';
+  readonly key: keyof ServerConfig | 'config' | 'keysSecretFile' | 'keysSecretPreviousFile';
   readonly flag: string;
   readonly env: readonly string[];
-  readonly type: 'string' | 'number' | 'duration' | 'boolean' | 'list';
+  readonly type: 'string' | 'number' | 'duration' | 'duration-or-off' | 'boolean' | 'list';
   readonly default: string | undefined;
   readonly help: string;
 }
@@ -89,6 +97,10 @@ export const SERVER_OPTIONS: readonly OptionSpec[] = [
   { key: 'rateLimitWindow', flag: 'rate-limit-window', env: ['GRANTRY_RATE_LIMIT_WINDOW'], type: 'duration', default: 'PT5M', help: 'sliding window of the brute-force limiter' },
   { key: 'sessionTtl', flag: 'session-ttl', env: ['GRANTRY_SESSION_TTL'], type: 'duration', default: 'PT1H', help: 'login session lifetime' },
   { key: 'requestLog', flag: 'request-log', env: ['GRANTRY_REQUEST_LOG'], type: 'boolean', default: 'true', help: 'one JSON log line per request on stdout' },
+  { key: 'keyActivationDelay', flag: 'key-activation-delay', env: ['GRANTRY_KEY_ACTIVATION_DELAY'], type: 'duration-or-off', default: 'PT15M', help: 'after `keys rotate`, new keys are published at once and used after this delay (> the JWKS cache lifetime)' },
+  { key: 'keyRotationInterval', flag: 'key-rotation-interval', env: ['GRANTRY_KEY_ROTATION_INTERVAL'], type: 'duration-or-off', default: 'off', help: 'rotate the keys automatically when the newest is this old (e.g. P30D); off by default' },
+  { key: 'keysSecretFile', flag: 'keys-secret-file', env: ['GRANTRY_KEYS_SECRET_FILE'], type: 'string', default: undefined, help: 'file holding the secret that encrypts the stored keys (or set GRANTRY_KEYS_SECRET); required with PostgreSQL' },
+  { key: 'keysSecretPreviousFile', flag: 'keys-secret-previous-file', env: ['GRANTRY_KEYS_SECRET_PREVIOUS_FILE'], type: 'string', default: undefined, help: 'the previous keys secret while rotating it (or set GRANTRY_KEYS_SECRET_PREVIOUS)' },
   { key: 'trustProxy', flag: 'trust-proxy', env: ['GRANTRY_TRUST_PROXY'], type: 'boolean', default: 'false', help: 'use X-Forwarded-For for the client address' },
 ];
 
@@ -130,7 +142,33 @@ export function loadConfig(flags: RawSettings, env: Readonly<Record<string, stri
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`--port must be 0..65535, got ${port}`);
   if ((out.devicePollInterval as number) < 1) throw new TypeError('--device-poll-interval must be at least 1 second');
   if ((out.rateLimitMax as number) < 1) throw new TypeError('--rate-limit-max must be at least 1');
-  return { ...(out as unknown as ServerConfig), dataDir, database };
+  const keysSecrets = readKeysSecrets(out.keysSecretFile as string | undefined, out.keysSecretPreviousFile as string | undefined, env);
+  delete out.keysSecretFile;
+  delete out.keysSecretPreviousFile;
+  return { ...(out as unknown as ServerConfig), dataDir, database, keysSecrets };
+}
+
+/** The keys secret from `GRANTRY_KEYS_SECRET` or `--keys-secret-file` (never a flag: it would show in `ps`). */
+function readKeysSecrets(file: string | undefined, previousFile: string | undefined, env: Readonly<Record<string, string | undefined>>): KeysSecrets | undefined {
+  const read = (path: string | undefined, variable: string, flag: string): string | undefined => {
+    if (path !== undefined) {
+      try {
+        return checkKeysSecret(readFileSync(path, 'utf8'), `--${flag} ${path}`);
+      } catch (error) {
+        if (error instanceof TypeError) throw error;
+        throw new TypeError(`--${flag}: cannot read ${path}: ${(error as Error).message}`);
+      }
+    }
+    const value = env[variable];
+    return value === undefined || value === '' ? undefined : checkKeysSecret(value, variable);
+  };
+  const current = read(file, 'GRANTRY_KEYS_SECRET', 'keys-secret-file');
+  const previous = read(previousFile, 'GRANTRY_KEYS_SECRET_PREVIOUS', 'keys-secret-previous-file');
+  if (current === undefined) {
+    if (previous !== undefined) throw new TypeError('GRANTRY_KEYS_SECRET_PREVIOUS is set without GRANTRY_KEYS_SECRET: set the new secret too');
+    return undefined;
+  }
+  return { current, ...(previous === undefined ? {} : { previous }) };
 }
 
 function pick(flags: RawSettings, env: Readonly<Record<string, string | undefined>>, file: Record<string, unknown>, spec: OptionSpec): string | boolean | undefined {
@@ -175,6 +213,9 @@ function convert(spec: OptionSpec, raw: string | boolean): unknown {
       if (!Number.isSafeInteger(n)) throw bad('a whole number is required');
       return n;
     }
+    case 'duration-or-off':
+      if (raw === 'off' || raw === '0' || raw === false) return 0;
+      return convert({ ...spec, type: 'duration' }, raw);
     case 'duration':
       try {
         return toSeconds(String(raw));
@@ -192,4 +233,23 @@ function convert(spec: OptionSpec, raw: string | boolean): unknown {
       return [...new Set(names)];
     }
   }
+}
+
+/**
+ * The key lifecycle the settings imply: new keys used after `--key-activation-delay`; a retired signing key kept
+ * for the access-token lifetime, an encryption key for the longest lifetime of what it seals; five minutes of
+ * clock skew on both.
+ *
+ * @example
+ * ```ts
+ * await store.keys.rotate(keyLifecyclePolicy(config));
+ * ```
+ */
+export function keyLifecyclePolicy(config: ServerConfig): KeyLifecyclePolicy {
+  const skew = 300;
+  return {
+    activationDelay: config.keyActivationDelay,
+    signingRetention: config.accessTokenTtl + skew,
+    encryptionRetention: Math.max(config.refreshTokenTtl, config.authCodeTtl, config.deviceCodeTtl, config.sessionTtl) + skew,
+  };
 }

@@ -5,6 +5,7 @@ import { generateClientSecret, hashClientSecret } from '../core/client-secret.js
 import type { Client, User } from '../core/types.js';
 import type { ManagedStorage } from '../storage/managed-storage.js';
 import { fileKeySource, type KeySource } from './key-store.js';
+import type { KeysSecrets } from './keys-at-rest.js';
 import { MemoryRateLimitStore, type RateLimitStore } from './rate-limiter.js';
 
 /**
@@ -59,12 +60,21 @@ export const isPostgresUrl = (database: string): boolean => /^postgres(ql)?:\/\/
  * await store.storage.migrate();
  * ```
  */
-export async function openServerStore(database: string, dataDir: string): Promise<ServerStore> {
-  if (isPostgresUrl(database)) return openPostgres(database);
-  return openSqlite(database, dataDir);
+export async function openServerStore(database: string, dataDir: string, keysSecrets?: KeysSecrets): Promise<ServerStore> {
+  if (isPostgresUrl(database)) {
+    // Every role that can read the table could otherwise forge tokens and sessions.
+    if (!keysSecrets) {
+      throw new TypeError(
+        'with PostgreSQL the keys are stored in the database and must be encrypted: set GRANTRY_KEYS_SECRET (or --keys-secret-file) ' +
+          'to a secret of at least 32 characters, e.g. from `openssl rand -base64 32`, the same on every instance',
+      );
+    }
+    return openPostgres(database, keysSecrets);
+  }
+  return openSqlite(database, dataDir, keysSecrets);
 }
 
-async function openSqlite(filename: string, dataDir: string): Promise<ServerStore> {
+async function openSqlite(filename: string, dataDir: string, keysSecrets: KeysSecrets | undefined): Promise<ServerStore> {
   if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true, mode: 0o700 });
   const { default: Database } = await import('better-sqlite3');
   const { SqliteRateLimitStore } = await import('./sql-rate-limit-store.js');
@@ -84,7 +94,7 @@ async function openSqlite(filename: string, dataDir: string): Promise<ServerStor
   return {
     storage,
     rateLimits,
-    keys: fileKeySource(dataDir),
+    keys: fileKeySource(dataDir, keysSecrets),
     async close() {
       await storage.close();
       db?.close();
@@ -92,7 +102,7 @@ async function openSqlite(filename: string, dataDir: string): Promise<ServerStor
   };
 }
 
-async function openPostgres(url: string): Promise<ServerStore> {
+async function openPostgres(url: string, keysSecrets: KeysSecrets): Promise<ServerStore> {
   const { default: pg } = await import('pg');
   const { PostgresRateLimitStore } = await import('./sql-rate-limit-store.js');
   const { openPostgresKeySource } = await import('./postgres-key-source.js');
@@ -103,7 +113,7 @@ async function openPostgres(url: string): Promise<ServerStore> {
   let keys: KeySource;
   try {
     rateLimits = await PostgresRateLimitStore.open(pool);
-    keys = await openPostgresKeySource(pool);
+    keys = await openPostgresKeySource(pool, keysSecrets);
   } catch (error) {
     await pool.end().catch(() => undefined);
     throw new TypeError(`cannot reach the PostgreSQL database ${redactUrl(url)}: ${(error as Error).message}`);
