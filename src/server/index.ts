@@ -4,5 +4,8 @@ export { startServer, type StartedServer } from './start-server.js';
 export { createGrantryApp, type GrantryApp, type GrantryAppOptions, type RequestInfo } from './grantry-app.js';
 export { createClient, openServerStore, type NewClient, type ServerStore } from './server-store.js';
 export { fileKeySource, type KeySource, type KeysFile } from './key-store.js';
+export { keyLifecyclePolicy } from './config.js';
+export type { KeyLifecyclePolicy, KeyState, KeyView } from './key-lifecycle.js';
+export type { KeysSecrets } from './keys-at-rest.js';
 export { MemoryRateLimitStore, RateLimiter, type RateLimiterOptions, type RateLimitStore } from './rate-limiter.js';
 export { Metrics } from './metrics.js';

@@ -104,14 +104,17 @@ export function generateKeys(now = Date.now()): KeysFile {
  * starts sealing after the same delay, when every instance has loaded it. Old keys stay until their retention has
  * passed since they were last used ({@link pruneKeys}), however often rotation runs.
  */
-export function rotatedKeys(current: KeysFile, policy: KeyLifecyclePolicy, now = Date.now()): KeysFile {
-  const activation = now + policy.activationDelay * 1000;
+export function rotatedKeys(current: KeysFile, policy: KeyLifecyclePolicy, now?: number): KeysFile {
+  // The key pair first: generating it can take a second, and the activation delay counts from publication.
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const at = now ?? Date.now();
+  const activation = at + policy.activationDelay * 1000;
   const next: KeysFile = {
-    signing: [newSigningKey(now, activation), ...current.signing],
-    encryption: [newEncryptionKey(now, activation), ...current.encryption],
+    signing: [newSigningKey(at, activation, privateKey), ...current.signing],
+    encryption: [newEncryptionKey(at, activation), ...current.encryption],
     session: current.session,
   };
-  return pruneKeys(next, now, policy);
+  return pruneKeys(next, at, policy);
 }
 
 /** Whether the newest signing key is older than `seconds` (scheduled rotation is due). */
@@ -181,8 +184,7 @@ export const signingKeyInputs = (keys: KeysFile, now = Date.now()): SigningKeyIn
 /** The encryption keys in the form `AuthorizationServer` takes at `now`: the active one first. */
 export const encryptionKeyInputs = (keys: KeysFile, now = Date.now()): EncryptionKeyInput[] => encryptionKeysAt(keys, now);
 
-function newSigningKey(now: number, activatesAt: number): StoredSigningKey {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+function newSigningKey(now: number, activatesAt: number, privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey): StoredSigningKey {
   return {
     kid: randomUUID(),
     alg: 'RS256',

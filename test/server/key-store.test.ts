@@ -35,6 +35,13 @@ describe('the keys file', () => {
     expect(rotateKeys(dir, policy).signing).toHaveLength(3);
   });
 
+  it('rotates on schedule only when the newest key is older than the interval', () => {
+    const dir = fresh();
+    const first = loadOrCreateKeys(dir);
+    expect(rotateKeys(dir, policy, undefined, 3600)).toEqual(first);
+    expect(rotateKeys(dir, policy, undefined, 0).signing).toHaveLength(2);
+  });
+
   it.each([
     ['not JSON', 'nope', /not JSON/],
     ['no signing keys', JSON.stringify({ signing: [], encryption: [], session: 'x'.repeat(43) }), /no signing keys/],
