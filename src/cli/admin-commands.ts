@@ -1,6 +1,7 @@
-import type { ServerConfig } from '../server/config.js';
+import { keyLifecyclePolicy, type ServerConfig } from '../server/config.js';
+import { keyViews, type KeyView } from '../server/key-lifecycle.js';
 import type { KeySource } from '../server/key-store.js';
-import { findUserByUsername, openServerStore, type ServerStore } from '../server/server-store.js';
+import { findUserByUsername, openServerStore, poolOptionsOf, type ServerStore } from '../server/server-store.js';
 import { clientsCommand } from './clients-command.js';
 import { UsageError } from './cli-error.js';
 
@@ -31,9 +32,9 @@ const required = (flags: Flags, name: string): string => {
  */
 export async function runAdminCommand(words: readonly string[], flags: Flags, config: ServerConfig): Promise<CommandOutput> {
   const [group, action, arg] = words;
-  const store = await openServerStore(config.database, config.dataDir);
+  const store = await openServerStore(config.database, config.dataDir, { limits: poolOptionsOf(config), keysSecrets: config.keysSecrets });
   try {
-    if (group === 'keys') return await keysCommand(action, store.keys);
+    if (group === 'keys') return await keysCommand(action, store.keys, config);
     await store.storage.migrate();
     switch (group) {
       case 'migrate':
@@ -99,19 +100,30 @@ async function scopesCommand(store: ServerStore, action: string | undefined, id:
   }
 }
 
-async function keysCommand(action: string | undefined, source: KeySource): Promise<CommandOutput> {
-  const keys = action === 'rotate' ? await source.rotate() : action === 'list' ? await source.load() : undefined;
+async function keysCommand(action: string | undefined, source: KeySource, config: ServerConfig): Promise<CommandOutput> {
+  const policy = keyLifecyclePolicy(config);
+  const keys = action === 'rotate' ? await source.rotate(policy) : action === 'list' ? await source.load() : undefined;
   if (!keys) throw new UsageError('keys: use list or rotate');
+  const now = Date.now();
+  const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+  const show = (views: KeyView[]) =>
+    views.map((v) => ({ kid: v.kid, state: v.state, created_at: iso(v.createdAt), activates_at: iso(v.activatesAt), deactivated_at: iso(v.deactivatedAt), retire_after: iso(v.retireAfter) }));
   const json = {
     location: source.location,
-    signing: keys.signing.map((k) => ({ kid: k.kid, alg: k.alg, status: k.status, created_at: k.createdAt })),
-    encryption: keys.encryption.map((k, i) => ({ kid: k.kid, status: i === 0 ? 'active' : 'decrypt-only', created_at: k.createdAt })),
+    signing: show(keyViews(keys.signing, now, policy.signingRetention)),
+    encryption: show(keyViews(keys.encryption, now, policy.encryptionRetention)),
   };
+  const line = (kind: string, k: ReturnType<typeof show>[number]) =>
+    `${kind}  ${k.kid}  ${k.state.padEnd(8)}  created ${k.created_at}` +
+    (k.state === 'pending' ? `  activates ${k.activates_at}` : '') +
+    (k.state === 'retiring' ? `  unused since ${k.deactivated_at}, removed by a rotation after ${k.retire_after}` : '');
   const text = [
     `Keys in ${json.location}`,
-    ...json.signing.map((k) => `signing     ${k.kid}  ${k.alg}  ${k.status}  ${k.created_at}`),
-    ...json.encryption.map((k) => `encryption  ${k.kid}  ${k.status}  ${k.created_at}`),
-    ...(action === 'rotate' ? ['Rotated: running servers on the same keys switch to them within seconds.'] : []),
+    ...json.signing.map((k) => line('signing   ', k)),
+    ...json.encryption.map((k) => line('encryption', k)),
+    ...(action === 'rotate'
+      ? [`Rotated: the new keys are published now and used from ${json.signing[0]!.activates_at} (--key-activation-delay); running servers follow by themselves.`]
+      : []),
   ].join('\n');
   return { json, text };
 }

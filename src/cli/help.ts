@@ -24,8 +24,8 @@ Commands:
   users delete <username>             delete a user
   scopes add <scope> [--description D] add (or describe) a scope
   scopes list                         list scopes
-  keys list                           list signing and encryption keys
-  keys rotate                         new active keys; the previous ones stay published (running servers reload them)
+  keys list                           signing and encryption keys with their state (pending, active, retiring) and times
+  keys rotate                         new keys, published now and used after --key-activation-delay; old ones kept while needed
   migrate                             apply database migrations
   cleanup                             delete expired tokens, codes and device codes
 

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { toSeconds } from '../core/duration.js';
 import { parseTrustProxy, type TrustProxy } from './trusted-proxy.js';
+import type { KeyLifecyclePolicy } from './key-lifecycle.js';
+import { checkKeysSecret, type KeysSecrets } from './keys-at-rest.js';
 
 /** The grant types the ready server can enable, by their short names on the command line. */
 export const GRANT_NAMES = {
@@ -82,14 +84,20 @@ export interface ServerConfig {
   readonly dbKeepaliveDelay: number;
   /** PostgreSQL: connections in the pool. */
   readonly dbPoolSize: number;
+  /** Seconds from a key rotation to the new keys' first use (publish, then activate). */
+  readonly keyActivationDelay: number;
+  /** Rotate the keys automatically when the newest is this old, in seconds; 0: only `grantry keys rotate`. */
+  readonly keyRotationInterval: number;
+  /** The operator's secret that encrypts the stored keys (required with PostgreSQL), and the previous one. */
+  readonly keysSecrets: KeysSecrets | undefined;
 }
 
 /** One setting: its flag, environment variables, default and help text. */
 export interface OptionSpec {
-  readonly key: keyof ServerConfig | 'config';
+  readonly key: keyof ServerConfig | 'config' | 'keysSecretFile' | 'keysSecretPreviousFile';
   readonly flag: string;
   readonly env: readonly string[];
-  readonly type: 'string' | 'number' | 'duration' | 'boolean' | 'list' | 'trust-proxy';
+  readonly type: 'string' | 'number' | 'duration' | 'duration-or-off' | 'boolean' | 'list' | 'trust-proxy';
   readonly default: string | undefined;
   readonly help: string;
 }
@@ -124,6 +132,10 @@ export const SERVER_OPTIONS: readonly OptionSpec[] = [
   { key: 'dbIdleTimeout', flag: 'db-idle-timeout', env: ['GRANTRY_DB_IDLE_TIMEOUT'], type: 'duration', default: 'PT30S', help: 'PostgreSQL: an unused connection is closed after this' },
   { key: 'dbKeepaliveDelay', flag: 'db-keepalive-delay', env: ['GRANTRY_DB_KEEPALIVE_DELAY'], type: 'duration', default: 'PT10S', help: 'PostgreSQL: TCP keepalive starts after this much silence' },
   { key: 'dbPoolSize', flag: 'db-pool-size', env: ['GRANTRY_DB_POOL_SIZE'], type: 'number', default: '10', help: 'PostgreSQL: connections in the pool' },
+  { key: 'keyActivationDelay', flag: 'key-activation-delay', env: ['GRANTRY_KEY_ACTIVATION_DELAY'], type: 'duration-or-off', default: 'PT15M', help: 'after `keys rotate`, new keys are published at once and used after this delay (> the JWKS cache lifetime)' },
+  { key: 'keyRotationInterval', flag: 'key-rotation-interval', env: ['GRANTRY_KEY_ROTATION_INTERVAL'], type: 'duration-or-off', default: 'off', help: 'rotate the keys automatically when the newest is this old (e.g. P30D); off by default' },
+  { key: 'keysSecretFile', flag: 'keys-secret-file', env: ['GRANTRY_KEYS_SECRET_FILE'], type: 'string', default: undefined, help: 'file holding the secret that encrypts the stored keys (or set GRANTRY_KEYS_SECRET); required with PostgreSQL' },
+  { key: 'keysSecretPreviousFile', flag: 'keys-secret-previous-file', env: ['GRANTRY_KEYS_SECRET_PREVIOUS_FILE'], type: 'string', default: undefined, help: 'the previous keys secret while rotating it (or set GRANTRY_KEYS_SECRET_PREVIOUS)' },
 ];
 
 /**
@@ -168,7 +180,33 @@ export function loadConfig(flags: RawSettings, env: Readonly<Record<string, stri
   if ((out.rateLimitWindow as number) <= 0) throw new TypeError('--rate-limit-window must be positive');
   if ((out.lockoutSeconds as number) <= 0) throw new TypeError('--lockout-seconds must be positive');
   if ((out.dbPoolSize as number) < 1) throw new TypeError('--db-pool-size must be at least 1');
-  return { ...(out as unknown as ServerConfig), dataDir, database };
+  const keysSecrets = readKeysSecrets(out.keysSecretFile as string | undefined, out.keysSecretPreviousFile as string | undefined, env);
+  delete out.keysSecretFile;
+  delete out.keysSecretPreviousFile;
+  return { ...(out as unknown as ServerConfig), dataDir, database, keysSecrets };
+}
+
+/** The keys secret from `GRANTRY_KEYS_SECRET` or `--keys-secret-file` (never a flag: it would show in `ps`). */
+function readKeysSecrets(file: string | undefined, previousFile: string | undefined, env: Readonly<Record<string, string | undefined>>): KeysSecrets | undefined {
+  const read = (path: string | undefined, variable: string, flag: string): string | undefined => {
+    if (path !== undefined) {
+      try {
+        return checkKeysSecret(readFileSync(path, 'utf8'), `--${flag} ${path}`);
+      } catch (error) {
+        if (error instanceof TypeError) throw error;
+        throw new TypeError(`--${flag}: cannot read ${path}: ${(error as Error).message}`);
+      }
+    }
+    const value = env[variable];
+    return value === undefined || value === '' ? undefined : checkKeysSecret(value, variable);
+  };
+  const current = read(file, 'GRANTRY_KEYS_SECRET', 'keys-secret-file');
+  const previous = read(previousFile, 'GRANTRY_KEYS_SECRET_PREVIOUS', 'keys-secret-previous-file');
+  if (current === undefined) {
+    if (previous !== undefined) throw new TypeError('GRANTRY_KEYS_SECRET_PREVIOUS is set without GRANTRY_KEYS_SECRET: set the new secret too');
+    return undefined;
+  }
+  return { current, ...(previous === undefined ? {} : { previous }) };
 }
 
 function pick(flags: RawSettings, env: Readonly<Record<string, string | undefined>>, file: Record<string, unknown>, spec: OptionSpec): string | boolean | undefined {
@@ -213,6 +251,9 @@ function convert(spec: OptionSpec, raw: string | boolean): unknown {
       if (!Number.isSafeInteger(n)) throw bad('a whole number is required');
       return n;
     }
+    case 'duration-or-off':
+      if (raw === 'off' || raw === '0' || raw === false) return 0;
+      return convert({ ...spec, type: 'duration' }, raw);
     case 'duration':
       try {
         return toSeconds(String(raw));
@@ -236,4 +277,23 @@ function convert(spec: OptionSpec, raw: string | boolean): unknown {
       return [...new Set(names)];
     }
   }
+}
+
+/**
+ * The key lifecycle the settings imply: new keys used after `--key-activation-delay`; a retired signing key kept
+ * for the access-token lifetime, an encryption key for the longest lifetime of what it seals; five minutes of
+ * clock skew on both.
+ *
+ * @example
+ * ```ts
+ * await store.keys.rotate(keyLifecyclePolicy(config));
+ * ```
+ */
+export function keyLifecyclePolicy(config: ServerConfig): KeyLifecyclePolicy {
+  const skew = 300;
+  return {
+    activationDelay: config.keyActivationDelay,
+    signingRetention: config.accessTokenTtl + skew,
+    encryptionRetention: Math.max(config.refreshTokenTtl, config.authCodeTtl, config.deviceCodeTtl, config.sessionTtl) + skew,
+  };
 }

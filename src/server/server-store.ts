@@ -9,6 +9,7 @@ import { guardStorageErrors } from '../storage/storage-unavailable.js';
 import type { ServerConfig } from './config.js';
 import { dataPathError } from './data-dir-error.js';
 import { fileKeySource, type KeySource } from './key-store.js';
+import type { KeysSecrets } from './keys-at-rest.js';
 import { MemoryRateLimitStore, type RateLimitStore } from './rate-limiter.js';
 import { postgresProbe, sqliteProbe, type StorageProbe } from './storage-probe.js';
 
@@ -73,9 +74,22 @@ export const isPostgresUrl = (database: string): boolean => /^postgres(ql)?:\/\/
  * await store.storage.migrate();
  * ```
  */
-export async function openServerStore(database: string, dataDir: string, limits: PostgresPoolOptions = {}): Promise<ServerStore> {
-  if (isPostgresUrl(database)) return openPostgres(database, limits);
-  return openSqlite(database, dataDir);
+export async function openServerStore(
+  database: string,
+  dataDir: string,
+  options: { readonly limits?: PostgresPoolOptions; readonly keysSecrets?: KeysSecrets | undefined } = {},
+): Promise<ServerStore> {
+  if (isPostgresUrl(database)) {
+    // Every role that can read the table could otherwise forge tokens and sessions.
+    if (!options.keysSecrets) {
+      throw new TypeError(
+        'with PostgreSQL the keys are stored in the database and must be encrypted: set GRANTRY_KEYS_SECRET (or --keys-secret-file) ' +
+          'to a secret of at least 32 characters, e.g. from `openssl rand -base64 32`, the same on every instance',
+      );
+    }
+    return openPostgres(database, options.limits ?? {}, options.keysSecrets);
+  }
+  return openSqlite(database, dataDir, options.keysSecrets);
 }
 
 /**
@@ -83,7 +97,7 @@ export async function openServerStore(database: string, dataDir: string, limits:
  *
  * @example
  * ```ts
- * const store = await openServerStore(config.database, config.dataDir, poolOptionsOf(config));
+ * const store = await openServerStore(config.database, config.dataDir, { limits: poolOptionsOf(config), keysSecrets: config.keysSecrets });
  * ```
  */
 export function poolOptionsOf(config: ServerConfig): PostgresPoolOptions {
@@ -96,7 +110,7 @@ export function poolOptionsOf(config: ServerConfig): PostgresPoolOptions {
   };
 }
 
-async function openSqlite(filename: string, dataDir: string): Promise<ServerStore> {
+async function openSqlite(filename: string, dataDir: string, keysSecrets: KeysSecrets | undefined): Promise<ServerStore> {
   try {
     if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true, mode: 0o700 });
   } catch (error) {
@@ -126,7 +140,7 @@ async function openSqlite(filename: string, dataDir: string): Promise<ServerStor
   return {
     storage,
     rateLimits,
-    keys: fileKeySource(dataDir),
+    keys: fileKeySource(dataDir, keysSecrets),
     probe,
     async close() {
       await storage.close();
@@ -135,7 +149,7 @@ async function openSqlite(filename: string, dataDir: string): Promise<ServerStor
   };
 }
 
-async function openPostgres(url: string, limits: PostgresPoolOptions): Promise<ServerStore> {
+async function openPostgres(url: string, limits: PostgresPoolOptions, keysSecrets: KeysSecrets): Promise<ServerStore> {
   const { PostgresRateLimitStore } = await import('./sql-rate-limit-store.js');
   const { openPostgresKeySource } = await import('./postgres-key-source.js');
   const postgres = await import('../storage/postgres/index.js');
@@ -146,7 +160,7 @@ async function openPostgres(url: string, limits: PostgresPoolOptions): Promise<S
   let probe: StorageProbe;
   try {
     rateLimits = guardStorageErrors(await PostgresRateLimitStore.open(pool));
-    keys = await openPostgresKeySource(pool);
+    keys = await openPostgresKeySource(pool, keysSecrets);
     probe = await postgresProbe(pool);
   } catch (error) {
     await pool.end().catch(() => undefined);

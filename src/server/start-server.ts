@@ -1,5 +1,6 @@
-import type { Clock } from '../core/clock.js';
-import type { ServerConfig } from './config.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import { keyLifecyclePolicy, type ServerConfig } from './config.js';
+import { keysFingerprint } from './key-lifecycle.js';
 import { createGrantryApp, type GrantryApp } from './grantry-app.js';
 import { encryptionKeyInputs, signingKeyInputs, type KeySource, type KeysFile } from './key-store.js';
 import { listen, type LogSink, type RunningServer } from './node-listener.js';
@@ -37,7 +38,7 @@ export interface StartedServer {
  * ```
  */
 export async function startServer(config: ServerConfig, options: { log?: LogSink; clock?: Clock } = {}): Promise<StartedServer> {
-  const store = await openServerStore(config.database, config.dataDir, poolOptionsOf(config));
+  const store = await openServerStore(config.database, config.dataDir, { limits: poolOptionsOf(config), keysSecrets: config.keysSecrets });
   // Without --issuer, the issuer is where the server listens (a wildcard address is announced as localhost).
   const issuerFor = (port: number): string => {
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -87,7 +88,7 @@ export async function startServer(config: ServerConfig, options: { log?: LogSink
     };
     const cleanupTimer = setInterval(() => void cleanup().catch(() => undefined), 3600_000);
     cleanupTimer.unref();
-    const keysTimer = watchKeys(store.keys, keysVersion, app!, options.log);
+    const keysTimer = watchKeys(store.keys, { version: keysVersion, keys }, app!, config, () => (options.clock ?? systemClock).now(), options.log);
     return {
       issuer: issuerFor(listening.port),
       port: listening.port,
@@ -109,45 +110,65 @@ export async function startServer(config: ServerConfig, options: { log?: LogSink
 }
 
 /**
- * Picks up `grantry keys rotate` without a restart: when the stored keys change, the new keys are imported and
- * swapped in (bad keys are logged and the running keys stay). While the key store cannot be read (a database
- * outage), that is what is logged, once per outage, and the check runs again until it succeeds.
+ * Keeps the running keys in step with the stored ones, without a restart: a rotation by `grantry keys rotate` (or
+ * another instance) is picked up when the stored version changes, a pending key starts signing or sealing when its
+ * activation time comes, a retired key leaves; with `--key-rotation-interval`, a rotation is made when it is due
+ * (of several instances, the first to see it due rotates; the others see the new version). Keys that cannot be
+ * used are logged, and the running keys stay.
+ * While the key store cannot be read (a database outage), that is what is logged, once per outage, and the check
+ * runs again until it succeeds.
  */
-function watchKeys(source: KeySource, initial: string, app: GrantryApp, log: LogSink | undefined): NodeJS.Timeout {
-  let seen = initial;
+function watchKeys(
+  source: KeySource,
+  initial: { version: string; keys: KeysFile },
+  app: GrantryApp,
+  config: ServerConfig,
+  now: () => number,
+  log: LogSink | undefined,
+): NodeJS.Timeout {
+  let version = initial.version;
+  let keys = initial.keys;
+  let applied = keysFingerprint(keys, now());
   let busy = false;
   let unreachable = false;
   const timer = setInterval(() => {
     if (busy) return;
     busy = true;
     void (async () => {
+      let step = 'read the stored keys';
       try {
-        const now = await source.version();
-        if (now !== seen) {
-          try {
-            const keys: KeysFile = await source.load();
-            await app.server.rotateKeys({ privateKey: signingKeyInputs(keys), encryptionKey: encryptionKeyInputs(keys) });
-            log?.({ level: 'info', msg: 'keys reloaded', active_kid: keys.signing.find((k) => k.status === 'active')?.kid });
-          } catch (error) {
-            // Unreadable now (an outage): nothing is known to be wrong with the keys; try again on the next tick.
-            if (toStorageError(error) instanceof StorageUnavailableError) throw error;
-            log?.({ level: 'error', msg: 'the stored keys changed but cannot be used; the running keys stay', error: (error as Error).message });
-          }
-          seen = now;
+        if (config.keyRotationInterval > 0) {
+          step = 'rotate the keys on schedule';
+          const before = keys.signing.length;
+          keys = await source.rotate(keyLifecyclePolicy(config), { ifOlderThan: config.keyRotationInterval });
+          if (keys.signing.length !== before) log?.({ level: 'info', msg: 'keys rotated on schedule' });
+        }
+        step = 'read the stored keys';
+        const stored = await source.version();
+        if (stored !== version) {
+          keys = await source.load();
+          version = stored;
         }
         if (unreachable) log?.({ level: 'info', msg: `${source.location} can be read again` });
         unreachable = false;
+        const at = now();
+        const fingerprint = keysFingerprint(keys, at);
+        if (fingerprint === applied) return;
+        step = 'use the stored keys';
+        await app.server.rotateKeys({ privateKey: signingKeyInputs(keys, at), encryptionKey: encryptionKeyInputs(keys, at) });
+        applied = fingerprint;
+        log?.({ level: 'info', msg: 'keys reloaded', active_kid: signingKeyInputs(keys, at).find((k) => k.status === 'active')?.kid });
       } catch (error) {
         const failure = toStorageError(error);
-        if (!unreachable) {
-          log?.({
-            level: 'warn',
-            msg: `cannot read ${source.location} to check for rotated keys; the running keys stay`,
-            ...(failure instanceof StorageUnavailableError ? { reason: failure.reason } : {}),
-            error: (failure as Error).message,
-          });
+        if (failure instanceof StorageUnavailableError) {
+          // Unreadable now (an outage): nothing is known to be wrong with the keys; try again on the next tick.
+          if (!unreachable) {
+            log?.({ level: 'warn', msg: `cannot read ${source.location} to check for rotated keys; the running keys stay`, reason: failure.reason, error: failure.message });
+          }
+          unreachable = true;
+        } else {
+          log?.({ level: 'error', msg: `cannot ${step}; the running keys stay`, error: (error as Error).message });
         }
-        unreachable = true;
       } finally {
         busy = false;
       }

@@ -138,9 +138,10 @@ describe.each(engines)('the real grantry server process on %s', (_engine, postgr
     const kidOf = (jwt: string) => (JSON.parse(Buffer.from(jwt.split('.')[0]!, 'base64url').toString()) as { kid: string }).kid;
     const issue = async () => ((await (await postForm(meta.token_endpoint, { grant_type: 'client_credentials' }, { authorization: auth })).json()) as { access_token: string }).access_token;
     const oldKid = kidOf(await issue());
-    const rotated = await cli(store, 'keys', 'rotate');
+    const rotated = await cli(store, 'keys', 'rotate', '--key-activation-delay', '1');
     const newKid = rotated.signing[0].kid as string;
-    expect(rotated.signing[1].kid).toBe(oldKid);
+    expect(rotated.signing[0].state).toBe('pending');
+    expect(rotated.signing[1]).toMatchObject({ kid: oldKid, state: 'active' });
     let kid = oldKid;
     for (let i = 0; i < 50 && kid === oldKid; i++) {
       await new Promise((r) => setTimeout(r, 200));

@@ -2,7 +2,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { keysFileMode, keysPath, loadOrCreateKeys, rotateKeys } from '../../src/server/key-store.js';
+import { keysFileMode, keysPath, loadOrCreateKeys, rotateKeys, type KeysFile } from '../../src/server/key-store.js';
+import type { KeyLifecyclePolicy } from '../../src/server/key-lifecycle.js';
+import { keyViews } from '../../src/server/key-lifecycle.js';
+
+const policy: KeyLifecyclePolicy = { activationDelay: 60, signingRetention: 3600, encryptionRetention: 86400 };
+const states = (keys: KeysFile) => keyViews(keys.signing, Date.now()).map((v) => v.state);
 
 const fresh = () => join(mkdtempSync(join(tmpdir(), 'grantry-keys-')), 'data');
 
@@ -12,21 +17,29 @@ describe('the keys file', () => {
     const keys = loadOrCreateKeys(dir);
     expect(keysFileMode(dir)).toBe(0o600);
     expect(keys.signing).toHaveLength(1);
-    expect(keys.signing[0]).toMatchObject({ status: 'active', alg: 'RS256' });
+    expect(keys.signing[0]).toMatchObject({ alg: 'RS256' });
+    expect(states(keys)).toEqual(['active']);
     expect(keys.encryption).toHaveLength(1);
     expect(loadOrCreateKeys(dir)).toEqual(keys);
   });
 
-  it('rotates: a new active signing key, the old one published; a new encryption key first, the old one kept', () => {
+  it('rotates publish-then-activate: the new keys are pending, the old ones stay active; rotating again drops nothing still needed', () => {
     const dir = fresh();
     const before = loadOrCreateKeys(dir);
-    const after = rotateKeys(dir);
-    expect(after.signing.map((k) => k.status)).toEqual(['active', 'published']);
-    expect(after.signing[1]!.kid).toBe(before.signing[0]!.kid);
-    expect(after.encryption[1]).toEqual(before.encryption[0]);
+    const after = rotateKeys(dir, policy);
+    expect(states(after)).toEqual(['pending', 'active']);
+    expect(keyViews(after.signing, Date.now())[1]!.kid).toBe(before.signing[0]!.kid);
+    expect(after.encryption.map((k) => k.kid)).toContain(before.encryption[0]!.kid);
     expect(after.session).toBe(before.session);
     expect(keysFileMode(dir)).toBe(0o600);
-    expect(rotateKeys(dir).signing).toHaveLength(2);
+    expect(rotateKeys(dir, policy).signing).toHaveLength(3);
+  });
+
+  it('rotates on schedule only when the newest key is older than the interval', () => {
+    const dir = fresh();
+    const first = loadOrCreateKeys(dir);
+    expect(rotateKeys(dir, policy, undefined, 3600)).toEqual(first);
+    expect(rotateKeys(dir, policy, undefined, 0).signing).toHaveLength(2);
   });
 
   it.each([
@@ -50,11 +63,11 @@ describe.skipIf(!process.env.DATABASE_URL)('keys in PostgreSQL', () => {
     const store = await createTestStore(process.env.DATABASE_URL);
     const pools = [new pg.Pool({ connectionString: store.database }), new pg.Pool({ connectionString: store.database })];
     try {
-      const [a, b] = await Promise.all(pools.map((p) => openPostgresKeySource(p)));
+      const [a, b] = await Promise.all(pools.map((p) => openPostgresKeySource(p, { current: 'x'.repeat(40) })));
       const [ka, kb] = await Promise.all([a!.load(), b!.load()]);
       expect(ka).toEqual(kb);
       const before = await b!.version();
-      const rotated = await a!.rotate();
+      const rotated = await a!.rotate(policy);
       expect(await b!.version()).not.toBe(before);
       expect(await b!.load()).toEqual(rotated);
       expect(rotated.signing[1]!.kid).toBe(ka.signing[0]!.kid);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/server/config.js';
 import { createClient } from '../../src/server/server-store.js';
 import { startServer, type StartedServer } from '../../src/server/start-server.js';
-import { createTestStore, type TestStore } from '../e2e/support/grantry-process.js';
+import { createTestStore, TEST_KEYS_SECRET, type TestStore } from '../e2e/support/grantry-process.js';
 import { basic } from '../support/fixtures.js';
 import { startTcpProxy, type ProxyMode, type TcpProxy } from '../support/tcp-proxy.js';
 
@@ -37,7 +37,7 @@ describe.skipIf(!DATABASE_URL)('the ready server while PostgreSQL is cut off by 
         'db-query-timeout': '1',
         'db-connect-timeout': '1',
       },
-      {},
+      { GRANTRY_KEYS_SECRET: TEST_KEYS_SECRET },
     );
     server = await startServer(config, { log: (line) => logs.push(line) });
     const { client, secret } = await createClient(server.store, { name: 'svc', grantTypes: ['client_credentials'], scopes: [], redirectUris: [], public: false });

@@ -42,10 +42,15 @@ export async function createTestStore(postgresUrl?: string): Promise<TestStore> 
 
 const storeArgs = (store: TestStore): string[] => ['--data-dir', store.dataDir, ...(store.database ? ['--database', store.database] : [])];
 
+/** The secret that encrypts the stored keys: required with PostgreSQL (the same for every process of a test). */
+export const TEST_KEYS_SECRET = 'test-keys-secret-0123456789abcdef0123456789';
+
+const storeEnv = (store: TestStore): NodeJS.ProcessEnv => ({ ...cleanEnv(), ...(store.database ? { GRANTRY_KEYS_SECRET: TEST_KEYS_SECRET } : {}) });
+
 /** Runs `grantry <args> --json` on the store and returns the parsed output. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each command prints its own JSON shape
 export async function cli(store: TestStore, ...args: string[]): Promise<any> {
-  const { stdout } = await run(process.execPath, [BIN, ...args, ...storeArgs(store), '--json'], { env: cleanEnv(), timeout: 60_000 });
+  const { stdout } = await run(process.execPath, [BIN, ...args, ...storeArgs(store), '--json'], { env: storeEnv(store), timeout: 60_000 });
   return JSON.parse(stdout);
 }
 
@@ -79,7 +84,7 @@ export interface GrantryProcess {
 
 /** Starts the real server process on a free port (port 0) and waits until it listens. */
 export async function startGrantry(store: TestStore, extraArgs: string[] = []): Promise<GrantryProcess> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...storeArgs(store), ...extraArgs], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...storeArgs(store), ...extraArgs], { env: storeEnv(store), stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: Record<string, unknown>[] = [];
   let errText = '';
   child.stderr.on('data', (d: Buffer) => (errText += d.toString()));
