@@ -1,5 +1,6 @@
 import type { ServerConfig } from '../server/config.js';
 import type { KeySource } from '../server/key-store.js';
+import { removeExpired } from '../server/remove-expired.js';
 import { createClient, findUserByUsername, openServerStore, type ServerStore } from '../server/server-store.js';
 import type { Client } from '../core/types.js';
 import { UsageError } from './cli-error.js';
@@ -56,9 +57,12 @@ export async function runAdminCommand(words: readonly string[], flags: Flags, co
       case 'migrate':
         return { json: { migrated: true }, text: 'Database is up to date.' };
       case 'cleanup': {
-        const report = await store.storage.cleanup();
-        await store.rateLimits.prune(Date.now() - config.rateLimitWindow * 1000);
-        return { json: report, text: `Deleted ${report.accessTokens} access tokens, ${report.refreshTokens} refresh tokens, ${report.authCodes} codes, ${report.deviceCodes} device codes.` };
+        // Everything expired in one run: batches until none is left.
+        const removed = await removeExpired(store, { rateLimitWindowSeconds: config.rateLimitWindow, batchSize: 1000 });
+        return {
+          json: { ...removed, complete: true },
+          text: `Deleted ${removed.accessTokens} access tokens, ${removed.refreshTokens} refresh tokens, ${removed.authCodes} codes, ${removed.deviceCodes} device codes, ${removed.rateLimitFailures} limiter entries.`,
+        };
       }
       case 'clients':
         return await clientsCommand(store, action, arg, flags);

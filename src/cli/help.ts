@@ -18,7 +18,7 @@ Commands:
   keys list                           list signing and encryption keys
   keys rotate                         new active keys; the previous ones stay published (running servers reload them)
   migrate                             apply database migrations
-  cleanup                             delete expired tokens, codes and device codes
+  cleanup                             delete everything expired: tokens, codes, device codes, limiter entries
 
 Options of every command:
   --data-dir DIR      data directory: keys file and SQLite database    env GRANTRY_DATA_DIR   default ./data

@@ -59,6 +59,12 @@ export interface ServerConfig {
   readonly requestLog: boolean;
   /** Take the client address from the first `X-Forwarded-For` entry (only behind a trusted proxy). */
   readonly trustProxy: boolean;
+  /** Seconds between two runs of the continuous clean-up of expired records (the first runs soon after start). */
+  readonly cleanupInterval: number;
+  /** Seconds between readiness turning 503 on SIGTERM and the listener closing (for load balancers to notice). */
+  readonly shutdownDelay: number;
+  /** Seconds after SIGTERM by which the process has exited: connections still open then are destroyed. */
+  readonly shutdownTimeout: number;
 }
 
 /** One setting: its flag, environment variables, default and help text. */
@@ -90,6 +96,9 @@ export const SERVER_OPTIONS: readonly OptionSpec[] = [
   { key: 'sessionTtl', flag: 'session-ttl', env: ['GRANTRY_SESSION_TTL'], type: 'duration', default: 'PT1H', help: 'login session lifetime' },
   { key: 'requestLog', flag: 'request-log', env: ['GRANTRY_REQUEST_LOG'], type: 'boolean', default: 'true', help: 'one JSON log line per request on stdout' },
   { key: 'trustProxy', flag: 'trust-proxy', env: ['GRANTRY_TRUST_PROXY'], type: 'boolean', default: 'false', help: 'use X-Forwarded-For for the client address' },
+  { key: 'cleanupInterval', flag: 'cleanup-interval', env: ['GRANTRY_CLEANUP_INTERVAL'], type: 'duration', default: 'PT5M', help: 'time between runs of the clean-up of expired records (the first runs 10 s after start)' },
+  { key: 'shutdownDelay', flag: 'shutdown-delay', env: ['GRANTRY_SHUTDOWN_DELAY'], type: 'number', default: '0', help: 'seconds between /readyz turning 503 on SIGTERM and the listener closing' },
+  { key: 'shutdownTimeout', flag: 'shutdown-timeout', env: ['GRANTRY_SHUTDOWN_TIMEOUT'], type: 'number', default: '10', help: 'seconds after SIGTERM by which the process exits, cutting connections still open' },
 ];
 
 /**
@@ -130,6 +139,7 @@ export function loadConfig(flags: RawSettings, env: Readonly<Record<string, stri
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`--port must be 0..65535, got ${port}`);
   if ((out.devicePollInterval as number) < 1) throw new TypeError('--device-poll-interval must be at least 1 second');
   if ((out.rateLimitMax as number) < 1) throw new TypeError('--rate-limit-max must be at least 1');
+  if ((out.shutdownTimeout as number) <= (out.shutdownDelay as number)) throw new TypeError('--shutdown-timeout must be longer than --shutdown-delay');
   return { ...(out as unknown as ServerConfig), dataDir, database };
 }
 

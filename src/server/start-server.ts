@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.js';
+import { scheduleCleanup } from './cleanup-schedule.js';
 import type { ServerConfig } from './config.js';
 import { createGrantryApp, type GrantryApp } from './grantry-app.js';
 import { encryptionKeyInputs, signingKeyInputs, type KeySource, type KeysFile } from './key-store.js';
@@ -19,8 +20,13 @@ export interface StartedServer {
   readonly port: number;
   readonly app: GrantryApp;
   readonly store: ServerStore;
-  /** Graceful stop: no new connections, in-flight requests finish, then the database closes. */
-  stop(): Promise<void>;
+  /**
+   * Graceful stop (the drain): `/readyz` turns 503 and every response carries `Connection: close`; after
+   * `shutdownDelay` the listener closes, idle connections are closed and in-flight requests finish; connections
+   * still open `shutdownTimeout` seconds after the call are destroyed; then the database closes. Resolves `true`
+   * when every connection ended on its own, `false` when some were cut. Calling it again returns the same promise.
+   */
+  stop(): Promise<boolean>;
 }
 
 /**
@@ -71,24 +77,33 @@ export async function startServer(config: ServerConfig, options: { log?: LogSink
         log: config.requestLog ? options.log : undefined,
       },
     );
-    const cleanup = async () => {
-      await store.storage.cleanup();
-      await store.rateLimits.prune(Date.now() - config.rateLimitWindow * 1000);
-    };
-    const cleanupTimer = setInterval(() => void cleanup().catch(() => undefined), 3600_000);
-    cleanupTimer.unref();
+    const cleanup = scheduleCleanup(store, {
+      intervalSeconds: config.cleanupInterval,
+      rateLimitWindowSeconds: config.rateLimitWindow,
+      log: options.log,
+      ...(options.clock ? { now: () => options.clock!.now() } : {}),
+    });
     const keysTimer = watchKeys(store.keys, keysVersion, app!, options.log);
+    let stopped: Promise<boolean> | undefined;
+    const stop = async (): Promise<boolean> => {
+      const deadline = Date.now() + config.shutdownTimeout * 1000;
+      app!.drain();
+      listening.drain();
+      // At least one turn of the event loop, so that requests the kernel has already received are read (and so
+      // are not idle) when idle connections close.
+      await new Promise((resolve) => setTimeout(resolve, Math.max(50, config.shutdownDelay * 1000)));
+      const clean = await listening.close(deadline - Date.now());
+      clearInterval(keysTimer);
+      await cleanup.stop();
+      await store.close();
+      return clean;
+    };
     return {
       issuer: issuerFor(listening.port),
       port: listening.port,
       app: app!,
       store,
-      async stop() {
-        clearInterval(cleanupTimer);
-        clearInterval(keysTimer);
-        await listening.close();
-        await store.close();
-      },
+      stop: () => (stopped ??= stop()),
     };
   } catch (error) {
     await store.close().catch(() => undefined);
