@@ -142,13 +142,15 @@ export class MemoryRateLimitStore implements RateLimitStore {
     return out;
   }
 
-  async prune(before: number): Promise<number> {
+  async prune(before: number, limit = Infinity): Promise<number> {
     let removed = 0;
     for (const [key, list] of this.#failures) {
-      const kept = list.filter((t) => t > before);
-      removed += list.length - kept.length;
-      if (kept.length === 0) this.#failures.delete(key);
-      else this.#failures.set(key, kept);
+      if (removed >= limit) break;
+      // A key's failures are in time order: the oldest go first.
+      const old = Math.min(list.filter((t) => t <= before).length, limit - removed);
+      removed += old;
+      if (old === list.length) this.#failures.delete(key);
+      else if (old > 0) this.#failures.set(key, list.slice(old));
     }
     return removed;
   }
