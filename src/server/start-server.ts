@@ -89,12 +89,13 @@ export async function startServer(config: ServerConfig, options: { log?: LogSink
       const deadline = Date.now() + config.shutdownTimeout * 1000;
       app!.drain();
       listening.drain();
+      const cleanupStopped = cleanup.stop(); // a run in progress ends at its next batch
       // At least one turn of the event loop, so that requests the kernel has already received are read (and so
       // are not idle) when idle connections close.
       await new Promise((resolve) => setTimeout(resolve, Math.max(50, config.shutdownDelay * 1000)));
       const clean = await listening.close(deadline - Date.now());
       clearInterval(keysTimer);
-      await cleanup.stop();
+      await cleanupStopped;
       await store.close();
       return clean;
     };
