@@ -3,6 +3,7 @@ import { keyViews, type KeyView } from '../server/key-lifecycle.js';
 import type { KeySource } from '../server/key-store.js';
 import { findUserByUsername, openServerStore, poolOptionsOf, type ServerStore } from '../server/server-store.js';
 import { clientsCommand } from './clients-command.js';
+import { removeExpired } from '../server/remove-expired.js';
 import { UsageError } from './cli-error.js';
 
 /** Parsed flags of one command. */
@@ -40,10 +41,13 @@ export async function runAdminCommand(words: readonly string[], flags: Flags, co
       case 'migrate':
         return { json: { migrated: true }, text: 'Database is up to date.' };
       case 'cleanup': {
-        const report = await store.storage.cleanup();
-        // A lockout may outlast the window: keep its marks until it ends.
-        await store.rateLimits.prune(Date.now() - Math.max(config.rateLimitWindow, config.lockoutThreshold > 0 ? config.lockoutSeconds : 0) * 1000);
-        return { json: report, text: `Deleted ${report.accessTokens} access tokens, ${report.refreshTokens} refresh tokens, ${report.authCodes} codes, ${report.deviceCodes} device codes.` };
+        // Everything expired in one run: batches until none is left. A lockout may outlast the window: keep its marks until it ends.
+        const window = Math.max(config.rateLimitWindow, config.lockoutThreshold > 0 ? config.lockoutSeconds : 0);
+        const removed = await removeExpired(store, { rateLimitWindowSeconds: window, batchSize: 1000 });
+        return {
+          json: { ...removed, complete: true },
+          text: `Deleted ${removed.accessTokens} access tokens, ${removed.refreshTokens} refresh tokens, ${removed.authCodes} codes, ${removed.deviceCodes} device codes, ${removed.rateLimitFailures} limiter entries.`,
+        };
       }
       case 'clients':
         return await clientsCommand(store, action, arg, flags);

@@ -27,7 +27,7 @@ Commands:
   keys list                           signing and encryption keys with their state (pending, active, retiring) and times
   keys rotate                         new keys, published now and used after --key-activation-delay; old ones kept while needed
   migrate                             apply database migrations
-  cleanup                             delete expired tokens, codes and device codes
+  cleanup                             delete everything expired: tokens, codes, device codes, limiter entries
 
 Options of every command:
   --data-dir DIR      data directory: keys file and SQLite database    env GRANTRY_DATA_DIR   default ./data

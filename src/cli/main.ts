@@ -70,11 +70,17 @@ async function serve(config: ReturnType<typeof loadConfig>): Promise<number> {
     const stop = (signal: string) => {
       if (stopping) return;
       stopping = true;
-      log({ level: 'info', msg: 'shutting down', signal });
+      log({ level: 'info', msg: 'shutting down', signal, shutdown_delay_s: config.shutdownDelay, shutdown_timeout_s: config.shutdownTimeout });
+      // The drain is bounded by --shutdown-timeout; should the database then not close, exit anyway soon after.
+      setTimeout(() => {
+        log({ level: 'error', msg: 'shutdown did not finish in time; exiting' });
+        process.exit(1);
+      }, (config.shutdownTimeout + 2) * 1000).unref();
       started.stop().then(
-        () => {
-          log({ level: 'info', msg: 'stopped' });
-          resolve(0);
+        (clean) => {
+          if (clean) log({ level: 'info', msg: 'stopped' });
+          else log({ level: 'warn', msg: 'stopped; connections still open at --shutdown-timeout were cut' });
+          resolve(clean ? 0 : 1);
         },
         (error: unknown) => {
           log({ level: 'error', msg: 'shutdown failed', error: error instanceof Error ? error.message : String(error) });

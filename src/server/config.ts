@@ -90,6 +90,12 @@ export interface ServerConfig {
   readonly keyRotationInterval: number;
   /** The operator's secret that encrypts the stored keys (required with PostgreSQL), and the previous one. */
   readonly keysSecrets: KeysSecrets | undefined;
+  /** Seconds between two runs of the continuous clean-up of expired records (the first runs soon after start). */
+  readonly cleanupInterval: number;
+  /** Seconds between readiness turning 503 on SIGTERM and the listener closing (for load balancers to notice). */
+  readonly shutdownDelay: number;
+  /** Seconds after SIGTERM by which the process has exited: connections still open then are destroyed. */
+  readonly shutdownTimeout: number;
 }
 
 /** One setting: its flag, environment variables, default and help text. */
@@ -136,6 +142,9 @@ export const SERVER_OPTIONS: readonly OptionSpec[] = [
   { key: 'keyRotationInterval', flag: 'key-rotation-interval', env: ['GRANTRY_KEY_ROTATION_INTERVAL'], type: 'duration-or-off', default: 'off', help: 'rotate the keys automatically when the newest is this old (e.g. P30D); off by default' },
   { key: 'keysSecretFile', flag: 'keys-secret-file', env: ['GRANTRY_KEYS_SECRET_FILE'], type: 'string', default: undefined, help: 'file holding the secret that encrypts the stored keys (or set GRANTRY_KEYS_SECRET); required with PostgreSQL' },
   { key: 'keysSecretPreviousFile', flag: 'keys-secret-previous-file', env: ['GRANTRY_KEYS_SECRET_PREVIOUS_FILE'], type: 'string', default: undefined, help: 'the previous keys secret while rotating it (or set GRANTRY_KEYS_SECRET_PREVIOUS)' },
+  { key: 'cleanupInterval', flag: 'cleanup-interval', env: ['GRANTRY_CLEANUP_INTERVAL'], type: 'duration', default: 'PT5M', help: 'time between runs of the clean-up of expired records (the first runs 10 s after start)' },
+  { key: 'shutdownDelay', flag: 'shutdown-delay', env: ['GRANTRY_SHUTDOWN_DELAY'], type: 'number', default: '0', help: 'seconds between /readyz turning 503 on SIGTERM and the listener closing' },
+  { key: 'shutdownTimeout', flag: 'shutdown-timeout', env: ['GRANTRY_SHUTDOWN_TIMEOUT'], type: 'number', default: '10', help: 'seconds after SIGTERM by which the process exits, cutting connections still open' },
 ];
 
 /**
@@ -180,6 +189,7 @@ export function loadConfig(flags: RawSettings, env: Readonly<Record<string, stri
   if ((out.rateLimitWindow as number) <= 0) throw new TypeError('--rate-limit-window must be positive');
   if ((out.lockoutSeconds as number) <= 0) throw new TypeError('--lockout-seconds must be positive');
   if ((out.dbPoolSize as number) < 1) throw new TypeError('--db-pool-size must be at least 1');
+  if ((out.shutdownTimeout as number) <= (out.shutdownDelay as number)) throw new TypeError('--shutdown-timeout must be longer than --shutdown-delay');
   const keysSecrets = readKeysSecrets(out.keysSecretFile as string | undefined, out.keysSecretPreviousFile as string | undefined, env);
   delete out.keysSecretFile;
   delete out.keysSecretPreviousFile;

@@ -68,6 +68,8 @@ export interface GrantryApp {
   fetch(request: Request, info: RequestInfo): Promise<Response>;
   /** The route name of a path, for logs and metrics (never the raw path, which is unbounded). */
   routeOf(request: Request): string;
+  /** Marks the server as shutting down: `/readyz` and `/healthz` answer 503 from now on, `/livez` stays 200. */
+  drain(): void;
 }
 
 type Route = (request: Request, info: RequestInfo) => Promise<Response>;
@@ -163,6 +165,9 @@ export async function createGrantryApp(options: GrantryAppOptions): Promise<Gran
     '/device': page$(handleDevice),
     '/device/decision': page$(handleDeviceDecision),
     '/healthz': async () => health(store),
+    // Readiness (take traffic?) is health, until SIGTERM starts the drain; liveness (restart me?) is only "running".
+    '/readyz': async () => health(store),
+    '/livez': async () => Response.json({ status: 'ok' }, { headers: { 'cache-control': 'no-store' } }),
     '/metrics': async () => new Response(metrics.render(), { headers: { 'content-type': Metrics.contentType, 'cache-control': 'no-store' } }),
     '/': async () => page('grantry', `<p>An OAuth 2.0 authorization server. Clients start from <a href="/.well-known/oauth-authorization-server">its metadata</a>.</p>`),
   };
@@ -172,12 +177,18 @@ export async function createGrantryApp(options: GrantryAppOptions): Promise<Gran
     return routes[path] ? path : 'unknown';
   };
 
+  let draining = false;
   return {
     server,
     metrics,
     routeOf,
+    drain: () => void (draining = true),
     async fetch(request, info) {
-      const route = routes[new URL(request.url).pathname];
+      const path = new URL(request.url).pathname;
+      if (draining && (path === '/readyz' || path === '/healthz')) {
+        return Response.json({ status: 'draining' }, { status: 503, headers: { 'cache-control': 'no-store' } });
+      }
+      const route = routes[path];
       if (!route) return new Response(JSON.stringify({ error: 'not_found' }), { status: 404, headers: { 'content-type': 'application/json' } });
       try {
         return await withSource(info.source, () => route(request, info));

@@ -24,8 +24,17 @@ export interface ListenOptions {
 export interface RunningServer {
   readonly port: number;
   readonly server: Server;
-  /** Stops accepting connections and resolves when every in-flight request has been answered. */
-  close(): Promise<void>;
+  /**
+   * Starts draining: from now on every response carries `Connection: close` (those in flight too, if their headers
+   * are not sent yet), so kept-alive clients reconnect elsewhere. The listener still accepts connections.
+   */
+  drain(): void;
+  /**
+   * Drains, stops accepting connections, closes idle kept-alive connections, and resolves `true` once every
+   * in-flight request has been answered; after `timeoutMs`, connections still open are destroyed and it resolves
+   * `false`.
+   */
+  close(timeoutMs?: number): Promise<boolean>;
 }
 
 /**
@@ -43,6 +52,7 @@ export interface RunningServer {
 export async function listen(appPromise: (port: number) => Promise<GrantryApp>, options: ListenOptions): Promise<RunningServer> {
   // Filled in once the port (and so the issuer) is known; until then requests get 503.
   const state: { app?: GrantryApp; adapter?: ResolvedAdapterOptions; closing: boolean } = { closing: false };
+  const inFlight = new Set<ServerResponse>();
   const server = createServer((req, res) => {
     if (!state.app || !state.adapter) {
       closeIfBodyUnread(req, res);
@@ -50,6 +60,8 @@ export async function listen(appPromise: (port: number) => Promise<GrantryApp>, 
       return;
     }
     if (state.closing) res.setHeader('connection', 'close');
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
     void handle(state.app, state.adapter, options, req, res);
   });
   server.keepAliveTimeout = 5000;
@@ -69,16 +81,32 @@ export async function listen(appPromise: (port: number) => Promise<GrantryApp>, 
     server.close();
     throw error;
   }
+  const drain = (): void => {
+    state.closing = true;
+    for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
+  };
   return {
     port,
     server,
-    close: () =>
-      new Promise<void>((resolve) => {
-        state.closing = true;
-        // close() stops accepting and resolves once the last connection has ended; idle keep-alive
-        // connections are closed now, busy ones after their response (Connection: close).
-        server.close(() => resolve());
-        server.closeIdleConnections();
+    drain,
+    close: (timeoutMs = Infinity) =>
+      new Promise<boolean>((resolve) => {
+        drain();
+        let forced = false;
+        // Stops accepting; resolves once the last connection has ended. Idle kept-alive connections are closed now
+        // (and any that turn idle later), busy ones after their response, which carries Connection: close.
+        const sweep = setInterval(() => server.closeIdleConnections(), 100);
+        const deadline = Number.isFinite(timeoutMs)
+          ? setTimeout(() => {
+              forced = true;
+              server.closeAllConnections();
+            }, Math.max(0, timeoutMs))
+          : undefined;
+        server.close(() => {
+          clearInterval(sweep);
+          clearTimeout(deadline);
+          resolve(!forced);
+        });
       }),
   };
 }

@@ -17,8 +17,11 @@ export interface RateLimitStore {
   record(keys: readonly string[], now: number): Promise<void>;
   /** For each key, the failures since `since` (ms): how many, and the oldest one's time. */
   count(keys: readonly string[], since: number): Promise<Map<string, { count: number; oldest: number }>>;
-  /** Forgets failures older than `before` (ms). */
-  prune(before: number): Promise<void>;
+  /**
+   * Forgets failures at or before `before` (ms): all of them, or at most `limit` (one short batch), resolving with
+   * how many went (a store that does not count may resolve with nothing; it is then taken as done).
+   */
+  prune(before: number, limit?: number): Promise<number | void>;
 }
 
 /**
@@ -271,11 +274,16 @@ export class MemoryRateLimitStore implements RateLimitStore {
     return out;
   }
 
-  async prune(before: number): Promise<void> {
+  async prune(before: number, limit = Infinity): Promise<number> {
+    let removed = 0;
     for (const [key, list] of this.#failures) {
-      const kept = list.filter((t) => t > before);
-      if (kept.length === 0) this.#failures.delete(key);
-      else this.#failures.set(key, kept);
+      if (removed >= limit) break;
+      // A key's failures are in time order: the oldest go first.
+      const old = Math.min(list.filter((t) => t <= before).length, limit - removed);
+      removed += old;
+      if (old === list.length) this.#failures.delete(key);
+      else if (old > 0) this.#failures.set(key, list.slice(old));
     }
+    return removed;
   }
 }

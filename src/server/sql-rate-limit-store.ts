@@ -18,7 +18,8 @@ export class SqliteRateLimitStore implements RateLimitStore {
   /** Creates the table if needed (idempotent) and returns the store. */
   static open(db: Database.Database): SqliteRateLimitStore {
     db.exec(`CREATE TABLE IF NOT EXISTS ${TABLE} (key TEXT NOT NULL, at INTEGER NOT NULL);
-             CREATE INDEX IF NOT EXISTS ${TABLE}_key_at ON ${TABLE} (key, at);`);
+             CREATE INDEX IF NOT EXISTS ${TABLE}_key_at ON ${TABLE} (key, at);
+             CREATE INDEX IF NOT EXISTS ${TABLE}_at ON ${TABLE} (at);`);
     return new SqliteRateLimitStore(db);
   }
 
@@ -37,8 +38,10 @@ export class SqliteRateLimitStore implements RateLimitStore {
     return out;
   }
 
-  async prune(before: number): Promise<void> {
-    this.db.prepare(`DELETE FROM ${TABLE} WHERE at <= ?`).run(before);
+  async prune(before: number, limit?: number): Promise<number> {
+    if (limit === undefined) return this.db.prepare(`DELETE FROM ${TABLE} WHERE at <= ?`).run(before).changes;
+    const sql = `DELETE FROM ${TABLE} WHERE rowid IN (SELECT rowid FROM ${TABLE} WHERE at <= ? LIMIT ?)`;
+    return this.db.prepare(sql).run(before, Math.max(1, Math.floor(limit))).changes;
   }
 }
 
@@ -61,6 +64,7 @@ export class PostgresRateLimitStore implements RateLimitStore {
       await client.query("SELECT pg_advisory_xact_lock(hashtext('grantry_server_rate_limit'))");
       await client.query(`CREATE TABLE IF NOT EXISTS ${TABLE} (key TEXT NOT NULL, at BIGINT NOT NULL)`);
       await client.query(`CREATE INDEX IF NOT EXISTS ${TABLE}_key_at ON ${TABLE} (key, at)`);
+      await client.query(`CREATE INDEX IF NOT EXISTS ${TABLE}_at ON ${TABLE} (at)`);
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -84,7 +88,11 @@ export class PostgresRateLimitStore implements RateLimitStore {
     return new Map(rows.map((r) => [r.key, { count: Number(r.n), oldest: Number(r.oldest) }]));
   }
 
-  async prune(before: number): Promise<void> {
-    await this.pool.query(`DELETE FROM ${TABLE} WHERE at <= $1`, [before]);
+  async prune(before: number, limit?: number): Promise<number> {
+    const result =
+      limit === undefined
+        ? await this.pool.query(`DELETE FROM ${TABLE} WHERE at <= $1`, [before])
+        : await this.pool.query(`DELETE FROM ${TABLE} WHERE ctid IN (SELECT ctid FROM ${TABLE} WHERE at <= $1 LIMIT $2)`, [before, Math.max(1, Math.floor(limit))]);
+    return result.rowCount ?? 0;
   }
 }

@@ -1,6 +1,7 @@
 import { systemClock, type Clock } from '../core/clock.js';
 import { keyLifecyclePolicy, type ServerConfig } from './config.js';
 import { keysFingerprint } from './key-lifecycle.js';
+import { scheduleCleanup } from './cleanup-schedule.js';
 import { createGrantryApp, type GrantryApp } from './grantry-app.js';
 import { encryptionKeyInputs, signingKeyInputs, type KeySource, type KeysFile } from './key-store.js';
 import { listen, type LogSink, type RunningServer } from './node-listener.js';
@@ -21,8 +22,13 @@ export interface StartedServer {
   readonly port: number;
   readonly app: GrantryApp;
   readonly store: ServerStore;
-  /** Graceful stop: no new connections, in-flight requests finish, then the database closes. */
-  stop(): Promise<void>;
+  /**
+   * Graceful stop (the drain): `/readyz` turns 503 and every response carries `Connection: close`; after
+   * `shutdownDelay` the listener closes, idle connections are closed and in-flight requests finish; connections
+   * still open `shutdownTimeout` seconds after the call are destroyed; then the database closes. Resolves `true`
+   * when every connection ended on its own, `false` when some were cut. Calling it again returns the same promise.
+   */
+  stop(): Promise<boolean>;
 }
 
 /**
@@ -81,25 +87,35 @@ export async function startServer(config: ServerConfig, options: { log?: LogSink
         log: config.requestLog ? options.log : undefined,
       },
     );
-    const cleanup = async () => {
-      await store.storage.cleanup();
+    const cleanup = scheduleCleanup(store, {
+      intervalSeconds: config.cleanupInterval,
       // A lockout may outlast the window: keep its marks until it ends.
-      await store.rateLimits.prune(Date.now() - Math.max(config.rateLimitWindow, config.lockoutThreshold > 0 ? config.lockoutSeconds : 0) * 1000);
-    };
-    const cleanupTimer = setInterval(() => void cleanup().catch(() => undefined), 3600_000);
-    cleanupTimer.unref();
+      rateLimitWindowSeconds: Math.max(config.rateLimitWindow, config.lockoutThreshold > 0 ? config.lockoutSeconds : 0),
+      log: options.log,
+      ...(options.clock ? { now: () => options.clock!.now() } : {}),
+    });
     const keysTimer = watchKeys(store.keys, { version: keysVersion, keys }, app!, config, () => (options.clock ?? systemClock).now(), options.log);
+    let stopped: Promise<boolean> | undefined;
+    const stop = async (): Promise<boolean> => {
+      const deadline = Date.now() + config.shutdownTimeout * 1000;
+      app!.drain();
+      listening.drain();
+      const cleanupStopped = cleanup.stop(); // a run in progress ends at its next batch
+      // At least one turn of the event loop, so that requests the kernel has already received are read (and so
+      // are not idle) when idle connections close.
+      await new Promise((resolve) => setTimeout(resolve, Math.max(50, config.shutdownDelay * 1000)));
+      const clean = await listening.close(deadline - Date.now());
+      clearInterval(keysTimer);
+      await cleanupStopped;
+      await store.close();
+      return clean;
+    };
     return {
       issuer: issuerFor(listening.port),
       port: listening.port,
       app: app!,
       store,
-      async stop() {
-        clearInterval(cleanupTimer);
-        clearInterval(keysTimer);
-        await listening.close();
-        await store.close();
-      },
+      stop: () => (stopped ??= stop()),
     };
   } catch (error) {
     await store.close().catch(() => undefined);

@@ -44,6 +44,17 @@ describe('loadConfig', () => {
     expect(() => loadConfig(flags, {})).toThrow(message);
   });
 
+  it('cleans up every 5 minutes and drains for at most 10 s by default; the timeout must be longer than the delay', () => {
+    expect(loadConfig({}, {})).toMatchObject({ cleanupInterval: 300, shutdownDelay: 0, shutdownTimeout: 10 });
+    expect(loadConfig({ 'cleanup-interval': 'PT30S', 'shutdown-delay': '5' }, { GRANTRY_SHUTDOWN_TIMEOUT: '30' })).toMatchObject({
+      cleanupInterval: 30,
+      shutdownDelay: 5,
+      shutdownTimeout: 30,
+    });
+    expect(() => loadConfig({ 'shutdown-delay': '10', 'shutdown-timeout': '10' }, {})).toThrow(/--shutdown-timeout must be longer than --shutdown-delay/);
+    expect(() => loadConfig({ 'cleanup-interval': '0' }, {})).toThrow(TypeError);
+  });
+
   it('documents every flag and environment variable in --help', () => {
     const help = helpText();
     for (const option of SERVER_OPTIONS) {

@@ -121,6 +121,17 @@ describe.each(stores)('RateLimiter on %s', (_name, open) => {
     expect(await on.limiter.admit(unique('owner'), [name])).toBeUndefined();
   });
 
+  it('forgets old failures in batches of at most the limit, and keeps those inside the window', async () => {
+    const store = await open();
+    const key = `client:old-${Math.random()}`;
+    for (let i = 1; i <= 25; i++) await store.record([key], i); // long ago
+    await store.record([key], Date.now());
+    const batches: unknown[] = [];
+    for (let i = 0; i < 5; i++) batches.push(await store.prune(100, 10));
+    expect(batches).toEqual([10, 10, 5, 0, 0]);
+    expect((await store.count([key], 0)).get(key)?.count).toBe(1);
+  });
+
   it('shares its state between two limiters on one store (two server instances)', async () => {
     const clock = testClock();
     const store = await open();

@@ -7,7 +7,7 @@ import {
 } from '../managed-storage.js';
 import { cleanupSql } from '../sql/cleanup.js';
 import { guardStorageErrors } from '../storage-unavailable.js';
-import { SqliteCheckpointer } from './sqlite-checkpointer.js';
+import { DEFAULT_WAL_LIMIT_MIB, SqliteCheckpointer, walTruncateBytes } from './sqlite-checkpointer.js';
 import { SqliteClientRepository, SqliteScopeRepository, SqliteStorageAdmin, SqliteUserRepository } from './sqlite-admin.js';
 import { migrateSqlite } from './sqlite-migrations.js';
 import { SqliteStatements } from './sqlite-statements.js';
@@ -45,6 +45,13 @@ export interface SqliteStorageOptions {
    * stalls the event loop. `'inline'`: SQLite's own automatic checkpoints on the server's connection.
    */
   readonly checkpoint?: 'background' | 'inline';
+  /**
+   * The bound of the `-wal` file beside the database, in MiB (default 64). With background checkpoints, a
+   * TRUNCATE checkpoint empties the file whenever it passes a quarter of this, so that sustained writes cannot grow
+   * it further; with inline checkpoints, `journal_size_limit` shrinks it to a quarter of this each time the log
+   * restarts. Only a reader holding one snapshot for long (another process) can hold the file above it.
+   */
+  readonly walLimitMiB?: number;
   /** The page cache of the connection in KiB (default 32768). */
   readonly cacheSizeKiB?: number;
 }
@@ -68,13 +75,16 @@ export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage 
   }
   const synchronous = options.synchronous ?? 'normal';
   if (synchronous !== 'normal' && synchronous !== 'full') throw new TypeError('grantry: synchronous must be "normal" or "full"');
+  const walLimitMiB = options.walLimitMiB ?? DEFAULT_WAL_LIMIT_MIB;
+  const truncateAt = walTruncateBytes(walLimitMiB);
   const db = new Database(options.filename);
   db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${synchronous.toUpperCase()}`);
   db.pragma(`cache_size = -${Math.max(256, Math.floor(options.cacheSizeKiB ?? 32768))}`);
   const onDisk = options.filename !== ':memory:' && !options.filename.startsWith('file::memory:');
-  const checkpointer = onDisk && options.checkpoint !== 'inline' ? SqliteCheckpointer.start(db, options.filename) : undefined;
+  db.pragma(`journal_size_limit = ${truncateAt}`);
+  const checkpointer = onDisk && options.checkpoint !== 'inline' ? SqliteCheckpointer.start(db, options.filename, { walLimitMiB }) : undefined;
   return new SqliteStorage(db, checkpointer);
 }
 
