@@ -9,6 +9,7 @@ import { cleanupSql } from '../sql/cleanup.js';
 import { ClientCache, PostgresClientRepository, PostgresScopeRepository, PostgresStorageAdmin, PostgresUserRepository } from './postgres-admin.js';
 import { migratePostgres, quoteIdent } from './postgres-migrations.js';
 import { PostgresQueries } from './postgres-queries.js';
+import { PostgresSessionRepository } from './postgres-session-repository.js';
 import { PostgresTokenWriter } from './postgres-token-writer.js';
 import {
   PostgresAccessTokenRepository,
@@ -97,6 +98,7 @@ export class PostgresStorage implements ManagedStorage {
   readonly authCodes: PostgresAuthCodeRepository;
   readonly deviceCodes: PostgresDeviceCodeRepository;
   readonly admin: PostgresStorageAdmin;
+  readonly sessions: PostgresSessionRepository;
 
   constructor(
     readonly pool: pg.Pool,
@@ -114,6 +116,7 @@ export class PostgresStorage implements ManagedStorage {
     this.authCodes = new PostgresAuthCodeRepository(sql);
     this.deviceCodes = new PostgresDeviceCodeRepository(sql);
     this.admin = new PostgresStorageAdmin(sql, cache);
+    this.sessions = new PostgresSessionRepository(sql);
   }
 
   async migrate(): Promise<MigrationReport> {

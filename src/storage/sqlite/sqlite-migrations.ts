@@ -62,6 +62,20 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       CREATE TABLE grantry_revoked_families (family_id TEXT PRIMARY KEY, revoked_at INTEGER NOT NULL);
     `,
   },
+  {
+    version: 2,
+    name: 'refresh family start, server-side sessions, revocation by user',
+    sql: `
+      ALTER TABLE grantry_refresh_tokens ADD COLUMN auth_time INTEGER;
+      CREATE INDEX grantry_refresh_tokens_user ON grantry_refresh_tokens (user_id) WHERE user_id IS NOT NULL;
+      CREATE INDEX grantry_access_tokens_user ON grantry_access_tokens (user_id) WHERE user_id IS NOT NULL;
+      CREATE TABLE grantry_sessions (
+        id TEXT PRIMARY KEY, user_id TEXT NOT NULL, username TEXT,
+        created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+      CREATE INDEX grantry_sessions_user ON grantry_sessions (user_id);
+      CREATE INDEX grantry_sessions_expiry ON grantry_sessions (expires_at);
+    `,
+  },
 ];
 
 /**

@@ -9,6 +9,7 @@ import { cleanupSql } from '../sql/cleanup.js';
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { SqliteClientRepository, SqliteScopeRepository, SqliteStorageAdmin, SqliteUserRepository } from './sqlite-admin.js';
 import { migrateSqlite } from './sqlite-migrations.js';
+import { SqliteSessionRepository } from './sqlite-session-repository.js';
 import { SqliteStatements } from './sqlite-statements.js';
 import {
   SqliteAccessTokenRepository,
@@ -99,6 +100,7 @@ export class SqliteStorage implements ManagedStorage {
   readonly authCodes: SqliteAuthCodeRepository;
   readonly deviceCodes: SqliteDeviceCodeRepository;
   readonly admin: SqliteStorageAdmin;
+  readonly sessions: SqliteSessionRepository;
 
   constructor(
     readonly database: Database.Database,
@@ -113,6 +115,7 @@ export class SqliteStorage implements ManagedStorage {
     this.authCodes = new SqliteAuthCodeRepository(sql);
     this.deviceCodes = new SqliteDeviceCodeRepository(sql);
     this.admin = new SqliteStorageAdmin(sql);
+    this.sessions = new SqliteSessionRepository(sql);
   }
 
   async migrate(): Promise<MigrationReport> {
