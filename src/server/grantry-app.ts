@@ -105,7 +105,7 @@ export async function createGrantryApp(options: GrantryAppOptions): Promise<Gran
   server.events.on('refresh_token.reuse_detected', () => metrics.increment('grantry_refresh_token_reuse_total', 'Refresh token replays detected (family revoked).'));
 
   const limiter = new RateLimiter(store.rateLimits, { max: config.rateLimitMax, windowSeconds: config.rateLimitWindow, clock });
-  const sessions = new SessionManager(keys.session, { ttlSeconds: config.sessionTtl, secure: issuer.startsWith('https:'), clock });
+  const sessions = new SessionManager(keys.session, storage.sessions, { ttlSeconds: config.sessionTtl, secure: issuer.startsWith('https:'), clock });
   const pages: PageContext = { server, store, sessions, limiter, clock };
   const limited = (handler: (r: Request) => Promise<Response>): Route => {
     const wrapped = limitClientAuthentication(limiter, handler, () =>
@@ -114,8 +114,8 @@ export async function createGrantryApp(options: GrantryAppOptions): Promise<Gran
     return (request, info) => wrapped(request, info.source);
   };
   const page$ = (handler: (ctx: PageContext, req: PageRequest) => Promise<Response>): Route => async (request, info) => {
-    const existing = sessions.read(request);
-    const session = existing ?? sessions.create();
+    const existing = await sessions.read(request);
+    const session = existing ?? (await sessions.create());
     const response = await handler(pages, { request, source: info.source, session, newSession: !existing });
     if (existing || response.headers.has('set-cookie')) return response;
     // A fresh copy of the headers: a Response may come with immutable ones.

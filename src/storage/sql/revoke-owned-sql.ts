@@ -19,7 +19,7 @@ export function revokeOwnedSql(
   const [p1, p2] = [placeholder(1), placeholder(2)];
   const markFamilies = (table: string): [string, (string | number)[]] => [
     `INSERT INTO grantry_revoked_families (family_id, revoked_at)
-     SELECT DISTINCT family_id, ${p1} FROM ${table} WHERE ${col} = ${p2} ON CONFLICT DO NOTHING`,
+     SELECT DISTINCT family_id, CAST(${p1} AS BIGINT) FROM ${table} WHERE ${col} = ${p2} ON CONFLICT DO NOTHING`,
     [now, id],
   ];
   const statements: [string, (string | number)[]][] = [
