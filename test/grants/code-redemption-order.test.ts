@@ -42,11 +42,11 @@ async function setUp(open: () => Promise<import('../../src/storage/managed-stora
   return { storage, code, send, refreshes };
 }
 
-describe.each(engines.flatMap((e) => (['sealed', 'opaque'] as const).map((format) => ({ ...e, format }))))(
-  'code redemption on $name ($format codes)',
-  ({ skip, open, format }) => {
-    it.each(BAD)('an exchange with %s fails and leaves the code redeemable by the rightful request (RFC 7636 §4.6, RFC 6749 §4.1.3)', async (_name, bad, status, error, t) => {
-      if (skip) return t.skip(skip);
+const RUNS = engines.flatMap((e) => (['sealed', 'opaque'] as const).map((format) => ({ ...e, format })));
+
+describe.each(RUNS)('code redemption on $name ($format codes)', ({ skip, open, format }) => {
+  describe.skipIf(skip !== undefined)(skip ?? 'on this engine', () => {
+    it.each(BAD)('an exchange with %s fails and leaves the code redeemable by the rightful request (RFC 7636 §4.6, RFC 6749 §4.1.3)', async (_name, bad, status, error) => {
       const s = await setUp(open, format);
       const code = await s.code();
       const refused = await s.send(bad(code));
@@ -56,8 +56,7 @@ describe.each(engines.flatMap((e) => (['sealed', 'opaque'] as const).map((format
       expect(redeemed.body.access_token).toBeTypeOf('string');
     });
 
-    it.each(BAD)('a replay of a redeemed code with %s fails and revokes nothing', async (_name, bad, status, error, t) => {
-      if (skip) return t.skip(skip);
+    it.each(BAD)('a replay of a redeemed code with %s fails and revokes nothing', async (_name, bad, status, error) => {
       const s = await setUp(open, format);
       const code = await s.code();
       const first = await s.send(tokenRequest(rightful(code), { authorization: basic('app', CLIENT_SECRET) }));
@@ -67,8 +66,7 @@ describe.each(engines.flatMap((e) => (['sealed', 'opaque'] as const).map((format
       expect(await s.refreshes(first.body.refresh_token!)).toBe(200);
     });
 
-    it('a valid replay after redemption fails and revokes the first redemption’s tokens (RFC 6749 §4.1.2)', async (t) => {
-      if (skip) return t.skip(skip);
+    it('a valid replay after redemption fails and revokes the first redemption’s tokens (RFC 6749 §4.1.2)', async () => {
       const s = await setUp(open, format);
       const code = await s.code();
       const first = await s.send(tokenRequest(rightful(code), { authorization: basic('app', CLIENT_SECRET) }));
@@ -78,5 +76,5 @@ describe.each(engines.flatMap((e) => (['sealed', 'opaque'] as const).map((format
       expect(await s.storage.accessTokens.isRevoked(jtiOf(first.body.access_token!))).toBe(true);
       expect(await s.refreshes(first.body.refresh_token!)).toBe(400);
     });
-  },
-);
+  });
+});
