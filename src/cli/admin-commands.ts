@@ -58,7 +58,7 @@ export async function runAdminCommand(words: readonly string[], flags: Flags, co
       case 'cleanup': {
         const report = await store.storage.cleanup();
         await store.rateLimits.prune(Date.now() - config.rateLimitWindow * 1000);
-        return { json: report, text: `Deleted ${report.accessTokens} access tokens, ${report.refreshTokens} refresh tokens, ${report.authCodes} codes, ${report.deviceCodes} device codes.` };
+        return { json: report, text: `Deleted ${report.accessTokens} access tokens, ${report.refreshTokens} refresh tokens, ${report.authCodes} codes, ${report.deviceCodes} device codes, ${report.sessions} sessions.` };
       }
       case 'clients':
         return await clientsCommand(store, action, arg, flags);

@@ -8,17 +8,17 @@ Commands:
                                       register a client; prints its id and, once, its secret
   clients list                        list clients
   clients show <id>                   show one client
-  clients delete <id>                 delete a client
+  clients delete <id>                 delete a client and revoke its tokens
   users create --username U --password P
                                       create a user (password stored as an scrypt hash)
   users list                          list users
-  users delete <username>             delete a user
+  users delete <username>             delete a user, revoke their tokens, end their sessions
   scopes add <scope> [--description D] add (or describe) a scope
   scopes list                         list scopes
   keys list                           list signing and encryption keys
   keys rotate                         new active keys; the previous ones stay published (running servers reload them)
   migrate                             apply database migrations
-  cleanup                             delete expired tokens, codes and device codes
+  cleanup                             delete expired tokens, codes, device codes and sessions
 
 Options of every command:
   --data-dir DIR      data directory: keys file and SQLite database    env GRANTRY_DATA_DIR   default ./data
