@@ -15,6 +15,7 @@ export * from './grants/issue-tokens.js';
 export * from './grants/resolve-scopes.js';
 export * from './grants/refresh-token-grant.js';
 export * from './storage/repositories.js';
+export * from './storage/session-repository.js';
 export * from './tokens/base64url.js';
 export * from './tokens/crypto/crypto-backend.js';
 export * from './tokens/encryption-keys.js';

@@ -17,17 +17,17 @@ Commands:
                                       change a client; --permissions "" removes every permission
   clients list                        list clients
   clients show <id>                   show one client
-  clients delete <id>                 delete a client
+  clients delete <id>                 delete a client and revoke its tokens
   users create --username U --password P
                                       create a user (password stored as an scrypt hash)
   users list                          list users
-  users delete <username>             delete a user
+  users delete <username>             delete a user, revoke their tokens, end their sessions
   scopes add <scope> [--description D] add (or describe) a scope
   scopes list                         list scopes
   keys list                           signing and encryption keys with their state (pending, active, retiring) and times
   keys rotate                         new keys, published now and used after --key-activation-delay; old ones kept while needed
   migrate                             apply database migrations
-  cleanup                             delete everything expired: tokens, codes, device codes, limiter entries
+  cleanup                             delete everything expired: tokens, codes, device codes, sessions, limiter entries
 
 Options of every command:
   --data-dir DIR      data directory: keys file and SQLite database    env GRANTRY_DATA_DIR   default ./data

@@ -33,7 +33,17 @@ export interface GrantryEvents {
  * });
  * ```
  */
-export type RefreshRejectReason = 'malformed' | 'expired' | 'revoked' | 'reused' | 'foreign_client' | 'unknown';
+export type RefreshRejectReason =
+  | 'malformed'
+  | 'expired'
+  | 'revoked'
+  | 'reused'
+  | 'foreign_client'
+  | 'unknown'
+  /** The token's user no longer exists, or the `isUserActive` hook refused them. */
+  | 'user_inactive'
+  /** A granted scope is no longer allowed to the client, and the request did not narrow to allowed ones. */
+  | 'scope_withdrawn';
 
 type Listener<T> = (payload: T) => void;
 

@@ -8,7 +8,7 @@ import type { AuthCodeRecord, AuthCodeRepository, RefreshTokenRepository } from 
 import { encodeBase64url } from '../tokens/base64url.js';
 import type { ApprovedAuthorization, AuthorizationRequest, AuthorizationResponder } from './authorization-request.js';
 import type { TokenRequest, TokenResponseBody } from './grant.js';
-import { issueTokens } from './issue-tokens.js';
+import { DEFAULT_ABSOLUTE_LIFETIME, issueTokens } from './issue-tokens.js';
 import { isValidCodeChallenge, isValidCodeVerifier, verifyCodeVerifier } from './pkce.js';
 
 /**
@@ -27,6 +27,8 @@ export interface AuthorizationCodeGrantOptions {
   refreshTokens?: RefreshTokenRepository;
   /** Lifetime of refresh tokens (default `'P1M'`). */
   refreshTokenTTL?: Duration;
+  /** Absolute lifetime of the refresh-token family this grant starts, however often it is rotated (default `'P90D'`). */
+  absoluteLifetime?: Duration;
   /** Lifetime of codes: default and maximum `'PT10M'` (RFC 6749 §4.1.2: "maximum … of 10 minutes"). */
   authCodeTTL?: Duration;
   /**
@@ -42,8 +44,9 @@ const MAX_CODE_TTL = 600;
 
 /**
  * The authorization code grant with PKCE (RFC 6749 §4.1, RFC 7636, RFC 9700 §2.1), the seed's `AuthCodeGrant`.
- * Codes are sealed or opaque (the server's `tokenFormat`), stored by id, single use by an atomic `consume`; a
- * second redemption revokes every token issued from the code.
+ * Codes are sealed or opaque (the server's `tokenFormat`), stored by id, single use by an atomic `consume` that
+ * only a request passing client authentication, `redirect_uri` and PKCE reaches; such a second redemption revokes
+ * every token issued from the code.
  *
  * @example
  * ```ts
@@ -58,6 +61,7 @@ export class AuthorizationCodeGrant implements AuthorizationResponder {
   readonly allowsPublicClients = true;
   readonly authCodeTTL: number;
   readonly refreshTokenTTL: number;
+  readonly absoluteLifetime: number;
   readonly requirePkce: 'all' | 'public';
   readonly allowPlainPkce: boolean;
   readonly #refreshTokens: RefreshTokenRepository | undefined;
@@ -70,6 +74,7 @@ export class AuthorizationCodeGrant implements AuthorizationResponder {
     this.authCodeTTL = toSeconds(options.authCodeTTL ?? 'PT10M');
     if (this.authCodeTTL > MAX_CODE_TTL) throw new TypeError('grantry: authCodeTTL must be at most 10 minutes (RFC 6749 §4.1.2)');
     this.refreshTokenTTL = toSeconds(options.refreshTokenTTL ?? 'P1M');
+    this.absoluteLifetime = toSeconds(options.absoluteLifetime ?? DEFAULT_ABSOLUTE_LIFETIME);
     this.requirePkce = options.requirePkce ?? 'all';
     if (this.requirePkce !== 'all' && this.requirePkce !== 'public') throw new TypeError("grantry: requirePkce is 'all' or 'public'");
     this.allowPlainPkce = options.allowPlainPkce ?? false;
@@ -133,16 +138,23 @@ export class AuthorizationCodeGrant implements AuthorizationResponder {
     // A sealed code names its client, and an opaque one leads to its record only with its own client's id: another
     // client's code is refused before it is spent.
     if (opened.clientId !== undefined && opened.clientId !== client.id) throw OAuthError.invalidGrant();
-    const record = await this.#consume(server, opened.id);
 
-    const now = server.clock.now();
-    if (record.clientId !== client.id || record.expiresAt <= now) throw OAuthError.invalidGrant();
+    // The request proves it may redeem the code before the code is spent: client (authenticated by the server),
+    // redirect_uri and PKCE are checked against the stored record read without consuming it. A request that fails
+    // them leaves the code to its rightful client and, if the code was redeemed already, revokes nothing (as
+    // fosite checks PKCE before it invalidates a code). The atomic consume below still decides single use.
+    const found = await this.authCodes.find(opened.id);
+    if (!found || found.clientId !== client.id) throw OAuthError.invalidGrant();
     // RFC 6749 §4.1.3: redirect_uri is required "if the redirect_uri parameter was included in the authorization
     // request", and "their values MUST be identical".
-    if (record.redirectUri !== undefined && params.get('redirect_uri') !== record.redirectUri) {
+    if (found.redirectUri !== undefined && params.get('redirect_uri') !== found.redirectUri) {
       throw OAuthError.invalidGrant('The redirect_uri does not match the authorization request.');
     }
-    await this.#checkVerifier(server, record, verifier);
+    await this.#checkVerifier(server, found, verifier);
+
+    // Only a request that passed every check reaches here: a replay of a redeemed code now revokes its tokens.
+    const record = await this.#consume(server, opened.id);
+    if (record.clientId !== client.id || record.expiresAt <= server.clock.now()) throw OAuthError.invalidGrant();
 
     const body = await issueTokens(
       { server, client, accessTokenTTL: req.accessTokenTTL },
@@ -153,7 +165,7 @@ export class AuthorizationCodeGrant implements AuthorizationResponder {
         // Tokens join the code's family, so a replayed code can revoke them (RFC 6749 §4.1.2).
         familyId: record.familyId,
         ...(this.#refreshTokens && client.grantTypes.includes('refresh_token')
-          ? { refresh: { repository: this.#refreshTokens, ttl: this.refreshTokenTTL, scopes: record.scopes } }
+          ? { refresh: { repository: this.#refreshTokens, ttl: this.refreshTokenTTL, absoluteLifetime: this.absoluteLifetime, scopes: record.scopes } }
           : {}),
       },
     );

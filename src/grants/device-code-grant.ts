@@ -5,7 +5,7 @@ import type { Client, User } from '../core/types.js';
 import type { DeviceCodeRecord, DeviceCodeRepository, RefreshTokenRepository } from '../storage/repositories.js';
 import { encodeBase64url } from '../tokens/base64url.js';
 import type { Grant, TokenRequest, TokenResponseBody } from './grant.js';
-import { issueTokens } from './issue-tokens.js';
+import { DEFAULT_ABSOLUTE_LIFETIME, issueTokens } from './issue-tokens.js';
 import { resolveScopes } from './resolve-scopes.js';
 import { formatUserCode, generateUserCode, isWellFormedUserCode, normalizeUserCode } from './user-code.js';
 
@@ -34,6 +34,8 @@ export interface DeviceCodeGrantOptions {
   refreshTokens?: RefreshTokenRepository;
   /** Lifetime of refresh tokens (default `'P1M'`). */
   refreshTokenTTL?: Duration;
+  /** Absolute lifetime of the refresh-token family this grant starts, however often it is rotated (default `'P90D'`). */
+  absoluteLifetime?: Duration;
 }
 
 /**
@@ -95,6 +97,7 @@ export class DeviceCodeGrant implements Grant {
   readonly interval: number;
   readonly userCodeLength: number;
   readonly refreshTokenTTL: number;
+  readonly absoluteLifetime: number;
   readonly #verificationUri: string | undefined;
   readonly #refreshTokens: RefreshTokenRepository | undefined;
 
@@ -113,6 +116,7 @@ export class DeviceCodeGrant implements Grant {
     if (!Number.isInteger(this.interval) || this.interval < 1) throw new TypeError('grantry: interval must be a positive integer');
     if (!Number.isInteger(this.userCodeLength) || this.userCodeLength < 6) throw new TypeError('grantry: userCodeLength must be at least 6');
     this.refreshTokenTTL = toSeconds(options.refreshTokenTTL ?? 'P1M');
+    this.absoluteLifetime = toSeconds(options.absoluteLifetime ?? DEFAULT_ABSOLUTE_LIFETIME);
     this.#refreshTokens = options.refreshTokens;
   }
 
@@ -218,7 +222,7 @@ export class DeviceCodeGrant implements Grant {
         scopes,
         grantType: this.grantType,
         ...(this.#refreshTokens && client.grantTypes.includes('refresh_token')
-          ? { refresh: { repository: this.#refreshTokens, ttl: this.refreshTokenTTL, scopes } }
+          ? { refresh: { repository: this.#refreshTokens, ttl: this.refreshTokenTTL, absoluteLifetime: this.absoluteLifetime, scopes } }
           : {}),
       },
     );

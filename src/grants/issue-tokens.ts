@@ -43,8 +43,41 @@ export interface IssueOptions {
   /** The grant this belongs to (a code or a refresh-token family); a new family is started when absent. */
   readonly familyId?: string;
   /** Issue a refresh token too, stored in this repository, keeping `scopes` (the original grant's) across rotations. */
-  readonly refresh?: { readonly repository: RefreshTokenRepository; readonly ttl: number; readonly scopes: readonly string[] };
+  readonly refresh?: RefreshIssue;
 }
+
+/**
+ * The refresh token to issue with an access token: where it is stored, its idle lifetime (`ttl`, seconds), the
+ * scope it keeps, and the family's absolute limit. A token never outlives `authTime + absoluteLifetime`, however
+ * often it is rotated.
+ *
+ * @example
+ * ```ts
+ * const refresh: RefreshIssue = { repository: storage.refreshTokens, ttl: 30 * 86400, scopes: ['read'],
+ *   absoluteLifetime: 90 * 86400, authTime: record.authTime };
+ * ```
+ */
+export interface RefreshIssue {
+  readonly repository: RefreshTokenRepository;
+  /** The idle limit: each new token expires this many seconds after it is issued (capped by the family's end). */
+  readonly ttl: number;
+  readonly scopes: readonly string[];
+  /** Seconds from the family's start to its end; default: no absolute limit. */
+  readonly absoluteLifetime?: number | undefined;
+  /** When the family began (ms since the epoch); default: now, a new authorization. */
+  readonly authTime?: number | undefined;
+}
+
+/**
+ * The default absolute lifetime of a refresh-token family (90 days, Keycloak's "SSO Session Max" style): however
+ * often it is rotated, a family ends this long after the original authorization, and the user signs in again.
+ *
+ * @example
+ * ```ts
+ * new RefreshTokenGrant(storage.refreshTokens, { absoluteLifetime: DEFAULT_ABSOLUTE_LIFETIME }); // 'P90D'
+ * ```
+ */
+export const DEFAULT_ABSOLUTE_LIFETIME = 'P90D';
 
 const REGISTERED = new Set(['iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', 'client_id', 'scope']);
 
@@ -83,9 +116,12 @@ export async function issueTokens(ctx: IssueContext, options: IssueOptions): Pro
   if (scope !== '') body.scope = scope;
   let refreshPromise: Promise<void> | undefined;
   if (options.refresh) {
-    const { repository, ttl, scopes } = options.refresh;
-    const expiresAt = (iat + ttl) * 1000;
-    const { token, id } = await server.refreshTokenCodec.issue(client.id, iat + ttl);
+    const { repository, ttl, scopes, absoluteLifetime } = options.refresh;
+    const authTime = options.refresh.authTime ?? iat * 1000;
+    // The idle limit, capped by the family's absolute end (whole seconds, as the sealed token's `exp`).
+    const refreshExp = absoluteLifetime === undefined ? iat + ttl : Math.min(iat + ttl, Math.floor(authTime / 1000) + absoluteLifetime);
+    const expiresAt = refreshExp * 1000;
+    const { token, id } = await server.refreshTokenCodec.issue(client.id, refreshExp);
     refreshPromise = repository.save({
       id,
       familyId: familyId!,
@@ -94,6 +130,7 @@ export async function issueTokens(ctx: IssueContext, options: IssueOptions): Pro
       scopes,
       expiresAt,
       accessTokenId: jti,
+      authTime,
     });
     body.refresh_token = token;
     server.events.emit('refresh_token.issued', { id, familyId: familyId!, client, userId: options.userId });

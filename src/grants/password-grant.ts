@@ -2,7 +2,7 @@ import { toSeconds, type Duration } from '../core/duration.js';
 import { OAuthError } from '../core/oauth-error.js';
 import type { RefreshTokenRepository, UserRepository } from '../storage/repositories.js';
 import type { Grant, TokenRequest, TokenResponseBody } from './grant.js';
-import { issueTokens } from './issue-tokens.js';
+import { DEFAULT_ABSOLUTE_LIFETIME, issueTokens } from './issue-tokens.js';
 import { resolveScopes } from './resolve-scopes.js';
 
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
@@ -22,6 +22,8 @@ export interface PasswordGrantOptions {
   refreshTokens?: RefreshTokenRepository;
   /** Lifetime of refresh tokens (default `'P1M'`). */
   refreshTokenTTL?: Duration;
+  /** Absolute lifetime of the refresh-token family this grant starts, however often it is rotated (default `'P90D'`). */
+  absoluteLifetime?: Duration;
   /**
    * Let public clients use the grant (default `false`). RFC 6749 §4.3 allows it, but a public client cannot keep
    * anything secret and RFC 9700 §2.4 says the grant "MUST NOT be used" at all: keep it for confidential,
@@ -44,6 +46,7 @@ export class PasswordGrant implements Grant {
   readonly grantType = 'password';
   readonly allowsPublicClients: boolean;
   readonly refreshTokenTTL: number;
+  readonly absoluteLifetime: number;
   readonly #refreshTokens: RefreshTokenRepository | undefined;
 
   constructor(
@@ -54,6 +57,7 @@ export class PasswordGrant implements Grant {
     this.allowsPublicClients = options.allowPublicClients ?? false;
     this.#refreshTokens = options.refreshTokens;
     this.refreshTokenTTL = toSeconds(options.refreshTokenTTL ?? 'P1M');
+    this.absoluteLifetime = toSeconds(options.absoluteLifetime ?? DEFAULT_ABSOLUTE_LIFETIME);
   }
 
   async respondToAccessTokenRequest(req: TokenRequest): Promise<TokenResponseBody> {
@@ -87,7 +91,7 @@ export class PasswordGrant implements Grant {
         scopes,
         grantType: this.grantType,
         ...(this.#refreshTokens && client.grantTypes.includes('refresh_token')
-          ? { refresh: { repository: this.#refreshTokens, ttl: this.refreshTokenTTL, scopes } }
+          ? { refresh: { repository: this.#refreshTokens, ttl: this.refreshTokenTTL, absoluteLifetime: this.absoluteLifetime, scopes } }
           : {}),
       },
     );

@@ -1,9 +1,10 @@
 import { OAuthError } from '../core/oauth-error.js';
 import { toSeconds, type Duration } from '../core/duration.js';
 import type { RefreshRejectReason } from '../core/events.js';
-import type { RefreshTokenRecord, RefreshTokenRepository } from '../storage/repositories.js';
+import type { Client, User } from '../core/types.js';
+import type { RefreshTokenRecord, RefreshTokenRepository, UserRepository } from '../storage/repositories.js';
 import type { Grant, TokenRequest, TokenResponseBody } from './grant.js';
-import { issueTokens } from './issue-tokens.js';
+import { DEFAULT_ABSOLUTE_LIFETIME, issueTokens } from './issue-tokens.js';
 import { resolveScopes } from './resolve-scopes.js';
 
 /**
@@ -11,27 +12,48 @@ import { resolveScopes } from './resolve-scopes.js';
  *
  * @example
  * ```ts
- * const options: RefreshTokenGrantOptions = { refreshTokenTTL: 'P14D', rotate: true };
+ * const options: RefreshTokenGrantOptions = { refreshTokenTTL: 'P14D', absoluteLifetime: 'P90D', rotate: true,
+ *   users: storage.users, isUserActive: (user) => !directory.isDisabled(user.id) };
  * server.enableGrantType(new RefreshTokenGrant(storage.refreshTokens, options), 'PT15M');
  * ```
  */
 export interface RefreshTokenGrantOptions {
-  /** Lifetime of each new refresh token (default `'P1M'`, as league). */
+  /** The idle limit: lifetime of each new refresh token (default `'P1M'`, as league). */
   refreshTokenTTL?: Duration;
+  /**
+   * The absolute limit: a family ends this long after the original authorization, however often it is rotated
+   * (default `'P90D'`). A rotated token expires at the earlier of now + `refreshTokenTTL` and the family's end.
+   */
+  absoluteLifetime?: Duration;
   /**
    * Rotate on every use (default `true`, RFC 9700 §4.14.2): a new refresh token replaces the presented one, whose
    * reuse then revokes the whole family. With `false` the refresh token is reusable until it expires.
    */
   rotate?: boolean;
+  /**
+   * Where the token's user is looked up on every refresh: a user who no longer exists gets `invalid_grant`.
+   * Without it, the user is not re-checked (only deleting the user through the storage's admin revokes).
+   */
+  users?: UserRepository;
+  /** Says whether an existing account may still refresh (e.g. not disabled); `false` answers `invalid_grant`. */
+  isUserActive?: (user: User) => boolean | Promise<boolean>;
+}
+
+/** What a refresh may grant, worked out before the token is spent. */
+interface Regrant {
+  /** The access token's scopes. */
+  readonly scopes: string[];
+  /** The scopes the new refresh token keeps: the original grant, less any scope the client lost since. */
+  readonly keep: readonly string[];
 }
 
 /**
- * The refresh token grant (RFC 6749 §6), the seed's `RefreshTokenGrant`, with rotation, reuse detection and
- * atomic single use.
+ * The refresh token grant (RFC 6749 §6), the seed's `RefreshTokenGrant`, with rotation, reuse detection, atomic
+ * single use, an absolute family lifetime, and a re-check of the user, the client and every granted scope.
  *
  * @example
  * ```ts
- * server.enableGrantType(new RefreshTokenGrant(storage.refreshTokens, { refreshTokenTTL: 'P1M' }), 'PT1H');
+ * server.enableGrantType(new RefreshTokenGrant(storage.refreshTokens, { refreshTokenTTL: 'P1M', users: storage.users }), 'PT1H');
  * ```
  */
 export class RefreshTokenGrant implements Grant {
@@ -39,7 +61,11 @@ export class RefreshTokenGrant implements Grant {
   /** RFC 6749 §6: a public client refreshes with its client_id; the token is bound to it. */
   readonly allowsPublicClients = true;
   readonly refreshTokenTTL: number;
+  /** Seconds from a family's original authorization to its end. */
+  readonly absoluteLifetime: number;
   readonly rotate: boolean;
+  readonly #users: UserRepository | undefined;
+  readonly #isUserActive: ((user: User) => boolean | Promise<boolean>) | undefined;
 
   constructor(
     /** Where refresh tokens live; revocation and introspection use it too when the server has none of its own. */
@@ -48,7 +74,11 @@ export class RefreshTokenGrant implements Grant {
   ) {
     if (!refreshTokens) throw new TypeError('grantry: RefreshTokenGrant needs a refresh token repository');
     this.refreshTokenTTL = toSeconds(options.refreshTokenTTL ?? 'P1M');
+    this.absoluteLifetime = toSeconds(options.absoluteLifetime ?? DEFAULT_ABSOLUTE_LIFETIME);
     this.rotate = options.rotate ?? true;
+    if (options.isUserActive && !options.users) throw new TypeError('grantry: isUserActive needs the users repository');
+    this.#users = options.users;
+    this.#isUserActive = options.isUserActive;
   }
 
   async respondToAccessTokenRequest(req: TokenRequest): Promise<TokenResponseBody> {
@@ -57,9 +87,9 @@ export class RefreshTokenGrant implements Grant {
     const presented = params.get('refresh_token');
     if (presented === undefined) throw OAuthError.invalidRequest('The refresh_token parameter is required.');
 
-    const reject = (reason: RefreshRejectReason): never => {
+    const reject = (reason: RefreshRejectReason, description?: string): never => {
       server.events.emit('refresh_token.rejected', { reason, clientId: client.id });
-      throw OAuthError.invalidGrant();
+      throw OAuthError.invalidGrant(description);
     };
     const now = server.clock.now();
     const opened = await server.refreshTokenCodec.open(presented);
@@ -68,14 +98,14 @@ export class RefreshTokenGrant implements Grant {
     // authenticated client". A token presented by another client is refused before it is touched.
     if (opened.clientId !== undefined && opened.clientId !== client.id) return reject('foreign_client');
     if (opened.exp !== undefined && opened.exp * 1000 <= now) return reject('expired');
-    // A scope beyond the original grant is refused before the token is spent: a client's mistake must not cost it
-    // the token, nor make its corrected retry look like reuse. The atomic consume below still decides single use.
     const requested = params.get('scope');
-    if (requested !== undefined && this.rotate) {
+
+    // Everything that can refuse a live token is checked before it is spent: a refusal must not cost the client
+    // its token, nor make its corrected retry look like reuse. The atomic consume below still decides single use.
+    let regrant: Regrant | undefined;
+    if (this.rotate) {
       const live = await this.refreshTokens.find(opened.id);
-      if (live && !live.revoked && !live.consumed && live.clientId === client.id) {
-        await resolveScopes({ server, client, grantType: this.grantType, userId: live.userId, requested, granted: live.scopes, finalize: false });
-      }
+      if (live && !live.revoked && !live.consumed && live.clientId === client.id) regrant = await this.#regrant(req, live, requested, reject);
     }
 
     const record = this.rotate ? await this.#consume(req, opened.id, reject) : await this.#find(opened.id, reject);
@@ -85,17 +115,8 @@ export class RefreshTokenGrant implements Grant {
       return reject('foreign_client');
     }
     if (record.expiresAt <= now) return reject('expired');
-
-    // RFC 6749 §6: "The requested scope MUST NOT include any scope not originally granted ... and if omitted is
-    // treated as equal to the scope originally granted".
-    const scopes = await resolveScopes({
-      server,
-      client,
-      grantType: this.grantType,
-      userId: record.userId,
-      requested,
-      granted: record.scopes,
-    });
+    // The record is immutable, so a check made on it before the consume holds; otherwise (no rotation) check now.
+    regrant ??= await this.#regrant(req, record, requested, reject);
 
     const revokeOld = this.rotate && record.accessTokenId !== undefined ? server.accessTokens.revoke(record.accessTokenId) : undefined;
     const [body] = await Promise.all([
@@ -103,16 +124,57 @@ export class RefreshTokenGrant implements Grant {
         { server, client, accessTokenTTL: req.accessTokenTTL },
         {
           userId: record.userId,
-          scopes,
+          scopes: regrant.scopes,
           grantType: this.grantType,
           familyId: record.familyId,
-          // The new refresh token keeps the original scope (RFC 6749 §6), not the narrowed one.
-          ...(this.rotate ? { refresh: { repository: this.refreshTokens, ttl: this.refreshTokenTTL, scopes: record.scopes } } : {}),
+          // The new refresh token keeps the original scope (RFC 6749 §6), not the narrowed one, and the family's
+          // start, so that rotation never extends the family past its absolute lifetime. A record saved before
+          // grantry stored the start begins its family's clock now.
+          ...(this.rotate
+            ? {
+                refresh: {
+                  repository: this.refreshTokens,
+                  ttl: this.refreshTokenTTL,
+                  scopes: regrant.keep,
+                  absoluteLifetime: this.absoluteLifetime,
+                  authTime: record.authTime ?? now,
+                },
+              }
+            : {}),
         },
       ),
       revokeOld,
     ]);
     return body;
+  }
+
+  /**
+   * Re-validates what the token grants, now: the family's absolute lifetime, the user, and every granted scope.
+   * The client itself was fetched and authenticated for this request, and the server checked that it may still
+   * use `refresh_token` (RFC 6749 §5.2 `unauthorized_client`).
+   */
+  async #regrant(req: TokenRequest, record: RefreshTokenRecord, requested: string | undefined, reject: (r: RefreshRejectReason, d?: string) => never): Promise<Regrant> {
+    const { server } = req;
+    const client = req.client.client;
+    if (record.authTime !== undefined && record.authTime + this.absoluteLifetime * 1000 <= server.clock.now()) return reject('expired');
+    if (record.userId !== undefined && this.#users) {
+      const user = await this.#users.getUser(record.userId);
+      if (!user || (this.#isUserActive && !(await this.#isUserActive(user)))) return reject('user_inactive');
+    }
+    // A scope the client may no longer have is no longer granted (fosite re-checks every granted scope). Without
+    // a `scope` parameter the refresh is refused, so the client learns it must ask for less; a `scope` within
+    // what is still allowed is answered, and the new refresh token keeps only the allowed part.
+    const keep = await allowedScopes(req, client, record.scopes);
+    if (keep.length < record.scopes.length) {
+      const asked = requested === undefined ? undefined : requested.split(' ');
+      if (!asked || asked.some((s) => record.scopes.includes(s) && !keep.includes(s))) {
+        return reject('scope_withdrawn', 'A granted scope is no longer allowed to this client; request a narrower scope.');
+      }
+    }
+    // RFC 6749 §6: "The requested scope MUST NOT include any scope not originally granted ... and if omitted is
+    // treated as equal to the scope originally granted".
+    const scopes = await resolveScopes({ server, client, grantType: this.grantType, userId: record.userId, requested, granted: keep });
+    return { scopes, keep };
   }
 
   async #consume(req: TokenRequest, id: string, reject: (r: RefreshRejectReason) => never): Promise<RefreshTokenRecord> {
@@ -147,4 +209,12 @@ export class RefreshTokenGrant implements Grant {
   async #revokeFamily(req: TokenRequest, record: RefreshTokenRecord): Promise<void> {
     await Promise.all([this.refreshTokens.revokeFamily(record.familyId), req.server.accessTokens.revokeFamily(record.familyId)]);
   }
+}
+
+/** The granted scopes the client may still have: registered for it (if it names any) and known to the server. */
+async function allowedScopes(req: TokenRequest, client: Client, granted: readonly string[]): Promise<string[]> {
+  const registered = client.scopes.length === 0 ? [...granted] : granted.filter((s) => client.scopes.includes(s));
+  if (registered.length === 0) return registered;
+  const known = new Set((await req.server.scopes.getScopes(registered)).map((s) => s.id));
+  return registered.filter((s) => known.has(s));
 }

@@ -24,10 +24,14 @@ export function enableGrants(server: AuthorizationServer, storage: Storage, conf
 }
 
 function makeGrant(name: GrantName, storage: Storage, config: ServerConfig, issuer: string): Grant {
-  const refresh = config.grants.includes('refresh_token') ? { refreshTokens: storage.refreshTokens, refreshTokenTTL: config.refreshTokenTtl } : {};
+  const absoluteLifetime = config.refreshTokenAbsoluteTtl;
+  const refresh = config.grants.includes('refresh_token')
+    ? { refreshTokens: storage.refreshTokens, refreshTokenTTL: config.refreshTokenTtl, absoluteLifetime }
+    : {};
   switch (name) {
     case 'refresh_token':
-      return new RefreshTokenGrant(storage.refreshTokens, { refreshTokenTTL: config.refreshTokenTtl });
+      // The user is looked up on every refresh: a deleted user's refresh token is refused.
+      return new RefreshTokenGrant(storage.refreshTokens, { refreshTokenTTL: config.refreshTokenTtl, absoluteLifetime, users: storage.users });
     case 'authorization_code':
       return new AuthorizationCodeGrant(storage.authCodes, { ...refresh, authCodeTTL: config.authCodeTtl });
     case 'client_credentials':

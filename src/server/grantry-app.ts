@@ -124,15 +124,15 @@ export async function createGrantryApp(options: GrantryAppOptions): Promise<Gran
     lockoutSeconds: config.lockoutSeconds,
     onEvent: security.limiter,
   });
-  const sessions = new SessionManager(keys.session, { ttlSeconds: config.sessionTtl, secure: issuer.startsWith('https:'), clock });
+  const sessions = new SessionManager(keys.session, storage.sessions, { ttlSeconds: config.sessionTtl, secure: issuer.startsWith('https:'), clock });
   const pages: PageContext = { server, store, sessions, limiter, clock, issuer };
   const limited = (respond: (r: Request) => Promise<Response>): Route => {
     const wrapped = limitClientAuthentication(limiter, respond, (error) => server.errorResponse(error));
     return (request, info) => wrapped(request, info.source);
   };
   const page$ = (handler: (ctx: PageContext, req: PageRequest) => Promise<Response>): Route => async (request, info) => {
-    const existing = sessions.read(request);
-    const session = existing ?? sessions.create();
+    const existing = await sessions.read(request);
+    const session = existing ?? (await sessions.create());
     let response: Response;
     try {
       response = await handler(pages, { request, source: info.source, session, newSession: !existing });

@@ -58,7 +58,9 @@ export async function handleLogin(ctx: PageContext, req: PageRequest): Promise<R
     if (retryAfter !== undefined) return tooManyAttempts(ctx, req, returnTo, retryAfter);
     return renderLogin(ctx, req, returnTo, 'Wrong username or password.', 401);
   }
-  const session = ctx.sessions.create({ id: user.id, username: user.username ?? username });
+  // A new session id at sign-in (no fixation); a session signed in before (another user) ends.
+  await ctx.sessions.destroy(req.session);
+  const session = await ctx.sessions.create({ id: user.id, username: user.username ?? username });
   return new Response(null, { status: 303, headers: { location: returnTo, 'set-cookie': ctx.sessions.cookie(session), 'cache-control': 'no-store' } });
 }
 
@@ -69,7 +71,8 @@ function tooManyAttempts(ctx: PageContext, req: PageRequest, returnTo: string, w
 }
 
 /**
- * `POST /logout` (CSRF-protected): ends the session with a new anonymous one and goes back to a local path.
+ * `POST /logout` (CSRF-protected): deletes the session from the store, so that no copy of its cookie is signed in
+ * any more, and goes back to a local path with a new anonymous one.
  *
  * @example
  * ```ts
@@ -81,7 +84,8 @@ export async function handleLogout(ctx: PageContext, req: PageRequest): Promise<
   if (!form || !ctx.sessions.verifyCsrf(req.session, form.get('csrf_token') ?? undefined)) {
     return page('Request refused', errorMessage('Sign out from a page of this server.'), { status: 403 });
   }
-  const session = ctx.sessions.create();
+  await ctx.sessions.destroy(req.session);
+  const session = await ctx.sessions.create();
   return new Response(null, { status: 303, headers: { location: safeReturnTo(form.get('return_to'), ctx.issuer), 'set-cookie': ctx.sessions.cookie(session), 'cache-control': 'no-store' } });
 }
 

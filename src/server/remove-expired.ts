@@ -37,7 +37,7 @@ const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(reso
  * Deletes everything that had expired when the run started: tokens, codes, device codes, revoked families whose
  * last token is gone, and the limiter's failures that have left its window. It works in batches of `batchSize`
  * rows per table and yields to the event loop between them, so that a running server keeps answering while a large
- * backlog goes; it loops until nothing expired is left. (Login sessions are signed cookies: nothing is stored.)
+ * backlog goes; it loops until nothing expired is left. Expired login sessions go with them.
  *
  * @example
  * ```ts
@@ -49,7 +49,7 @@ export async function removeExpired(store: ServerStore, options: RemoveExpiredOp
   const now = options.now?.() ?? Date.now();
   const batchSize = Math.max(1, Math.floor(options.batchSize ?? 500));
   const stop = options.shouldStop ?? (() => false);
-  const totals = { accessTokens: 0, refreshTokens: 0, authCodes: 0, deviceCodes: 0, families: 0, rateLimitFailures: 0 };
+  const totals = { accessTokens: 0, refreshTokens: 0, authCodes: 0, deviceCodes: 0, families: 0, sessions: 0, rateLimitFailures: 0 };
   for (let done = false; !done && !stop(); ) {
     const report = await store.storage.cleanup({ now, batchSize, maxBatches: 1 });
     totals.accessTokens += report.accessTokens;
@@ -57,6 +57,7 @@ export async function removeExpired(store: ServerStore, options: RemoveExpiredOp
     totals.authCodes += report.authCodes;
     totals.deviceCodes += report.deviceCodes;
     totals.families += report.families;
+    totals.sessions += report.sessions;
     done = report.complete;
     await nextTurn();
   }

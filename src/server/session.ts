@@ -1,7 +1,8 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
+import type { SessionRepository } from '../storage/session-repository.js';
 
-/** What a session cookie holds: a random id and, once signed in, the user. */
+/** A page visitor's session: a random id and, once signed in, the user (from the session store). */
 export interface Session {
   readonly sid: string;
   readonly userId: string | undefined;
@@ -12,15 +13,20 @@ export interface Session {
 
 export const SESSION_COOKIE = 'grantry_session';
 
+/** 32 random bytes, base64url: the only thing the cookie carries. */
+const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
+
 /**
- * Signed, stateless sessions and CSRF tokens: a session is an HMAC-signed cookie (`HttpOnly`, `SameSite=Lax`,
- * `Secure` under https), so that any instance sharing the keys can read it. A CSRF token is the HMAC of the
- * session id, checked on every form POST (synchronizer token bound to the session).
+ * Server-side sessions and CSRF tokens. The cookie (`HttpOnly`, `SameSite=Lax`, `Secure` under https) carries only
+ * an opaque random session id; a signed-in session lives in the session store under the SHA-256 of that id, so
+ * sign-out and user deletion end it everywhere, and a saved copy of the cookie is worth nothing afterwards. An
+ * anonymous visitor's session is not stored: its id only binds the CSRF token (the HMAC of the id, checked on
+ * every form POST: a synchronizer token bound to the session).
  *
  * @example
  * ```ts
- * const sessions = new SessionManager(key, { ttlSeconds: 3600, secure: true, clock: systemClock });
- * const session = sessions.read(request) ?? sessions.create();
+ * const sessions = new SessionManager(key, storage.sessions, { ttlSeconds: 3600, secure: true, clock: systemClock });
+ * const session = (await sessions.read(request)) ?? (await sessions.create());
  * ```
  */
 export class SessionManager {
@@ -28,34 +34,51 @@ export class SessionManager {
 
   constructor(
     key: string,
+    private readonly store: SessionRepository,
     private readonly options: { ttlSeconds: number; secure: boolean; clock: Clock },
   ) {
     this.#key = Buffer.from(key, 'base64url');
     if (this.#key.length < 32) throw new TypeError('grantry: the session key must be at least 32 bytes');
   }
 
-  /** A new anonymous or signed-in session, with a fresh id (a new id at login prevents session fixation). */
-  create(user?: { id: string; username: string }): Session {
-    return {
-      sid: randomBytes(18).toString('base64url'),
+  /**
+   * A new session with a fresh id (a new id at sign-in prevents session fixation); stored when signed in.
+   */
+  async create(user?: { id: string; username: string }): Promise<Session> {
+    const now = this.options.clock.now();
+    const session: Session = {
+      sid: randomBytes(32).toString('base64url'),
       userId: user?.id,
       username: user?.username,
-      exp: this.options.clock.now() + this.options.ttlSeconds * 1000,
+      exp: now + this.options.ttlSeconds * 1000,
     };
+    if (user) {
+      await this.store.save({ id: hashSessionId(session.sid), userId: user.id, username: user.username, createdAt: now, expiresAt: session.exp });
+    }
+    return session;
   }
 
-  /** The valid session of a request, if any. */
-  read(request: Request): Session | undefined {
-    const value = readCookie(request, SESSION_COOKIE);
-    if (value === undefined) return undefined;
-    const data = this.unseal(value, 'session') as Session | undefined;
-    if (!data || typeof data.sid !== 'string' || typeof data.exp !== 'number' || data.exp <= this.options.clock.now()) return undefined;
-    return data;
+  /**
+   * The session of a request, if it carries a well-formed session cookie: signed in while the store holds it and
+   * it has not expired, anonymous otherwise (signed out, swept, user deleted, or never signed in).
+   */
+  async read(request: Request): Promise<Session | undefined> {
+    const sid = readCookie(request, SESSION_COOKIE);
+    if (sid === undefined || !SESSION_ID.test(sid)) return undefined;
+    const now = this.options.clock.now();
+    const stored = await this.store.find(hashSessionId(sid));
+    if (stored && stored.expiresAt > now) return { sid, userId: stored.userId, username: stored.username, exp: stored.expiresAt };
+    return { sid, userId: undefined, username: undefined, exp: now + this.options.ttlSeconds * 1000 };
   }
 
-  /** The `Set-Cookie` header value for a session. */
+  /** Ends a session in the store (sign-out): every copy of its cookie is anonymous from now on. */
+  async destroy(session: Session): Promise<void> {
+    if (session.userId !== undefined) await this.store.delete(hashSessionId(session.sid));
+  }
+
+  /** The `Set-Cookie` header value for a session: its id only. */
   cookie(session: Session): string {
-    const attrs = [`${SESSION_COOKIE}=${this.seal(session, 'session')}`, 'Path=/', 'HttpOnly', 'SameSite=Lax', `Max-Age=${this.options.ttlSeconds}`];
+    const attrs = [`${SESSION_COOKIE}=${session.sid}`, 'Path=/', 'HttpOnly', 'SameSite=Lax', `Max-Age=${this.options.ttlSeconds}`];
     if (this.options.secure) attrs.push('Secure');
     return attrs.join('; ');
   }
@@ -93,6 +116,11 @@ export class SessionManager {
   #mac(data: string): string {
     return createHmac('sha256', this.#key).update(data).digest('base64url');
   }
+}
+
+/** The key a session is stored under: the SHA-256 of its id (base64url), never the id itself. */
+export function hashSessionId(sid: string): string {
+  return createHash('sha256').update(sid).digest('base64url');
 }
 
 function safeEqual(a: string, b: string): boolean {

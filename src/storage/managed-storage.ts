@@ -1,4 +1,5 @@
 import type { Storage } from './repositories.js';
+import type { SessionRepository } from './session-repository.js';
 import type { StorageAdmin } from './storage-admin.js';
 
 /**
@@ -34,6 +35,8 @@ export interface CleanupReport {
   readonly refreshTokens: number;
   readonly authCodes: number;
   readonly deviceCodes: number;
+  /** Expired sessions of the ready server's pages. */
+  readonly sessions: number;
   /** Revoked families whose last token is gone. */
   readonly families: number;
   /** `false` when a table hit `maxBatches` and may hold more expired rows. */
@@ -70,6 +73,8 @@ export interface MigrationReport {
 export interface ManagedStorage extends Storage {
   readonly engine: 'memory' | 'sqlite' | 'postgres';
   readonly admin: StorageAdmin;
+  /** Sessions of the ready server's sign-in pages (server-side; the cookie holds only an opaque id). */
+  readonly sessions: SessionRepository;
   /** Applies pending schema migrations. Safe to call twice and from several processes at once. */
   migrate(): Promise<MigrationReport>;
   /** Deletes expired records in bounded batches. */

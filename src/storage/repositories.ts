@@ -150,6 +150,12 @@ export interface RefreshTokenRecord {
   readonly expiresAt: number;
   /** The access token issued together with this refresh token. */
   readonly accessTokenId: string | undefined;
+  /**
+   * When the family began: the original authorization, ms since the epoch. Kept across rotations, so that the
+   * family ends at `authTime` + the grant's absolute lifetime however often it is rotated. Absent on records
+   * saved before grantry stored it: the family's clock then starts at its next rotation.
+   */
+  readonly authTime?: number | undefined;
 }
 
 /**
@@ -230,6 +236,12 @@ export interface AuthCodeRecord {
  */
 export interface AuthCodeRepository {
   save(record: AuthCodeRecord): Promise<void>;
+  /**
+   * Reads a code without spending it. The grant checks client, `redirect_uri` and PKCE against this record first,
+   * so that a request that cannot prove it may redeem the code neither spends it nor revokes its tokens; `consume`
+   * then still decides single use atomically.
+   */
+  find(id: string): Promise<(AuthCodeRecord & { consumed: boolean; revoked: boolean }) | undefined>;
   consume(id: string): Promise<ConsumeResult<AuthCodeRecord>>;
   revoke(id: string): Promise<void>;
   /**

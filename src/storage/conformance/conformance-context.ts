@@ -1,5 +1,6 @@
 import type { CleanupOptions, CleanupReport } from '../managed-storage.js';
 import type { AccessTokenRecord, AuthCodeRecord, DeviceCodeRecord, RefreshTokenRecord, Storage } from '../repositories.js';
+import type { SessionRepository } from '../session-repository.js';
 import type { StorageAdmin } from '../storage-admin.js';
 
 /**
@@ -15,6 +16,7 @@ import type { StorageAdmin } from '../storage-admin.js';
  */
 export type ConformanceStorage = Storage & {
   readonly admin?: StorageAdmin;
+  readonly sessions?: SessionRepository;
   cleanup?(options?: CleanupOptions): Promise<CleanupReport>;
   close?(): Promise<void>;
 };

@@ -3,6 +3,7 @@ import { adminCases } from './admin-cases.js';
 import { cleanupCases } from './cleanup-cases.js';
 import type { ConformanceContext, ConformanceStorage } from './conformance-context.js';
 import { deviceCases } from './device-cases.js';
+import { ownerCases } from './owner-cases.js';
 import { tokenCases } from './token-cases.js';
 
 /**
@@ -67,5 +68,6 @@ export function describeStorageConformance(
     deviceCases(ctx);
     adminCases(ctx);
     cleanupCases(ctx);
+    ownerCases(ctx);
   });
 }

@@ -50,6 +50,14 @@ export function tokenCases(ctx: ConformanceContext): void {
       expect(await refreshTokens.find('rt-unknown')).toBeUndefined();
     });
 
+    it('keeps the family start (authTime) across a save and a consume', async () => {
+      const { refreshTokens } = ctx.storage();
+      const r = refreshToken({ authTime: LATER - 86400_000 });
+      await refreshTokens.save(r);
+      expect(await refreshTokens.find(r.id)).toMatchObject({ authTime: LATER - 86400_000 });
+      expect(await refreshTokens.consume(r.id)).toEqual({ status: 'consumed', record: r });
+    });
+
     it('consumes a token once; the second use is reported as reuse with the record (RFC 9700 §4.14.2)', async () => {
       const { refreshTokens } = ctx.storage();
       const r = refreshToken();
@@ -112,6 +120,17 @@ export function tokenCases(ctx: ConformanceContext): void {
   });
 
   describe('authorization codes', () => {
+    it('reads a code without spending it: find leaves it to consume, and shows it consumed afterwards', async () => {
+      const { authCodes } = ctx.storage();
+      const code = authCode();
+      await authCodes.save(code);
+      expect(await authCodes.find(code.id)).toEqual({ ...code, consumed: false, revoked: false });
+      expect(await authCodes.find(code.id)).toEqual({ ...code, consumed: false, revoked: false });
+      expect((await authCodes.consume(code.id)).status).toBe('consumed');
+      expect(await authCodes.find(code.id)).toMatchObject({ consumed: true, revoked: false });
+      expect(await authCodes.find('code-unknown')).toBeUndefined();
+    });
+
     it('consumes a code once with every field intact; a second use is reuse (RFC 6749 §4.1.2)', async () => {
       const { authCodes } = ctx.storage();
       const full = authCode();

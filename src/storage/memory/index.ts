@@ -3,3 +3,4 @@ export * from './memory-repositories.js';
 export * from './memory-token-repositories.js';
 export * from '../storage-admin.js';
 export * from '../managed-storage.js';
+export * from '../session-repository.js';

@@ -3,6 +3,49 @@ import { burnPasswordCheck, hashPassword, verifyPassword } from '../password-has
 import type { ClientRepository, ScopeRepository, UserRepository } from '../repositories.js';
 import { checkClient } from '../check-client.js';
 import { DuplicateRecordError, type NewUser, type StorageAdmin } from '../storage-admin.js';
+import type {
+  MemoryAccessTokenRepository,
+  MemoryAuthCodeRepository,
+  MemoryDeviceCodeRepository,
+  MemoryRefreshTokenRepository,
+  MemorySessionRepository,
+} from './memory-token-repositories.js';
+
+/**
+ * The token and session repositories that {@link MemoryStorageAdmin} revokes in when it deletes a user or client.
+ *
+ * @example
+ * ```ts
+ * const storage = createMemoryStorage();
+ * const grants: MemoryGrantRecords = storage; // the storage itself has every one of them
+ * ```
+ */
+export interface MemoryGrantRecords {
+  readonly accessTokens: MemoryAccessTokenRepository;
+  readonly refreshTokens: MemoryRefreshTokenRepository;
+  readonly authCodes: MemoryAuthCodeRepository;
+  readonly deviceCodes: MemoryDeviceCodeRepository;
+  readonly sessions: MemorySessionRepository;
+}
+
+/** Revokes every token and code, and denies every approved device code, that `owned` selects. */
+function revokeOwned(grants: MemoryGrantRecords, owned: (r: { clientId: string; userId: string | undefined }) => boolean): void {
+  for (const r of grants.refreshTokens.records.values()) {
+    if (!owned(r)) continue;
+    r.revoked = true;
+    // The family too: a rotation in flight saves its new token into a revoked family, so that one is revoked too.
+    grants.refreshTokens.families.revoke(r.familyId);
+  }
+  for (const r of grants.accessTokens.records.values()) if (owned(r)) r.revoked = true;
+  for (const r of grants.authCodes.records.values()) {
+    if (!owned(r)) continue;
+    r.revoked = true;
+    grants.accessTokens.families.revoke(r.familyId);
+  }
+  for (const [id, r] of grants.deviceCodes.records) {
+    if (r.status === 'approved' && owned(r)) grants.deviceCodes.records.set(id, { ...r, status: 'denied' });
+  }
+}
 
 /**
  * A user as the memory storage holds it: a scrypt `passwordHash`, or a plain `password` for tests and examples.
@@ -104,6 +147,7 @@ export class MemoryStorageAdmin implements StorageAdmin {
     private readonly clients: MemoryClientRepository,
     private readonly users: MemoryUserRepository,
     private readonly scopes: MemoryScopeRepository,
+    private readonly grants?: MemoryGrantRecords,
   ) {}
 
   async createClient(client: Client): Promise<void> {
@@ -123,7 +167,9 @@ export class MemoryStorageAdmin implements StorageAdmin {
   async listClients(): Promise<Client[]> {
     return [...this.clients.clients.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
   }
+  /** Deletes the client and revokes its tokens and codes: a client re-created with the id starts afresh. */
   async deleteClient(id: string): Promise<boolean> {
+    if (this.grants) revokeOwned(this.grants, (r) => r.clientId === id);
     return this.clients.clients.delete(id);
   }
 
@@ -148,7 +194,12 @@ export class MemoryStorageAdmin implements StorageAdmin {
   async listUsers(): Promise<User[]> {
     return [...this.users.users.values()].map(publicUser).sort((a, b) => ((a.username ?? '') < (b.username ?? '') ? -1 : 1));
   }
+  /** Deletes the user, revokes their tokens and codes, and ends their sessions. */
   async deleteUser(id: string): Promise<boolean> {
+    if (this.grants) {
+      revokeOwned(this.grants, (r) => r.userId === id);
+      await this.grants.sessions.deleteByUser(id);
+    }
     return this.users.users.delete(id);
   }
 

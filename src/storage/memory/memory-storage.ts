@@ -16,6 +16,7 @@ import {
   MemoryDeviceCodeRepository,
   MemoryFamilies,
   MemoryRefreshTokenRepository,
+  MemorySessionRepository,
   sweepMap,
 } from './memory-token-repositories.js';
 
@@ -81,7 +82,8 @@ export class MemoryStorage implements ManagedStorage {
   readonly refreshTokens: MemoryRefreshTokenRepository;
   readonly authCodes: MemoryAuthCodeRepository;
   readonly deviceCodes: MemoryDeviceCodeRepository;
-  readonly admin = new MemoryStorageAdmin(this.clients, this.users, this.scopes);
+  readonly sessions: MemorySessionRepository;
+  readonly admin: MemoryStorageAdmin;
   readonly #clock: Clock;
   readonly #sweepEvery: number;
   #writes = 0;
@@ -100,6 +102,8 @@ export class MemoryStorage implements ManagedStorage {
     this.refreshTokens = new MemoryRefreshTokenRepository(this.families, onWrite);
     this.authCodes = new MemoryAuthCodeRepository(onWrite);
     this.deviceCodes = new MemoryDeviceCodeRepository(onWrite);
+    this.sessions = new MemorySessionRepository(onWrite);
+    this.admin = new MemoryStorageAdmin(this.clients, this.users, this.scopes, this);
   }
 
   /** Nothing to migrate in memory. */
@@ -123,6 +127,7 @@ export class MemoryStorage implements ManagedStorage {
       refreshTokens: sweepMap(this.refreshTokens.records, now, limit),
       authCodes: sweepMap(this.authCodes.records, now, limit),
       deviceCodes,
+      sessions: sweepMap(this.sessions.records, now, limit),
       families: 0,
     };
     const complete = Object.values(report).every((n) => n < limit);

@@ -11,6 +11,7 @@ import type {
   RefreshTokenRepository,
 } from '../repositories.js';
 import { systemClock, type Clock } from '../../core/clock.js';
+import type { SessionRecord, SessionRepository } from '../session-repository.js';
 import { pollDeviceCode } from '../device-poll.js';
 
 /**
@@ -151,6 +152,36 @@ export class MemoryRefreshTokenRepository implements RefreshTokenRepository {
   }
 }
 
+/**
+ * Sessions held in a `Map` keyed by the SHA-256 of the session id.
+ *
+ * @example
+ * ```ts
+ * const storage = createMemoryStorage();
+ * await storage.sessions.save({ id: hashedId, userId: 'u1', username: 'alice', createdAt: Date.now(), expiresAt: Date.now() + 3600_000 });
+ * await storage.sessions.deleteByUser('u1'); // 1
+ * ```
+ */
+export class MemorySessionRepository implements SessionRepository {
+  readonly records = new Map<string, SessionRecord>();
+  constructor(private readonly onWrite: OnWrite = () => undefined) {}
+  async save(record: SessionRecord): Promise<void> {
+    this.records.set(record.id, { ...record });
+    this.onWrite();
+  }
+  async find(id: string): Promise<SessionRecord | undefined> {
+    return this.records.get(id);
+  }
+  async delete(id: string): Promise<void> {
+    this.records.delete(id);
+  }
+  async deleteByUser(userId: string): Promise<number> {
+    let n = 0;
+    for (const [id, r] of this.records) if (r.userId === userId && this.records.delete(id)) n++;
+    return n;
+  }
+}
+
 type CodeRow = AuthCodeRecord & { consumed: boolean; revoked: boolean };
 
 /**
@@ -168,6 +199,10 @@ export class MemoryAuthCodeRepository implements AuthCodeRepository {
   async save(record: AuthCodeRecord): Promise<void> {
     this.records.set(record.id, { ...record, consumed: false, revoked: false });
     this.onWrite();
+  }
+  async find(id: string): Promise<CodeRow | undefined> {
+    const r = this.records.get(id);
+    return r && { ...r };
   }
   async consume(id: string): Promise<ConsumeResult<AuthCodeRecord>> {
     const r = this.records.get(id);

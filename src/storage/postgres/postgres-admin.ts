@@ -1,6 +1,7 @@
 import type { Client, GrantType, Scope, User } from '../../core/types.js';
 import { burnPasswordCheck, hashPassword, verifyPassword } from '../password-hash.js';
 import type { ClientRepository, ScopeRepository, UserRepository } from '../repositories.js';
+import { revokeOwnedSql } from '../sql/revoke-owned-sql.js';
 import { clientColumns, toClient, toScope, type Row } from '../sql/rows.js';
 import { checkClient } from '../check-client.js';
 import { DuplicateRecordError, type NewUser, type StorageAdmin } from '../storage-admin.js';
@@ -164,9 +165,10 @@ export class PostgresStorageAdmin implements StorageAdmin {
   async listClients(): Promise<Client[]> {
     return (await this.sql.rows(`SELECT ${CLIENT} FROM grantry_clients ORDER BY id`)).map(toClient);
   }
+  /** Deletes the client and, in the same transaction, revokes its tokens and codes. */
   async deleteClient(id: string): Promise<boolean> {
     this.cache.invalidate(id);
-    return (await this.sql.count('DELETE FROM grantry_clients WHERE id = $1', [id])) === 1;
+    return this.#deleteOwner('client', 'DELETE FROM grantry_clients WHERE id = $1', id);
   }
 
   async createUser(user: NewUser): Promise<User> {
@@ -191,8 +193,16 @@ export class PostgresStorageAdmin implements StorageAdmin {
   async listUsers(): Promise<User[]> {
     return (await this.sql.rows('SELECT id, username FROM grantry_users ORDER BY username')).map(toUser);
   }
+  /** Deletes the user and, in the same transaction, revokes their tokens and codes and ends their sessions. */
   async deleteUser(id: string): Promise<boolean> {
-    return (await this.sql.count('DELETE FROM grantry_users WHERE id = $1', [id])) === 1;
+    return this.#deleteOwner('user', 'DELETE FROM grantry_users WHERE id = $1', id);
+  }
+  async #deleteOwner(owner: 'user' | 'client', deleteSql: string, id: string): Promise<boolean> {
+    if (hasNul(id)) return false; // PostgreSQL text cannot hold NUL: no such record
+    return this.sql.transaction(async (client) => {
+      for (const [text, values] of revokeOwnedSql(owner, id, Date.now(), (n) => `$${n}`)) await this.sql.count(text, values, client);
+      return (await this.sql.count(deleteSql, [id], client)) === 1;
+    });
   }
 
   async addScope(scope: Scope): Promise<void> {

@@ -10,6 +10,7 @@ import { ClientCache, PostgresClientRepository, PostgresScopeRepository, Postgre
 import { migratePostgres } from './postgres-migrations.js';
 import { createPostgresPool, type PostgresPoolOptions } from './postgres-pool.js';
 import { PostgresQueries } from './postgres-queries.js';
+import { PostgresSessionRepository } from './postgres-session-repository.js';
 import { PostgresTokenWriter } from './postgres-token-writer.js';
 import {
   PostgresAccessTokenRepository,
@@ -93,6 +94,7 @@ export class PostgresStorage implements ManagedStorage {
   readonly authCodes: PostgresAuthCodeRepository;
   readonly deviceCodes: PostgresDeviceCodeRepository;
   readonly admin: PostgresStorageAdmin;
+  readonly sessions: PostgresSessionRepository;
 
   constructor(
     readonly pool: pg.Pool,
@@ -110,6 +112,7 @@ export class PostgresStorage implements ManagedStorage {
     this.authCodes = new PostgresAuthCodeRepository(sql);
     this.deviceCodes = new PostgresDeviceCodeRepository(sql);
     this.admin = new PostgresStorageAdmin(sql, cache);
+    this.sessions = new PostgresSessionRepository(sql);
   }
 
   async migrate(): Promise<MigrationReport> {

@@ -17,7 +17,7 @@ import { PostgresTokenWriter } from './postgres-token-writer.js';
 
 // Explicit column lists: a prepared statement stays valid when a later migration adds columns.
 const AT = 't.id, t.client_id, t.user_id, t.scopes, t.expires_at, t.family_id, t.revoked';
-const RT = 't.id, t.family_id, t.client_id, t.user_id, t.scopes, t.expires_at, t.access_token_id, t.consumed, t.revoked';
+const RT = 't.id, t.family_id, t.client_id, t.user_id, t.scopes, t.expires_at, t.access_token_id, t.auth_time, t.consumed, t.revoked';
 const CODE = 't.id, t.family_id, t.client_id, t.user_id, t.scopes, t.redirect_uri, t.code_challenge, t.code_challenge_method, t.expires_at, t.consumed, t.revoked';
 const DC = 't.id, t.user_code, t.client_id, t.scopes, t.expires_at, t.poll_interval, t.last_polled_at, t.status, t.user_id';
 const FAMILY_REVOKED = 'EXISTS (SELECT 1 FROM grantry_revoked_families f WHERE f.family_id = t.family_id) AS family_revoked';
@@ -133,6 +133,10 @@ export class PostgresAuthCodeRepository implements AuthCodeRepository {
         r.expiresAt,
       ],
     );
+  }
+  async find(id: string): Promise<(AuthCodeRecord & { consumed: boolean; revoked: boolean }) | undefined> {
+    const row = await this.sql.row(`SELECT ${CODE} FROM grantry_auth_codes t WHERE t.id = $1`, [id]);
+    return row && toAuthCode(row);
   }
   async consume(id: string): Promise<ConsumeResult<AuthCodeRecord>> {
     const row = await this.sql.row(

@@ -9,19 +9,19 @@ interface Pending<R> {
 }
 
 const INSERT_ACCESS = 'INSERT INTO grantry_access_tokens (id, client_id, user_id, scopes, expires_at, family_id) VALUES ($1, $2, $3, $4, $5, $6)';
-const INSERT_REFRESH = `INSERT INTO grantry_refresh_tokens (id, family_id, client_id, user_id, scopes, expires_at, access_token_id)
-  VALUES ($1, $2, $3, $4, $5, $6, $7)`;
+const INSERT_REFRESH = `INSERT INTO grantry_refresh_tokens (id, family_id, client_id, user_id, scopes, expires_at, access_token_id, auth_time)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`;
 // One statement (one round trip, one transaction) for a token response's access and refresh token.
 const INSERT_PAIR = `WITH a AS (INSERT INTO grantry_access_tokens (id, client_id, user_id, scopes, expires_at, family_id)
     VALUES ($1, $2, $3, $4, $5, $6))
-  INSERT INTO grantry_refresh_tokens (id, family_id, client_id, user_id, scopes, expires_at, access_token_id)
-  VALUES ($7, $8, $9, $10, $11, $12, $13)`;
+  INSERT INTO grantry_refresh_tokens (id, family_id, client_id, user_id, scopes, expires_at, access_token_id, auth_time)
+  VALUES ($7, $8, $9, $10, $11, $12, $13, $14)`;
 // The same, with the revocation of the access token a rotation replaces (RFC 9700 §4.14.2 rotation).
-const INSERT_PAIR_REVOKE = `WITH r AS (UPDATE grantry_access_tokens SET revoked = true WHERE id = $14),
+const INSERT_PAIR_REVOKE = `WITH r AS (UPDATE grantry_access_tokens SET revoked = true WHERE id = $15),
   a AS (INSERT INTO grantry_access_tokens (id, client_id, user_id, scopes, expires_at, family_id)
     VALUES ($1, $2, $3, $4, $5, $6))
-  INSERT INTO grantry_refresh_tokens (id, family_id, client_id, user_id, scopes, expires_at, access_token_id)
-  VALUES ($7, $8, $9, $10, $11, $12, $13)`;
+  INSERT INTO grantry_refresh_tokens (id, family_id, client_id, user_id, scopes, expires_at, access_token_id, auth_time)
+  VALUES ($7, $8, $9, $10, $11, $12, $13, $14)`;
 const REVOKE_ACCESS = 'UPDATE grantry_access_tokens SET revoked = true WHERE id = ANY($1::text[])';
 
 const accessParams = (r: AccessTokenRecord): SqlParam[] => [r.id, r.clientId, r.userId ?? null, joinScopes(r.scopes), r.expiresAt, r.familyId ?? null];
@@ -33,6 +33,7 @@ const refreshParams = (r: RefreshTokenRecord): SqlParam[] => [
   joinScopes(r.scopes),
   r.expiresAt,
   r.accessTokenId ?? null,
+  r.authTime ?? null,
 ];
 
 /**

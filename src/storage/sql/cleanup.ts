@@ -6,6 +6,7 @@ const TOKEN_TABLES = [
   ['refreshTokens', 'grantry_refresh_tokens'],
   ['authCodes', 'grantry_auth_codes'],
   ['deviceCodes', 'grantry_device_codes'],
+  ['sessions', 'grantry_sessions'],
 ] as const;
 
 /** How one SQL engine writes the clean-up's statements. */
@@ -19,7 +20,7 @@ export interface CleanupDialect {
 }
 
 /**
- * The clean-up both SQL engines share: expired tokens, codes and device codes, then revoked families of which no
+ * The clean-up both SQL engines share: expired tokens, codes, device codes and sessions, then revoked families of which no
  * record is left, each deleted in batches of `batchSize`, at most `maxBatches` per kind (short transactions).
  * Internal (exported with the storage engines).
  *
@@ -66,6 +67,7 @@ export async function cleanupSql(dialect: CleanupDialect, options: CleanupOption
     refreshTokens: counts.refreshTokens ?? 0,
     authCodes: counts.authCodes ?? 0,
     deviceCodes: counts.deviceCodes ?? 0,
+    sessions: counts.sessions ?? 0,
     families,
     complete,
   };

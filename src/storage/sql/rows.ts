@@ -1,5 +1,6 @@
 import type { Client, ClientPermission, Scope } from '../../core/types.js';
 import type { AccessTokenRecord, AuthCodeRecord, DeviceCodeRecord, RefreshTokenRecord } from '../repositories.js';
+import type { SessionRecord } from '../session-repository.js';
 
 /**
  * Row ↔ record mapping shared by the SQL engines. Column names are the same on SQLite and PostgreSQL; numbers may
@@ -75,6 +76,7 @@ export function toRefreshToken(row: Row): RefreshTokenRecord & { revoked: boolea
     scopes: splitScopes(row.scopes),
     expiresAt: num(row.expires_at),
     accessTokenId: optStr(row.access_token_id),
+    authTime: row.auth_time === null || row.auth_time === undefined ? undefined : num(row.auth_time),
     revoked: bool(row.revoked) || bool(row.family_revoked),
     consumed: bool(row.consumed),
   };
@@ -82,8 +84,8 @@ export function toRefreshToken(row: Row): RefreshTokenRecord & { revoked: boolea
 
 /** Strips the storage flags off a record returned by a consume. */
 export function plainRefreshToken(r: RefreshTokenRecord): RefreshTokenRecord {
-  const { id, familyId, clientId, userId, scopes, expiresAt, accessTokenId } = r;
-  return { id, familyId, clientId, userId, scopes, expiresAt, accessTokenId };
+  const { id, familyId, clientId, userId, scopes, expiresAt, accessTokenId, authTime } = r;
+  return { id, familyId, clientId, userId, scopes, expiresAt, accessTokenId, authTime };
 }
 
 export function toAuthCode(row: Row): AuthCodeRecord & { revoked: boolean; consumed: boolean } {
@@ -123,6 +125,16 @@ export function toDeviceCode(row: Row): DeviceCodeRecord {
   };
 }
 
+export function toSession(row: Row): SessionRecord {
+  return {
+    id: str(row.id),
+    userId: str(row.user_id),
+    username: optStr(row.username),
+    createdAt: num(row.created_at),
+    expiresAt: num(row.expires_at),
+  };
+}
+
 /** Every table grantry creates, for clean-up and for tests that scan them. */
 export const GRANTRY_TABLES = [
   'grantry_clients',
@@ -133,6 +145,7 @@ export const GRANTRY_TABLES = [
   'grantry_auth_codes',
   'grantry_device_codes',
   'grantry_revoked_families',
+  'grantry_sessions',
 ] as const;
 
 /** How long a revoked family outlives its last token before clean-up forgets it (covers in-flight saves). */

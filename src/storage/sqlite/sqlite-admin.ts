@@ -1,6 +1,7 @@
 import type { Client, GrantType, Scope, User } from '../../core/types.js';
 import { burnPasswordCheck, hashPassword, verifyPassword } from '../password-hash.js';
 import type { ClientRepository, ScopeRepository, UserRepository } from '../repositories.js';
+import { revokeOwnedSql } from '../sql/revoke-owned-sql.js';
 import { clientColumns, toClient, toScope, type Row } from '../sql/rows.js';
 import { checkClient } from '../check-client.js';
 import { DuplicateRecordError, type NewUser, type StorageAdmin } from '../storage-admin.js';
@@ -117,8 +118,9 @@ export class SqliteStorageAdmin implements StorageAdmin {
   async listClients(): Promise<Client[]> {
     return (this.sql.get('SELECT * FROM grantry_clients ORDER BY id').all() as Row[]).map(toClient);
   }
+  /** Deletes the client and, in the same transaction, revokes its tokens and codes. */
   async deleteClient(id: string): Promise<boolean> {
-    return this.sql.get('DELETE FROM grantry_clients WHERE id = ?').run(id).changes === 1;
+    return this.#deleteOwner('client', 'DELETE FROM grantry_clients WHERE id = ?', id);
   }
 
   async createUser(user: NewUser): Promise<User> {
@@ -140,8 +142,16 @@ export class SqliteStorageAdmin implements StorageAdmin {
   async listUsers(): Promise<User[]> {
     return (this.sql.get('SELECT id, username FROM grantry_users ORDER BY username').all() as Row[]).map(toUser);
   }
+  /** Deletes the user and, in the same transaction, revokes their tokens and codes and ends their sessions. */
   async deleteUser(id: string): Promise<boolean> {
-    return this.sql.get('DELETE FROM grantry_users WHERE id = ?').run(id).changes === 1;
+    return this.#deleteOwner('user', 'DELETE FROM grantry_users WHERE id = ?', id);
+  }
+  #deleteOwner(owner: 'user' | 'client', deleteSql: string, id: string): boolean {
+    const run = this.sql.db.transaction(() => {
+      for (const [sql, values] of revokeOwnedSql(owner, id, Date.now(), () => '?')) this.sql.get(sql).run(...values);
+      return this.sql.get(deleteSql).run(id).changes === 1;
+    });
+    return run.immediate();
   }
 
   async addScope(scope: Scope): Promise<void> {

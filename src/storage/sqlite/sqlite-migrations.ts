@@ -68,6 +68,20 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
     // A JSON list such as ["introspect"]; existing clients get none (RFC 7662 §4: introspect own tokens only).
     sql: `ALTER TABLE grantry_clients ADD COLUMN permissions TEXT NOT NULL DEFAULT '[]';`,
   },
+  {
+    version: 3,
+    name: 'refresh family start, server-side sessions, revocation by user',
+    sql: `
+      ALTER TABLE grantry_refresh_tokens ADD COLUMN auth_time INTEGER;
+      CREATE INDEX grantry_refresh_tokens_user ON grantry_refresh_tokens (user_id) WHERE user_id IS NOT NULL;
+      CREATE INDEX grantry_access_tokens_user ON grantry_access_tokens (user_id) WHERE user_id IS NOT NULL;
+      CREATE TABLE grantry_sessions (
+        id TEXT PRIMARY KEY, user_id TEXT NOT NULL, username TEXT,
+        created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+      CREATE INDEX grantry_sessions_user ON grantry_sessions (user_id);
+      CREATE INDEX grantry_sessions_expiry ON grantry_sessions (expires_at);
+    `,
+  },
 ];
 
 /**

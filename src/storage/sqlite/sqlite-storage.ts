@@ -10,6 +10,7 @@ import { guardStorageErrors } from '../storage-unavailable.js';
 import { DEFAULT_WAL_LIMIT_MIB, SqliteCheckpointer, walTruncateBytes } from './sqlite-checkpointer.js';
 import { SqliteClientRepository, SqliteScopeRepository, SqliteStorageAdmin, SqliteUserRepository } from './sqlite-admin.js';
 import { migrateSqlite } from './sqlite-migrations.js';
+import { SqliteSessionRepository } from './sqlite-session-repository.js';
 import { SqliteStatements } from './sqlite-statements.js';
 import {
   SqliteAccessTokenRepository,
@@ -110,6 +111,7 @@ export class SqliteStorage implements ManagedStorage {
   readonly authCodes: SqliteAuthCodeRepository;
   readonly deviceCodes: SqliteDeviceCodeRepository;
   readonly admin: SqliteStorageAdmin;
+  readonly sessions: SqliteSessionRepository;
 
   constructor(
     readonly database: Database.Database,
@@ -126,6 +128,7 @@ export class SqliteStorage implements ManagedStorage {
     this.authCodes = guard(new SqliteAuthCodeRepository(sql));
     this.deviceCodes = guard(new SqliteDeviceCodeRepository(sql));
     this.admin = guard(new SqliteStorageAdmin(sql));
+    this.sessions = guard(new SqliteSessionRepository(sql));
   }
 
   async migrate(): Promise<MigrationReport> {

@@ -70,9 +70,9 @@ export class SqliteRefreshTokenRepository implements RefreshTokenRepository {
   constructor(private readonly sql: SqliteStatements) {}
   async save(r: RefreshTokenRecord): Promise<void> {
     return this.sql.write(
-      `INSERT INTO grantry_refresh_tokens (id, family_id, client_id, user_id, scopes, expires_at, access_token_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      [r.id, r.familyId, r.clientId, r.userId ?? null, joinScopes(r.scopes), r.expiresAt, r.accessTokenId ?? null],
+      `INSERT INTO grantry_refresh_tokens (id, family_id, client_id, user_id, scopes, expires_at, access_token_id, auth_time)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      [r.id, r.familyId, r.clientId, r.userId ?? null, joinScopes(r.scopes), r.expiresAt, r.accessTokenId ?? null, r.authTime ?? null],
     );
   }
   async find(id: string): Promise<(RefreshTokenRecord & { revoked: boolean; consumed: boolean }) | undefined> {
@@ -135,6 +135,10 @@ export class SqliteAuthCodeRepository implements AuthCodeRepository {
         r.expiresAt,
       ],
     );
+  }
+  async find(id: string): Promise<(AuthCodeRecord & { consumed: boolean; revoked: boolean }) | undefined> {
+    const row = this.sql.get('SELECT * FROM grantry_auth_codes WHERE id = ?').get(id) as Row | undefined;
+    return row && toAuthCode(row);
   }
   consume(id: string): Promise<ConsumeResult<AuthCodeRecord>> {
     return this.sql.batch(() => this.#consume(id));
