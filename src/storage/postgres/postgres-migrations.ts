@@ -61,6 +61,14 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       CREATE TABLE grantry_revoked_families (family_id text PRIMARY KEY, revoked_at bigint NOT NULL);
     `,
   },
+  {
+    version: 2,
+    name: 'refresh token rotation: when a token was spent and its successor, for the reuse grace window',
+    sql: `
+      ALTER TABLE grantry_refresh_tokens ADD COLUMN spent_at bigint;
+      ALTER TABLE grantry_refresh_tokens ADD COLUMN successor_id text;
+    `,
+  },
 ];
 
 /**

@@ -62,6 +62,14 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       CREATE TABLE grantry_revoked_families (family_id TEXT PRIMARY KEY, revoked_at INTEGER NOT NULL);
     `,
   },
+  {
+    version: 2,
+    name: 'refresh token rotation: when a token was spent and its successor, for the reuse grace window',
+    sql: `
+      ALTER TABLE grantry_refresh_tokens ADD COLUMN spent_at INTEGER;
+      ALTER TABLE grantry_refresh_tokens ADD COLUMN successor_id TEXT;
+    `,
+  },
 ];
 
 /**

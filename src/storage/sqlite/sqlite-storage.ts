@@ -109,8 +109,8 @@ export class SqliteStorage implements ManagedStorage {
     this.scopes = new SqliteScopeRepository(sql);
     this.users = new SqliteUserRepository(sql);
     this.accessTokens = new SqliteAccessTokenRepository(sql);
-    this.refreshTokens = new SqliteRefreshTokenRepository(sql);
-    this.authCodes = new SqliteAuthCodeRepository(sql);
+    this.refreshTokens = new SqliteRefreshTokenRepository(sql, this.accessTokens);
+    this.authCodes = new SqliteAuthCodeRepository(sql, { accessTokens: this.accessTokens, refreshTokens: this.refreshTokens });
     this.deviceCodes = new SqliteDeviceCodeRepository(sql);
     this.admin = new SqliteStorageAdmin(sql);
   }
