@@ -27,7 +27,7 @@ function makeGrant(name: GrantName, storage: Storage, config: ServerConfig, issu
   const refresh = config.grants.includes('refresh_token') ? { refreshTokens: storage.refreshTokens, refreshTokenTTL: config.refreshTokenTtl } : {};
   switch (name) {
     case 'refresh_token':
-      return new RefreshTokenGrant(storage.refreshTokens, { refreshTokenTTL: config.refreshTokenTtl });
+      return new RefreshTokenGrant(storage.refreshTokens, { refreshTokenTTL: config.refreshTokenTtl, reuseGraceSeconds: config.refreshReuseGrace });
     case 'authorization_code':
       return new AuthorizationCodeGrant(storage.authCodes, { ...refresh, authCodeTTL: config.authCodeTtl });
     case 'client_credentials':
