@@ -223,9 +223,10 @@ export interface RotateOptions {
   readonly now: number;
   /**
    * The refresh reuse grace window in ms (default 0: off). A token spent by a rotation less than this long ago may
-   * be rotated once more, as long as the successor it was rotated into is still unused: the successor and its
-   * access token are revoked, and the new pair stored, in the same atomic step (`status: 'retried'`). A token has
-   * thus at most one live successor, the last one stored, however many retries run at once. Otherwise the
+   * be rotated again, as long as its current successor is still unused: that successor and its access token are
+   * revoked, and the new pair stored and made the successor, in the same atomic step (`status: 'retried'`). A token
+   * has thus at most one live successor, the last one stored, however many retries run at once (concurrent retries
+   * are serialised on the token). The window counts from the first spend, not from each retry. Otherwise the
    * presentation is reuse (`'reused'`), as without the window.
    */
   readonly reuseGraceMs?: number;
