@@ -51,6 +51,7 @@ export class RefreshTokenGrant implements Grant {
   readonly rotate: boolean;
   /** The reuse grace window in seconds (0: off). */
   readonly reuseGraceSeconds: number;
+  #warned = false;
 
   constructor(
     /** Where refresh tokens live; revocation and introspection use it too when the server has none of its own. */
@@ -93,6 +94,10 @@ export class RefreshTokenGrant implements Grant {
 
     // Without rotate() (a repository written before it, or one that does not store the server's access tokens):
     // spend the token, then save the new pair, in two steps; the reuse grace window needs the atomic step.
+    if (this.reuseGraceSeconds > 0 && !this.#warned) {
+      this.#warned = true;
+      server.logger.warn?.('grantry: reuseGraceSeconds is ignored: the refresh token repository does not store into the server\'s access tokens');
+    }
     // A scope beyond the original grant is refused before the token is spent: a client's mistake must not cost it
     // the token, nor make its corrected retry look like reuse. The atomic consume below still decides single use.
     if (requested !== undefined && this.rotate) {
