@@ -8,7 +8,7 @@ import type { AuthCodeRecord, AuthCodeRepository, RefreshTokenRepository } from 
 import { encodeBase64url } from '../tokens/base64url.js';
 import type { ApprovedAuthorization, AuthorizationRequest, AuthorizationResponder } from './authorization-request.js';
 import type { TokenRequest, TokenResponseBody } from './grant.js';
-import { DEFAULT_ABSOLUTE_LIFETIME, issueTokens } from './issue-tokens.js';
+import { announceTokens, DEFAULT_ABSOLUTE_LIFETIME, issueTokens, mintTokens, type IssueOptions } from './issue-tokens.js';
 import { isValidCodeChallenge, isValidCodeVerifier, verifyCodeVerifier } from './pkce.js';
 
 /**
@@ -138,41 +138,89 @@ export class AuthorizationCodeGrant implements AuthorizationResponder {
     // A sealed code names its client, and an opaque one leads to its record only with its own client's id: another
     // client's code is refused before it is spent.
     if (opened.clientId !== undefined && opened.clientId !== client.id) throw OAuthError.invalidGrant();
+    if (this.#atomic(server)) return this.#redeemAtomically(req, opened.id, verifier);
 
-    // The request proves it may redeem the code before the code is spent: client (authenticated by the server),
-    // redirect_uri and PKCE are checked against the stored record read without consuming it. A request that fails
-    // them leaves the code to its rightful client and, if the code was redeemed already, revokes nothing (as
-    // fosite checks PKCE before it invalidates a code). The atomic consume below still decides single use.
+    // Without redeem() (a repository that does not store into the server's access tokens and the grant's refresh
+    // tokens): the request proves it may redeem the code before the code is spent (client, redirect_uri and PKCE
+    // against the record read without consuming it, as fosite checks PKCE before it invalidates a code), then the
+    // code is spent and the tokens saved in two steps. A request that fails the checks revokes nothing.
     const found = await this.authCodes.find(opened.id);
-    if (!found || found.clientId !== client.id) throw OAuthError.invalidGrant();
-    // RFC 6749 §4.1.3: redirect_uri is required "if the redirect_uri parameter was included in the authorization
-    // request", and "their values MUST be identical".
-    if (found.redirectUri !== undefined && params.get('redirect_uri') !== found.redirectUri) {
-      throw OAuthError.invalidGrant('The redirect_uri does not match the authorization request.');
-    }
-    await this.#checkVerifier(server, found, verifier);
-
-    // Only a request that passed every check reaches here: a replay of a redeemed code now revokes its tokens.
+    if (!found) throw OAuthError.invalidGrant();
+    await this.#checkProof(req, found, verifier);
     const record = await this.#consume(server, opened.id);
-    if (record.clientId !== client.id || record.expiresAt <= server.clock.now()) throw OAuthError.invalidGrant();
-
-    const body = await issueTokens(
-      { server, client, accessTokenTTL: req.accessTokenTTL },
-      {
-        userId: record.userId,
-        scopes: record.scopes,
-        grantType: this.grantType,
-        // Tokens join the code's family, so a replayed code can revoke them (RFC 6749 §4.1.2).
-        familyId: record.familyId,
-        ...(this.#refreshTokens && client.grantTypes.includes('refresh_token')
-          ? { refresh: { repository: this.#refreshTokens, ttl: this.refreshTokenTTL, absoluteLifetime: this.absoluteLifetime, scopes: record.scopes } }
-          : {}),
-      },
-    );
+    this.#checkLive(req, record);
+    const body = await issueTokens({ server, client, accessTokenTTL: req.accessTokenTTL }, this.#issueOptions(client, record));
     // A replay that raced this redemption may have run its family revocation before our tokens were saved; the
     // code's revoked mark tells us so, and we revoke them ourselves (see the replay branch in #consume).
     if (this.authCodes.isRevoked && (await this.authCodes.isRevoked(record.id))) await this.#revokeFamily(server, record);
     return body;
+  }
+
+  /**
+   * Redemption in one atomic step: the code is read and the request's proof checked, the tokens signed and sealed;
+   * then `redeem` spends the code and stores the tokens together, so a failure leaves the code redeemable.
+   */
+  async #redeemAtomically(req: TokenRequest, id: string, verifier: string | undefined): Promise<TokenResponseBody> {
+    const { server } = req;
+    const client = req.client.client;
+    const found = await this.authCodes.find(id);
+    if (!found) throw OAuthError.invalidGrant();
+    // Only a request that proves it may redeem the code reaches the replay check: a replay by whoever merely saw
+    // the code (wrong verifier, redirect_uri or client) neither spends it nor revokes the first redemption's tokens.
+    await this.#checkProof(req, found, verifier);
+    // A code spent (or revoked) before: consume() reports it as such, and a replay revokes the code's tokens.
+    if (found.consumed || found.revoked) {
+      await this.#consume(server, id);
+      throw OAuthError.invalidGrant();
+    }
+    this.#checkLive(req, found);
+    const ctx = { server, client, accessTokenTTL: req.accessTokenTTL };
+    const options = this.#issueOptions(client, found);
+    const minted = await mintTokens(ctx, options);
+    const result = await this.authCodes.redeem!(id, { accessToken: minted.accessToken, refreshToken: minted.refreshToken });
+    if (result.status === 'reused') return this.#replayed(server, id, result.record);
+    if (result.status !== 'consumed') throw OAuthError.invalidGrant();
+    announceTokens(ctx, options, minted);
+    return minted.body;
+  }
+
+  #atomic(server: ServerContext): boolean {
+    const into = this.authCodes.issuedInto;
+    return (
+      this.authCodes.redeem !== undefined &&
+      into?.accessTokens === server.accessTokens &&
+      (this.#refreshTokens === undefined || into.refreshTokens === this.#refreshTokens)
+    );
+  }
+
+  /** The proof that this request may redeem the code: its client, its redirect_uri and its PKCE verifier. */
+  async #checkProof(req: TokenRequest, record: AuthCodeRecord, verifier: string | undefined): Promise<void> {
+    const { server, params } = req;
+    if (record.clientId !== req.client.client.id) throw OAuthError.invalidGrant();
+    // RFC 6749 §4.1.3: redirect_uri is required "if the redirect_uri parameter was included in the authorization
+    // request", and "their values MUST be identical".
+    if (record.redirectUri !== undefined && params.get('redirect_uri') !== record.redirectUri) {
+      throw OAuthError.invalidGrant('The redirect_uri does not match the authorization request.');
+    }
+    await this.#checkVerifier(server, record, verifier);
+  }
+
+  /** RFC 6749 §4.1.2: a code is short-lived; an expired one is refused (after a replay had its chance to revoke). */
+  #checkLive(req: TokenRequest, record: AuthCodeRecord): void {
+    if (record.expiresAt <= req.server.clock.now()) throw OAuthError.invalidGrant();
+  }
+
+  #issueOptions(client: Client, record: AuthCodeRecord): IssueOptions {
+    return {
+      userId: record.userId,
+      scopes: record.scopes,
+      grantType: this.grantType,
+      // Tokens join the code's family, so a replayed code can revoke them (RFC 6749 §4.1.2).
+      familyId: record.familyId,
+      ...(this.#refreshTokens && client.grantTypes.includes('refresh_token')
+        ? { refresh: { repository: this.#refreshTokens, ttl: this.refreshTokenTTL, absoluteLifetime: this.absoluteLifetime, scopes: record.scopes } }
+        : {}),
+    };
   }
 
   async #consume(server: ServerContext, id: string): Promise<AuthCodeRecord> {
@@ -180,23 +228,22 @@ export class AuthorizationCodeGrant implements AuthorizationResponder {
     switch (result.status) {
       case 'consumed':
         return result.record;
-      case 'reused': {
-        // RFC 6749 §4.1.2: "If an authorization code is used more than once, the authorization server MUST deny
-        // the request and SHOULD revoke (when possible) all tokens previously issued based on that authorization
-        // code." The code is marked revoked first, so a redemption still saving its tokens sees it and revokes them.
-        await this.authCodes.revoke(id);
-        await this.#revokeFamily(server, result.record);
-        server.events.emit('authorization_code.reuse_detected', {
-          id,
-          familyId: result.record.familyId,
-          clientId: result.record.clientId,
-        });
-        throw OAuthError.invalidGrant();
-      }
+      case 'reused':
+        return this.#replayed(server, id, result.record);
       case 'revoked':
       case 'not_found':
         throw OAuthError.invalidGrant();
     }
+  }
+
+  async #replayed(server: ServerContext, id: string, record: AuthCodeRecord): Promise<never> {
+    // RFC 6749 §4.1.2: "If an authorization code is used more than once, the authorization server MUST deny the
+    // request and SHOULD revoke (when possible) all tokens previously issued based on that authorization code."
+    // The code is marked revoked first, so a redemption still saving its tokens sees it and revokes them.
+    await this.authCodes.revoke(id);
+    await this.#revokeFamily(server, record);
+    server.events.emit('authorization_code.reuse_detected', { id, familyId: record.familyId, clientId: record.clientId });
+    throw OAuthError.invalidGrant();
   }
 
   async #checkVerifier(server: ServerContext, record: AuthCodeRecord, verifier: string | undefined): Promise<void> {

@@ -1,7 +1,7 @@
 import { epochSeconds } from '../core/clock.js';
 import type { ServerContext } from '../core/server-context.js';
 import type { Client, GrantType } from '../core/types.js';
-import type { RefreshTokenRepository } from '../storage/repositories.js';
+import type { AccessTokenRecord, RefreshTokenRecord, RefreshTokenRepository } from '../storage/repositories.js';
 import { encodeBase64url } from '../tokens/base64url.js';
 import { signJwt } from '../tokens/jwt.js';
 import type { TokenResponseBody } from './grant.js';
@@ -82,6 +82,23 @@ export const DEFAULT_ABSOLUTE_LIFETIME = 'P90D';
 const REGISTERED = new Set(['iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', 'client_id', 'scope']);
 
 /**
+ * Tokens signed and sealed but not yet stored: the response body and the records to store for it.
+ *
+ * @example
+ * ```ts
+ * const minted: MintedTokens = await mintTokens(ctx, options);
+ * await storage.refreshTokens.rotate!(old.id, { accessToken: minted.accessToken, refreshToken: minted.refreshToken }, { now });
+ * announceTokens(ctx, options, minted); // the events, once stored
+ * return minted.body;
+ * ```
+ */
+export interface MintedTokens {
+  readonly body: TokenResponseBody;
+  readonly accessToken: AccessTokenRecord;
+  readonly refreshToken: RefreshTokenRecord | undefined;
+}
+
+/**
  * Mints an RFC 9068 access token (and optionally a refresh token), stores their records, and builds the RFC 6749
  * §5.1 response body. The response is built only after the records are saved (durability before answer).
  *
@@ -92,6 +109,27 @@ const REGISTERED = new Set(['iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', 'cl
  * ```
  */
 export async function issueTokens(ctx: IssueContext, options: IssueOptions): Promise<TokenResponseBody> {
+  const minted = await mintTokens(ctx, options);
+  await Promise.all([
+    ctx.server.accessTokens.save(minted.accessToken),
+    minted.refreshToken ? options.refresh?.repository.save(minted.refreshToken) : undefined,
+  ]);
+  announceTokens(ctx, options, minted);
+  return minted.body;
+}
+
+/**
+ * Signs the access token and seals the refresh token, and returns them with their records, storing nothing: the
+ * caller stores the records (in one atomic step with spending a code or refresh token), then calls
+ * {@link announceTokens}.
+ *
+ * @example
+ * ```ts
+ * const minted = await mintTokens(ctx, { userId, scopes, grantType: 'refresh_token', familyId, refresh });
+ * minted.refreshToken?.accessTokenId === minted.accessToken.id; // true
+ * ```
+ */
+export async function mintTokens(ctx: IssueContext, options: IssueOptions): Promise<MintedTokens> {
   const { server, client, accessTokenTTL } = ctx;
   const iat = epochSeconds(server.clock);
   const exp = iat + accessTokenTTL;
@@ -114,38 +152,33 @@ export async function issueTokens(ctx: IssueContext, options: IssueOptions): Pro
   // RFC 6749 §3.3: a scope value has at least one scope-token; with none granted, §5.1's OPTIONAL scope is left out.
   const body: TokenResponseBody = { access_token: accessToken, token_type: 'Bearer', expires_in: accessTokenTTL };
   if (scope !== '') body.scope = scope;
-  let refreshPromise: Promise<void> | undefined;
+  let refreshToken: RefreshTokenRecord | undefined;
   if (options.refresh) {
-    const { repository, ttl, scopes, absoluteLifetime } = options.refresh;
+    const { ttl, scopes, absoluteLifetime } = options.refresh;
     const authTime = options.refresh.authTime ?? iat * 1000;
     // The idle limit, capped by the family's absolute end (whole seconds, as the sealed token's `exp`).
     const refreshExp = absoluteLifetime === undefined ? iat + ttl : Math.min(iat + ttl, Math.floor(authTime / 1000) + absoluteLifetime);
-    const expiresAt = refreshExp * 1000;
     const { token, id } = await server.refreshTokenCodec.issue(client.id, refreshExp);
-    refreshPromise = repository.save({
-      id,
-      familyId: familyId!,
-      clientId: client.id,
-      userId: options.userId,
-      scopes,
-      expiresAt,
-      accessTokenId: jti,
-      authTime,
-    });
+    refreshToken = { id, familyId: familyId!, clientId: client.id, userId: options.userId, scopes, expiresAt: refreshExp * 1000, accessTokenId: jti, authTime };
     body.refresh_token = token;
-    server.events.emit('refresh_token.issued', { id, familyId: familyId!, client, userId: options.userId });
   }
-  await Promise.all([
-    server.accessTokens.save({
-      id: jti,
-      clientId: client.id,
-      userId: options.userId,
-      scopes: options.scopes,
-      expiresAt: exp * 1000,
-      familyId,
-    }),
-    refreshPromise,
-  ]);
-  server.events.emit('access_token.issued', { jti, client, userId: options.userId, scopes: options.scopes, grantType: options.grantType });
-  return body;
+  const accessRecord: AccessTokenRecord = { id: jti, clientId: client.id, userId: options.userId, scopes: options.scopes, expiresAt: exp * 1000, familyId };
+  return { body, accessToken: accessRecord, refreshToken };
+}
+
+/**
+ * Emits the `refresh_token.issued` and `access_token.issued` events for tokens that are now stored.
+ *
+ * @example
+ * ```ts
+ * const minted = await mintTokens(ctx, options);
+ * await storeAtomically(minted);
+ * announceTokens(ctx, options, minted);
+ * ```
+ */
+export function announceTokens(ctx: IssueContext, options: IssueOptions, minted: MintedTokens): void {
+  const { server, client } = ctx;
+  const rt = minted.refreshToken;
+  if (rt) server.events.emit('refresh_token.issued', { id: rt.id, familyId: rt.familyId, client, userId: options.userId });
+  server.events.emit('access_token.issued', { jti: minted.accessToken.id, client, userId: options.userId, scopes: options.scopes, grantType: options.grantType });
 }

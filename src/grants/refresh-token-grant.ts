@@ -4,7 +4,7 @@ import type { RefreshRejectReason } from '../core/events.js';
 import type { Client, User } from '../core/types.js';
 import type { RefreshTokenRecord, RefreshTokenRepository, UserRepository } from '../storage/repositories.js';
 import type { Grant, TokenRequest, TokenResponseBody } from './grant.js';
-import { DEFAULT_ABSOLUTE_LIFETIME, issueTokens } from './issue-tokens.js';
+import { announceTokens, DEFAULT_ABSOLUTE_LIFETIME, issueTokens, mintTokens, type IssueOptions } from './issue-tokens.js';
 import { resolveScopes } from './resolve-scopes.js';
 
 /**
@@ -12,7 +12,7 @@ import { resolveScopes } from './resolve-scopes.js';
  *
  * @example
  * ```ts
- * const options: RefreshTokenGrantOptions = { refreshTokenTTL: 'P14D', absoluteLifetime: 'P90D', rotate: true,
+ * const options: RefreshTokenGrantOptions = { refreshTokenTTL: 'P14D', absoluteLifetime: 'P90D', rotate: true, reuseGraceSeconds: 10,
  *   users: storage.users, isUserActive: (user) => !directory.isDisabled(user.id) };
  * server.enableGrantType(new RefreshTokenGrant(storage.refreshTokens, options), 'PT15M');
  * ```
@@ -30,6 +30,15 @@ export interface RefreshTokenGrantOptions {
    * reuse then revokes the whole family. With `false` the refresh token is reusable until it expires.
    */
   rotate?: boolean;
+  /**
+   * The refresh reuse grace window (default `0`: off). Within it, a client retrying the refresh of a token it has
+   * just rotated (its answer was lost to a network failure or a crash) gets a fresh pair instead of a family
+   * revocation; the pair of the first answer is revoked in the same atomic step, so the token keeps a single live
+   * successor. Outside it, or once that successor has been used, a presentation is reuse (RFC 9700 §4.14.2). Needs
+   * a repository with `rotate` that stores into the server's access tokens; keep it short (seconds): within it, a stolen token that was just rotated can be
+   * rotated by the thief, which then ends the rightful client's pair.
+   */
+  reuseGraceSeconds?: number;
   /**
    * Where the token's user is looked up on every refresh: a user who no longer exists gets `invalid_grant`.
    * Without it, the user is not re-checked (only deleting the user through the storage's admin revokes).
@@ -66,6 +75,9 @@ export class RefreshTokenGrant implements Grant {
   readonly rotate: boolean;
   readonly #users: UserRepository | undefined;
   readonly #isUserActive: ((user: User) => boolean | Promise<boolean>) | undefined;
+  /** The reuse grace window in seconds (0: off). */
+  readonly reuseGraceSeconds: number;
+  #warned = false;
 
   constructor(
     /** Where refresh tokens live; revocation and introspection use it too when the server has none of its own. */
@@ -79,6 +91,13 @@ export class RefreshTokenGrant implements Grant {
     if (options.isUserActive && !options.users) throw new TypeError('grantry: isUserActive needs the users repository');
     this.#users = options.users;
     this.#isUserActive = options.isUserActive;
+    this.reuseGraceSeconds = options.reuseGraceSeconds ?? 0;
+    if (!Number.isInteger(this.reuseGraceSeconds) || this.reuseGraceSeconds < 0) {
+      throw new TypeError(`grantry: reuseGraceSeconds must be a whole number of seconds, 0 or more: ${this.reuseGraceSeconds}`);
+    }
+    if (this.reuseGraceSeconds > 0 && (!refreshTokens.rotate || !this.rotate)) {
+      throw new TypeError('grantry: reuseGraceSeconds needs rotation and a refresh token repository with rotate()');
+    }
   }
 
   async respondToAccessTokenRequest(req: TokenRequest): Promise<TokenResponseBody> {
@@ -99,7 +118,16 @@ export class RefreshTokenGrant implements Grant {
     if (opened.clientId !== undefined && opened.clientId !== client.id) return reject('foreign_client');
     if (opened.exp !== undefined && opened.exp * 1000 <= now) return reject('expired');
     const requested = params.get('scope');
+    if (this.rotate && this.refreshTokens.rotate && this.refreshTokens.issuedInto?.accessTokens === server.accessTokens) {
+      return this.#rotateAtomically(req, opened.id, requested, now, reject);
+    }
 
+    // Without rotate() (a repository written before it, or one that does not store the server's access tokens):
+    // spend the token, then save the new pair, in two steps; the reuse grace window needs the atomic step.
+    if (this.reuseGraceSeconds > 0 && !this.#warned) {
+      this.#warned = true;
+      server.logger.warn?.('grantry: reuseGraceSeconds is ignored: the refresh token repository does not store into the server\'s access tokens');
+    }
     // Everything that can refuse a live token is checked before it is spent: a refusal must not cost the client
     // its token, nor make its corrected retry look like reuse. The atomic consume below still decides single use.
     let regrant: Regrant | undefined;
@@ -177,21 +205,75 @@ export class RefreshTokenGrant implements Grant {
     return { scopes, keep };
   }
 
+  /**
+   * Rotation in one atomic step: the record is read, the scope checked and the new pair signed and sealed first;
+   * then `rotate` spends the old token and stores the new pair (and revokes the old access token) together, so a
+   * failure (a crash, a database error, a full disk) leaves the old token usable for the client's retry.
+   */
+  async #rotateAtomically(
+    req: TokenRequest,
+    id: string,
+    requested: string | undefined,
+    now: number,
+    reject: (r: RefreshRejectReason, d?: string) => never,
+  ): Promise<TokenResponseBody> {
+    const { server } = req;
+    const client = req.client.client;
+    const live = await this.refreshTokens.find(id);
+    if (!live) return reject('unknown');
+    if (live.clientId !== client.id) {
+      // Only opaque tokens reach here: a token used by a client it was not issued to is treated as stolen.
+      await this.#revokeFamily(req, live);
+      return reject('foreign_client');
+    }
+    if (live.revoked) return reject('revoked');
+    if (live.consumed && this.reuseGraceSeconds === 0) return this.#reused(req, id, live, reject);
+    if (live.expiresAt <= now) return reject('expired');
+    // The user, the family's absolute lifetime and every granted scope, checked before the token is spent: a
+    // refusal must not cost the client its token.
+    const regrant = await this.#regrant(req, live, requested, reject);
+    const ctx = { server, client, accessTokenTTL: req.accessTokenTTL };
+    const options: IssueOptions = {
+      userId: live.userId,
+      scopes: regrant.scopes,
+      grantType: this.grantType,
+      familyId: live.familyId,
+      // The new refresh token keeps the original scope (RFC 6749 §6), not the narrowed one, and the family's start,
+      // so that rotation never extends the family past its absolute lifetime.
+      refresh: { repository: this.refreshTokens, ttl: this.refreshTokenTTL, scopes: regrant.keep, absoluteLifetime: this.absoluteLifetime, authTime: live.authTime ?? now },
+    };
+    const minted = await mintTokens(ctx, options);
+    const next = { accessToken: minted.accessToken, refreshToken: minted.refreshToken, revokeAccessTokenId: live.accessTokenId };
+    const result = await this.refreshTokens.rotate!(id, next, { now, reuseGraceMs: this.reuseGraceSeconds * 1000 });
+    switch (result.status) {
+      case 'consumed':
+      case 'retried':
+        announceTokens(ctx, options, minted);
+        return minted.body;
+      case 'reused':
+        return this.#reused(req, id, result.record, reject);
+      case 'revoked':
+        return reject('revoked');
+      case 'not_found':
+        return reject('unknown');
+    }
+  }
+
+  async #reused(req: TokenRequest, id: string, record: RefreshTokenRecord, reject: (r: RefreshRejectReason) => never): Promise<never> {
+    // RFC 9700 §4.14.2: a rotated refresh token presented again means one of two parties holds a stolen copy;
+    // revoke the whole family so the newest refresh token stops working too.
+    await this.#revokeFamily(req, record);
+    req.server.events.emit('refresh_token.reuse_detected', { id, familyId: record.familyId, clientId: record.clientId });
+    return reject('reused');
+  }
+
   async #consume(req: TokenRequest, id: string, reject: (r: RefreshRejectReason) => never): Promise<RefreshTokenRecord> {
     const result = await this.refreshTokens.consume(id);
     switch (result.status) {
       case 'consumed':
         return result.record;
       case 'reused':
-        // RFC 9700 §4.14.2: a rotated refresh token presented again means one of two parties holds a stolen
-        // copy; revoke the whole family so the newest refresh token stops working too.
-        await this.#revokeFamily(req, result.record);
-        req.server.events.emit('refresh_token.reuse_detected', {
-          id,
-          familyId: result.record.familyId,
-          clientId: result.record.clientId,
-        });
-        return reject('reused');
+        return this.#reused(req, id, result.record, reject);
       case 'revoked':
         return reject('revoked');
       case 'not_found':

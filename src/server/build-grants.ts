@@ -31,7 +31,12 @@ function makeGrant(name: GrantName, storage: Storage, config: ServerConfig, issu
   switch (name) {
     case 'refresh_token':
       // The user is looked up on every refresh: a deleted user's refresh token is refused.
-      return new RefreshTokenGrant(storage.refreshTokens, { refreshTokenTTL: config.refreshTokenTtl, absoluteLifetime, users: storage.users });
+      return new RefreshTokenGrant(storage.refreshTokens, {
+        refreshTokenTTL: config.refreshTokenTtl,
+        absoluteLifetime,
+        users: storage.users,
+        reuseGraceSeconds: config.refreshReuseGrace,
+      });
     case 'authorization_code':
       return new AuthorizationCodeGrant(storage.authCodes, { ...refresh, authCodeTTL: config.authCodeTtl });
     case 'client_credentials':

@@ -50,6 +50,8 @@ export interface ServerConfig {
   readonly refreshTokenTtl: number;
   /** Absolute lifetime of a refresh-token family from the original authorization, whatever its rotations. */
   readonly refreshTokenAbsoluteTtl: number;
+  /** Seconds within which a client retrying a refresh it just made gets a new pair, not a family revocation (0: off). */
+  readonly refreshReuseGrace: number;
   readonly authCodeTtl: number;
   readonly deviceCodeTtl: number;
   /** Seconds a device waits between polls (RFC 8628 §3.2 `interval`). */
@@ -122,6 +124,7 @@ export const SERVER_OPTIONS: readonly OptionSpec[] = [
   { key: 'accessTokenTtl', flag: 'access-token-ttl', env: ['GRANTRY_ACCESS_TOKEN_TTL'], type: 'duration', default: 'PT1H', help: 'access token lifetime (ISO 8601 duration or seconds)' },
   { key: 'refreshTokenTtl', flag: 'refresh-token-ttl', env: ['GRANTRY_REFRESH_TOKEN_TTL'], type: 'duration', default: 'P30D', help: 'refresh token lifetime' },
   { key: 'refreshTokenAbsoluteTtl', flag: 'refresh-token-absolute-ttl', env: ['GRANTRY_REFRESH_TOKEN_ABSOLUTE_TTL'], type: 'duration', default: 'P90D', help: 'absolute lifetime of a refresh token family from sign-in, whatever its rotations' },
+  { key: 'refreshReuseGrace', flag: 'refresh-reuse-grace', env: ['GRANTRY_REFRESH_REUSE_GRACE'], type: 'number', default: '0', help: 'seconds within which a retried refresh gets a new pair instead of revoking the family (0: off)' },
   { key: 'authCodeTtl', flag: 'auth-code-ttl', env: ['GRANTRY_AUTH_CODE_TTL'], type: 'duration', default: 'PT10M', help: 'authorization code lifetime (at most 10 minutes, RFC 6749 §4.1.2)' },
   { key: 'deviceCodeTtl', flag: 'device-code-ttl', env: ['GRANTRY_DEVICE_CODE_TTL'], type: 'duration', default: 'PT10M', help: 'device code lifetime (RFC 8628)' },
   { key: 'devicePollInterval', flag: 'device-poll-interval', env: ['GRANTRY_DEVICE_POLL_INTERVAL'], type: 'number', default: '5', help: 'seconds between device polls (RFC 8628 interval)' },

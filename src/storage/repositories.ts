@@ -176,6 +176,84 @@ export type ConsumeResult<R> =
   | { readonly status: 'not_found' };
 
 /**
+ * What one atomic step stores besides spending a refresh token or a code: the records of the tokens that the
+ * response will carry, already signed and sealed (no crypto runs inside the step), and the access token that a
+ * rotation replaces, written through the repositories the storage names as `issuedInto`.
+ *
+ * @example
+ * ```ts
+ * const next: IssuedTokens = {
+ *   accessToken: { id: jti, clientId: 'app', userId: 'user-42', scopes: ['read'], expiresAt, familyId },
+ *   refreshToken: { id: newId, familyId, clientId: 'app', userId: 'user-42', scopes: ['read'], expiresAt, accessTokenId: jti },
+ *   revokeAccessTokenId: old.accessTokenId,
+ * };
+ * await storage.refreshTokens.rotate!(old.id, next, { now: Date.now() });
+ * ```
+ */
+export interface IssuedTokens {
+  /** The new access token's record. */
+  readonly accessToken?: AccessTokenRecord | undefined;
+  /** The new refresh token's record (a rotation's successor, or the first token of a code's family). */
+  readonly refreshToken?: RefreshTokenRecord | undefined;
+  /** An access token to revoke in the same step: the one issued with the refresh token being rotated. */
+  readonly revokeAccessTokenId?: string | undefined;
+}
+
+/**
+ * The repositories an atomic rotation or redemption stores its records through. The grants use the atomic step
+ * only when these are the ones the server issues into (its `accessTokens`, the grant's refresh tokens); otherwise
+ * they fall back to spending first and saving after.
+ *
+ * @example
+ * ```ts
+ * const into: IssuedTokenRepositories | undefined = storage.refreshTokens.issuedInto;
+ * into?.accessTokens === storage.accessTokens; // true for grantry's engines
+ * ```
+ */
+export interface IssuedTokenRepositories {
+  readonly accessTokens: AccessTokenRepository;
+  readonly refreshTokens: RefreshTokenRepository;
+}
+
+/**
+ * Options of a rotation.
+ *
+ * @example
+ * ```ts
+ * const options: RotateOptions = { now: Date.now(), reuseGraceMs: 10_000 }; // a retry within 10 s is not reuse
+ * const result = await storage.refreshTokens.rotate!(id, next, options);
+ * ```
+ */
+export interface RotateOptions {
+  /** The time of the rotation (ms); stored as the moment the token was spent, for the grace window. */
+  readonly now: number;
+  /**
+   * The refresh reuse grace window in ms (default 0: off). A token spent by a rotation less than this long ago may
+   * be rotated again, as long as its current successor is still unused: that successor and its access token are
+   * revoked, and the new pair stored and made the successor, in the same atomic step (`status: 'retried'`). A token
+   * has thus at most one live successor, the last one stored, however many retries run at once (concurrent retries
+   * are serialised on the token). The window counts from the first spend, not from each retry. Otherwise the
+   * presentation is reuse (`'reused'`), as without the window.
+   */
+  readonly reuseGraceMs?: number;
+}
+
+/**
+ * The result of an atomic rotation: a {@link ConsumeResult}, or a retry within the grace window.
+ *
+ * @example
+ * ```ts
+ * const result: RotateResult = await storage.refreshTokens.rotate!(id, next, { now, reuseGraceMs: 10_000 });
+ * if (result.status === 'consumed' || result.status === 'retried') return body; // the new pair is stored
+ * if (result.status === 'reused') await revokeFamily(result.record.familyId); // nothing was stored
+ * ```
+ */
+export type RotateResult =
+  | ConsumeResult<RefreshTokenRecord>
+  /** Spent before, within the grace window: the earlier successor (`replacedId`) is revoked, the new pair stored. */
+  | { readonly status: 'retried'; readonly record: RefreshTokenRecord; readonly replacedId: string };
+
+/**
  * Refresh tokens, with atomic rotation and family revocation.
  *
  * @example
@@ -193,6 +271,23 @@ export interface RefreshTokenRepository {
    * see `reused`. A token in a revoked family answers `revoked`.
    */
   consume(id: string): Promise<ConsumeResult<RefreshTokenRecord>>;
+  /**
+   * Spends the token and stores `next` in one atomic step: both commit, or neither does (a failure, a crash or a
+   * constraint violation leaves the old token unspent and nothing new stored). Only the caller that sees
+   * `consumed` (or `retried`, see {@link RotateOptions.reuseGraceMs}) has stored `next`; `reused`, `revoked` and
+   * `not_found` store nothing. Concurrency as {@link consume}. Optional for compatibility: without it the refresh
+   * grant spends the token with `consume` and then saves the new pair, in two steps.
+   *
+   * @example
+   * ```ts
+   * // SQL engines: one transaction that runs UPDATE … SET consumed … RETURNING, then the INSERTs only if it
+   * // returned the row; PostgreSQL: one statement of data-modifying CTEs.
+   * const result = await storage.refreshTokens.rotate!(old.id, { refreshToken, accessToken, revokeAccessTokenId: old.accessTokenId }, { now });
+   * ```
+   */
+  rotate?(id: string, next: IssuedTokens, options: RotateOptions): Promise<RotateResult>;
+  /** Where `rotate` stores the new records; required with `rotate`. */
+  readonly issuedInto?: IssuedTokenRepositories;
   revoke(id: string): Promise<void>;
   /**
    * Revokes every refresh token of a family, the newest included, and any saved into it afterwards (a rotation
@@ -243,6 +338,21 @@ export interface AuthCodeRepository {
    */
   find(id: string): Promise<(AuthCodeRecord & { consumed: boolean; revoked: boolean }) | undefined>;
   consume(id: string): Promise<ConsumeResult<AuthCodeRecord>>;
+  /**
+   * Spends the code and stores the tokens issued for it in one atomic step (RFC 6749 §4.1.2 single use): both
+   * commit or neither does, so a failure leaves the code redeemable and nothing stored. Only `consumed` stores
+   * `tokens`. Optional for compatibility (with `find`): without it the grant consumes, then saves.
+   *
+   * @example
+   * ```ts
+   * const code = await storage.authCodes.find!(id); // read, checked and signed for before the atomic step
+   * const result = await storage.authCodes.redeem!(id, { accessToken, refreshToken });
+   * if (result.status !== 'consumed') throw OAuthError.invalidGrant();
+   * ```
+   */
+  redeem?(id: string, tokens: IssuedTokens): Promise<ConsumeResult<AuthCodeRecord>>;
+  /** Where `redeem` stores the tokens; required with `redeem`. */
+  readonly issuedInto?: IssuedTokenRepositories;
   revoke(id: string): Promise<void>;
   /**
    * Whether `revoke(id)` was called for the code. The grant marks a replayed code revoked and checks the mark after

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { adminCases } from './admin-cases.js';
+import { atomicCases } from './atomic-cases.js';
 import { cleanupCases } from './cleanup-cases.js';
 import type { ConformanceContext, ConformanceStorage } from './conformance-context.js';
 import { deviceCases } from './device-cases.js';
@@ -23,7 +24,8 @@ export interface ConformanceOptions {
 
 /**
  * The storage contract as a vitest suite: round trips, atomic single use under concurrency (refresh tokens, codes,
- * device approvals), family revocation, and, when the storage has them, administration and clean-up. Run it
+ * device approvals), family revocation, and, when the storage has them, atomic rotation and redemption (all or
+ * nothing under an injected failure, the reuse grace window), administration and clean-up. Run it
  * against your own repositories to check that grantry can rely on them.
  *
  * The storage is opened once for the suite; every case uses fresh random ids, so a shared database is fine.
@@ -65,6 +67,7 @@ export function describeStorageConformance(
       await storage?.close?.();
     });
     tokenCases(ctx);
+    atomicCases(ctx);
     deviceCases(ctx);
     adminCases(ctx);
     cleanupCases(ctx);

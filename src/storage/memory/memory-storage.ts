@@ -99,8 +99,8 @@ export class MemoryStorage implements ManagedStorage {
       this.#sweep({ now: this.#clock.now(), batchSize: Number.MAX_SAFE_INTEGER, maxBatches: 1 });
     };
     this.accessTokens = new MemoryAccessTokenRepository(this.families, onWrite);
-    this.refreshTokens = new MemoryRefreshTokenRepository(this.families, onWrite);
-    this.authCodes = new MemoryAuthCodeRepository(onWrite);
+    this.refreshTokens = new MemoryRefreshTokenRepository(this.families, onWrite, this.accessTokens);
+    this.authCodes = new MemoryAuthCodeRepository(onWrite, { refreshTokens: this.refreshTokens, accessTokens: this.accessTokens });
     this.deviceCodes = new MemoryDeviceCodeRepository(onWrite);
     this.sessions = new MemorySessionRepository(onWrite);
     this.admin = new MemoryStorageAdmin(this.clients, this.users, this.scopes, this);

@@ -7,8 +7,12 @@ import type {
   DeviceCodeRecord,
   DeviceCodeRepository,
   DevicePollResult,
+  IssuedTokenRepositories,
+  IssuedTokens,
   RefreshTokenRecord,
   RefreshTokenRepository,
+  RotateOptions,
+  RotateResult,
 } from '../repositories.js';
 import { systemClock, type Clock } from '../../core/clock.js';
 import type { SessionRecord, SessionRepository } from '../session-repository.js';
@@ -107,12 +111,13 @@ export class MemoryAccessTokenRepository implements AccessTokenRepository {
   }
 }
 
-type RefreshRow = RefreshTokenRecord & { revoked: boolean; consumed: boolean };
+/** A stored refresh token; `spentAt` and `successor` are set by a rotation, for the reuse grace window. */
+type RefreshRow = RefreshTokenRecord & { revoked: boolean; consumed: boolean; spentAt?: number; successor?: string | undefined };
 
-const plainRefresh = ({ revoked: _r, consumed: _c, ...record }: RefreshRow): RefreshTokenRecord => record;
+const plainRefresh = ({ revoked: _r, consumed: _c, spentAt: _s, successor: _n, ...record }: RefreshRow): RefreshTokenRecord => record;
 
 /**
- * Refresh-token records; `consume` is atomic because it runs to completion without awaiting.
+ * Refresh-token records; `consume` and `rotate` are atomic because they run to completion without awaiting.
  *
  * @example
  * ```ts
@@ -126,14 +131,19 @@ export class MemoryRefreshTokenRepository implements RefreshTokenRepository {
   constructor(
     readonly families = new MemoryFamilies(),
     private readonly onWrite: OnWrite = () => undefined,
+    /** Where `rotate` stores access-token records: the storage's own access-token repository. */
+    readonly accessTokens = new MemoryAccessTokenRepository(families, onWrite),
   ) {}
+  get issuedInto(): IssuedTokenRepositories {
+    return { accessTokens: this.accessTokens, refreshTokens: this };
+  }
   async save(record: RefreshTokenRecord): Promise<void> {
     this.records.set(record.id, { ...record, revoked: false, consumed: false });
     this.onWrite();
   }
-  async find(id: string): Promise<RefreshRow | undefined> {
+  async find(id: string): Promise<(RefreshTokenRecord & { revoked: boolean; consumed: boolean }) | undefined> {
     const r = this.records.get(id);
-    return r && { ...r, revoked: r.revoked || this.families.isRevoked(r.familyId) };
+    return r && { ...plainRefresh(r), consumed: r.consumed, revoked: r.revoked || this.families.isRevoked(r.familyId) };
   }
   async consume(id: string): Promise<ConsumeResult<RefreshTokenRecord>> {
     const r = this.records.get(id);
@@ -142,6 +152,29 @@ export class MemoryRefreshTokenRepository implements RefreshTokenRepository {
     if (r.revoked || this.families.isRevoked(r.familyId)) return { status: 'revoked', record: plainRefresh(r) };
     r.consumed = true;
     return { status: 'consumed', record: plainRefresh(r) };
+  }
+  async rotate(id: string, next: IssuedTokens, options: RotateOptions): Promise<RotateResult> {
+    // One synchronous step: every check runs before the first change, and nothing below can fail half-way.
+    const r = this.records.get(id);
+    if (!r) return { status: 'not_found' };
+    const familyRevoked = r.revoked || this.families.isRevoked(r.familyId);
+    if (!r.consumed) {
+      if (familyRevoked) return { status: 'revoked', record: plainRefresh(r) };
+      storeIssued(next, this, this.accessTokens);
+      Object.assign(r, { consumed: true, spentAt: options.now, successor: next.refreshToken?.id });
+      return { status: 'consumed', record: plainRefresh(r) };
+    }
+    const successor = r.successor === undefined ? undefined : this.records.get(r.successor);
+    const grace = options.reuseGraceMs ?? 0;
+    const withinGrace = grace > 0 && r.spentAt !== undefined && r.spentAt > options.now - grace;
+    if (!withinGrace || familyRevoked || !successor || successor.consumed || successor.revoked) return { status: 'reused', record: plainRefresh(r) };
+    // A retry within the grace window: the successor of the first answer gives way to the new one.
+    storeIssued(next, this, this.accessTokens);
+    successor.revoked = true;
+    const access = successor.accessTokenId === undefined ? undefined : this.accessTokens.records.get(successor.accessTokenId);
+    if (access) access.revoked = true;
+    r.successor = next.refreshToken?.id;
+    return { status: 'retried', record: plainRefresh(r), replacedId: successor.id };
   }
   async revoke(id: string): Promise<void> {
     const r = this.records.get(id);
@@ -182,6 +215,20 @@ export class MemorySessionRepository implements SessionRepository {
   }
 }
 
+/**
+ * Stores the records of one atomic step, or throws before any change when an id is taken (a constraint violation,
+ * as a SQL primary key would raise).
+ */
+function storeIssued(next: IssuedTokens, refreshTokens: MemoryRefreshTokenRepository, accessTokens: MemoryAccessTokenRepository): void {
+  const { accessToken, refreshToken, revokeAccessTokenId } = next;
+  if (accessToken && accessTokens.records.has(accessToken.id)) throw new Error(`grantry memory storage: access token ${accessToken.id} exists`);
+  if (refreshToken && refreshTokens.records.has(refreshToken.id)) throw new Error(`grantry memory storage: refresh token ${refreshToken.id} exists`);
+  if (accessToken) void accessTokens.save(accessToken);
+  if (refreshToken) void refreshTokens.save(refreshToken);
+  const old = revokeAccessTokenId === undefined ? undefined : accessTokens.records.get(revokeAccessTokenId);
+  if (old) old.revoked = true;
+}
+
 type CodeRow = AuthCodeRecord & { consumed: boolean; revoked: boolean };
 
 /**
@@ -195,7 +242,14 @@ type CodeRow = AuthCodeRecord & { consumed: boolean; revoked: boolean };
  */
 export class MemoryAuthCodeRepository implements AuthCodeRepository {
   readonly records = new Map<string, CodeRow>();
-  constructor(private readonly onWrite: OnWrite = () => undefined) {}
+  constructor(
+    private readonly onWrite: OnWrite = () => undefined,
+    /** Where `redeem` stores the tokens: the storage's own token repositories. */
+    readonly issuedInto: { readonly refreshTokens: MemoryRefreshTokenRepository; readonly accessTokens: MemoryAccessTokenRepository } = {
+      refreshTokens: new MemoryRefreshTokenRepository(),
+      accessTokens: new MemoryAccessTokenRepository(),
+    },
+  ) {}
   async save(record: AuthCodeRecord): Promise<void> {
     this.records.set(record.id, { ...record, consumed: false, revoked: false });
     this.onWrite();
@@ -210,6 +264,16 @@ export class MemoryAuthCodeRepository implements AuthCodeRepository {
     const { consumed, revoked, ...record } = r;
     if (consumed) return { status: 'reused', record };
     if (revoked) return { status: 'revoked', record };
+    r.consumed = true;
+    return { status: 'consumed', record };
+  }
+  async redeem(id: string, tokens: IssuedTokens): Promise<ConsumeResult<AuthCodeRecord>> {
+    const r = this.records.get(id);
+    if (!r) return { status: 'not_found' };
+    const { consumed, revoked, ...record } = r;
+    if (consumed) return { status: 'reused', record };
+    if (revoked) return { status: 'revoked', record };
+    storeIssued(tokens, this.issuedInto.refreshTokens, this.issuedInto.accessTokens);
     r.consumed = true;
     return { status: 'consumed', record };
   }

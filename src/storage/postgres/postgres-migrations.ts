@@ -81,6 +81,14 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       CREATE INDEX grantry_sessions_expiry ON grantry_sessions (expires_at);
     `,
   },
+  {
+    version: 4,
+    name: 'refresh token rotation: when a token was spent and its successor, for the reuse grace window',
+    sql: `
+      ALTER TABLE grantry_refresh_tokens ADD COLUMN spent_at bigint;
+      ALTER TABLE grantry_refresh_tokens ADD COLUMN successor_id text;
+    `,
+  },
 ];
 
 /**

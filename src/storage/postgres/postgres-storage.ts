@@ -108,8 +108,8 @@ export class PostgresStorage implements ManagedStorage {
     this.users = new PostgresUserRepository(sql);
     const writer = new PostgresTokenWriter(sql);
     this.accessTokens = new PostgresAccessTokenRepository(sql, writer);
-    this.refreshTokens = new PostgresRefreshTokenRepository(sql, writer);
-    this.authCodes = new PostgresAuthCodeRepository(sql);
+    this.refreshTokens = new PostgresRefreshTokenRepository(sql, writer, this.accessTokens);
+    this.authCodes = new PostgresAuthCodeRepository(sql, { accessTokens: this.accessTokens, refreshTokens: this.refreshTokens });
     this.deviceCodes = new PostgresDeviceCodeRepository(sql);
     this.admin = new PostgresStorageAdmin(sql, cache);
     this.sessions = new PostgresSessionRepository(sql);

@@ -7,11 +7,16 @@ import type {
   DeviceCodeRecord,
   DeviceCodeRepository,
   DevicePollResult,
+  IssuedTokenRepositories,
+  IssuedTokens,
   RefreshTokenRecord,
   RefreshTokenRepository,
+  RotateOptions,
+  RotateResult,
 } from '../repositories.js';
 import { pollDeviceCode } from '../device-poll.js';
 import { joinScopes, plainAuthCode, plainRefreshToken, toAccessToken, toAuthCode, toDeviceCode, toRefreshToken } from '../sql/rows.js';
+import { issuedParams, LOCK_PARENT_SQL, REDEEM_SQL, REPLACE_SUCCESSOR_SQL, ROTATE_SQL } from './postgres-atomic-writes.js';
 import { hasNul, type PostgresQueries } from './postgres-queries.js';
 import { PostgresTokenWriter } from './postgres-token-writer.js';
 
@@ -74,7 +79,11 @@ export class PostgresRefreshTokenRepository implements RefreshTokenRepository {
   constructor(
     private readonly sql: PostgresQueries,
     private readonly writer = new PostgresTokenWriter(sql),
+    private readonly accessTokens: AccessTokenRepository = new PostgresAccessTokenRepository(sql, writer),
   ) {}
+  get issuedInto(): IssuedTokenRepositories {
+    return { accessTokens: this.accessTokens, refreshTokens: this };
+  }
   /** Saved in one statement with the access token it names, when that is saved in the same tick. */
   save(r: RefreshTokenRecord): Promise<void> {
     return this.writer.saveRefresh(r);
@@ -98,6 +107,24 @@ export class PostgresRefreshTokenRepository implements RefreshTokenRepository {
     if (!found) return { status: 'not_found' };
     return { status: found.consumed ? 'reused' : 'revoked', record: plainRefreshToken(found) };
   }
+  /** One statement (one round trip) when the token is unspent; a retry within the grace window takes a transaction. */
+  async rotate(id: string, next: IssuedTokens, { now, reuseGraceMs = 0 }: RotateOptions): Promise<RotateResult> {
+    const row = await this.sql.row(ROTATE_SQL(RT), [id, now, ...issuedParams(next)]);
+    if (row) return { status: 'consumed', record: plainRefreshToken(toRefreshToken(row)) };
+    const found = await this.find(id);
+    if (!found) return { status: 'not_found' };
+    const record = plainRefreshToken(found);
+    if (!found.consumed) return { status: 'revoked', record };
+    if (reuseGraceMs <= 0 || found.revoked) return { status: 'reused', record };
+    const replacedId = await this.sql.transaction(async (client) => {
+      // The parent's row lock orders concurrent retries; each later statement sees what the one before committed.
+      const parent = await this.sql.row(LOCK_PARENT_SQL, [id, now - reuseGraceMs], client);
+      if (!parent) return undefined;
+      const gone = await this.sql.row(REPLACE_SUCCESSOR_SQL, [id, String(parent.successor_id), ...issuedParams(next)], client);
+      return gone && String(gone.id);
+    });
+    return replacedId === undefined ? { status: 'reused', record } : { status: 'retried', record, replacedId };
+  }
   async revoke(id: string): Promise<void> {
     await this.sql.count('UPDATE grantry_refresh_tokens SET revoked = true WHERE id = $1', [id]);
   }
@@ -116,7 +143,11 @@ export class PostgresRefreshTokenRepository implements RefreshTokenRepository {
  * ```
  */
 export class PostgresAuthCodeRepository implements AuthCodeRepository {
-  constructor(private readonly sql: PostgresQueries) {}
+  constructor(
+    private readonly sql: PostgresQueries,
+    /** Where `redeem` stores the tokens: the same database's token repositories. */
+    readonly issuedInto: IssuedTokenRepositories = { accessTokens: new PostgresAccessTokenRepository(sql), refreshTokens: new PostgresRefreshTokenRepository(sql) },
+  ) {}
   async save(r: AuthCodeRecord): Promise<void> {
     await this.sql.count(
       `INSERT INTO grantry_auth_codes (id, family_id, client_id, user_id, scopes, redirect_uri, code_challenge,
@@ -143,11 +174,17 @@ export class PostgresAuthCodeRepository implements AuthCodeRepository {
       `UPDATE grantry_auth_codes t SET consumed = true WHERE t.id = $1 AND NOT t.consumed AND NOT t.revoked RETURNING ${CODE}`,
       [id],
     );
-    if (row) return { status: 'consumed', record: plainAuthCode(toAuthCode(row)) };
-    const found = await this.sql.row(`SELECT ${CODE} FROM grantry_auth_codes t WHERE t.id = $1`, [id]);
+    return row ? { status: 'consumed', record: plainAuthCode(toAuthCode(row)) } : this.#notConsumed(id);
+  }
+  /** One statement: the code's spend and the tokens' inserts commit together or not at all. */
+  async redeem(id: string, tokens: IssuedTokens): Promise<ConsumeResult<AuthCodeRecord>> {
+    const row = await this.sql.row(REDEEM_SQL(CODE), [id, ...issuedParams(tokens)]);
+    return row ? { status: 'consumed', record: plainAuthCode(toAuthCode(row)) } : this.#notConsumed(id);
+  }
+  async #notConsumed(id: string): Promise<ConsumeResult<AuthCodeRecord>> {
+    const found = await this.find(id);
     if (!found) return { status: 'not_found' };
-    const code = toAuthCode(found);
-    return { status: code.consumed ? 'reused' : 'revoked', record: plainAuthCode(code) };
+    return { status: found.consumed ? 'reused' : 'revoked', record: plainAuthCode(found) };
   }
   async revoke(id: string): Promise<void> {
     await this.sql.count('UPDATE grantry_auth_codes SET revoked = true WHERE id = $1', [id]);

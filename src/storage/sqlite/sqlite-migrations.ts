@@ -82,6 +82,14 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       CREATE INDEX grantry_sessions_expiry ON grantry_sessions (expires_at);
     `,
   },
+  {
+    version: 4,
+    name: 'refresh token rotation: when a token was spent and its successor, for the reuse grace window',
+    sql: `
+      ALTER TABLE grantry_refresh_tokens ADD COLUMN spent_at INTEGER;
+      ALTER TABLE grantry_refresh_tokens ADD COLUMN successor_id TEXT;
+    `,
+  },
 ];
 
 /**

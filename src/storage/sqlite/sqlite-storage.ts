@@ -124,8 +124,8 @@ export class SqliteStorage implements ManagedStorage {
     this.scopes = guard(new SqliteScopeRepository(sql));
     this.users = guard(new SqliteUserRepository(sql));
     this.accessTokens = guard(new SqliteAccessTokenRepository(sql));
-    this.refreshTokens = guard(new SqliteRefreshTokenRepository(sql));
-    this.authCodes = guard(new SqliteAuthCodeRepository(sql));
+    this.refreshTokens = guard(new SqliteRefreshTokenRepository(sql, this.accessTokens));
+    this.authCodes = guard(new SqliteAuthCodeRepository(sql, { accessTokens: this.accessTokens, refreshTokens: this.refreshTokens }));
     this.deviceCodes = guard(new SqliteDeviceCodeRepository(sql));
     this.admin = guard(new SqliteStorageAdmin(sql));
     this.sessions = guard(new SqliteSessionRepository(sql));

@@ -7,8 +7,12 @@ import type {
   DeviceCodeRecord,
   DeviceCodeRepository,
   DevicePollResult,
+  IssuedTokenRepositories,
+  IssuedTokens,
   RefreshTokenRecord,
   RefreshTokenRepository,
+  RotateOptions,
+  RotateResult,
 } from '../repositories.js';
 import { pollDeviceCode } from '../device-poll.js';
 import { joinScopes, plainAuthCode, plainRefreshToken, toAccessToken, toAuthCode, toDeviceCode, toRefreshToken, type Row } from '../sql/rows.js';
@@ -24,6 +28,36 @@ function revokeFamilyIn(sql: SqliteStatements, table: string, familyId: string):
   })();
 }
 
+const INSERT_ACCESS = 'INSERT INTO grantry_access_tokens (id, client_id, user_id, scopes, expires_at, family_id) VALUES (?, ?, ?, ?, ?, ?)';
+const INSERT_REFRESH = `INSERT INTO grantry_refresh_tokens (id, family_id, client_id, user_id, scopes, expires_at, access_token_id, auth_time)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
+const accessValues = (r: AccessTokenRecord): unknown[] => [r.id, r.clientId, r.userId ?? null, joinScopes(r.scopes), r.expiresAt, r.familyId ?? null];
+const refreshValues = (r: RefreshTokenRecord): unknown[] => [
+  r.id,
+  r.familyId,
+  r.clientId,
+  r.userId ?? null,
+  joinScopes(r.scopes),
+  r.expiresAt,
+  r.accessTokenId ?? null,
+  r.authTime ?? null,
+];
+
+/** The writes of an atomic step after its spend: run inside the caller's transaction (a savepoint). */
+function writeIssued(sql: SqliteStatements, next: IssuedTokens): void {
+  if (next.accessToken) sql.get(INSERT_ACCESS).run(...accessValues(next.accessToken));
+  if (next.refreshToken) sql.get(INSERT_REFRESH).run(...refreshValues(next.refreshToken));
+  if (next.revokeAccessTokenId !== undefined) sql.get('UPDATE grantry_access_tokens SET revoked = 1 WHERE id = ?').run(next.revokeAccessTokenId);
+}
+
+/**
+ * Runs several statements as one unit inside this turn's batch: a nested better-sqlite3 transaction is a
+ * SAVEPOINT, so a failing statement rolls back the statements before it too, and the batch's other work stays.
+ */
+function atomically<T>(sql: SqliteStatements, work: () => T): Promise<T> {
+  return sql.batch(() => sql.db.transaction(work)());
+}
+
 /**
  * Access-token records in SQLite.
  *
@@ -37,10 +71,7 @@ function revokeFamilyIn(sql: SqliteStatements, table: string, familyId: string):
 export class SqliteAccessTokenRepository implements AccessTokenRepository {
   constructor(private readonly sql: SqliteStatements) {}
   async save(r: AccessTokenRecord): Promise<void> {
-    return this.sql.write(
-      'INSERT INTO grantry_access_tokens (id, client_id, user_id, scopes, expires_at, family_id) VALUES (?, ?, ?, ?, ?, ?)',
-      [r.id, r.clientId, r.userId ?? null, joinScopes(r.scopes), r.expiresAt, r.familyId ?? null],
-    );
+    return this.sql.write(INSERT_ACCESS, accessValues(r));
   }
   async find(id: string): Promise<(AccessTokenRecord & { revoked: boolean }) | undefined> {
     const row = this.sql.get(`SELECT t.*, ${FAMILY_REVOKED} FROM grantry_access_tokens t WHERE t.id = ?`).get(id) as Row | undefined;
@@ -67,13 +98,15 @@ export class SqliteAccessTokenRepository implements AccessTokenRepository {
  * ```
  */
 export class SqliteRefreshTokenRepository implements RefreshTokenRepository {
-  constructor(private readonly sql: SqliteStatements) {}
+  constructor(
+    private readonly sql: SqliteStatements,
+    private readonly accessTokens: AccessTokenRepository = new SqliteAccessTokenRepository(sql),
+  ) {}
+  get issuedInto(): IssuedTokenRepositories {
+    return { accessTokens: this.accessTokens, refreshTokens: this };
+  }
   async save(r: RefreshTokenRecord): Promise<void> {
-    return this.sql.write(
-      `INSERT INTO grantry_refresh_tokens (id, family_id, client_id, user_id, scopes, expires_at, access_token_id, auth_time)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      [r.id, r.familyId, r.clientId, r.userId ?? null, joinScopes(r.scopes), r.expiresAt, r.accessTokenId ?? null, r.authTime ?? null],
-    );
+    return this.sql.write(INSERT_REFRESH, refreshValues(r));
   }
   async find(id: string): Promise<(RefreshTokenRecord & { revoked: boolean; consumed: boolean }) | undefined> {
     return this.#find(id);
@@ -100,6 +133,42 @@ export class SqliteRefreshTokenRepository implements RefreshTokenRepository {
     if (!found) return { status: 'not_found' };
     return { status: found.consumed ? 'reused' : 'revoked', record: plainRefreshToken(found) };
   }
+  /** One transaction (a savepoint in this turn's batch): the conditional UPDATE, then the INSERTs if it matched. */
+  rotate(id: string, next: IssuedTokens, options: RotateOptions): Promise<RotateResult> {
+    return atomically(this.sql, () => this.#rotate(id, next, options));
+  }
+  #rotate(id: string, next: IssuedTokens, { now, reuseGraceMs = 0 }: RotateOptions): RotateResult {
+    const row = this.sql
+      .get(
+        `UPDATE grantry_refresh_tokens AS t SET consumed = 1, spent_at = ?, successor_id = ?
+         WHERE t.id = ? AND t.consumed = 0 AND t.revoked = 0
+           AND NOT EXISTS (SELECT 1 FROM grantry_revoked_families f WHERE f.family_id = t.family_id)
+         RETURNING *`,
+      )
+      .get(now, next.refreshToken?.id ?? null, id) as Row | undefined;
+    if (row) {
+      writeIssued(this.sql, next);
+      return { status: 'consumed', record: plainRefreshToken(toRefreshToken(row)) };
+    }
+    const found = this.sql.get(`SELECT t.*, ${FAMILY_REVOKED} FROM grantry_refresh_tokens t WHERE t.id = ?`).get(id) as Row | undefined;
+    if (!found) return { status: 'not_found' };
+    const record = toRefreshToken(found);
+    if (!record.consumed) return { status: 'revoked', record: plainRefreshToken(record) };
+    const spentAt = found.spent_at === null || found.spent_at === undefined ? undefined : Number(found.spent_at);
+    if (reuseGraceMs > 0 && !record.revoked && spentAt !== undefined && spentAt > now - reuseGraceMs && found.successor_id) {
+      // A retry within the grace window: the successor of the first answer, if still unused, gives way.
+      const successor = this.sql
+        .get('UPDATE grantry_refresh_tokens SET revoked = 1 WHERE id = ? AND consumed = 0 AND revoked = 0 RETURNING id, access_token_id')
+        .get(found.successor_id) as Row | undefined;
+      if (successor) {
+        if (successor.access_token_id) this.sql.get('UPDATE grantry_access_tokens SET revoked = 1 WHERE id = ?').run(successor.access_token_id);
+        this.sql.get('UPDATE grantry_refresh_tokens SET successor_id = ? WHERE id = ?').run(next.refreshToken?.id ?? null, id);
+        writeIssued(this.sql, next);
+        return { status: 'retried', record: plainRefreshToken(record), replacedId: String(successor.id) };
+      }
+    }
+    return { status: 'reused', record: plainRefreshToken(record) };
+  }
   async revoke(id: string): Promise<void> {
     return this.sql.write('UPDATE grantry_refresh_tokens SET revoked = 1 WHERE id = ?', [id]);
   }
@@ -118,7 +187,11 @@ export class SqliteRefreshTokenRepository implements RefreshTokenRepository {
  * ```
  */
 export class SqliteAuthCodeRepository implements AuthCodeRepository {
-  constructor(private readonly sql: SqliteStatements) {}
+  constructor(
+    private readonly sql: SqliteStatements,
+    /** Where `redeem` stores the tokens: the same database's token repositories. */
+    readonly issuedInto: IssuedTokenRepositories = { accessTokens: new SqliteAccessTokenRepository(sql), refreshTokens: new SqliteRefreshTokenRepository(sql) },
+  ) {}
   async save(r: AuthCodeRecord): Promise<void> {
     return this.sql.write(
       `INSERT INTO grantry_auth_codes (id, family_id, client_id, user_id, scopes, redirect_uri, code_challenge,
@@ -142,6 +215,14 @@ export class SqliteAuthCodeRepository implements AuthCodeRepository {
   }
   consume(id: string): Promise<ConsumeResult<AuthCodeRecord>> {
     return this.sql.batch(() => this.#consume(id));
+  }
+  /** One transaction (a savepoint in this turn's batch): the conditional UPDATE, then the INSERTs if it matched. */
+  redeem(id: string, tokens: IssuedTokens): Promise<ConsumeResult<AuthCodeRecord>> {
+    return atomically(this.sql, () => {
+      const result = this.#consume(id);
+      if (result.status === 'consumed') writeIssued(this.sql, tokens);
+      return result;
+    });
   }
   #consume(id: string): ConsumeResult<AuthCodeRecord> {
     const row = this.sql

@@ -15,6 +15,8 @@ export interface DeploymentConfig {
   readonly privateKey: string;
   readonly encryptionKey: string;
   readonly tokenFormat: 'sealed' | 'opaque';
+  /** The refresh grant's reuse grace window in seconds (default 0: off). */
+  readonly reuseGraceSeconds?: number;
 }
 
 export function configToEnv(config: DeploymentConfig): Record<string, string> {
@@ -45,7 +47,7 @@ export function buildServer(storage: ManagedStorage, config: DeploymentConfig): 
     tokenFormat: config.tokenFormat,
     logger: { error: (message, details) => console.error(message, details) },
   });
-  server.enableGrantType(new RefreshTokenGrant(storage.refreshTokens), 'PT1H');
+  server.enableGrantType(new RefreshTokenGrant(storage.refreshTokens, { reuseGraceSeconds: config.reuseGraceSeconds ?? 0 }), 'PT1H');
   server.enableGrantType(new AuthorizationCodeGrant(storage.authCodes, { refreshTokens: storage.refreshTokens }), 'PT1H');
   return server;
 }

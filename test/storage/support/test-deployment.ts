@@ -26,10 +26,10 @@ export interface TestDeployment {
   destroy(): Promise<void>;
 }
 
-export async function createDeployment(engine: 'sqlite' | 'postgres', tokenFormat: 'sealed' | 'opaque' = 'sealed'): Promise<TestDeployment> {
+export async function createDeployment(engine: 'sqlite' | 'postgres', tokenFormat: 'sealed' | 'opaque' = 'sealed', reuseGraceSeconds = 0): Promise<TestDeployment> {
   const tmp = engine === 'sqlite' ? tempDir() : undefined;
   const location = tmp ? tmp.file('grantry.db') : uniqueSchema();
-  const config: DeploymentConfig = { engine, location, privateKey: privateKeyPem, encryptionKey, tokenFormat };
+  const config: DeploymentConfig = { engine, location, privateKey: privateKeyPem, encryptionKey, tokenFormat, reuseGraceSeconds };
   const storage = openDeploymentStorage(config);
   await storage.migrate();
   const client: Client = {
