@@ -81,9 +81,11 @@ describe.each(engines)('`grantry keys rotate` on a running server (%s), seen by 
     const { refresh_token } = (await password.json()) as { refresh_token: string };
     const { code, verifier } = await authorizationCode();
 
-    await rotate(4);
-    await rotate(4);
-    const newest = await rotate(4);
+    // Each activation delay is longer than the resource server's cache (3 s) plus the server's key poll (2 s) with
+    // room for a loaded machine: a key is in every cached JWK set before it signs.
+    await rotate(8);
+    await rotate(8);
+    const newest = await rotate(8);
     await issueUntilSignedBy(newest);
 
     await expect(resourceServer(access)).resolves.toMatchObject({ client_id: clientId });

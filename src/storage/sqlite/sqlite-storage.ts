@@ -79,14 +79,34 @@ export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage 
   const walLimitMiB = options.walLimitMiB ?? DEFAULT_WAL_LIMIT_MIB;
   const truncateAt = walTruncateBytes(walLimitMiB);
   const db = new Database(options.filename);
-  db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
-  db.pragma('journal_mode = WAL');
+  const busyTimeoutMs = Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000));
+  db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+  enableWal(db, busyTimeoutMs);
   db.pragma(`synchronous = ${synchronous.toUpperCase()}`);
   db.pragma(`cache_size = -${Math.max(256, Math.floor(options.cacheSizeKiB ?? 32768))}`);
   const onDisk = options.filename !== ':memory:' && !options.filename.startsWith('file::memory:');
   db.pragma(`journal_size_limit = ${truncateAt}`);
   const checkpointer = onDisk && options.checkpoint !== 'inline' ? SqliteCheckpointer.start(db, options.filename, { walLimitMiB }) : undefined;
   return new SqliteStorage(db, checkpointer);
+}
+
+/**
+ * Switches to WAL. Changing the journal mode takes a lock for which SQLite does not call the busy handler, so two
+ * processes opening a new database at once (one of them migrating) can get SQLITE_BUSY here: retried until the busy
+ * timeout, as any other lock wait.
+ */
+function enableWal(db: InstanceType<typeof Database>, timeoutMs: number): void {
+  const deadline = Date.now() + timeoutMs;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw error;
+      Atomics.wait(pause, 0, 0, 10);
+    }
+  }
 }
 
 /**
