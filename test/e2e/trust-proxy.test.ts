@@ -14,7 +14,7 @@ describe('--trust-proxy 1 in the real server', () => {
   beforeAll(async () => {
     store = await createTestStore();
     await cli(store, 'users', 'create', '--username', 'alice', '--password', 'wonderland rabbit');
-    server = await startGrantry(store, ['--trust-proxy', '1', '--rate-limit-max', '2', '--rate-limit-window', '60']);
+    server = await startGrantry(store, ['--trust-proxy', '1', '--rate-limit-max', '2', '--rate-limit-source-max', '20', '--rate-limit-window', '60']);
   }, 120_000);
 
   afterAll(async () => {
