@@ -27,11 +27,15 @@ export function removeBlocks(files: readonly BlockFile[]): void {
   for (const f of files) rmSync(f.path, { force: true });
 }
 
+/** The last program: the next check reuses its unchanged files (the libraries, grantry's sources). */
+let previous: ts.Program | undefined;
+
 /** Type-checks the files with the project's tsconfig.json; one message per error, naming the README line. */
 export function typeCheck(files: readonly BlockFile[]): string[] {
   const configFile = ts.readConfigFile(join(ROOT, 'tsconfig.json'), (p) => ts.sys.readFile(p));
   const parsed = ts.parseJsonConfigFileContent(configFile.config, ts.sys, ROOT);
-  const program = ts.createProgram(files.map((f) => f.path), { ...parsed.options, noEmit: true });
+  const program = ts.createProgram(files.map((f) => f.path), { ...parsed.options, noEmit: true }, undefined, previous);
+  previous = program;
   const errors: string[] = [];
   for (const file of files) {
     const source = program.getSourceFile(file.path);
