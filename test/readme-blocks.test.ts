@@ -1,13 +1,19 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { removeBlocks, typeCheck, writeBlocks, type BlockFile } from './support/check-ts-blocks.js';
 import { codeBlocks, readme } from './support/readme-blocks.js';
-import { encryptionKey, privateKeyPem } from './support/fixtures.js';
+import { promisify } from 'node:util';
 
 // Every ```ts block of the README type-checks as written, as a module of its own. Blocks whose info string says
-// `check-only` need something outside (a listening port, PostgreSQL, a framework's session); the others also run.
+// `check-only` need something outside (a listening port, PostgreSQL, a framework's session); the others also run,
+// with the keys that the README's `grantry keys generate` block makes (run as written, `npx grantry` being this
+// checkout's bin).
+
+const run = promisify(execFile);
+const BIN = join(import.meta.dirname, '../bin/grantry.js');
 
 const blocks = codeBlocks(readme()).filter((b) => b.lang === 'ts');
 const written: BlockFile[] = [];
@@ -24,11 +30,24 @@ describe('the README TypeScript blocks', () => {
     expect(typeCheck(written)).toEqual([]);
   }, 120_000);
 
-  it('runs every block that needs no external service', async () => {
-    process.env.GRANTRY_PRIVATE_KEY = privateKeyPem;
-    process.env.GRANTRY_ENCRYPTION_KEY = encryptionKey;
+  it('runs every block that needs no external service, with keys from `grantry keys generate`', async () => {
     const cwd = process.cwd();
     const dir = mkdtempSync(join(tmpdir(), 'grantry-readme-blocks-'));
+    const keysBlock = codeBlocks(readme()).filter((b) => b.lang === 'sh' && b.code.includes('grantry keys generate'));
+    expect(keysBlock).toHaveLength(1);
+    const script = [
+      'set -euo pipefail',
+      'npx() { if [ "$1" = grantry ]; then shift; "$BLOCK_NODE" "$BLOCK_BIN" "$@"; else command npx "$@"; fi; }',
+      keysBlock[0]!.code,
+      'printf \'%s\\0%s\' "$GRANTRY_PRIVATE_KEY" "$GRANTRY_ENCRYPTION_KEY"',
+    ].join('\n');
+    const { stdout } = await run('bash', ['-c', script], { cwd: dir, env: { PATH: process.env.PATH, BLOCK_NODE: process.execPath, BLOCK_BIN: BIN }, timeout: 60_000 });
+    const [pem, key] = stdout.split('\0');
+    expect(pem).toMatch(/^-----BEGIN PRIVATE KEY-----\n[\s\S]+-----END PRIVATE KEY-----$/);
+    expect(Buffer.from(key!, 'base64url')).toHaveLength(32);
+    expect(statSync(join(dir, 'keys.json')).mode & 0o077).toBe(0); // chmod 600, as the block says
+    process.env.GRANTRY_PRIVATE_KEY = pem;
+    process.env.GRANTRY_ENCRYPTION_KEY = key;
     const logs: unknown[][] = [];
     const spy = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void logs.push(args));
     try {

@@ -91,6 +91,16 @@ describe.skipIf(!hasTools)("the README's first day, as written", () => {
     const poll = find('grant-type:device_code -d device_code');
     expect(steps).toEqual([scopes, backend, web, exchange, refresh, device, poll]);
 
+    // The server says where it is and what to do next: on stderr (stdout stays JSON lines) and on its `/` page.
+    expect(server.stderr()).toContain(`grantry is listening on ${server.issuer}`);
+    const home = await fetch(`${server.issuer}/`);
+    expect(home.status).toBe(200);
+    const homeHtml = await home.text();
+    for (const command of ['npx grantry scopes add read', 'npx grantry clients create', `${server.issuer}/token`]) {
+      expect(server.stderr()).toContain(command);
+      expect(homeHtml).toContain(command);
+    }
+
     // Scopes and a user (the consent page below lists both scopes; alice signs in twice).
     await sh(scopes.code);
 
