@@ -33,7 +33,7 @@ describe('the README TypeScript blocks', () => {
   it('runs every block that needs no external service, with keys from `grantry keys generate`', async () => {
     const cwd = process.cwd();
     const dir = mkdtempSync(join(tmpdir(), 'grantry-readme-blocks-'));
-    const keysBlock = codeBlocks(readme()).filter((b) => b.lang === 'sh' && b.code.includes('grantry keys generate'));
+    const keysBlock = codeBlocks(readme()).filter((b) => b.lang === 'sh' && b.code.includes('grantry keys generate --json > keys.json'));
     expect(keysBlock).toHaveLength(1);
     const script = [
       'set -euo pipefail',
