@@ -26,7 +26,7 @@ export const server = new AuthorizationServer({
 // Enable the refresh token grant on the server with a token TTL of 1 hour
 server.enableGrantType(new RefreshTokenGrant(refreshTokenRepository), 'PT1H');
 
-// The /access_token endpoint: any Fetch-API framework (Hono, Bun.serve, Deno.serve, or an adapter)
+// The token endpoint (league's /access_token): any Fetch-API framework (Hono, Bun.serve, Deno.serve, or an adapter)
 export async function accessTokenEndpoint(request: Request): Promise<Response> {
   try {
     return await server.respondToAccessTokenRequest(request);

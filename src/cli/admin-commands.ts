@@ -3,6 +3,7 @@ import { keyViews, type KeyView } from '../server/key-lifecycle.js';
 import type { KeySource } from '../server/key-store.js';
 import { findUserByUsername, openServerStore, poolOptionsOf, type ServerStore } from '../server/server-store.js';
 import { clientsCommand } from './clients-command.js';
+import { generateKeys } from './generate-keys.js';
 import { removeExpired } from '../server/remove-expired.js';
 import { UsageError } from './cli-error.js';
 
@@ -33,6 +34,7 @@ const required = (flags: Flags, name: string): string => {
  */
 export async function runAdminCommand(words: readonly string[], flags: Flags, config: ServerConfig): Promise<CommandOutput> {
   const [group, action, arg] = words;
+  if (group === 'keys' && action === 'generate') return generateKeys(); // needs no database
   const store = await openServerStore(config.database, config.dataDir, { limits: poolOptionsOf(config), keysSecrets: config.keysSecrets });
   try {
     if (group === 'keys') return await keysCommand(action, store.keys, config);
@@ -107,7 +109,7 @@ async function scopesCommand(store: ServerStore, action: string | undefined, id:
 async function keysCommand(action: string | undefined, source: KeySource, config: ServerConfig): Promise<CommandOutput> {
   const policy = keyLifecyclePolicy(config);
   const keys = action === 'rotate' ? await source.rotate(policy) : action === 'list' ? await source.load() : undefined;
-  if (!keys) throw new UsageError('keys: use list or rotate');
+  if (!keys) throw new UsageError('keys: use list, rotate or generate');
   const now = Date.now();
   const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
   const show = (views: KeyView[]) =>

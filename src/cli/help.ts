@@ -26,6 +26,8 @@ Commands:
   scopes list                         list scopes
   keys list                           signing and encryption keys with their state (pending, active, retiring) and times
   keys rotate                         new keys, published now and used after --key-activation-delay; old ones kept while needed
+  keys generate                       print a new signing key (PEM; JWK too with --json) and encryption key, for
+                                      a library's AuthorizationServer; stores nothing
   migrate                             apply database migrations
   cleanup                             delete everything expired: tokens, codes, device codes, sessions, limiter entries
 

@@ -1,8 +1,10 @@
 import { realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig, SERVER_OPTIONS } from '../server/config.js';
 import { startServer } from '../server/start-server.js';
+import { startBanner } from '../server/home-page.js';
 import { runAdminCommand } from './admin-commands.js';
 import { UsageError } from './cli-error.js';
 import { helpText } from './help.js';
@@ -65,6 +67,8 @@ async function serve(config: ReturnType<typeof loadConfig>): Promise<number> {
   const log = (line: Record<string, unknown>) => process.stdout.write(JSON.stringify({ time: new Date().toISOString(), ...line }) + '\n');
   const started = await startServer(config, { log });
   log({ level: 'info', msg: 'listening', issuer: started.issuer, port: started.port, database: started.store.storage.engine, grants: config.grants });
+  // For a person: where the server is and the next commands (stderr, so stdout stays one JSON object per line).
+  process.stderr.write(startBanner(started.issuer, cliFlagsOf(config)));
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
@@ -91,6 +95,14 @@ async function serve(config: ReturnType<typeof loadConfig>): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+}
+
+/** The flags that point `grantry <command>` at the store this server runs on, when it is not the default. */
+function cliFlagsOf(config: ReturnType<typeof loadConfig>): string {
+  if (/^postgres(ql)?:/.test(config.database)) return ' --database "$DATABASE_URL"'; // never the URL: it may hold a password
+  const defaultDir = resolve('./data');
+  if (config.dataDir !== defaultDir) return ` --data-dir ${JSON.stringify(config.dataDir)}`;
+  return config.database === resolve(defaultDir, 'grantry.db') ? '' : ` --database ${JSON.stringify(config.database)}`;
 }
 
 // Run when started as a script (`tsx src/cli/main.ts`, `node dist/cli/main.js`); bin/grantry.js calls main() itself.

@@ -6,7 +6,7 @@ import { enableGrants } from './build-grants.js';
 import type { ServerConfig } from './config.js';
 import { handleAuthorize, handleConsentDecision } from './consent-page.js';
 import { handleDevice, handleDeviceDecision } from './device-page.js';
-import { page } from './html.js';
+import { homePage } from './home-page.js';
 import { encryptionKeyInputs, signingKeyInputs, type KeysFile } from './key-store.js';
 import { limitClientAuthentication } from './limited-endpoint.js';
 import { errorPage, handleLogin, handleLogout } from './login-page.js';
@@ -169,7 +169,7 @@ export async function createGrantryApp(options: GrantryAppOptions): Promise<Gran
     '/readyz': async () => health(store),
     '/livez': async () => Response.json({ status: 'ok' }, { headers: { 'cache-control': 'no-store' } }),
     '/metrics': async () => new Response(metrics.render(), { headers: { 'content-type': Metrics.contentType, 'cache-control': 'no-store' } }),
-    '/': async () => page('grantry', `<p>An OAuth 2.0 authorization server. Clients start from <a href="/.well-known/oauth-authorization-server">its metadata</a>.</p>`),
+    '/': async () => homePage(issuer),
   };
 
   const routeOf = (request: Request): string => {
