@@ -79,8 +79,7 @@ export async function createFlowsApp(env: FlowsAppEnv): Promise<(request: Reques
     }
     if (path === '/password/hash' && request.method === 'POST') {
       const form = new URLSearchParams(await request.text());
-      const hash = await hashPassword(form.get('password') ?? '', { scheme: 'pbkdf2-sha256' });
-      return json({ hash, verifies: await verifyPassword(form.get('password') ?? '', hash) });
+      return json({ hash: await hashPassword(form.get('password') ?? '', { scheme: 'pbkdf2-sha256' }) });
     }
     if (path === '/password/verify' && request.method === 'POST') {
       const form = new URLSearchParams(await request.text());
