@@ -48,7 +48,7 @@ function revokeOwned(grants: MemoryGrantRecords, owned: (r: { clientId: string; 
 }
 
 /**
- * A user as the memory storage holds it: a scrypt `passwordHash`, or a plain `password` for tests and examples.
+ * A user as the memory storage holds it: a `passwordHash` from `hashPassword`, or a plain `password` for tests and examples.
  *
  * @example
  * ```ts
@@ -105,7 +105,7 @@ function constantTimeEqual(a: string, b: string): boolean {
 const publicUser = (u: MemoryUser): User => ({ id: u.id, ...(u.username === undefined ? {} : { username: u.username }) });
 
 /**
- * Users held in a `Map`: scrypt hashes for users made through the admin, plain passwords only from a test seed.
+ * Users held in a `Map`: `hashPassword` hashes for users made through the admin, plain passwords only from a test seed.
  *
  * @example
  * ```ts

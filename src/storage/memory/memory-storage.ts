@@ -37,7 +37,7 @@ import {
 export interface MemoryStorageSeed {
   clients?: readonly Client[];
   scopes?: readonly (Scope | string)[];
-  /** Users with a plain password, for tests and examples only (users made with `admin.createUser` get scrypt). */
+  /** Users with a plain password, for tests and examples only (users made with `admin.createUser` get a `hashPassword` hash). */
   users?: readonly (User & { password: string })[];
 }
 
