@@ -57,6 +57,8 @@ function members(checker: ts.TypeChecker, type: ts.Type, at: ts.Node, prefix = '
     const declarations = property.declarations ?? [];
     if (property.name.startsWith('__#') || property.name === 'prototype') continue;
     if (declarations.some(isHidden)) continue;
+    // Members a dependency declares (Error's, for the error classes) belong to its API, named in the heritage clause.
+    if (declarations.length > 0 && declarations.every((d) => d.getSourceFile().fileName.includes('/node_modules/'))) continue;
     const first = declarations[0];
     const modifiers = first ? ts.getCombinedModifierFlags(first) : ts.ModifierFlags.None;
     const words = [
@@ -92,7 +94,11 @@ function describe(checker: ts.TypeChecker, name: string, symbol: ts.Symbol, decl
     const constructorType = checker.getTypeOfSymbolAtLocation(symbol, declaration);
     const constructors = constructorType
       .getConstructSignatures()
-      .map((s) => `constructor${checker.signatureToString(s, declaration, TYPE_FLAGS).replace(/: [^:]*$/, '')};`);
+      .map((s) => {
+        const text = checker.signatureToString(s, declaration, TYPE_FLAGS);
+        const returns = `: ${checker.typeToString(s.getReturnType(), declaration, TYPE_FLAGS)}`;
+        return `constructor${text.endsWith(returns) ? text.slice(0, -returns.length) : text};`;
+      });
     const isAbstract = ts.getCombinedModifierFlags(declaration) & ts.ModifierFlags.Abstract ? 'abstract ' : '';
     const lines = [...members(checker, constructorType, declaration, 'static '), ...[...new Set(constructors)], ...members(checker, instance, declaration)];
     return block(`${isAbstract}class ${name}${typeParameters(declaration)}${heritage(declaration)}`, lines);
@@ -127,6 +133,12 @@ function describe(checker: ts.TypeChecker, name: string, symbol: ts.Symbol, decl
   return `// ${name}: ${ts.SyntaxKind[declaration.kind]}`;
 }
 
+/** `export type { X }` or `export { type X }`: a value (a class) that the entry point exports as a type only. */
+function isTypeOnlyExport(symbol: ts.Symbol): boolean {
+  const declaration = symbol.declarations?.[0];
+  return declaration !== undefined && ts.isExportSpecifier(declaration) && (declaration.isTypeOnly || declaration.parent.parent.isTypeOnly);
+}
+
 /** The report for the package at `root`, as `npm run api:update` writes it. */
 export function buildApiReport(root = repositoryRoot): string {
   const entries = entryPoints(root);
@@ -153,7 +165,7 @@ export function buildApiReport(root = repositoryRoot): string {
     const sorted = [...exported].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     sorted.forEach((symbolOrAlias, index) => {
       const symbol = symbolOrAlias.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbolOrAlias) : symbolOrAlias;
-      const typeOnly = symbolOrAlias.flags & ts.SymbolFlags.Alias && checker.getTypeOnlyAliasDeclaration?.(symbolOrAlias) !== undefined;
+      const typeOnly = isTypeOnlyExport(symbolOrAlias) && symbol.flags & ts.SymbolFlags.Value;
       const texts = (symbol.declarations ?? []).flatMap((d) => describe(checker, symbolOrAlias.name, symbol, d) ?? []);
       if (index > 0) out.push('');
       if (typeOnly) out.push('// type-only export');
@@ -161,7 +173,33 @@ export function buildApiReport(root = repositoryRoot): string {
     });
     out.push('```');
   }
-  return `${out.join('\n')}\n`;
+  // A type not in scope where a member is declared prints as `import("<absolute path>").Name`: the name alone keeps
+  // the report the same in every checkout, and independent of what the declaring file happens to import.
+  return `${out.join('\n')}\n`.replace(/import\("[^"]*"\)\./g, '');
+}
+
+/**
+ * The lines that differ between two reports, common leading and trailing lines trimmed: `-` the checked-in report,
+ * `+` the code's, with a few lines of context and at most `limit` changed lines.
+ */
+export function diffExcerpt(checkedIn: string, current: string, limit = 40): string {
+  const before = checkedIn.split('\n');
+  const after = current.split('\n');
+  let start = 0;
+  while (start < before.length && start < after.length && before[start] === after[start]) start++;
+  let endBefore = before.length;
+  let endAfter = after.length;
+  while (endBefore > start && endAfter > start && before[endBefore - 1] === after[endAfter - 1]) {
+    endBefore--;
+    endAfter--;
+  }
+  const context = before.slice(Math.max(0, start - 3), start).map((line) => `  ${line}`);
+  const removed = before.slice(start, endBefore).map((line) => `- ${line}`);
+  const added = after.slice(start, endAfter).map((line) => `+ ${line}`);
+  const changed = [...removed, ...added];
+  const shown = changed.slice(0, limit);
+  const more = changed.length > limit ? [`… ${changed.length - limit} more changed lines`] : [];
+  return [`@@ line ${start + 1} @@`, ...context, ...shown, ...more].join('\n');
 }
 
 /** Writes the report (`npm run api:update`), or with `--check` exits 1 when the checked-in one is out of date. */
@@ -177,6 +215,7 @@ function main(argv: readonly string[]): void {
     }
     if (current === report) return;
     console.error(`${API_REPORT_PATH} is out of date: the public API changed. Review the change, then run \`${API_UPDATE_COMMAND}\`.`);
+    console.error(diffExcerpt(current, report));
     process.exitCode = 1;
     return;
   }
