@@ -1,50 +1,102 @@
-// grantry's public API. Optional pieces (storage engines, HTTP adapters, the ready server) have their own subpaths.
-export * from './core/authorization-server.js';
-export * from './core/oauth-error.js';
-export * from './storage/storage-unavailable.js';
-export * from './core/client-authentication.js';
-export * from './core/client-secret.js';
-export * from './core/clock.js';
-export * from './core/duration.js';
-export * from './core/events.js';
-export * from './core/form.js';
-export * from './core/server-context.js';
-export * from './core/types.js';
-export * from './grants/grant.js';
-export * from './grants/issue-tokens.js';
-export * from './grants/resolve-scopes.js';
-export * from './grants/refresh-token-grant.js';
-export * from './storage/repositories.js';
-export * from './storage/session-repository.js';
-export * from './tokens/base64url.js';
-export * from './tokens/crypto/crypto-backend.js';
-export * from './tokens/encryption-keys.js';
-export * from './tokens/jwt.js';
-export * from './tokens/refresh-token-codec.js';
-export * from './tokens/sealed-token.js';
-export * from './tokens/signing-key-set.js';
-export * from './core/resource-server.js';
-export * from './core/bearer-token-error.js';
-export * from './core/require-scopes.js';
-export * from './core/key-rotation.js';
-export * from './core/endpoints/endpoint-options.js';
-export * from './core/endpoints/metadata.js';
-export * from './core/endpoints/introspection-endpoint.js';
-export * from './tokens/key-resolver.js';
-export * from './tokens/remote-jwks.js';
-export * from './tokens/verify-access-token.js';
-export * from './core/authorization-error.js';
+// grantry's public API: every name below is exported on purpose, and api/grantry.api.md records its signature
+// (`npm run api:update`). Optional pieces (storage engines, HTTP adapters, the ready server) have their own
+// subpaths; building blocks for custom endpoints and benchmarks are in `grantry/advanced`. Internals stay unexported.
+
+// The authorization server and its options.
+export { AuthorizationServer, type AuthorizationServerOptions } from './core/authorization-server.js';
 export type { AuthorizationDecision } from './core/authorize-endpoint.js';
-export * from './grants/authorization-request.js';
-export * from './grants/authorization-code-grant.js';
-export * from './grants/client-credentials-grant.js';
-export * from './grants/password-grant.js';
-export * from './grants/implicit-grant.js';
-export * from './grants/device-code-grant.js';
-export * from './grants/pkce.js';
-export * from './grants/redirect-uri.js';
-export { InvalidRedirectUriError, redirectUriProblem, isAllowedRedirectUri } from './core/redirect-uri-rules.js';
-export * from './grants/user-code.js';
-export * from "./storage/storage-admin.js";
-export * from "./storage/managed-storage.js";
-export * from "./storage/password-hash.js";
+export type { KeyRotation } from './core/key-rotation.js';
+export type { EndpointName, EndpointOptions } from './core/endpoints/endpoint-options.js';
+export type { AuthorizationServerMetadata } from './core/endpoints/metadata.js';
+export type { IntrospectionResponseBody } from './core/endpoints/introspection-endpoint.js';
+export type { AccessTokenClaimsContext, Logger, ServerContext } from './core/server-context.js';
+export { EventEmitter, type GrantryEvents, type RefreshRejectReason } from './core/events.js';
+export type { Clock } from './core/clock.js';
+export type { Duration } from './core/duration.js';
+export type { Params } from './core/form.js';
+export type { Client, ClientPermission, GrantType, Scope, User } from './core/types.js';
+export type { ClientAuthMethod } from './core/client-authentication.js';
+export type { SigningKeyInput } from './tokens/signing-key-set.js';
+export type { EncryptionKeyInput } from './tokens/encryption-keys.js';
+export type { PrivateKeyMaterial, SigningAlgorithm } from './tokens/crypto/crypto-backend.js';
+
+// Errors.
+export {
+  OAuthError,
+  toOAuthError,
+  type Guess,
+  type GuessKind,
+  type OAuthErrorCode,
+  type OAuthErrorOptions,
+} from './core/oauth-error.js';
+export { AuthorizationError, authorizationRedirect, type AuthorizationRedirect } from './core/authorization-error.js';
+export { BearerTokenError, type BearerTokenErrorOptions } from './core/bearer-token-error.js';
+export { StorageUnavailableError, type StorageUnavailableReason } from './core/storage-unavailable-error.js';
+export { InvalidRedirectUriError } from './core/redirect-uri-rules.js';
+export { JwksUnavailableError } from './tokens/remote-jwks.js';
+export { DuplicateRecordError } from './storage/storage-admin.js';
+
+// Grants, and what a custom grant is written with.
+export { AuthorizationCodeGrant, type AuthorizationCodeGrantOptions } from './grants/authorization-code-grant.js';
+export { ClientCredentialsGrant, type ClientCredentialsGrantOptions } from './grants/client-credentials-grant.js';
+export {
+  DeviceCodeGrant,
+  type DeviceAuthorization,
+  type DeviceAuthorizationResponseBody,
+  type DeviceCodeGrantOptions,
+} from './grants/device-code-grant.js';
+export { ImplicitGrant } from './grants/implicit-grant.js';
+export { PasswordGrant, type PasswordGrantOptions } from './grants/password-grant.js';
+export { RefreshTokenGrant, type RefreshTokenGrantOptions } from './grants/refresh-token-grant.js';
+export type { Grant, TokenRequest, TokenResponseBody } from './grants/grant.js';
+export type {
+  ApprovedAuthorization,
+  AuthorizationRequest,
+  AuthorizationResponder,
+  AuthorizationResponseType,
+} from './grants/authorization-request.js';
+export type { CodeChallengeMethod } from './grants/pkce.js';
+export { issueTokens, type IssueContext, type IssueOptions } from './grants/issue-tokens.js';
+export { resolveScopes, type ResolveScopesOptions } from './grants/resolve-scopes.js';
+export { tokenResponse } from './core/authorization-server.js';
+
+// Resource servers: bearer access tokens (RFC 6750, RFC 9068).
+export { ResourceServer, type ResourceServerOptions } from './core/resource-server.js';
+export { requireScopes, tokenScopes } from './core/require-scopes.js';
+export {
+  verifyAccessToken,
+  type AccessTokenClaims,
+  type AccessTokenFailure,
+  type AccessTokenVerification,
+  type VerifyAccessTokenOptions,
+} from './tokens/verify-access-token.js';
+export { RemoteJwks, type RemoteJwksOptions } from './tokens/remote-jwks.js';
+export type { KeyResolver } from './tokens/key-resolver.js';
+
+// Storage: the contracts an engine implements, and the secrets and passwords it stores hashed.
+export type {
+  AccessTokenRecord,
+  AccessTokenRepository,
+  AuthCodeRecord,
+  AuthCodeRepository,
+  ClientRepository,
+  ConsumeResult,
+  DeviceCodeRecord,
+  DeviceCodeRepository,
+  DevicePollResult,
+  FinalizeScopesContext,
+  IssuedTokenRepositories,
+  IssuedTokens,
+  RefreshTokenRecord,
+  RefreshTokenRepository,
+  RotateOptions,
+  RotateResult,
+  ScopeRepository,
+  Storage,
+  UserRepository,
+} from './storage/repositories.js';
+export type { SessionRecord, SessionRepository } from './storage/session-repository.js';
+export type { NewUser, StorageAdmin } from './storage/storage-admin.js';
+export type { CleanupOptions, CleanupReport, ManagedStorage, MigrationReport } from './storage/managed-storage.js';
+export { generateClientSecret, hashClientSecret, verifyClientSecret } from './core/client-secret.js';
+export { hashPassword, verifyPassword } from './storage/password-hash.js';

@@ -4,7 +4,7 @@ import { OAuthError } from '../core/oauth-error.js';
 import type { AccessTokenClaims } from '../tokens/verify-access-token.js';
 import { checkBearerToken, type BearerTokenOptions, type BearerTokenValidator } from './bearer-token.js';
 import { resolveAdapterOptions, type AdapterOptions, type FetchHandler } from './fetch-handler.js';
-import { serveNodeRequest } from './node.js';
+import { serveNodeRequest } from './serve-node-request.js';
 import { toFetchRequest } from './node-request.js';
 import { writeFetchResponse } from './node-response.js';
 import { lazyRouteTable, targetPath, type RoutableServer } from './oauth-routes.js';

@@ -2,16 +2,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthorizationServer } from '../core/authorization-server.js';
 import { OAuthError } from '../core/oauth-error.js';
 import { closeIfBodyUnread } from './close-if-body-unread.js';
-import { callHandler, resolveAdapterOptions, type AdapterOptions, type FetchHandler, type ResolvedAdapterOptions } from './fetch-handler.js';
-import { toFetchRequest, type NodeRequestSource } from './node-request.js';
+import { resolveAdapterOptions, type AdapterOptions, type FetchHandler } from './fetch-handler.js';
 import { writeFetchResponse } from './node-response.js';
+import { serveNodeRequest } from './serve-node-request.js';
 import { lazyRouteTable, targetPath, type RoutableServer } from './oauth-routes.js';
 
-export * from './bearer-token.js';
-export * from './fetch-handler.js';
-export * from './node-request.js';
-export * from './node-response.js';
-export * from './oauth-routes.js';
+export { withBearerToken, logBearerError, type BearerTokenOptions, type BearerTokenValidator } from './bearer-token.js';
+export type { AdapterOptions, FetchHandler } from './fetch-handler.js';
+export type { RoutableServer } from './oauth-routes.js';
 
 /**
  * A node:http request listener, as `http.createServer` takes it.
@@ -23,40 +21,6 @@ export * from './oauth-routes.js';
  * ```
  */
 export type NodeRequestListener = (req: IncomingMessage, res: ServerResponse) => void;
-
-/**
- * Serves one request with a Fetch handler: converts, calls, writes back. Never rejects: a request that cannot be
- * read is answered 400 (or dropped when the client is gone), a handler that throws gets a bare `server_error`.
- *
- * @example
- * ```ts
- * http.createServer((req, res) => void serveNodeRequest(handler, req, res, resolveAdapterOptions()));
- * ```
- */
-export async function serveNodeRequest(
-  handler: FetchHandler,
-  req: IncomingMessage,
-  res: ServerResponse,
-  options: ResolvedAdapterOptions,
-  source: NodeRequestSource = {},
-): Promise<void> {
-  let request: Request;
-  try {
-    request = await toFetchRequest(req, options, source);
-  } catch {
-    // The client went away mid-body, or sent what the Fetch API refuses (a header value undici rejects).
-    if (req.destroyed || res.destroyed) return void res.destroy();
-    return writeFetchResponse(OAuthError.invalidRequest('The HTTP request could not be read.').toResponse(), res).catch(() => void res.destroy());
-  }
-  const response = await callHandler(handler, request, options.onError);
-  try {
-    await writeFetchResponse(response, res);
-  } catch (error) {
-    options.onError(error);
-    if (res.headersSent) return void res.destroy();
-    await writeFetchResponse(OAuthError.serverError().toResponse(), res).catch(() => void res.destroy());
-  }
-}
 
 /**
  * Turns a Fetch handler into a node:http request listener.

@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeIfBodyUnread } from '../http/close-if-body-unread.js';
-import { resolveAdapterOptions, serveNodeRequest, type ResolvedAdapterOptions } from '../http/node.js';
+import { resolveAdapterOptions, type ResolvedAdapterOptions } from '../http/fetch-handler.js';
+import { serveNodeRequest } from '../http/serve-node-request.js';
 import type { GrantryApp } from './grantry-app.js';
 import { clientAddress, type TrustProxy } from './trusted-proxy.js';
 

@@ -1,6 +1,20 @@
-export * from './memory-storage.js';
-export * from './memory-repositories.js';
-export * from './memory-token-repositories.js';
-export * from '../storage-admin.js';
-export * from '../managed-storage.js';
-export * from '../session-repository.js';
+// grantry/storage/memory: in-process storage for tests, development and single-instance servers. The contracts it
+// implements (Storage, ManagedStorage, the repositories) are exported by the root, `grantry`.
+export { MemoryStorage, createMemoryStorage, type MemoryStorageOptions, type MemoryStorageSeed } from './memory-storage.js';
+export {
+  MemoryClientRepository,
+  MemoryScopeRepository,
+  MemoryStorageAdmin,
+  MemoryUserRepository,
+  type MemoryGrantRecords,
+  type MemoryUser,
+} from './memory-repositories.js';
+export {
+  MemoryAccessTokenRepository,
+  MemoryAuthCodeRepository,
+  MemoryDeviceCodeRepository,
+  MemoryFamilies,
+  MemoryRefreshTokenRepository,
+  MemorySessionRepository,
+  type OnWrite,
+} from './memory-token-repositories.js';

@@ -1,10 +1,4 @@
-export * from './postgres-storage.js';
-export * from './postgres-pool.js';
-export * from '../storage-unavailable.js';
-export * from './postgres-migrations.js';
-export * from './postgres-admin.js';
-export * from './postgres-token-repositories.js';
-export * from '../storage-admin.js';
-export * from '../managed-storage.js';
-export * from '../session-repository.js';
-export * from './postgres-session-repository.js';
+// grantry/storage/postgres: PostgreSQL (pg), one schema per deployment. The contracts it implements (Storage,
+// ManagedStorage, the repositories) and StorageUnavailableError are exported by the root, `grantry`.
+export { PostgresStorage, openPostgresStorage, type PostgresStorageOptions } from './postgres-storage.js';
+export { createPostgresPool, type PostgresPoolOptions } from './postgres-pool.js';

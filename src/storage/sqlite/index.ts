@@ -1,9 +1,3 @@
-export * from './sqlite-storage.js';
-export * from '../storage-unavailable.js';
-export * from './sqlite-migrations.js';
-export * from './sqlite-admin.js';
-export * from './sqlite-token-repositories.js';
-export * from '../storage-admin.js';
-export * from '../managed-storage.js';
-export * from '../session-repository.js';
-export * from './sqlite-session-repository.js';
+// grantry/storage/sqlite: one SQLite file (better-sqlite3). The contracts it implements (Storage, ManagedStorage,
+// the repositories) and StorageUnavailableError are exported by the root, `grantry`.
+export { SqliteStorage, openSqliteStorage, type SqliteStorageOptions } from './sqlite-storage.js';

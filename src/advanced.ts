@@ -1,0 +1,69 @@
+// grantry/advanced: the building blocks under the public API, for custom endpoints, custom storage engines and
+// adapters, and benchmarks. Exported on purpose and recorded in api/grantry.api.md, but closer to the engine than
+// the root: expect them to change more often. What neither lists stays internal.
+
+// Reading a token request the way the core does (RFC 6749 §2.3, §3.2).
+export { DEFAULT_MAX_BODY_BYTES, parseParams, readForm } from './core/form.js';
+export {
+  authenticateClient,
+  isWellFormedClientId,
+  readClientCredentials,
+  type AuthenticatedClient,
+  type ClientAuthenticationContext,
+  type ClientCredentials,
+} from './core/client-authentication.js';
+export { FAST_HASH_MIN_SECRET_LENGTH } from './core/client-secret.js';
+export { burnPasswordCheck } from './storage/password-hash.js';
+export { isConfidential } from './core/types.js';
+export { NO_STORE_HEADERS } from './core/oauth-error.js';
+export { epochSeconds, systemClock } from './core/clock.js';
+export { toSeconds } from './core/duration.js';
+
+// Issuing tokens in steps (mint, store atomically, announce), as the refresh and code grants do.
+export {
+  DEFAULT_ABSOLUTE_LIFETIME,
+  announceTokens,
+  mintTokens,
+  type MintedTokens,
+  type RefreshIssue,
+} from './grants/issue-tokens.js';
+export { isAuthorizationResponder } from './grants/authorization-request.js';
+export { isValidCodeChallenge, isValidCodeVerifier, verifyCodeVerifier } from './grants/pkce.js';
+export { matchRedirectUri, resolveRedirectUri } from './grants/redirect-uri.js';
+export { isAllowedRedirectUri, redirectUriProblem } from './core/redirect-uri-rules.js';
+export {
+  USER_CODE_ALPHABET,
+  formatUserCode,
+  generateUserCode,
+  isWellFormedUserCode,
+  normalizeUserCode,
+} from './grants/user-code.js';
+
+// Endpoints' pieces: metadata (RFC 8414), introspection (RFC 7662), paths.
+export {
+  DEFAULT_ENDPOINT_PATHS,
+  endpointUrl,
+  metadataPath,
+  type EndpointContext,
+} from './core/endpoints/endpoint-options.js';
+export { buildMetadata, publicJson, respondWithMetadata } from './core/endpoints/metadata.js';
+export { introspectToken } from './core/endpoints/introspection-endpoint.js';
+export { oauthRouteTable, type OAuthRouteTable, type RoutableServer } from './http/oauth-routes.js';
+
+// Tokens and keys: JWS (RFC 7515), the crypto backend, key sets.
+export { decodeJwt, signJwt, verifyJwt, type DecodedJwt } from './tokens/jwt.js';
+export {
+  loadCryptoBackend,
+  type AeadKey,
+  type CryptoBackend,
+  type PublicJwk,
+  type SigningKey,
+  type VerifyingKey,
+} from './tokens/crypto/crypto-backend.js';
+export { loadEncryptionKeys, type EncryptionKeyMaterial } from './tokens/encryption-keys.js';
+export { SigningKeySet } from './tokens/signing-key-set.js';
+export { keySetResolver } from './tokens/key-resolver.js';
+
+// Storage engines: classifying driver errors as outages, clean-up batch sizes.
+export { classifyStorageError, guardStorageErrors, toStorageError } from './storage/storage-unavailable.js';
+export { DEFAULT_CLEANUP_BATCH, DEFAULT_CLEANUP_MAX_BATCHES } from './storage/managed-storage.js';
