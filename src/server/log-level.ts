@@ -1,0 +1,33 @@
+import type { LogSink } from './node-listener.js';
+
+/** The log levels of the ready server, most severe first. */
+export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+
+/**
+ * The lowest severity a log sink passes on (`--log-level`).
+ *
+ * @example
+ * ```ts
+ * const level: LogLevel = 'warn'; // errors and warnings only
+ * ```
+ */
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/**
+ * A sink that passes on the lines at `level` or more severe and drops the others. A line without a known `level`
+ * counts as `info`.
+ *
+ * @example
+ * ```ts
+ * const log = filterLog('warn', (line) => process.stdout.write(JSON.stringify(line) + '\n'));
+ * log({ level: 'info', msg: 'request' }); // dropped
+ * log({ level: 'error', msg: 'removing expired records failed' }); // written
+ * ```
+ */
+export function filterLog(level: LogLevel, sink: LogSink): LogSink {
+  const max = LOG_LEVELS.indexOf(level);
+  return (line) => {
+    const at = LOG_LEVELS.indexOf(line.level as LogLevel);
+    if ((at === -1 ? LOG_LEVELS.indexOf('info') : at) <= max) sink(line);
+  };
+}
