@@ -1,6 +1,13 @@
 import type { LogSink } from './node-listener.js';
 
-/** The log levels of the ready server, most severe first. */
+/**
+ * The log levels of the ready server, most severe first.
+ *
+ * @example
+ * ```ts
+ * LOG_LEVELS.includes(config.logLevel); // true: loadConfig accepts nothing else
+ * ```
+ */
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 
 /**

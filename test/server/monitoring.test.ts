@@ -177,6 +177,9 @@ describe('the ready server for operators: process metrics, /metrics placement an
     // The metrics listener serves nothing else.
     expect((await fetch(`http://127.0.0.1:${r.server.metricsPort}/token`, { method: 'POST' })).status).toBe(404);
     expect((await fetch(`http://127.0.0.1:${r.server.metricsPort}/livez`)).status).toBe(404);
+
+    // A metrics port in use stops the start with a message naming it.
+    await expect(start('port-in-use', { 'metrics-port': String(r.server.port) })).rejects.toThrow(`--metrics-port ${r.server.port} on 127.0.0.1 is in use`);
   });
 
   it.each([
