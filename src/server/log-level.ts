@@ -22,7 +22,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /**
  * A sink that passes on the lines at `level` or more severe and drops the others. A line without a known `level`
- * counts as `info`.
+ * counts as `info`, and so does an unknown `level` argument (a configuration built by hand without `logLevel`).
  *
  * @example
  * ```ts
@@ -32,7 +32,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
  * ```
  */
 export function filterLog(level: LogLevel, sink: LogSink): LogSink {
-  const max = LOG_LEVELS.indexOf(level);
+  const max = LOG_LEVELS.indexOf(LOG_LEVELS.includes(level) ? level : 'info');
   return (line) => {
     const at = LOG_LEVELS.indexOf(line.level as LogLevel);
     if ((at === -1 ? LOG_LEVELS.indexOf('info') : at) <= max) sink(line);
