@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig, SERVER_OPTIONS } from '../server/config.js';
+import { filterLog } from '../server/log-level.js';
 import { startServer } from '../server/start-server.js';
 import { startBanner } from '../server/home-page.js';
 import { runAdminCommand } from './admin-commands.js';
@@ -64,9 +65,17 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
 }
 
 async function serve(config: ReturnType<typeof loadConfig>): Promise<number> {
-  const log = (line: Record<string, unknown>) => process.stdout.write(JSON.stringify({ time: new Date().toISOString(), ...line }) + '\n');
+  const log = filterLog(config.logLevel, (line) => process.stdout.write(JSON.stringify({ time: new Date().toISOString(), ...line }) + '\n'));
   const started = await startServer(config, { log });
-  log({ level: 'info', msg: 'listening', issuer: started.issuer, port: started.port, database: started.store.storage.engine, grants: config.grants });
+  log({
+    level: 'info',
+    msg: 'listening',
+    issuer: started.issuer,
+    port: started.port,
+    ...(started.metricsPort === undefined ? {} : { metrics_port: started.metricsPort }),
+    database: started.store.storage.engine,
+    grants: config.grants,
+  });
   // For a person: where the server is and the next commands (stderr, so stdout stays one JSON object per line).
   process.stderr.write(startBanner(started.issuer, cliFlagsOf(config)));
   return new Promise<number>((resolve) => {

@@ -4,6 +4,7 @@ import { toSeconds } from '../core/duration.js';
 import { parseTrustProxy, type TrustProxy } from './trusted-proxy.js';
 import type { KeyLifecyclePolicy } from './key-lifecycle.js';
 import { checkKeysSecret, type KeysSecrets } from './keys-at-rest.js';
+import { LOG_LEVELS, type LogLevel } from './log-level.js';
 
 /** The grant types the ready server can enable, by their short names on the command line. */
 export const GRANT_NAMES = {
@@ -100,11 +101,17 @@ export interface ServerConfig {
   readonly shutdownDelay: number;
   /** Seconds after SIGTERM by which the process has exited: connections still open then are destroyed. */
   readonly shutdownTimeout: number;
+  /** The least severe log lines written (`debug` adds the request lines of probes and scrapes). */
+  readonly logLevel: LogLevel;
+  /** Serve `/metrics` on this port of `host` instead of the main port (0 picks a free one); `undefined`: main port. */
+  readonly metricsPort: number | undefined;
+  /** The bearer token `/metrics` requires (`--metrics-token-file` or `GRANTRY_METRICS_TOKEN`); `undefined`: none. */
+  readonly metricsToken: string | undefined;
 }
 
 /** One setting: its flag, environment variables, default and help text. */
 export interface OptionSpec {
-  readonly key: keyof ServerConfig | 'config' | 'keysSecretFile' | 'keysSecretPreviousFile';
+  readonly key: keyof ServerConfig | 'config' | 'keysSecretFile' | 'keysSecretPreviousFile' | 'metricsTokenFile';
   readonly flag: string;
   readonly env: readonly string[];
   readonly type: 'string' | 'number' | 'duration' | 'duration-or-off' | 'boolean' | 'list' | 'trust-proxy';
@@ -151,6 +158,9 @@ export const SERVER_OPTIONS: readonly OptionSpec[] = [
   { key: 'cleanupInterval', flag: 'cleanup-interval', env: ['GRANTRY_CLEANUP_INTERVAL'], type: 'duration', default: 'PT5M', help: 'time between runs of the clean-up of expired records (the first runs 10 s after start)' },
   { key: 'shutdownDelay', flag: 'shutdown-delay', env: ['GRANTRY_SHUTDOWN_DELAY'], type: 'number', default: '0', help: 'seconds between /readyz turning 503 on SIGTERM and the listener closing' },
   { key: 'shutdownTimeout', flag: 'shutdown-timeout', env: ['GRANTRY_SHUTDOWN_TIMEOUT'], type: 'number', default: '10', help: 'seconds after SIGTERM by which the process exits, cutting connections still open' },
+  { key: 'logLevel', flag: 'log-level', env: ['GRANTRY_LOG_LEVEL'], type: 'string', default: 'info', help: `least severe log lines written, one of ${LOG_LEVELS.join(', ')} (debug adds probe and scrape requests)` },
+  { key: 'metricsPort', flag: 'metrics-port', env: ['GRANTRY_METRICS_PORT'], type: 'number', default: undefined, help: 'serve /metrics on this port of --host instead of the main port (0 picks a free one)' },
+  { key: 'metricsTokenFile', flag: 'metrics-token-file', env: ['GRANTRY_METRICS_TOKEN_FILE'], type: 'string', default: undefined, help: 'file holding a token that /metrics requires as "Authorization: Bearer" (or set GRANTRY_METRICS_TOKEN)' },
 ];
 
 /**
@@ -199,7 +209,14 @@ export function loadConfig(flags: RawSettings, env: Readonly<Record<string, stri
   const keysSecrets = readKeysSecrets(out.keysSecretFile as string | undefined, out.keysSecretPreviousFile as string | undefined, env);
   delete out.keysSecretFile;
   delete out.keysSecretPreviousFile;
-  return { ...(out as unknown as ServerConfig), dataDir, database, keysSecrets };
+  if (!(LOG_LEVELS as readonly unknown[]).includes(out.logLevel)) throw new TypeError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${String(out.logLevel)}`);
+  const metricsPort = out.metricsPort as number | undefined;
+  if (metricsPort !== undefined && (metricsPort > 65535 || (metricsPort !== 0 && metricsPort === port))) {
+    throw new TypeError(`--metrics-port must be 0..65535 and differ from --port, got ${metricsPort}`);
+  }
+  const metricsToken = readMetricsToken(out.metricsTokenFile as string | undefined, env);
+  delete out.metricsTokenFile;
+  return { ...(out as unknown as ServerConfig), dataDir, database, keysSecrets, metricsToken };
 }
 
 /** The keys secret from `GRANTRY_KEYS_SECRET` or `--keys-secret-file` (never a flag: it would show in `ps`). */
@@ -223,6 +240,27 @@ function readKeysSecrets(file: string | undefined, previousFile: string | undefi
     return undefined;
   }
   return { current, ...(previous === undefined ? {} : { previous }) };
+}
+
+/** The `/metrics` token from `--metrics-token-file` (first line) or `GRANTRY_METRICS_TOKEN` (never a flag: it would show in `ps`). */
+function readMetricsToken(file: string | undefined, env: Readonly<Record<string, string | undefined>>): string | undefined {
+  let token: string | undefined;
+  let source = 'GRANTRY_METRICS_TOKEN';
+  if (file !== undefined) {
+    source = `--metrics-token-file ${file}`;
+    try {
+      token = readFileSync(file, 'utf8').split(/\r?\n/, 1)[0]!;
+    } catch (error) {
+      throw new TypeError(`--metrics-token-file: cannot read ${file}: ${(error as Error).message}`);
+    }
+  } else {
+    token = env.GRANTRY_METRICS_TOKEN === '' ? undefined : env.GRANTRY_METRICS_TOKEN;
+  }
+  // RFC 6750 §2.1: a bearer token is b64token characters; at least 16 so that it cannot be guessed in a few tries.
+  if (token !== undefined && !/^[A-Za-z0-9\-._~+/]{16,}=*$/.test(token)) {
+    throw new TypeError(`${source}: the metrics token must be at least 16 characters of A-Z a-z 0-9 - . _ ~ + / (e.g. openssl rand -hex 32)`);
+  }
+  return token;
 }
 
 function pick(flags: RawSettings, env: Readonly<Record<string, string | undefined>>, file: Record<string, unknown>, spec: OptionSpec): string | boolean | undefined {

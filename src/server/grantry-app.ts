@@ -11,6 +11,8 @@ import { encryptionKeyInputs, signingKeyInputs, type KeysFile } from './key-stor
 import { limitClientAuthentication } from './limited-endpoint.js';
 import { errorPage, handleLogin, handleLogout } from './login-page.js';
 import { Metrics } from './metrics.js';
+import { metricsEndpoint } from './metrics-endpoint.js';
+import { ProcessMetrics } from './process-metrics.js';
 import { PageBodyTooLarge, tooLargePage, type PageContext, type PageRequest } from './page-context.js';
 import type { LogSink } from './node-listener.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -65,6 +67,11 @@ export interface RequestInfo {
 export interface GrantryApp {
   readonly server: AuthorizationServer;
   readonly metrics: Metrics;
+  /**
+   * The `/metrics` handler (the OAuth metrics, then the process metrics), behind the metrics token when one is
+   * set; served by {@link GrantryApp.fetch} unless `--metrics-port` moves it to a listener of its own.
+   */
+  scrape(request: Request): Response;
   fetch(request: Request, info: RequestInfo): Promise<Response>;
   /** The route name of a path, for logs and metrics (never the raw path, which is unbounded). */
   routeOf(request: Request): string;
@@ -73,6 +80,9 @@ export interface GrantryApp {
 }
 
 type Route = (request: Request, info: RequestInfo) => Promise<Response>;
+
+/** The process's metrics: one set per process, however many apps it runs (the monitors are process-wide). */
+let processMetrics: ProcessMetrics | undefined;
 
 /**
  * Composes the ready server from the library's public API: an `AuthorizationServer` with the configured grants,
@@ -109,6 +119,8 @@ export async function createGrantryApp(options: GrantryAppOptions): Promise<Gran
   }
 
   const metrics = new Metrics();
+  const runtime = (processMetrics ??= new ProcessMetrics());
+  const scrape = metricsEndpoint(() => metrics.render() + runtime.render(), config.metricsToken);
   server.events.on('access_token.issued', ({ grantType }) => metrics.increment('grantry_access_tokens_issued_total', 'Access tokens issued by grant type.', { grant_type: grantType }));
   const security = watchSecurityEvents(server, metrics, options.log);
 
@@ -168,7 +180,8 @@ export async function createGrantryApp(options: GrantryAppOptions): Promise<Gran
     // Readiness (take traffic?) is health, until SIGTERM starts the drain; liveness (restart me?) is only "running".
     '/readyz': async () => health(store),
     '/livez': async () => Response.json({ status: 'ok' }, { headers: { 'cache-control': 'no-store' } }),
-    '/metrics': async () => new Response(metrics.render(), { headers: { 'content-type': Metrics.contentType, 'cache-control': 'no-store' } }),
+    // With --metrics-port, /metrics is served there only (see start-server).
+    ...(config.metricsPort === undefined ? { '/metrics': async (request: Request) => scrape(request) } : {}),
     '/': async () => homePage(issuer),
   };
 
@@ -181,6 +194,7 @@ export async function createGrantryApp(options: GrantryAppOptions): Promise<Gran
   return {
     server,
     metrics,
+    scrape,
     routeOf,
     drain: () => void (draining = true),
     async fetch(request, info) {

@@ -112,6 +112,9 @@ export async function listen(appPromise: (port: number) => Promise<GrantryApp>, 
   };
 }
 
+/** The routes of health probes and metric scrapes. */
+const PROBES = new Set(['/livez', '/readyz', '/healthz', '/metrics']);
+
 async function handle(app: GrantryApp, adapter: ResolvedAdapterOptions, options: ListenOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const started = process.hrtime.bigint();
   app.metrics.inFlight += 1;
@@ -137,7 +140,8 @@ async function handle(app: GrantryApp, adapter: ResolvedAdapterOptions, options:
   app.metrics.observeRequest(route, req.method ?? 'GET', status, seconds);
   options.log?.({
     time: new Date().toISOString(),
-    level: status >= 500 ? 'error' : 'info',
+    // Probes and scrapes come every few seconds: their lines are debug, so that the log shows the traffic.
+    level: PROBES.has(route) ? 'debug' : status >= 500 ? 'error' : 'info',
     msg: 'request',
     method: req.method,
     route,

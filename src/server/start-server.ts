@@ -4,6 +4,8 @@ import { keysFingerprint } from './key-lifecycle.js';
 import { scheduleCleanup } from './cleanup-schedule.js';
 import { createGrantryApp, type GrantryApp } from './grantry-app.js';
 import { encryptionKeyInputs, signingKeyInputs, type KeySource, type KeysFile } from './key-store.js';
+import { filterLog } from './log-level.js';
+import { listenMetrics, type MetricsListener } from './metrics-listener.js';
 import { listen, type LogSink, type RunningServer } from './node-listener.js';
 import { openServerStore, poolOptionsOf, redactUrl, isPostgresUrl, type ServerStore } from './server-store.js';
 import { StorageUnavailableError, toStorageError } from '../storage/storage-unavailable.js';
@@ -20,6 +22,8 @@ import { StorageUnavailableError, toStorageError } from '../storage/storage-unav
 export interface StartedServer {
   readonly issuer: string;
   readonly port: number;
+  /** The port of `/metrics` with `--metrics-port`; `undefined` when `/metrics` is on {@link StartedServer.port}. */
+  readonly metricsPort: number | undefined;
   readonly app: GrantryApp;
   readonly store: ServerStore;
   /**
@@ -43,7 +47,9 @@ export interface StartedServer {
  * await started.stop();
  * ```
  */
-export async function startServer(config: ServerConfig, options: { log?: LogSink; clock?: Clock } = {}): Promise<StartedServer> {
+export async function startServer(config: ServerConfig, startOptions: { log?: LogSink; clock?: Clock } = {}): Promise<StartedServer> {
+  // Every line (requests, security events, clean-up, keys) passes the --log-level filter.
+  const options = { ...startOptions, ...(startOptions.log ? { log: filterLog(config.logLevel, startOptions.log) } : {}) };
   const store = await openServerStore(config.database, config.dataDir, { limits: poolOptionsOf(config), keysSecrets: config.keysSecrets });
   // Without --issuer, the issuer is where the server listens (a wildcard address is announced as localhost).
   const issuerFor = (port: number): string => {
@@ -87,6 +93,18 @@ export async function startServer(config: ServerConfig, options: { log?: LogSink
         log: config.requestLog ? options.log : undefined,
       },
     );
+    let metricsListener: MetricsListener | undefined;
+    if (config.metricsPort !== undefined) {
+      try {
+        metricsListener = await listenMetrics((request) => app!.scrape(request), { host: config.host, port: config.metricsPort });
+      } catch (error) {
+        await listening.close(0);
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'EADDRINUSE') throw new TypeError(`--metrics-port ${config.metricsPort} on ${config.host} is in use`);
+        if (code === 'EACCES') throw new TypeError(`no permission to listen on ${config.host}:${config.metricsPort} (--metrics-port)`);
+        throw error;
+      }
+    }
     const cleanup = scheduleCleanup(store, {
       intervalSeconds: config.cleanupInterval,
       // A lockout may outlast the window: keep its marks until it ends.
@@ -105,6 +123,7 @@ export async function startServer(config: ServerConfig, options: { log?: LogSink
       // are not idle) when idle connections close.
       await new Promise((resolve) => setTimeout(resolve, Math.max(50, config.shutdownDelay * 1000)));
       const clean = await listening.close(deadline - Date.now());
+      await metricsListener?.close();
       clearInterval(keysTimer);
       await cleanupStopped;
       await store.close();
@@ -113,6 +132,7 @@ export async function startServer(config: ServerConfig, options: { log?: LogSink
     return {
       issuer: issuerFor(listening.port),
       port: listening.port,
+      metricsPort: metricsListener?.port,
       app: app!,
       store,
       stop: () => (stopped ??= stop()),

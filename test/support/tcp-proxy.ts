@@ -14,7 +14,8 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
-export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+/** Starts the proxy on `port` (default: a free one; a stopped proxy's port to restart it, as a database restarts). */
+export async function startTcpProxy(target: { host: string; port: number }, port = 0): Promise<TcpProxy> {
   let mode: ProxyMode = 'forward';
   const pairs = new Set<{ client: Socket; upstream: Socket; stalled: boolean }>();
   const server: Server = createServer((client) => {
@@ -41,7 +42,13 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       socket.on('close', end);
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   return {
     port: (server.address() as AddressInfo).port,
     setMode(next) {
