@@ -188,13 +188,13 @@ describe('the packed package installed into an empty project', () => {
 
       const created = await npx(app, ['grantry', 'clients', 'create', '--name', 'Packed', '--grant-types', 'client_credentials', '--data-dir', dataDir, '--json']);
       expect(created.code, created.stderr).toBe(0);
-      const client = JSON.parse(created.stdout) as { id: string; secret: string };
-      expect(client.secret).toEqual(expect.any(String));
+      const client = JSON.parse(created.stdout) as { id: string; client_secret: string };
+      expect(client.client_secret).toEqual(expect.any(String));
 
       const response = await fetch(`${issuer}/token`, {
         method: 'POST',
         headers: {
-          authorization: `Basic ${Buffer.from(`${encodeURIComponent(client.id)}:${encodeURIComponent(client.secret)}`).toString('base64')}`,
+          authorization: `Basic ${Buffer.from(`${encodeURIComponent(client.id)}:${encodeURIComponent(client.client_secret)}`).toString('base64')}`,
           'content-type': 'application/x-www-form-urlencoded',
         },
         body: 'grant_type=client_credentials',
@@ -209,7 +209,7 @@ describe('the packed package installed into an empty project', () => {
       const introspection = await fetch(`${issuer}/introspect`, {
         method: 'POST',
         headers: {
-          authorization: `Basic ${Buffer.from(`${encodeURIComponent(client.id)}:${encodeURIComponent(client.secret)}`).toString('base64')}`,
+          authorization: `Basic ${Buffer.from(`${encodeURIComponent(client.id)}:${encodeURIComponent(client.client_secret)}`).toString('base64')}`,
           'content-type': 'application/x-www-form-urlencoded',
         },
         body: new URLSearchParams({ token: token.access_token }),
