@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'bench/**', 'data/**', 'node_modules/**', 'bin/**', 'eslint.config.js', 'examples/.readme-block-*'] },
+  { ignores: ['dist/**', 'bench/**', 'data/**', 'node_modules/**', 'bin/**', 'scripts/**/*.mjs', 'eslint.config.js', 'examples/.readme-block-*'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -8,6 +8,7 @@ import type { PostgresPoolOptions } from '../storage/postgres/postgres-pool.js';
 import { guardStorageErrors } from '../storage/storage-unavailable.js';
 import type { ServerConfig } from './config.js';
 import { dataPathError } from './data-dir-error.js';
+import { importDriver } from './import-driver.js';
 import { fileKeySource, type KeySource } from './key-store.js';
 import type { KeysSecrets } from './keys-at-rest.js';
 import { MemoryRateLimitStore, type RateLimitStore } from './rate-limiter.js';
@@ -111,15 +112,16 @@ export function poolOptionsOf(config: ServerConfig): PostgresPoolOptions {
 }
 
 async function openSqlite(filename: string, dataDir: string, keysSecrets: KeysSecrets | undefined): Promise<ServerStore> {
+  // The engines load only when chosen: their drivers are optional. A missing driver is reported before anything is
+  // created on disk.
+  const { default: Database } = await importDriver('better-sqlite3', 'the SQLite database', () => import('better-sqlite3'));
+  const sqlite = await importDriver('better-sqlite3', 'the SQLite database', () => import('../storage/sqlite/index.js'));
+  const { SqliteRateLimitStore } = await import('./sql-rate-limit-store.js');
   try {
     if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true, mode: 0o700 });
   } catch (error) {
     throw dataPathError('open the SQLite database', filename, error);
   }
-  const { default: Database } = await import('better-sqlite3');
-  const { SqliteRateLimitStore } = await import('./sql-rate-limit-store.js');
-  // The engines load only when chosen: their drivers are optional peer dependencies.
-  const sqlite = await import('../storage/sqlite/index.js');
   let storage: InstanceType<typeof sqlite.SqliteStorage> | undefined;
   let db: InstanceType<typeof Database> | undefined;
   let probe: StorageProbe;
@@ -152,7 +154,7 @@ async function openSqlite(filename: string, dataDir: string, keysSecrets: KeysSe
 async function openPostgres(url: string, limits: PostgresPoolOptions, keysSecrets: KeysSecrets): Promise<ServerStore> {
   const { PostgresRateLimitStore } = await import('./sql-rate-limit-store.js');
   const { openPostgresKeySource } = await import('./postgres-key-source.js');
-  const postgres = await import('../storage/postgres/index.js');
+  const postgres = await importDriver('pg', 'a postgres:// database', () => import('../storage/postgres/index.js'));
   // Bounded waits, TCP keepalive, broken connections dropped: an outage answers 503 and passes by itself.
   const pool = postgres.createPostgresPool({ connectionString: url, ...limits });
   let rateLimits: RateLimitStore;
