@@ -79,8 +79,8 @@ const MAKE_SIGNING_KEY =
 
 /** Sync checks of PEM text given inline: the common mistakes (a truncated paste, the public key) fail in the constructor. */
 function checkPrivateKeyText(key: AuthorizationServerOptions['privateKey']): void {
-  const texts = typeof key === 'string' ? [key] : Array.isArray(key) ? (key as readonly SigningKeyInput[]).map((k) => k.key).filter((k) => typeof k === 'string') : [];
-  for (const text of texts as string[]) {
+  const texts = typeof key === 'string' ? [key] : Array.isArray(key) ? (key as readonly SigningKeyInput[]).map((k) => k.key).filter((k): k is string => typeof k === 'string') : [];
+  for (const text of texts) {
     if (!text.includes('-----BEGIN')) continue; // a path: read by ready()
     if (/-----BEGIN (RSA )?PUBLIC KEY-----|-----BEGIN CERTIFICATE-----/.test(text)) {
       throw new TypeError(`grantry: privateKey is a public key or certificate; give the private key (-----BEGIN PRIVATE KEY-----)`);

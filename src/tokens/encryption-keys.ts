@@ -70,8 +70,8 @@ function rawKey(material: EncryptionKeyMaterial): Uint8Array {
  */
 export function checkEncryptionKeys(input: EncryptionKeyMaterial | readonly EncryptionKeyInput[]): void {
   const list: readonly EncryptionKeyInput[] = typeof input === 'string' || input instanceof Uint8Array ? [{ key: input }] : input;
-  if (!Array.isArray(list) || list.length === 0) throw new TypeError('grantry: encryptionKey: give a key, or a non-empty list of keys (newest first)');
-  list.forEach((entry, i) => {
+  if (list.length === 0) throw new TypeError('grantry: encryptionKey: give a key, or a non-empty list of keys (newest first)');
+  list.forEach((entry: EncryptionKeyInput, i) => {
     try {
       rawKey(entry.key);
     } catch (error) {

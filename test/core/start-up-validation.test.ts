@@ -20,8 +20,8 @@ describe('key mistakes fail when the server is built, not at the first request',
     ['PEM text cut short', { privateKey: privateKeyPem.slice(0, 200), encryptionKey }, /privateKey: the PEM text has no -----END/],
     ['no private key', { privateKey: '', encryptionKey }, /privateKey is required.*openssl genpkey/],
   ])('the constructor refuses %s with a TypeError naming it and the fix', (_what, keys, message) => {
-    expect(() => new AuthorizationServer({ ...base, ...keys } as never)).toThrow(TypeError);
-    expect(() => new AuthorizationServer({ ...base, ...keys } as never)).toThrow(message);
+    expect(() => new AuthorizationServer({ ...base, ...keys })).toThrow(TypeError);
+    expect(() => new AuthorizationServer({ ...base, ...keys })).toThrow(message);
   });
 
   it('ready() rejects a missing key file, naming the path and how to make a key', async () => {
