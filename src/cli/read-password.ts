@@ -22,9 +22,10 @@ export interface PasswordSources {
  * ```
  */
 export async function promptHidden(question: string): Promise<string> {
-  process.stderr.write(question);
+  // The terminal leaves echo (raw mode) before the question shows, so that nothing typed after it is echoed.
   const silent = new Writable({ write: (_chunk, _encoding, done) => done() });
   const rl = createInterface({ input: process.stdin, output: silent, terminal: true });
+  process.stderr.write(question);
   try {
     return await new Promise<string>((resolve, reject) => {
       rl.once('line', resolve);

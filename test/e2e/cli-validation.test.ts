@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -44,6 +44,31 @@ async function runHere(args: string[], env: Record<string, string> = {}): Promis
     out.mockRestore();
     err.mockRestore();
   }
+}
+
+/** Whether util-linux `script` can give the command a terminal (a pseudo-terminal). */
+const hasScript = (() => {
+  try {
+    execFileSync('script', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/** Runs `grantry <args>` on a pseudo-terminal, typing `answers` one per prompt as each prompt appears. */
+function runOnTerminal(args: string[], answers: string[]): Promise<{ code: number | null; screen: string }> {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GRANTRY_') && k !== 'DATABASE_URL'));
+  const command = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const child = spawn('script', ['-qec', command, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let screen = '';
+  let answered = 0;
+  child.stdout.on('data', (d: Buffer) => {
+    screen += d.toString();
+    const prompts = (screen.match(/Password( \(again\))?: /g) ?? []).length;
+    for (; answered < Math.min(prompts, answers.length); answered++) child.stdin.write(`${answers[answered]}\r`);
+  });
+  return new Promise((resolve) => child.once('close', (code) => resolve({ code, screen })));
 }
 
 /** A usage error: exit 2, one line on stderr, nothing on stdout, no stack trace. */
@@ -214,6 +239,28 @@ describe('grantry clients and users validate what they name', () => {
       const client = { id: 'c', name: 'c', grantTypes: ['password'], scopes: [], redirectUris: [] } as Client;
       expect(await opened.storage.users.getUserByCredentials('scarecrow', password, 'password', client)).toMatchObject({ username: 'scarecrow' });
       expect(await opened.storage.users.getUserByCredentials('scarecrow', `${password}\nignored second line`, 'password', client)).toBeUndefined();
+    } finally {
+      await opened.close();
+    }
+  }, 30_000);
+
+  it.skipIf(!hasScript)('asks for the password twice on a terminal, without echoing it, and refuses two different answers', async () => {
+    const password = 'if I only had a brain';
+    const [typed, differ] = await Promise.all([
+      runOnTerminal(inStore('users', 'create', '--username', 'tin-man', '--json'), [password, password]),
+      runOnTerminal(inStore('users', 'create', '--username', 'lion'), [password, 'if I only had courage']),
+    ]);
+    expect(typed.code, typed.screen).toBe(0);
+    expect(typed.screen).toContain('Password (again): ');
+    expect(typed.screen).not.toContain('brain');
+    expect(typed.screen).toContain('"username": "tin-man"');
+    expect(differ.code).toBe(2);
+    expect(differ.screen).toContain('grantry: the two passwords differ');
+    expect(differ.screen).not.toContain('courage');
+    const opened = await openServerStore(join(store.dataDir, 'grantry.db'), store.dataDir);
+    try {
+      const client = { id: 'c', name: 'c', grantTypes: ['password'], scopes: [], redirectUris: [] } as Client;
+      expect(await opened.storage.users.getUserByCredentials('tin-man', password, 'password', client)).toMatchObject({ username: 'tin-man' });
     } finally {
       await opened.close();
     }
