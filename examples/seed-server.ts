@@ -26,6 +26,9 @@ export const server = new AuthorizationServer({
 // Enable the refresh token grant on the server with a token TTL of 1 hour
 server.enableGrantType(new RefreshTokenGrant(refreshTokenRepository), 'PT1H');
 
+// Import the keys now: a missing key file or a bad key stops the start here, not at the first request
+await server.ready();
+
 // The token endpoint (league's /access_token): any Fetch-API framework (Hono, Bun.serve, Deno.serve, or an adapter)
 export async function accessTokenEndpoint(request: Request): Promise<Response> {
   try {

@@ -2,8 +2,10 @@ import { keyLifecyclePolicy, type ServerConfig } from '../server/config.js';
 import { keyViews, type KeyView } from '../server/key-lifecycle.js';
 import type { KeySource } from '../server/key-store.js';
 import { findUserByUsername, openServerStore, poolOptionsOf, type ServerStore } from '../server/server-store.js';
-import { clientsCommand } from './clients-command.js';
+import { clientsCommand, readStdin } from './clients-command.js';
 import { generateKeys } from './generate-keys.js';
+import { passwordProblem } from './password-policy.js';
+import { promptHidden, readPassword } from './read-password.js';
 import { removeExpired } from '../server/remove-expired.js';
 import { UsageError } from './cli-error.js';
 
@@ -69,7 +71,12 @@ async function usersCommand(store: ServerStore, action: string | undefined, name
   const admin = store.storage.admin;
   switch (action) {
     case 'create': {
-      const user = await admin.createUser({ username: name ?? required(flags, 'username'), password: required(flags, 'password') });
+      const username = name ?? required(flags, 'username');
+      const password = await readPassword(flags, { stdin: readStdin, isTerminal: process.stdin.isTTY === true, prompt: promptHidden });
+      const problem = passwordProblem(password, username);
+      const source = typeof flags.password === 'string' ? '--password' : flags['password-stdin'] === true ? '--password-stdin' : 'password';
+      if (problem !== undefined) throw new UsageError(`${source}: the password ${problem}`);
+      const user = await admin.createUser({ username, password });
       return { json: user, text: `Created user ${user.username ?? ''} (${user.id}).` };
     }
     case 'list': {

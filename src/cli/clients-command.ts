@@ -5,6 +5,8 @@ import type { Client, ClientPermission } from '../core/types.js';
 import { createClient, type ServerStore } from '../server/server-store.js';
 import type { CommandOutput, Flags } from './admin-commands.js';
 import { UsageError } from './cli-error.js';
+import { GRANT_NAMES } from '../server/config.js';
+import { closestName } from '../server/closest-name.js';
 
 const PERMISSIONS: readonly ClientPermission[] = ['introspect'];
 const DEVICE_CODE = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -39,7 +41,42 @@ const clientText = (c: Client): string => {
   ].join('\n');
 };
 
-const grantTypesOf = (flags: Flags): string[] => list(flags['grant-types'], /,/).map((g) => (g === 'device_code' ? DEVICE_CODE : g));
+/** Grant types by the names `--grant-types` takes: the short names of `--grants`, or the registered URN. */
+const KNOWN_GRANT_TYPES: Readonly<Record<string, string>> = { ...GRANT_NAMES, [DEVICE_CODE]: DEVICE_CODE };
+
+/** `--grant-types a,b`: each a grant the server knows (RFC 6749 §4, RFC 8628 §3.4), by its short name or URN. */
+function grantTypesOf(flags: Flags): string[] {
+  return list(flags['grant-types'], /[\s,]+/).map((name) => {
+    const type = Object.hasOwn(KNOWN_GRANT_TYPES, name) ? KNOWN_GRANT_TYPES[name] : undefined;
+    if (type === undefined) {
+      const near = closestName(name, Object.keys(GRANT_NAMES));
+      throw new UsageError(`--grant-types: unknown grant type ${name}${near ? ` (did you mean ${near}?)` : ''}; known: ${Object.keys(GRANT_NAMES).join(', ')}`);
+    }
+    return type;
+  });
+}
+
+/** `--scopes "a b"`: each must already exist (`grantry scopes add`), or the client could never be granted it. */
+async function scopesOf(store: ServerStore, flags: Flags): Promise<string[]> {
+  const scopes = list(flags.scopes, /[\s,]+/);
+  if (scopes.length === 0) return scopes;
+  const known = new Set((await store.storage.admin.listScopes()).map((s) => s.id));
+  const unknown = scopes.filter((s) => !known.has(s));
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `--scopes: unknown scope${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; add ${unknown.length > 1 ? 'them' : 'it'} first with ${unknown.map((s) => `grantry scopes add ${s}`).join(' and ')}`,
+    );
+  }
+  return [...new Set(scopes)];
+}
+
+/** RFC 6749 §3.1.2.2: a client of the redirect-based grants must register its redirect URIs (required for public clients, and grantry requires them of all). */
+function requireRedirectUris(grantTypes: readonly string[], redirectUris: readonly string[]): void {
+  const redirecting = grantTypes.filter((g) => g === 'authorization_code' || g === 'implicit');
+  if (redirecting.length > 0 && redirectUris.length === 0) {
+    throw new UsageError(`--redirect-uris is required for a client with the ${redirecting.join(' and ')} grant (RFC 6749 §3.1.2.2), e.g. --redirect-uris https://app.example.com/callback`);
+  }
+}
 
 /** Redirect URIs checked by the registration rule, so that a mistake is a usage error naming the flag. */
 function redirectUrisOf(flags: Flags): string[] {
@@ -119,12 +156,16 @@ export async function clientsCommand(
       const secret = await importedSecret(flags, stdin);
       if (isPublic && secret !== undefined) throw new UsageError('a --public client has no secret');
       const permissions = permissionsOf(flags);
+      const name = required(flags, 'name');
+      const redirectUris = redirectUrisOf(flags);
+      requireRedirectUris(grantTypes, redirectUris);
+      const scopes = await scopesOf(store, flags);
       const { client, secret: generated } = await createClient(store, {
         id: typeof flags.id === 'string' ? flags.id : id,
-        name: required(flags, 'name'),
+        name,
         grantTypes,
-        scopes: list(flags.scopes, /[\s,]+/),
-        redirectUris: redirectUrisOf(flags),
+        scopes,
+        redirectUris,
         public: isPublic,
         ...(secret === undefined ? {} : { secret }),
         ...(permissions === undefined ? {} : { permissions }),
@@ -149,11 +190,12 @@ export async function clientsCommand(
         ...current,
         ...(typeof flags.name === 'string' ? { name: flags.name } : {}),
         ...(grantTypes.length > 0 ? { grantTypes } : {}),
-        ...(flags.scopes !== undefined ? { scopes: list(flags.scopes, /[\s,]+/) } : {}),
+        ...(flags.scopes !== undefined ? { scopes: await scopesOf(store, flags) } : {}),
         ...(flags['redirect-uris'] !== undefined ? { redirectUris: redirectUrisOf(flags) } : {}),
         ...(permissions === undefined ? {} : { permissions }),
         ...(secret === undefined ? {} : { secretHash: await hashClientSecret(secret) }),
       };
+      requireRedirectUris(updated.grantTypes, updated.redirectUris);
       if (!(await admin.updateClient(updated))) throw new UsageError(`no client ${clientId}`);
       return { json: showClient(updated), text: clientText(updated) };
     }

@@ -1,14 +1,18 @@
 import { SERVER_OPTIONS } from '../server/config.js';
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './password-policy.js';
 
-const COMMANDS = `Usage: grantry <command> [options]
-
-Commands:
-  serve                               start the authorization server
-  clients create --name N --grant-types a,b [--scopes "read write"] [--redirect-uris U1,U2] [--public] [--id ID]
+/** Each command's usage, by its first word. */
+const COMMAND_HELP: Readonly<Record<string, string>> = {
+  serve: `  serve [options of serve]            start the authorization server
+`,
+  clients: `  clients create --name N --grant-types a,b [--scopes "read write"] [--redirect-uris U1,U2] [--public] [--id ID]
                  [--can-introspect] [--secret-stdin | --secret-file PATH]
                                       register a client; prints its id and, once, its generated secret.
-                                      Redirect URIs: https, http://127.0.0.1:PORT/… or http://[::1]:PORT/…, or a
-                                      native app's scheme such as com.example.app:/cb; never a #fragment.
+                                      Grant types: authorization_code, client_credentials, refresh_token,
+                                      device_code, password, implicit. Scopes must exist (grantry scopes add).
+                                      Redirect URIs (required with authorization_code and implicit): https,
+                                      http://127.0.0.1:PORT/… or http://[::1]:PORT/…, or a native app's scheme
+                                      such as com.example.app:/cb; never a #fragment.
                                       --can-introspect: may introspect other clients' tokens (a resource server).
                                       --secret-stdin / --secret-file: import a chosen secret (first line) instead
                                       of generating one; under 32 characters it is stored under a slow hash.
@@ -18,47 +22,83 @@ Commands:
   clients list                        list clients
   clients show <id>                   show one client
   clients delete <id>                 delete a client and revoke its tokens
-  users create --username U --password P
-                                      create a user (password stored as an scrypt hash)
+`,
+  users: `  users create --username U [--password-stdin | --password P]
+                                      create a user (password stored as an scrypt hash). The password is read
+                                      from stdin (first line) with --password-stdin, else asked twice on a
+                                      terminal; --password shows it to \`ps\` and the shell history.
+                                      ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters, any characters; not a common password,
+                                      one repeated character or the username.
   users list                          list users
   users delete <username>             delete a user, revoke their tokens, end their sessions
-  scopes add <scope> [--description D] add (or describe) a scope
+`,
+  scopes: `  scopes add <scope> [--description D] add (or describe) a scope
   scopes list                         list scopes
-  keys list                           signing and encryption keys with their state (pending, active, retiring) and times
+`,
+  keys: `  keys list                           signing and encryption keys with their state (pending, active, retiring) and times
   keys rotate                         new keys, published now and used after --key-activation-delay; old ones kept while needed
   keys generate                       print a new signing key (PEM; JWK too with --json) and encryption key, for
                                       a library's AuthorizationServer; stores nothing
-  migrate                             apply database migrations
-  cleanup                             delete everything expired: tokens, codes, device codes, sessions, limiter entries
+`,
+  migrate: `  migrate                             apply database migrations
+`,
+  cleanup: `  cleanup                             delete everything expired: tokens, codes, device codes, sessions, limiter entries
+`,
+};
 
-Options of every command:
+/** The commands `grantry` knows, by their first word. */
+export const COMMANDS: readonly string[] = Object.keys(COMMAND_HELP);
+
+const COMMON = `Options of every command:
+  --config FILE       JSON config file (keys: flag names)              env GRANTRY_CONFIG
   --data-dir DIR      data directory: keys file and SQLite database    env GRANTRY_DATA_DIR   default ./data
                       (with PostgreSQL the keys live in the database, shared by every instance)
   --database DB       postgres://... URL or SQLite file                env GRANTRY_DATABASE, DATABASE_URL
                                                                        default <data-dir>/grantry.db
-  --json              machine-readable output
-  -h, --help          this help
+  --json              machine-readable output on stdout; errors as {"error":{"code","message"}} on stderr
+  -h, --help          help (grantry <command> --help: that command's)
+  --version           the version of grantry
+
+Exit status: 0 success, 1 runtime failure (database, keys, network), 2 usage error (bad command, flag, value or
+configuration).
 `;
 
-/**
- * The `--help` text: every command, and every flag of `serve` with its environment variables and default.
- *
- * @example
- * ```ts
- * process.stdout.write(helpText());
- * ```
- */
-export function helpText(): string {
-  const rows = SERVER_OPTIONS.filter((o) => o.flag !== 'data-dir' && o.flag !== 'database').map((o) => {
+function serveOptions(): string {
+  const rows = SERVER_OPTIONS.filter((o) => o.flag !== 'data-dir' && o.flag !== 'database' && o.flag !== 'config').map((o) => {
     const flag = `  --${o.flag}${o.type === 'boolean' ? ' true|false' : ' VALUE'}`;
     const env = `env ${o.env.join(', ')}`;
     const def = o.default === undefined ? '' : `   default ${o.default}`;
     return `${flag.padEnd(33)}${o.help}\n${''.padEnd(33)}${env}${def}`;
   });
-  return `${COMMANDS}
-Options of serve (flags win over environment, environment over the --config file):
+  return `Options of serve (flags win over environment, environment over the --config file):
 ${rows.join('\n')}
 
 Durations are ISO 8601 (PT1H, P30D) or seconds. Grants password and implicit are off unless named in --grants.
 `;
+}
+
+/**
+ * The `--help` text: without a command, every command and every flag of `serve` with its environment variables
+ * and default; with one (`grantry serve --help`), that command's usage and options only.
+ *
+ * @example
+ * ```ts
+ * process.stdout.write(helpText());
+ * process.stdout.write(helpText('clients'));
+ * ```
+ */
+export function helpText(command?: string): string {
+  const section = command === undefined ? undefined : COMMAND_HELP[command];
+  if (section !== undefined) {
+    return `Usage: grantry ${command} ${command === 'serve' ? '[options]' : '<action> [options]'}
+
+${section}
+${COMMON}${command === 'serve' ? `\n${serveOptions()}` : ''}`;
+  }
+  return `Usage: grantry <command> [options]
+
+Commands:
+${Object.values(COMMAND_HELP).join('')}
+${COMMON}
+${serveOptions()}`;
 }

@@ -1,7 +1,7 @@
 import type { Grant, TokenResponseBody } from '../grants/grant.js';
 import type { AccessTokenRepository, ClientRepository, ScopeRepository } from '../storage/repositories.js';
 import { loadCryptoBackend, type PrivateKeyMaterial, type SigningAlgorithm } from '../tokens/crypto/crypto-backend.js';
-import { loadEncryptionKeys, type EncryptionKeyInput, type EncryptionKeyMaterial } from '../tokens/encryption-keys.js';
+import { checkEncryptionKeys, loadEncryptionKeys, type EncryptionKeyInput, type EncryptionKeyMaterial } from '../tokens/encryption-keys.js';
 import { TokenCodec } from '../tokens/refresh-token-codec.js';
 import { SigningKeySet, type SigningKeyInput } from '../tokens/signing-key-set.js';
 import { authenticateClient } from './client-authentication.js';
@@ -74,6 +74,38 @@ export interface AuthorizationServerOptions extends EndpointOptions {
   customClaims?: (ctx: AccessTokenClaimsContext) => Record<string, unknown> | Promise<Record<string, unknown>>;
 }
 
+const MAKE_SIGNING_KEY =
+  'give PEM text, a path to a PEM file or a private JWK; make one with `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out private.key`';
+
+/** Sync checks of PEM text given inline: the common mistakes (a truncated paste, the public key) fail in the constructor. */
+function checkPrivateKeyText(key: AuthorizationServerOptions['privateKey']): void {
+  const texts = typeof key === 'string' ? [key] : Array.isArray(key) ? (key as readonly SigningKeyInput[]).map((k) => k.key).filter((k): k is string => typeof k === 'string') : [];
+  for (const text of texts) {
+    if (!text.includes('-----BEGIN')) continue; // a path: read by ready()
+    if (/-----BEGIN (RSA )?PUBLIC KEY-----|-----BEGIN CERTIFICATE-----/.test(text)) {
+      throw new TypeError(`grantry: privateKey is a public key or certificate; give the private key (-----BEGIN PRIVATE KEY-----)`);
+    }
+    if (!/-----END [A-Z ]+-----/.test(text)) throw new TypeError('grantry: privateKey: the PEM text has no -----END ...----- line (cut short when pasted?)');
+  }
+}
+
+/** The key import's failure with the problem named in words and the fix, never the key itself. */
+function signingKeyError(error: unknown, key: AuthorizationServerOptions['privateKey']): unknown {
+  if (!(error instanceof Error)) return error;
+  const path = typeof key === 'string' && !key.includes('-----BEGIN') ? key.replace(/^file:\/\//, '') : undefined;
+  const code = (error as { code?: string }).code;
+  if (path !== undefined && (code === 'ENOENT' || /ENOENT/.test(error.message))) {
+    return new TypeError(`grantry: privateKey: the key file ${path} does not exist; ${MAKE_SIGNING_KEY}`, { cause: error });
+  }
+  if (path !== undefined && /EACCES/.test(error.message)) {
+    return new TypeError(`grantry: privateKey: the key file ${path} cannot be read (permission denied); make it readable by this process's user (chmod 600, owned by it)`, { cause: error });
+  }
+  if (/DECODER|unsupported|asn1|PEM|invalid key|Invalid keyData/i.test(error.message) && !/passphrase/i.test(error.message)) {
+    return new TypeError(`grantry: privateKey${path === undefined ? '' : ` in ${path}`} is not a private key grantry can read (PKCS#8 or PKCS#1 PEM, or a private JWK: ${error.message}); ${MAKE_SIGNING_KEY}`, { cause: error });
+  }
+  return error;
+}
+
 const consoleLogger: Logger = {
   error: (message, details) => console.error(JSON.stringify({ level: 'error', message, ...details })),
   warn: (message, details) => console.warn(JSON.stringify({ level: 'warn', message, ...details })),
@@ -106,8 +138,11 @@ export class AuthorizationServer {
     for (const name of ['clients', 'accessTokens', 'scopes'] as const) {
       if (!options[name]) throw new TypeError(`grantry: the ${name} repository is required`);
     }
-    if (!options.privateKey) throw new TypeError('grantry: privateKey is required');
-    if (!options.encryptionKey) throw new TypeError('grantry: encryptionKey is required');
+    if (!options.privateKey) throw new TypeError(`grantry: privateKey is required; ${MAKE_SIGNING_KEY}`);
+    if (!options.encryptionKey) throw new TypeError('grantry: encryptionKey is required; make one with `openssl rand -base64 32`');
+    // What can be checked without I/O fails here; a key file and the key import are checked by ready().
+    checkEncryptionKeys(options.encryptionKey);
+    checkPrivateKeyText(options.privateKey);
     this.#options = options;
     this.#maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   }
@@ -132,7 +167,23 @@ export class AuthorizationServer {
     return this.#grants.get(grantType)?.grant;
   }
 
-  /** The shared services, built once: keys are imported on first use (or call this at start-up to fail early). */
+  /**
+   * Imports the keys (reads a key file, parses the PEM or JWK) and resolves with the server, or rejects with a
+   * `TypeError` naming the problem and its fix: a missing key file, a bad PEM, a wrong algorithm. Await it once at
+   * start-up, before listening, so that a key mistake stops the process instead of answering the first request
+   * with a 500. (The constructor already refuses, synchronously, a malformed encryption key or PEM text.)
+   *
+   * @example
+   * ```ts
+   * const server = await new AuthorizationServer(options).ready();
+   * ```
+   */
+  async ready(): Promise<this> {
+    await this.context();
+    return this;
+  }
+
+  /** The shared services, built once: keys are imported on first use (or call {@link ready} at start-up to fail early). */
   context(): Promise<ServerContext> {
     this.#context ??= this.#buildContext();
     return this.#context;
@@ -141,7 +192,9 @@ export class AuthorizationServer {
   async #buildContext(): Promise<ServerContext> {
     const o = this.#options;
     const crypto = await loadCryptoBackend();
-    const signingKeys = await SigningKeySet.load(crypto, o.privateKey, o.signingAlgorithm);
+    const signingKeys = await SigningKeySet.load(crypto, o.privateKey, o.signingAlgorithm).catch((error: unknown) => {
+      throw signingKeyError(error, o.privateKey);
+    });
     const sealer = await loadEncryptionKeys(crypto, o.encryptionKey);
     const format = o.tokenFormat ?? 'sealed';
     return {

@@ -5,6 +5,7 @@ import { parseTrustProxy, type TrustProxy } from './trusted-proxy.js';
 import type { KeyLifecyclePolicy } from './key-lifecycle.js';
 import { checkKeysSecret, type KeysSecrets } from './keys-at-rest.js';
 import { LOG_LEVELS, type LogLevel } from './log-level.js';
+import { closestName } from './closest-name.js';
 
 /** The grant types the ready server can enable, by their short names on the command line. */
 export const GRANT_NAMES = {
@@ -175,7 +176,9 @@ export type RawSettings = Readonly<Record<string, string | boolean | undefined>>
 
 /**
  * Merges settings: flags over environment over config file over defaults. Throws a `TypeError` naming the bad
- * setting (shown to the operator without a stack trace).
+ * setting where it came from (the flag, the environment variable, or the config file and its key), shown to the
+ * operator without a stack trace. A config file must be a JSON object whose keys are flag names (or their camelCase
+ * setting names); an unknown key is refused with the closest known one.
  *
  * @example
  * ```ts
@@ -183,29 +186,39 @@ export type RawSettings = Readonly<Record<string, string | boolean | undefined>>
  * ```
  */
 export function loadConfig(flags: RawSettings, env: Readonly<Record<string, string | undefined>>): ServerConfig {
-  const configPath = pick(flags, env, {}, SERVER_OPTIONS[0]!);
-  const file = configPath === undefined ? {} : readConfigFile(String(configPath));
+  const configSpec = SERVER_OPTIONS[0]!;
+  const configPath = pick(flags, env, undefined, configSpec);
+  const file = configPath === undefined ? undefined : readConfigFile(String(configPath.value));
   const out: Record<string, unknown> = {};
+  const sources: Record<string, string> = {};
   for (const spec of SERVER_OPTIONS) {
     if (spec.key === 'config') continue;
-    const raw = pick(flags, env, file, spec) ?? spec.default;
-    out[spec.key] = raw === undefined ? undefined : convert(spec, raw);
+    const picked = pick(flags, env, file, spec) ?? (spec.default === undefined ? undefined : { value: spec.default, source: `--${spec.flag}` });
+    if (picked === undefined) {
+      out[spec.key] = undefined;
+      continue;
+    }
+    sources[spec.key] = picked.source;
+    out[spec.key] = convert(spec, picked.value, picked.source);
   }
+  const name = (key: keyof ServerConfig) => sources[key] ?? `--${SERVER_OPTIONS.find((o) => o.key === key)!.flag}`;
   const dataDir = resolve(out.dataDir as string);
   const database = (out.database as string | undefined) ?? resolve(dataDir, 'grantry.db');
   // The ready server serves its endpoints and pages at the root of the issuer: an origin, without a path.
   if (out.issuer !== undefined && !/^https?:\/\/[^/?#]+$/.test(out.issuer as string)) {
-    throw new TypeError(`--issuer must be an http(s) origin without a path, query or fragment, e.g. https://auth.example.com: ${out.issuer as string}`);
+    throw new TypeError(`${name('issuer')} must be an http(s) origin without a path, query or fragment, e.g. https://auth.example.com: ${out.issuer as string}`);
   }
   const port = out.port as number;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`--port must be 0..65535, got ${port}`);
-  if ((out.devicePollInterval as number) < 1) throw new TypeError('--device-poll-interval must be at least 1 second');
-  if ((out.rateLimitMax as number) < 1) throw new TypeError('--rate-limit-max must be at least 1');
-  if ((out.rateLimitSourceMax as number) < 1) throw new TypeError('--rate-limit-source-max must be at least 1');
-  if ((out.rateLimitWindow as number) <= 0) throw new TypeError('--rate-limit-window must be positive');
-  if ((out.lockoutSeconds as number) <= 0) throw new TypeError('--lockout-seconds must be positive');
-  if ((out.dbPoolSize as number) < 1) throw new TypeError('--db-pool-size must be at least 1');
-  if ((out.shutdownTimeout as number) <= (out.shutdownDelay as number)) throw new TypeError('--shutdown-timeout must be longer than --shutdown-delay');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`${name('port')} must be 0..65535, got ${port}`);
+  if ((out.devicePollInterval as number) < 1) throw new TypeError(`${name('devicePollInterval')} must be at least 1 second`);
+  if ((out.rateLimitMax as number) < 1) throw new TypeError(`${name('rateLimitMax')} must be at least 1`);
+  if ((out.rateLimitSourceMax as number) < 1) throw new TypeError(`${name('rateLimitSourceMax')} must be at least 1`);
+  if ((out.rateLimitWindow as number) <= 0) throw new TypeError(`${name('rateLimitWindow')} must be positive`);
+  if ((out.lockoutSeconds as number) <= 0) throw new TypeError(`${name('lockoutSeconds')} must be positive`);
+  if ((out.dbPoolSize as number) < 1) throw new TypeError(`${name('dbPoolSize')} must be at least 1`);
+  if ((out.shutdownTimeout as number) <= (out.shutdownDelay as number)) {
+    throw new TypeError(`${name('shutdownTimeout')} must be longer than ${name('shutdownDelay')}`);
+  }
   const keysSecrets = readKeysSecrets(out.keysSecretFile as string | undefined, out.keysSecretPreviousFile as string | undefined, env);
   delete out.keysSecretFile;
   delete out.keysSecretPreviousFile;
@@ -263,39 +276,76 @@ function readMetricsToken(file: string | undefined, env: Readonly<Record<string,
   return token;
 }
 
-function pick(flags: RawSettings, env: Readonly<Record<string, string | undefined>>, file: Record<string, unknown>, spec: OptionSpec): string | boolean | undefined {
-  const flag = flags[spec.flag];
-  if (flag !== undefined) return flag;
-  for (const name of spec.env) {
-    const value = env[name];
-    if (value !== undefined && value !== '') return value;
-  }
-  const fromFile = file[spec.flag] ?? file[spec.key];
-  if (fromFile === undefined) return undefined;
-  if (Array.isArray(fromFile)) return fromFile.join(',');
-  if (typeof fromFile === 'boolean' || typeof fromFile === 'string') return fromFile;
-  if (typeof fromFile === 'number') return String(fromFile);
-  throw new TypeError(`config file: ${spec.flag} must be a string, number or boolean`);
+/** A config file: its path (for messages) and its keys. */
+interface ConfigFile {
+  readonly path: string;
+  readonly values: Record<string, unknown>;
 }
 
-function readConfigFile(path: string): Record<string, unknown> {
+/** One setting's raw value and where it came from, as the operator would name it: `--port`, `GRANTRY_PORT`, or `config file ./grantry.json: "port"`. */
+interface Picked {
+  readonly value: string | boolean;
+  readonly source: string;
+}
+
+function pick(flags: RawSettings, env: Readonly<Record<string, string | undefined>>, file: ConfigFile | undefined, spec: OptionSpec): Picked | undefined {
+  const flag = flags[spec.flag];
+  if (flag !== undefined) return { value: flag, source: `--${spec.flag}` };
+  for (const name of spec.env) {
+    const value = env[name];
+    if (value !== undefined && value !== '') return { value, source: name };
+  }
+  if (file === undefined) return undefined;
+  const key = spec.flag in file.values ? spec.flag : spec.key;
+  const fromFile = file.values[key];
+  if (fromFile === undefined) return undefined;
+  const source = `config file ${file.path}: ${JSON.stringify(key)}`;
+  if (Array.isArray(fromFile) && fromFile.every((v) => typeof v === 'string')) return { value: fromFile.join(','), source };
+  if (typeof fromFile === 'boolean' || typeof fromFile === 'string') return { value: fromFile, source };
+  if (typeof fromFile === 'number') return { value: String(fromFile), source };
+  throw new TypeError(`${source} must be a string, number or boolean`);
+}
+
+/** The config file as a JSON object; a syntax error is reported with its line and column, an unknown key by name. */
+function readConfigFile(path: string): ConfigFile {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
-  } catch {
-    throw new TypeError(`cannot read the config file ${path}`);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (error as Error).message;
+    throw new TypeError(`cannot read the config file ${path}: ${why}`);
   }
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(text);
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
-    return parsed as Record<string, unknown>;
-  } catch {
-    throw new TypeError(`the config file ${path} is not a JSON object`);
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new TypeError(`the config file ${path} is not valid JSON: ${jsonSyntaxProblem(text, error as Error)}`);
   }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new TypeError(`the config file ${path} must hold a JSON object ({"port": 8080, ...}), not ${parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : `a ${typeof parsed}`}`);
+  }
+  const known = SERVER_OPTIONS.filter((o) => o.key !== 'config').flatMap((o) => [o.flag, o.key]);
+  for (const key of Object.keys(parsed)) {
+    if (known.includes(key)) continue;
+    const near = closestName(key, known);
+    throw new TypeError(`the config file ${path} has an unknown key ${JSON.stringify(key)}${near === undefined ? '' : `; did you mean ${JSON.stringify(near)}?`} (keys are the flag names of grantry serve --help)`);
+  }
+  return { path, values: parsed as Record<string, unknown> };
 }
 
-function convert(spec: OptionSpec, raw: string | boolean): unknown {
-  const bad = (why: string) => new TypeError(`--${spec.flag}: ${why} (got ${JSON.stringify(raw)})`);
+/** The parser's message with the line and column of the mistake (Node gives a character position). */
+function jsonSyntaxProblem(text: string, error: Error): string {
+  const message = error.message.replace(/\s*\(line \d+ column \d+\)$/, '');
+  const position = /at position (\d+)/.exec(message)?.[1];
+  const offset = position === undefined ? (/end of (JSON|data) input/i.test(message) ? text.length : undefined) : Number(position);
+  if (offset === undefined) return message;
+  const before = text.slice(0, offset).split('\n');
+  return `${message.replace(/ in JSON at position \d+/, '')} at line ${before.length}, column ${before.at(-1)!.length + 1}`;
+}
+
+function convert(spec: OptionSpec, raw: string | boolean, source: string): unknown {
+  const bad = (why: string) => new TypeError(`${source}: ${why} (got ${JSON.stringify(raw)})`);
   switch (spec.type) {
     case 'string':
       if (typeof raw !== 'string' || raw === '') throw bad('a value is required');
@@ -307,7 +357,7 @@ function convert(spec: OptionSpec, raw: string | boolean): unknown {
     }
     case 'duration-or-off':
       if (raw === 'off' || raw === '0' || raw === false) return 0;
-      return convert({ ...spec, type: 'duration' }, raw);
+      return convert({ ...spec, type: 'duration' }, raw, source);
     case 'duration':
       try {
         return toSeconds(String(raw));

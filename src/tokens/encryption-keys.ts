@@ -59,6 +59,29 @@ function rawKey(material: EncryptionKeyMaterial): Uint8Array {
 }
 
 /**
+ * Checks, synchronously, that every encryption key is 32 bytes in an accepted form: a `TypeError` explaining the
+ * format (and how to make a key) otherwise, naming the position of the bad key in a rotation list. Lets the server
+ * refuse a short key when it is built rather than at the first request.
+ *
+ * @example
+ * ```ts
+ * checkEncryptionKeys(process.env.ENCRYPTION_KEY!); // throws at start-up for a passphrase or a short key
+ * ```
+ */
+export function checkEncryptionKeys(input: EncryptionKeyMaterial | readonly EncryptionKeyInput[]): void {
+  const list: readonly EncryptionKeyInput[] = typeof input === 'string' || input instanceof Uint8Array ? [{ key: input }] : input;
+  if (list.length === 0) throw new TypeError('grantry: encryptionKey: give a key, or a non-empty list of keys (newest first)');
+  list.forEach((entry: EncryptionKeyInput, i) => {
+    try {
+      rawKey(entry.key);
+    } catch (error) {
+      const which = list.length > 1 ? `encryptionKey[${i}]` : 'encryptionKey';
+      throw new TypeError((error as Error).message.replace(/^grantry: /, `grantry: ${which}: `));
+    }
+  });
+}
+
+/**
  * Builds the {@link TokenSealer} for refresh tokens and codes from one key or a rotation list (newest first).
  *
  * @example

@@ -36,6 +36,6 @@ describe('private key files (the seed: a path to the private key)', () => {
 
   it('refuses a missing key file at start-up with a TypeError naming the problem', async () => {
     const t = await createTestServer({ privateKey: join(dir, 'missing.key') });
-    await expect(t.server.context()).rejects.toThrow(/cannot load the private key/);
+    await expect(t.server.ready()).rejects.toThrow(/privateKey: the key file .*missing.key does not exist/);
   });
 });

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cliFailure } from './support/grantry-process.js';
+import { cliFailure, TEST_KEYS_SECRET } from './support/grantry-process.js';
 
 /** A read-only tmpfs (root only: chmod does not stop root, a read-only mount does); `undefined` when not allowed. */
 function mountReadOnly(): string | undefined {
@@ -28,9 +28,10 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-async function startFailure(args: string[]): Promise<string> {
-  const { code, stderr } = await cliFailure(['serve', '--port', '0', ...args]);
-  expect(code).toBe(1);
+async function startFailure(args: string[], env: Record<string, string> = {}, exitCode = 1): Promise<string> {
+  // cliFailure resolves only once the process has exited: it failed at start, without waiting for a request.
+  const { code, stderr } = await cliFailure(['serve', '--port', '0', ...args], env);
+  expect(code).toBe(exitCode);
   expect(stderr.trim().split('\n')).toHaveLength(1);
   expect(stderr).not.toMatch(/\n\s+at /);
   return stderr.trim();
@@ -54,6 +55,17 @@ describe('start-up errors name the cause and the path', () => {
     expect(await startFailure(['--data-dir', dataDir, '--database', database])).toBe(
       `grantry: cannot open the SQLite database ${database}: the file is not a SQLite database`,
     );
+  }, 30_000);
+
+  it('exits 1 at start on an unreachable PostgreSQL database, naming it (without its password) and the cause', async () => {
+    const message = await startFailure(['--data-dir', join(work, 'pg'), '--database', 'postgres://grantry:hunter2@127.0.0.1:1/grantry'], { GRANTRY_KEYS_SECRET: TEST_KEYS_SECRET });
+    expect(message).toMatch(/^grantry: cannot reach the PostgreSQL database postgres:\/\/grantry(:\*+)?@127\.0\.0\.1:1\/grantry: .*ECONNREFUSED/);
+    expect(message).not.toContain('hunter2');
+  }, 30_000);
+
+  it('exits 2 at start on a keys secret that is too short, naming the variable', async () => {
+    const message = await startFailure(['--data-dir', join(work, 'short-secret')], { GRANTRY_KEYS_SECRET: 'too-short' }, 2);
+    expect(message).toMatch(/^grantry: GRANTRY_KEYS_SECRET: the keys secret must be at least 32 characters/);
   }, 30_000);
 
   it('reports a database path that is a directory', async () => {

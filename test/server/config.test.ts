@@ -38,7 +38,7 @@ describe('loadConfig', () => {
     [{ issuer: 'https://auth.example/' }, /--issuer/],
     [{ issuer: 'https://auth.example/tenant' }, /--issuer/],
     [{ 'request-log': 'maybe' }, /--request-log/],
-    [{ config: '/nonexistent/grantry.json' }, /cannot read the config file/],
+    [{ config: '/nonexistent/grantry.json' }, /cannot read the config file \/nonexistent\/grantry\.json: no such file/],
   ])('refuses bad configuration %j with a TypeError naming the setting', (flags, message) => {
     expect(() => loadConfig(flags, {})).toThrow(TypeError);
     expect(() => loadConfig(flags, {})).toThrow(message);
@@ -64,5 +64,52 @@ describe('loadConfig', () => {
     for (const command of ['serve', 'clients create', 'clients list', 'clients show', 'clients delete', 'users create', 'users delete', 'scopes add', 'scopes list', 'keys list', 'keys rotate', 'migrate', 'cleanup', '--json']) {
       expect(help).toContain(command);
     }
+  });
+
+  describe('names the source of a mistake', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'grantry-config-src-'));
+    const write = (name: string, text: string) => {
+      const file = join(dir, name);
+      writeFileSync(file, text);
+      return file;
+    };
+
+    it('refuses an unknown config file key, naming it, the file and the closest known key', () => {
+      const file = write('typo.json', JSON.stringify({ prot: 18104 }));
+      expect(() => loadConfig({ config: file }, {})).toThrow(new TypeError(`the config file ${file} has an unknown key "prot"; did you mean "port"? (keys are the flag names of grantry serve --help)`));
+      const far = write('far.json', JSON.stringify({ colour: 'blue' }));
+      expect(() => loadConfig({ config: far }, {})).toThrow(`the config file ${far} has an unknown key "colour" (keys`);
+    });
+
+    it('accepts the camelCase setting names too', () => {
+      const file = write('camel.json', JSON.stringify({ accessTokenTtl: 'PT2M', 'refresh-token-ttl': 'P1D' }));
+      expect(loadConfig({ config: file }, {})).toMatchObject({ accessTokenTtl: 120, refreshTokenTtl: 86400 });
+    });
+
+    it.each([
+      ['a missing comma', '{"port": 1\n "host": "x"}', /^the config file .*bad1\.json is not valid JSON: .* at line 2, column 2$/],
+      ['a trailing comma', '{\n  "port": 1,\n}', /^the config file .*bad2\.json is not valid JSON: .* at line 3, column 1$/],
+      ['a cut-off file', '{"port": ', /^the config file .*bad3\.json is not valid JSON: .* at line 1, column 10$/],
+    ])('reports a JSON syntax error (%s) as such, with its line and column', (_what, text, message) => {
+      const file = write(`bad${['a missing comma', 'a trailing comma', 'a cut-off file'].indexOf(_what) + 1}.json`, text);
+      expect(() => loadConfig({ config: file }, {})).toThrow(message);
+    });
+
+    it('refuses a config file that is JSON but not an object', () => {
+      const file = write('array.json', '[1, 2]');
+      expect(() => loadConfig({ config: file }, {})).toThrow(`the config file ${file} must hold a JSON object ({"port": 8080, ...}), not an array`);
+    });
+
+    it('reports a bad value under the name it was given by: variable, flag or config file key', () => {
+      expect(() => loadConfig({}, { GRANTRY_ACCESS_TOKEN_TTL: 'an hour' })).toThrow(
+        new TypeError('GRANTRY_ACCESS_TOKEN_TTL: an ISO 8601 duration such as PT1H, or seconds, is required (got "an hour")'),
+      );
+      expect(() => loadConfig({ 'access-token-ttl': 'an hour' }, {})).toThrow(/^--access-token-ttl: /);
+      expect(() => loadConfig({}, { PORT: '99999' })).toThrow(new TypeError('PORT must be 0..65535, got 99999'));
+      const file = write('values.json', JSON.stringify({ 'rate-limit-max': 0, grants: ['client_credentials', 'magic'] }));
+      expect(() => loadConfig({ config: file, grants: 'client_credentials' }, {})).toThrow(new TypeError(`config file ${file}: "rate-limit-max" must be at least 1`));
+      expect(() => loadConfig({ config: file, 'rate-limit-max': '3' }, {})).toThrow(`config file ${file}: "grants": unknown grant magic`);
+      expect(() => loadConfig({}, { GRANTRY_SHUTDOWN_DELAY: '20' })).toThrow('--shutdown-timeout must be longer than GRANTRY_SHUTDOWN_DELAY');
+    });
   });
 });

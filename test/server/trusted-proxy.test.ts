@@ -58,10 +58,10 @@ describe('parseTrustProxy', () => {
     expect(() => parseTrustProxy(value)).toThrow(TypeError);
   });
 
-  it('is validated when the settings are loaded, naming the flag', () => {
+  it('is validated when the settings are loaded, naming the flag or variable it came from', () => {
     expect(loadConfig({ 'trust-proxy': '2', port: '0' }, {}).trustProxy).toEqual({ kind: 'hops', count: 2 });
     expect(() => loadConfig({ 'trust-proxy': '10.0.0.0/40', port: '0' }, {})).toThrow(/--trust-proxy: not a valid prefix length: "10.0.0.0\/40"/);
-    expect(() => loadConfig({}, { GRANTRY_TRUST_PROXY: 'proxy.example' })).toThrow(/--trust-proxy: not an IP address/);
+    expect(() => loadConfig({}, { GRANTRY_TRUST_PROXY: 'proxy.example' })).toThrow(/^GRANTRY_TRUST_PROXY: not an IP address/);
     expect(loadConfig({}, {}).trustProxy).toEqual({ kind: 'none' });
   });
 });
