@@ -8,3 +8,5 @@ export * from '../storage-admin.js';
 export * from '../managed-storage.js';
 export * from '../session-repository.js';
 export * from './postgres-session-repository.js';
+export * from '../consent-repository.js';
+export * from './postgres-consent-repository.js';

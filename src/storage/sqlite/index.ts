@@ -7,3 +7,5 @@ export * from '../storage-admin.js';
 export * from '../managed-storage.js';
 export * from '../session-repository.js';
 export * from './sqlite-session-repository.js';
+export * from '../consent-repository.js';
+export * from './sqlite-consent-repository.js';
