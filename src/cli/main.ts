@@ -17,6 +17,8 @@ const ADMIN_FLAGS = {
   'secret-stdin': { type: 'boolean' },
   'secret-file': { type: 'string' },
   'can-introspect': { type: 'boolean' },
+  'no-remember-consent': { type: 'boolean' },
+  'remember-consent': { type: 'boolean' },
   permissions: { type: 'string' },
   username: { type: 'string' },
   password: { type: 'string' },
