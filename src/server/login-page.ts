@@ -149,5 +149,6 @@ export function errorPage(view: PageView, error: unknown): Response {
     });
   }
   const status = oauth.status >= 500 ? 500 : oauth.status;
-  return view.error(status, `${oauth.code}: ${oauth.code === 'server_error' ? 'unexpected error' : oauth.message}`, { code: oauth.code });
+  const description = oauth.code === 'server_error' ? 'unexpected error' : oauth.message;
+  return view.error(status, `${oauth.code}: ${description}`, { code: oauth.code, description });
 }

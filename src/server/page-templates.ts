@@ -32,7 +32,7 @@ export const TEMPLATE_PLACEHOLDERS = {
   login: ['product_name', 'error', 'hidden_fields', 'username', 'username_autofocus', 'password_autofocus'],
   consent: ['product_name', 'intro', 'client', 'username', 'host', 'destination', 'scopes', 'hidden_fields', 'remember', 'sign_out'],
   device: ['product_name', 'error', 'hidden_fields', 'user_code', 'username', 'signed_in'],
-  error: ['product_name', 'message', 'code', 'next_step'],
+  error: ['product_name', 'message', 'code', 'description', 'next_step'],
 } as const;
 
 /**

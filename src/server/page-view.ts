@@ -97,8 +97,8 @@ export class PageView {
   }
 
   /** The error page: what went wrong, and what to do next. */
-  error(status: number, message: string, init: PageInit & { title?: string; code?: string; nextStep?: string } = {}): Response {
-    const values = { message, code: init.code ?? '', next_step: init.nextStep ?? this.s.error_next_step };
+  error(status: number, message: string, init: PageInit & { title?: string; code?: string; description?: string; nextStep?: string } = {}): Response {
+    const values = { message, code: init.code ?? '', description: init.description ?? message, next_step: init.nextStep ?? this.s.error_next_step };
     return this.render('error', init.title ?? this.s.error_title, values, { status, ...(init.headers ? { headers: init.headers } : {}) });
   }
 
