@@ -78,6 +78,24 @@ function requireRedirectUris(grantTypes: readonly string[], redirectUris: readon
   }
 }
 
+/** `--no-remember-consent` (off) or `--remember-consent` (on); `undefined` when neither is given. */
+function rememberConsentOf(flags: Flags): boolean | undefined {
+  const off = flags['no-remember-consent'] === true;
+  const on = flags['remember-consent'] === true;
+  if (off && on) throw new UsageError('give --remember-consent or --no-remember-consent, not both');
+  return off ? false : on ? true : undefined;
+}
+
+/** A client as shown, with whether the consent page may remember decisions for it. */
+async function shown(store: ServerStore, c: Client) {
+  const remember = await store.storage.consents.rememberAllowed(c.id);
+  return {
+    json: { ...showClient(c), remember_consent: remember },
+    text: `${clientText(c)}\n  remember consent: ${remember ? 'yes' : 'no'}`,
+  };
+}
+
+
 /** Redirect URIs checked by the registration rule, so that a mistake is a usage error naming the flag. */
 function redirectUrisOf(flags: Flags): string[] {
   const uris = list(flags['redirect-uris'], /[\s,]+/);
@@ -132,7 +150,8 @@ export async function readStdin(limit = 65_536): Promise<string> {
  * `grantry clients create|update|list|show|delete`. Redirect URIs follow the registration rule (https, http on
  * loopback, or a native app's private-use scheme; no fragment); `--can-introspect` (or `--permissions
  * introspect`) lets a resource server's client introspect other clients' tokens (RFC 7662 §4); `--secret-stdin` /
- * `--secret-file` import a chosen secret instead of generating one.
+ * `--secret-file` import a chosen secret instead of generating one; `--no-remember-consent` makes the consent page
+ * ask every time for the client (and forgets what was remembered), `--remember-consent` allows remembering again.
  *
  * @example
  * ```ts
@@ -160,6 +179,7 @@ export async function clientsCommand(
       const redirectUris = redirectUrisOf(flags);
       requireRedirectUris(grantTypes, redirectUris);
       const scopes = await scopesOf(store, flags);
+      const rememberConsent = rememberConsentOf(flags);
       const { client, secret: generated } = await createClient(store, {
         id: typeof flags.id === 'string' ? flags.id : id,
         name,
@@ -170,13 +190,14 @@ export async function clientsCommand(
         ...(secret === undefined ? {} : { secret }),
         ...(permissions === undefined ? {} : { permissions }),
       });
+      if (rememberConsent === false) await store.storage.consents.setRememberAllowed(client.id, false);
       const note =
         generated !== undefined
           ? `\nclient_secret: ${generated}\n(The secret is shown only now: store it safely.)`
           : secret !== undefined
             ? '\n(The imported secret is stored as a hash.)'
             : '';
-      return { json: { ...showClient(client), client_secret: generated }, text: `client_id: ${client.id}${note}` };
+      return { json: { ...showClient(client), remember_consent: rememberConsent !== false, client_secret: generated }, text: `client_id: ${client.id}${note}` };
     }
     case 'update': {
       const clientId = id ?? required(flags, 'id');
@@ -185,6 +206,7 @@ export async function clientsCommand(
       const secret = await importedSecret(flags, stdin);
       if (secret !== undefined && current.secretHash === undefined) throw new UsageError(`client ${clientId} is public: it has no secret`);
       const permissions = permissionsOf(flags);
+      const rememberConsent = rememberConsentOf(flags);
       const grantTypes = grantTypesOf(flags);
       const updated: Client = {
         ...current,
@@ -197,7 +219,8 @@ export async function clientsCommand(
       };
       requireRedirectUris(updated.grantTypes, updated.redirectUris);
       if (!(await admin.updateClient(updated))) throw new UsageError(`no client ${clientId}`);
-      return { json: showClient(updated), text: clientText(updated) };
+      if (rememberConsent !== undefined) await store.storage.consents.setRememberAllowed(clientId, rememberConsent);
+      return shown(store, updated);
     }
     case 'list': {
       const clients = await admin.listClients();
@@ -206,7 +229,7 @@ export async function clientsCommand(
     case 'show': {
       const client = await admin.getClient(id ?? required(flags, 'id'));
       if (!client) throw new UsageError(`no client ${id}`);
-      return { json: showClient(client), text: clientText(client) };
+      return shown(store, client);
     }
     case 'delete': {
       const clientId = id ?? required(flags, 'id');

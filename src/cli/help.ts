@@ -16,9 +16,11 @@ const COMMAND_HELP: Readonly<Record<string, string>> = {
                                       --can-introspect: may introspect other clients' tokens (a resource server).
                                       --secret-stdin / --secret-file: import a chosen secret (first line) instead
                                       of generating one; under 32 characters it is stored under a slow hash.
+                                      --no-remember-consent: the consent page always asks (no "Remember").
   clients update <id> [--name N] [--grant-types a,b] [--scopes S] [--redirect-uris U] [--can-introspect]
                  [--permissions LIST] [--secret-stdin | --secret-file PATH]
-                                      change a client; --permissions "" removes every permission
+                                      change a client; --permissions "" removes every permission;
+                                      --no-remember-consent / --remember-consent turn remembered consent off/on
   clients list                        list clients
   clients show <id>                   show one client
   clients delete <id>                 delete a client and revoke its tokens

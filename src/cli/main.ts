@@ -24,6 +24,8 @@ const COMMAND_FLAGS = {
     'secret-file': { type: 'string' },
     'can-introspect': { type: 'boolean' },
     permissions: { type: 'string' },
+    'no-remember-consent': { type: 'boolean' },
+    'remember-consent': { type: 'boolean' },
   },
   users: {
     username: { type: 'string' },

@@ -108,6 +108,16 @@ export interface ServerConfig {
   readonly metricsPort: number | undefined;
   /** The bearer token `/metrics` requires (`--metrics-token-file` or `GRANTRY_METRICS_TOKEN`); `undefined`: none. */
   readonly metricsToken: string | undefined;
+  /** A directory of templates replacing the built-in ones (layout.html, login.html, consent.html, device.html, error.html). */
+  readonly pagesDir: string | undefined;
+  /** A stylesheet served at /pages.css after the built-in styles. */
+  readonly css: string | undefined;
+  /** The name shown on every page and in its title. */
+  readonly productName: string;
+  /** An http(s) URL of a logo shown on every page. */
+  readonly logoUrl: string | undefined;
+  /** A JSON file of page strings replacing the English ones (a translation). */
+  readonly strings: string | undefined;
 }
 
 /** One setting: its flag, environment variables, default and help text. */
@@ -158,6 +168,11 @@ export const SERVER_OPTIONS: readonly OptionSpec[] = [
   { key: 'keysSecretPreviousFile', flag: 'keys-secret-previous-file', env: ['GRANTRY_KEYS_SECRET_PREVIOUS_FILE'], type: 'string', default: undefined, help: 'the previous keys secret while rotating it (or set GRANTRY_KEYS_SECRET_PREVIOUS)' },
   { key: 'cleanupInterval', flag: 'cleanup-interval', env: ['GRANTRY_CLEANUP_INTERVAL'], type: 'duration', default: 'PT5M', help: 'time between runs of the clean-up of expired records (the first runs 10 s after start)' },
   { key: 'shutdownDelay', flag: 'shutdown-delay', env: ['GRANTRY_SHUTDOWN_DELAY'], type: 'number', default: '0', help: 'seconds between /readyz turning 503 on SIGTERM and the listener closing' },
+  { key: 'pagesDir', flag: 'pages-dir', env: ['GRANTRY_PAGES_DIR'], type: 'string', default: undefined, help: 'directory of page templates replacing the built-in ones: layout.html, login.html, consent.html, device.html, error.html' },
+  { key: 'css', flag: 'css', env: ['GRANTRY_CSS'], type: 'string', default: undefined, help: 'stylesheet file served at /pages.css after the built-in styles' },
+  { key: 'productName', flag: 'product-name', env: ['GRANTRY_PRODUCT_NAME'], type: 'string', default: 'grantry', help: 'name shown on every page' },
+  { key: 'logoUrl', flag: 'logo-url', env: ['GRANTRY_LOGO_URL'], type: 'string', default: undefined, help: 'http(s) URL of a logo shown on every page' },
+  { key: 'strings', flag: 'strings', env: ['GRANTRY_STRINGS'], type: 'string', default: undefined, help: 'JSON file of page strings replacing the English ones (a translation)' },
   { key: 'shutdownTimeout', flag: 'shutdown-timeout', env: ['GRANTRY_SHUTDOWN_TIMEOUT'], type: 'number', default: '10', help: 'seconds after SIGTERM by which the process exits, cutting connections still open' },
   { key: 'logLevel', flag: 'log-level', env: ['GRANTRY_LOG_LEVEL'], type: 'string', default: 'info', help: `least severe log lines written, one of ${LOG_LEVELS.join(', ')} (debug adds probe and scrape requests)` },
   { key: 'metricsPort', flag: 'metrics-port', env: ['GRANTRY_METRICS_PORT'], type: 'number', default: undefined, help: 'serve /metrics on this port of --host instead of the main port (0 picks a free one)' },

@@ -1,10 +1,11 @@
 import { OAuthError } from '../core/oauth-error.js';
 import type { User } from '../core/types.js';
 import type { AuthorizationRequest } from '../grants/authorization-request.js';
-import { escapeHtml, errorMessage, hidden, page } from './html.js';
+import { escapeHtml, hidden } from './html.js';
 import { errorPage, redirectToLogin, signOutForm } from './login-page.js';
 import { scopeList } from './scope-list.js';
 import { readPageForm, type PageContext, type PageRequest } from './page-context.js';
+import { Html } from './page-templates.js';
 
 /** A pending authorization request as carried through the consent form: signed and bound to the session. */
 interface PendingConsent {
@@ -17,8 +18,10 @@ const CONSENT_SECONDS = 600;
 
 /**
  * `GET /authorize` (RFC 6749 §3.1): validates the request with the library, sends a signed-out user to the login
- * page, then shows the consent page (the client and the scopes, buttons Allow and Deny). A bad client or
- * redirect URI is shown as an error page, never redirected (RFC 6749 §4.1.2.1).
+ * page, then shows the consent page (`consent.html`: the client, the scopes, where the user will be sent, Allow and
+ * Deny, and "Remember this decision"). A remembered consent of this user for this client that covers the scopes
+ * skips the page, unless the operator turned remembering off for the client. A bad client or redirect URI is
+ * shown as an error page, never redirected (RFC 6749 §4.1.2.1).
  *
  * @example
  * ```ts
@@ -34,40 +37,76 @@ export async function handleAuthorize(ctx: PageContext, req: PageRequest): Promi
   }
   const user = sessionUser(req);
   if (!user) return redirectToLogin(req.request);
+  const consents = ctx.store.storage.consents;
+  const mayRemember = await consents.rememberAllowed(authRequest.clientId);
+  if (mayRemember) {
+    const remembered = await consents.find(user.id, authRequest.clientId);
+    if (remembered && authRequest.scopes.every((s) => remembered.scopes.includes(s))) {
+      try {
+        return await ctx.server.completeAuthorizationRequest(authRequest, { user, approved: true });
+      } catch (error) {
+        return await redirectOrError(ctx, error);
+      }
+    }
+  }
   const pending: PendingConsent = { sid: req.session.sid, exp: ctx.clock.now() + CONSENT_SECONDS * 1000, authRequest };
-  const scopes = await scopeList(ctx.store.storage.scopes, authRequest.scopes);
-  const body = `<p><strong>${escapeHtml(authRequest.clientName)}</strong> asks to access your account
-(signed in as ${escapeHtml(user.username ?? user.id)}) with these scopes:</p>
-${scopes}
-<form method="post" action="/authorize/decision">
-${hidden('csrf_token', ctx.sessions.csrfToken(req.session))}${hidden('consent', ctx.sessions.seal(pending, 'consent'))}
-<button type="submit" name="decision" value="allow">Allow</button>
-<button type="submit" name="decision" value="deny">Deny</button>
-</form>
-${signOutForm(ctx, req, user.username ?? user.id)}`;
-  return page('Authorize access', body);
+  const { view } = ctx;
+  const username = user.username ?? user.id;
+  const host = new URL(authRequest.redirectUri).host;
+  const client = authRequest.clientName;
+  const remember = mayRemember
+    ? `<p><label class="check" for="remember"><input type="checkbox" id="remember" name="remember" value="yes">${escapeHtml(view.t('remember_label', { client }))}</label></p>`
+    : '';
+  return view.render('consent', view.s.consent_title, {
+    intro: view.tHtml('consent_intro', { client: new Html(`<strong>${escapeHtml(client)}</strong>`) }),
+    client,
+    username,
+    host,
+    destination: view.t('consent_destination', { host }),
+    scopes: new Html(await scopeList(ctx.store.storage.scopes, authRequest.scopes, view.s.no_particular_scope)),
+    hidden_fields: new Html(hidden('csrf_token', ctx.sessions.csrfToken(req.session)) + hidden('consent', ctx.sessions.seal(pending, 'consent'))),
+    remember: new Html(remember),
+    sign_out: signOutForm(ctx, req, username),
+  });
 }
 
-/** `POST /authorize/decision`: the consent form's answer goes to the library, which builds the redirect. */
+/**
+ * `POST /authorize/decision`: the consent form's answer goes to the library, which builds the redirect. An Allow
+ * with "Remember this decision" ticked stores the consent (the scopes join those remembered before); a Deny is
+ * never remembered.
+ *
+ * @example
+ * ```ts
+ * if (url.pathname === '/authorize/decision') return handleConsentDecision(ctx, pageRequest);
+ * ```
+ */
 export async function handleConsentDecision(ctx: PageContext, req: PageRequest): Promise<Response> {
+  const { view } = ctx;
   const form = await readPageForm(req.request);
-  if (!form) return page('Bad request', errorMessage('The form could not be read.'), { status: 400 });
-  if (!ctx.sessions.verifyCsrf(req.session, form.get('csrf_token') ?? undefined)) {
-    return page('Request refused', errorMessage('Your session expired. Please start again from the application.'), { status: 403 });
-  }
+  if (!form) return view.error(400, view.s.form_unreadable, { title: view.s.bad_request_title });
+  if (!ctx.sessions.verifyCsrf(req.session, form.get('csrf_token') ?? undefined)) return view.error(403, view.s.session_expired_restart);
   const user = sessionUser(req);
-  if (!user) return page('Request refused', errorMessage('Please sign in again.'), { status: 403 });
+  if (!user) return view.error(403, view.s.sign_in_again);
   const pending = ctx.sessions.unseal(form.get('consent') ?? '', 'consent') as PendingConsent | undefined;
-  if (!pending || pending.sid !== req.session.sid || pending.exp <= ctx.clock.now()) {
-    return page('Request refused', errorMessage('This consent form has expired. Please start again from the application.'), { status: 400 });
-  }
+  if (!pending || pending.sid !== req.session.sid || pending.exp <= ctx.clock.now()) return view.error(400, view.s.consent_expired);
   const decision = form.get('decision');
-  if (decision !== 'allow' && decision !== 'deny') return page('Bad request', errorMessage('Choose Allow or Deny.'), { status: 400 });
+  if (decision !== 'allow' && decision !== 'deny') return view.error(400, view.s.choose_allow_or_deny, { title: view.s.bad_request_title });
+  const { authRequest } = pending;
   try {
-    return await ctx.server.completeAuthorizationRequest(pending.authRequest, { user, approved: decision === 'allow' });
+    if (decision === 'allow' && form.get('remember') === 'yes') await remember(ctx, user, authRequest);
+    return await ctx.server.completeAuthorizationRequest(authRequest, { user, approved: decision === 'allow' });
   } catch (error) {
     return await redirectOrError(ctx, error);
   }
+}
+
+/** Stores the consent, unless the operator turned remembering off for the client since the page was shown. */
+async function remember(ctx: PageContext, user: User, authRequest: AuthorizationRequest): Promise<void> {
+  const consents = ctx.store.storage.consents;
+  if (!(await consents.rememberAllowed(authRequest.clientId))) return;
+  const before = (await consents.find(user.id, authRequest.clientId))?.scopes ?? [];
+  const scopes = [...new Set([...before, ...authRequest.scopes])];
+  await consents.remember({ userId: user.id, clientId: authRequest.clientId, scopes, createdAt: ctx.clock.now() });
 }
 
 function sessionUser(req: PageRequest): User | undefined {
@@ -84,5 +123,5 @@ async function redirectOrError(ctx: PageContext, error: unknown): Promise<Respon
   if (e?.redirectable === true && typeof e.toResponse === 'function') return e.toResponse();
   // Not an OAuth error (storage unavailable, a bug): the library logs what failed.
   if (!(error instanceof OAuthError)) await ctx.server.errorResponse(error);
-  return errorPage(error);
+  return errorPage(ctx.view, error);
 }

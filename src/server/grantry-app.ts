@@ -7,12 +7,14 @@ import type { ServerConfig } from './config.js';
 import { handleAuthorize, handleConsentDecision } from './consent-page.js';
 import { handleDevice, handleDeviceDecision } from './device-page.js';
 import { homePage } from './home-page.js';
+import { handleAccount } from './account-page.js';
 import { encryptionKeyInputs, signingKeyInputs, type KeysFile } from './key-store.js';
 import { limitClientAuthentication } from './limited-endpoint.js';
 import { errorPage, handleLogin, handleLogout } from './login-page.js';
 import { Metrics } from './metrics.js';
 import { metricsEndpoint } from './metrics-endpoint.js';
 import { ProcessMetrics } from './process-metrics.js';
+import { PageView } from './page-view.js';
 import { PageBodyTooLarge, tooLargePage, type PageContext, type PageRequest } from './page-context.js';
 import type { LogSink } from './node-listener.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -86,7 +88,7 @@ let processMetrics: ProcessMetrics | undefined;
 
 /**
  * Composes the ready server from the library's public API: an `AuthorizationServer` with the configured grants,
- * the storage engine's repositories, the keys from the data directory, and the pages (login, consent, device).
+ * the storage engine's repositories, the keys from the data directory, and the pages (login, consent, device, account).
  *
  * @example
  * ```ts
@@ -137,7 +139,9 @@ export async function createGrantryApp(options: GrantryAppOptions): Promise<Gran
     onEvent: security.limiter,
   });
   const sessions = new SessionManager(keys.session, storage.sessions, { ttlSeconds: config.sessionTtl, secure: issuer.startsWith('https:'), clock });
-  const pages: PageContext = { server, store, sessions, limiter, clock, issuer };
+  // Templates, strings, CSS and logo are read and checked now: a mistake in them is a start-up error.
+  const view = new PageView({ pagesDir: config.pagesDir, css: config.css, productName: config.productName, logoUrl: config.logoUrl, strings: config.strings });
+  const pages: PageContext = { server, store, sessions, limiter, clock, issuer, view };
   const limited = (respond: (r: Request) => Promise<Response>): Route => {
     const wrapped = limitClientAuthentication(limiter, respond, (error) => server.errorResponse(error));
     return (request, info) => wrapped(request, info.source);
@@ -149,12 +153,12 @@ export async function createGrantryApp(options: GrantryAppOptions): Promise<Gran
     try {
       response = await handler(pages, { request, source: info.source, session, newSession: !existing });
     } catch (error) {
-      if (error instanceof PageBodyTooLarge) return tooLargePage();
+      if (error instanceof PageBodyTooLarge) return tooLargePage(view);
       // Unavailable storage on a page (login, consent, device): a 503 page with Retry-After, not a JSON error.
       const oauth = toOAuthError(error);
       if (oauth.code !== 'temporarily_unavailable') throw error;
       await server.errorResponse(error); // logs what failed
-      return errorPage(oauth);
+      return errorPage(view, oauth);
     }
     if (existing || response.headers.has('set-cookie')) return response;
     // A fresh copy of the headers: a Response may come with immutable ones.
@@ -176,13 +180,15 @@ export async function createGrantryApp(options: GrantryAppOptions): Promise<Gran
     '/logout': page$(handleLogout),
     '/device': page$(handleDevice),
     '/device/decision': page$(handleDeviceDecision),
+    '/account': page$(handleAccount),
+    '/pages.css': async () => view.stylesheet(),
     '/healthz': async () => health(store),
     // Readiness (take traffic?) is health, until SIGTERM starts the drain; liveness (restart me?) is only "running".
     '/readyz': async () => health(store),
     '/livez': async () => Response.json({ status: 'ok' }, { headers: { 'cache-control': 'no-store' } }),
     // With --metrics-port, /metrics is served there only (see start-server).
     ...(config.metricsPort === undefined ? { '/metrics': async (request: Request) => scrape(request) } : {}),
-    '/': async () => homePage(issuer),
+    '/': async () => homePage(issuer, view),
   };
 
   const routeOf = (request: Request): string => {

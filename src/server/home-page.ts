@@ -1,4 +1,6 @@
-import { escapeHtml, page } from './html.js';
+import { escapeHtml } from './html.js';
+import { Html } from './page-templates.js';
+import type { PageView } from './page-view.js';
 
 /**
  * The first three commands on a fresh server: a scope, a client that may use it, and a token (RFC 6749 §4.4) with
@@ -48,16 +50,16 @@ export function startBanner(issuer: string, cliFlags = ''): string {
  *
  * @example
  * ```ts
- * const response = homePage('https://auth.example.com'); // 200 text/html
+ * const response = homePage('https://auth.example.com', new PageView({ productName: 'Acme ID' })); // 200 text/html
  * ```
  */
-export function homePage(issuer: string): Response {
+export function homePage(issuer: string, view: PageView): Response {
   const steps = firstSteps(issuer)
-    .map((s) => `<li>${escapeHtml(s.title)}:<pre style="white-space:pre-wrap"><code>${escapeHtml(s.command)}</code></pre></li>`)
+    .map((s) => `<li>${escapeHtml(s.title)}:<pre><code>${escapeHtml(s.command)}</code></pre></li>`)
     .join('\n');
-  return page(
-    'grantry',
-    `<p>An OAuth 2.0 authorization server. Clients start from <a href="/.well-known/oauth-authorization-server">its metadata</a>;
+  return view.page(
+    view.s.home_title,
+    new Html(`<p>An OAuth 2.0 authorization server. Clients start from <a href="/.well-known/oauth-authorization-server">its metadata</a>;
 resource servers check tokens with <a href="/.well-known/jwks.json">its keys</a>.</p>
 <h2>Getting started</h2>
 <p>On the machine that runs the server, next to its data directory:</p>
@@ -65,6 +67,6 @@ resource servers check tokens with <a href="/.well-known/jwks.json">its keys</a>
 ${steps}
 </ol>
 <p>Then send a user to <code>/authorize</code> (sign-in and consent pages), refresh, revoke and introspect tokens, and
-let devices sign in at <a href="/device">/device</a>: the README's first day shows each step.</p>`,
+let devices sign in at <a href="/device">/device</a>: the README's first day shows each step.</p>`),
   );
 }

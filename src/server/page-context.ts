@@ -1,10 +1,10 @@
 import type { AuthorizationServer } from '../core/authorization-server.js';
 import type { Clock } from '../core/clock.js';
 import type { RateLimiter } from './rate-limiter.js';
-import { errorMessage, page } from './html.js';
 import { readBoundedText } from './request-info.js';
 import type { ServerStore } from './server-store.js';
 import type { Session, SessionManager } from './session.js';
+import type { PageView } from './page-view.js';
 
 /** What the login, consent and device pages share. */
 export interface PageContext {
@@ -15,6 +15,8 @@ export interface PageContext {
   readonly clock: Clock;
   /** The issuer: post-login return addresses must stay on its origin. */
   readonly issuer: string;
+  /** Templates, strings and branding of the pages. */
+  readonly view: PageView;
 }
 
 /** One page request: the request, its client's address, and its session (a new anonymous one if it had none). */
@@ -38,7 +40,7 @@ export class PageBodyTooLarge extends Error {
 }
 
 /** The HTML error page for a form body over the limit (RFC 9110 §15.5.14). */
-export const tooLargePage = (): Response => page('Request too large', errorMessage('The form is too large.'), { status: 413 });
+export const tooLargePage = (view: PageView): Response => view.error(413, view.s.too_large, { title: view.s.too_large_title });
 
 /**
  * Reads a page's form body (url-encoded, at most 16 KiB); `undefined` when it is not one. A larger body throws

@@ -9,8 +9,8 @@ import { escapeHtml } from './html.js';
  * const html = await scopeList(storage.scopes, ['read']); // '<ul><li>read — Read your data</li></ul>'
  * ```
  */
-export async function scopeList(scopes: ScopeRepository, ids: readonly string[]): Promise<string> {
-  if (ids.length === 0) return '<p>No particular scope.</p>';
+export async function scopeList(scopes: ScopeRepository, ids: readonly string[], none = 'No particular scope.'): Promise<string> {
+  if (ids.length === 0) return `<p>${escapeHtml(none)}</p>`;
   const known = new Map((await scopes.getScopes(ids)).map((s) => [s.id, s.description]));
   const items = ids.map((id) => {
     const description = known.get(id);

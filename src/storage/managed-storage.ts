@@ -1,5 +1,6 @@
 import type { Storage } from './repositories.js';
 import type { SessionRepository } from './session-repository.js';
+import type { ConsentRepository } from './consent-repository.js';
 import type { StorageAdmin } from './storage-admin.js';
 
 /**
@@ -75,6 +76,8 @@ export interface ManagedStorage extends Storage {
   readonly admin: StorageAdmin;
   /** Sessions of the ready server's sign-in pages (server-side; the cookie holds only an opaque id). */
   readonly sessions: SessionRepository;
+  /** Consents users asked the pages to remember, and the clients that never remember. */
+  readonly consents: ConsentRepository;
   /** Applies pending schema migrations. Safe to call twice and from several processes at once. */
   migrate(): Promise<MigrationReport>;
   /** Deletes expired records in bounded batches. */

@@ -60,7 +60,7 @@ describe.skipIf(!existsSync(CHROMIUM))('sign-out in a real headless Chromium (se
     const thiefPage = await thief.newPage();
     await thiefPage.goto(authorizeUrl);
     expect(new URL(thiefPage.url()).pathname).toBe('/login');
-    expect(await thiefPage.locator('main').innerText()).not.toContain('signed in as');
+    expect(await thiefPage.locator('main').innerText()).not.toContain('Signed in as');
     await thief.close();
 
     // And the saved consent form posted with the saved cookie is refused, without a redirect carrying a code.

@@ -39,7 +39,7 @@ describe.each(engines)('grantry users delete with a running server on %s', (_eng
     const browser = new PageDriver(server.issuer);
     expect((await browser.login('carol', 'correct horse battery', authorizeUrl)).status).toBe(303);
     const consent = await (await browser.get(authorizeUrl)).text();
-    expect(consent).toContain('signed in as carol');
+    expect(consent).toContain('Signed in as carol.');
 
     await cli(store, 'users', 'delete', 'carol');
 

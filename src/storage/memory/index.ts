@@ -18,3 +18,4 @@ export {
   MemorySessionRepository,
   type OnWrite,
 } from './memory-token-repositories.js';
+export { MemoryConsentRepository } from './memory-consent-repository.js';

@@ -10,6 +10,7 @@ import type {
   MemoryRefreshTokenRepository,
   MemorySessionRepository,
 } from './memory-token-repositories.js';
+import type { MemoryConsentRepository } from './memory-consent-repository.js';
 
 /**
  * The token and session repositories that {@link MemoryStorageAdmin} revokes in when it deletes a user or client.
@@ -26,6 +27,7 @@ export interface MemoryGrantRecords {
   readonly authCodes: MemoryAuthCodeRepository;
   readonly deviceCodes: MemoryDeviceCodeRepository;
   readonly sessions: MemorySessionRepository;
+  readonly consents: MemoryConsentRepository;
 }
 
 /** Revokes every token and code, and denies every approved device code, that `owned` selects. */
@@ -169,7 +171,11 @@ export class MemoryStorageAdmin implements StorageAdmin {
   }
   /** Deletes the client and revokes its tokens and codes: a client re-created with the id starts afresh. */
   async deleteClient(id: string): Promise<boolean> {
-    if (this.grants) revokeOwned(this.grants, (r) => r.clientId === id);
+    if (this.grants) {
+      revokeOwned(this.grants, (r) => r.clientId === id);
+      this.grants.consents.deleteWhere((c) => c.clientId === id);
+      this.grants.consents.optedOut.delete(id);
+    }
     return this.clients.clients.delete(id);
   }
 
@@ -199,6 +205,7 @@ export class MemoryStorageAdmin implements StorageAdmin {
     if (this.grants) {
       revokeOwned(this.grants, (r) => r.userId === id);
       await this.grants.sessions.deleteByUser(id);
+      this.grants.consents.deleteWhere((c) => c.userId === id);
     }
     return this.users.users.delete(id);
   }

@@ -1,3 +1,4 @@
+import { MemoryConsentRepository } from './memory-consent-repository.js';
 import { systemClock, type Clock } from '../../core/clock.js';
 import type { Client, Scope, User } from '../../core/types.js';
 import {
@@ -83,6 +84,7 @@ export class MemoryStorage implements ManagedStorage {
   readonly authCodes: MemoryAuthCodeRepository;
   readonly deviceCodes: MemoryDeviceCodeRepository;
   readonly sessions: MemorySessionRepository;
+  readonly consents = new MemoryConsentRepository();
   readonly admin: MemoryStorageAdmin;
   readonly #clock: Clock;
   readonly #sweepEvery: number;

@@ -89,6 +89,17 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       ALTER TABLE grantry_refresh_tokens ADD COLUMN successor_id text;
     `,
   },
+  {
+    version: 5,
+    name: 'remembered consents of the pages, and clients that never remember',
+    sql: `
+      CREATE TABLE grantry_consents (
+        user_id text NOT NULL, client_id text NOT NULL, scopes text NOT NULL, created_at bigint NOT NULL,
+        PRIMARY KEY (user_id, client_id));
+      CREATE INDEX grantry_consents_client ON grantry_consents (client_id);
+      CREATE TABLE grantry_consent_opt_outs (client_id text PRIMARY KEY);
+    `,
+  },
 ];
 
 /**

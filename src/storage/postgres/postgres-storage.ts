@@ -11,6 +11,7 @@ import { migratePostgres } from './postgres-migrations.js';
 import { createPostgresPool, type PostgresPoolOptions } from './postgres-pool.js';
 import { PostgresQueries } from './postgres-queries.js';
 import { PostgresSessionRepository } from './postgres-session-repository.js';
+import { PostgresConsentRepository } from './postgres-consent-repository.js';
 import { PostgresTokenWriter } from './postgres-token-writer.js';
 import {
   PostgresAccessTokenRepository,
@@ -95,6 +96,7 @@ export class PostgresStorage implements ManagedStorage {
   readonly deviceCodes: PostgresDeviceCodeRepository;
   readonly admin: PostgresStorageAdmin;
   readonly sessions: PostgresSessionRepository;
+  readonly consents: PostgresConsentRepository;
 
   constructor(
     readonly pool: pg.Pool,
@@ -113,6 +115,7 @@ export class PostgresStorage implements ManagedStorage {
     this.deviceCodes = new PostgresDeviceCodeRepository(sql);
     this.admin = new PostgresStorageAdmin(sql, cache);
     this.sessions = new PostgresSessionRepository(sql);
+    this.consents = new PostgresConsentRepository(sql);
   }
 
   async migrate(): Promise<MigrationReport> {

@@ -1,7 +1,7 @@
 /**
  * The statements that end what a user or a client was granted, shared by the SQL engines: their refresh-token and
  * code families are marked revoked (so a rotation in flight saves a revoked token), their refresh tokens, access
- * tokens and codes are revoked, approved device codes not yet picked up are denied, and a user's sessions end.
+ * tokens and codes are revoked, approved device codes not yet picked up are denied, a user's sessions end, and remembered consents are forgotten.
  * Run in the transaction that deletes the user or client. Internal (exported with the storage engines).
  *
  * @example
@@ -31,5 +31,8 @@ export function revokeOwnedSql(
     [`UPDATE grantry_device_codes SET status = 'denied' WHERE ${col} = ${p1} AND status = 'approved'`, [id]],
   ];
   if (owner === 'user') statements.push([`DELETE FROM grantry_sessions WHERE user_id = ${p1}`, [id]]);
+  // What the user said "remember" to is gone with the user or the client; so is the client's opt-out.
+  statements.push([`DELETE FROM grantry_consents WHERE ${col} = ${p1}`, [id]]);
+  if (owner === 'client') statements.push([`DELETE FROM grantry_consent_opt_outs WHERE client_id = ${p1}`, [id]]);
   return statements;
 }

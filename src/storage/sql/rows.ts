@@ -1,6 +1,7 @@
 import type { Client, ClientPermission, Scope } from '../../core/types.js';
 import type { AccessTokenRecord, AuthCodeRecord, DeviceCodeRecord, RefreshTokenRecord } from '../repositories.js';
 import type { SessionRecord } from '../session-repository.js';
+import type { RememberedConsent } from '../consent-repository.js';
 
 /**
  * Row ↔ record mapping shared by the SQL engines. Column names are the same on SQLite and PostgreSQL; numbers may
@@ -135,6 +136,10 @@ export function toSession(row: Row): SessionRecord {
   };
 }
 
+export function toConsent(row: Row): RememberedConsent {
+  return { userId: str(row.user_id), clientId: str(row.client_id), scopes: splitScopes(row.scopes), createdAt: num(row.created_at) };
+}
+
 /** Every table grantry creates, for clean-up and for tests that scan them. */
 export const GRANTRY_TABLES = [
   'grantry_clients',
@@ -146,6 +151,8 @@ export const GRANTRY_TABLES = [
   'grantry_device_codes',
   'grantry_revoked_families',
   'grantry_sessions',
+  'grantry_consents',
+  'grantry_consent_opt_outs',
 ] as const;
 
 /** How long a revoked family outlives its last token before clean-up forgets it (covers in-flight saves). */

@@ -90,6 +90,17 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       ALTER TABLE grantry_refresh_tokens ADD COLUMN successor_id TEXT;
     `,
   },
+  {
+    version: 5,
+    name: 'remembered consents of the pages, and clients that never remember',
+    sql: `
+      CREATE TABLE grantry_consents (
+        user_id TEXT NOT NULL, client_id TEXT NOT NULL, scopes TEXT NOT NULL, created_at INTEGER NOT NULL,
+        PRIMARY KEY (user_id, client_id));
+      CREATE INDEX grantry_consents_client ON grantry_consents (client_id);
+      CREATE TABLE grantry_consent_opt_outs (client_id TEXT PRIMARY KEY);
+    `,
+  },
 ];
 
 /**

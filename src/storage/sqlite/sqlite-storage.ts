@@ -11,6 +11,7 @@ import { DEFAULT_WAL_LIMIT_MIB, SqliteCheckpointer, walTruncateBytes } from './s
 import { SqliteClientRepository, SqliteScopeRepository, SqliteStorageAdmin, SqliteUserRepository } from './sqlite-admin.js';
 import { migrateSqlite } from './sqlite-migrations.js';
 import { SqliteSessionRepository } from './sqlite-session-repository.js';
+import { SqliteConsentRepository } from './sqlite-consent-repository.js';
 import { SqliteStatements } from './sqlite-statements.js';
 import {
   SqliteAccessTokenRepository,
@@ -132,6 +133,7 @@ export class SqliteStorage implements ManagedStorage {
   readonly deviceCodes: SqliteDeviceCodeRepository;
   readonly admin: SqliteStorageAdmin;
   readonly sessions: SqliteSessionRepository;
+  readonly consents: SqliteConsentRepository;
 
   constructor(
     readonly database: Database.Database,
@@ -149,6 +151,7 @@ export class SqliteStorage implements ManagedStorage {
     this.deviceCodes = guard(new SqliteDeviceCodeRepository(sql));
     this.admin = guard(new SqliteStorageAdmin(sql));
     this.sessions = guard(new SqliteSessionRepository(sql));
+    this.consents = guard(new SqliteConsentRepository(sql));
   }
 
   async migrate(): Promise<MigrationReport> {
