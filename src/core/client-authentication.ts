@@ -1,5 +1,6 @@
 import type { EventEmitter, GrantryEvents } from './events.js';
 import type { Params } from './form.js';
+import type { AnyRequest } from './plain-request.js';
 import { OAuthError, type Guess } from './oauth-error.js';
 import type { Client } from './types.js';
 import type { ClientRepository } from '../storage/repositories.js';
@@ -135,7 +136,7 @@ export interface ClientCredentials {
   readonly usedBasic: boolean;
 }
 
-const readCredentials = new WeakMap<Request, ClientCredentials>();
+const readCredentials = new WeakMap<AnyRequest, ClientCredentials>();
 
 /**
  * Reads the client credentials of a request once (the same answer for a limiter and for
@@ -149,7 +150,7 @@ const readCredentials = new WeakMap<Request, ClientCredentials>();
  * const { id, secret } = readClientCredentials(request, params);
  * ```
  */
-export function readClientCredentials(request: Request, params: Params): ClientCredentials {
+export function readClientCredentials(request: AnyRequest, params: Params): ClientCredentials {
   const cached = readCredentials.get(request);
   if (cached) return cached;
   const header = request.headers.get('authorization');
@@ -181,7 +182,7 @@ export function readClientCredentials(request: Request, params: Params): ClientC
  * ```
  */
 export async function authenticateClient(
-  request: Request,
+  request: AnyRequest,
   params: Params,
   ctx: ClientAuthenticationContext,
 ): Promise<AuthenticatedClient> {

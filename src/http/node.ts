@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AuthorizationServer } from '../core/authorization-server.js';
+import { AuthorizationServer } from '../core/authorization-server.js';
 import { OAuthError } from '../core/oauth-error.js';
 import { closeIfBodyUnread } from './close-if-body-unread.js';
 import { callHandler, resolveAdapterOptions, type AdapterOptions, type FetchHandler, type ResolvedAdapterOptions } from './fetch-handler.js';
-import { toFetchRequest, type NodeRequestSource } from './node-request.js';
-import { writeFetchResponse } from './node-response.js';
-import { lazyRouteTable, targetPath, type RoutableServer } from './oauth-routes.js';
+import { toFetchRequest, toPlainRequest, type NodeRequestSource } from './node-request.js';
+import { writeFetchResponse, writePlainResult } from './node-response.js';
+import { lazyRouteTables, targetPath, type RoutableServer } from './oauth-routes.js';
+import { plainError, type PlainRequest, type PlainResult } from '../core/plain-request.js';
 
 export * from './bearer-token.js';
 export * from './fetch-handler.js';
@@ -56,6 +57,44 @@ export async function serveNodeRequest(
     if (res.headersSent) return void res.destroy();
     await writeFetchResponse(OAuthError.serverError().toResponse(), res).catch(() => void res.destroy());
   }
+}
+
+/**
+ * Serves one request on the plain path: a {@link PlainRequest} (no `Request`, `Headers` or web stream) to `handler`,
+ * its {@link PlainResult} written in one piece. A request the plain path does not take (not a POST, a chunked or
+ * large body) goes to `fallback` through {@link serveNodeRequest}. Never rejects.
+ *
+ * @example
+ * ```ts
+ * void servePlainRequest((r) => server.serveTokenRequest(r), (r) => server.handleTokenRequest(r), req, res, resolved);
+ * ```
+ */
+export async function servePlainRequest(
+  handler: (request: PlainRequest) => Promise<PlainResult>,
+  fallback: FetchHandler,
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: ResolvedAdapterOptions,
+  source: NodeRequestSource = {},
+): Promise<void> {
+  let request: PlainRequest | undefined;
+  try {
+    request = await toPlainRequest(req, options, source);
+  } catch {
+    // The client went away mid-body.
+    if (req.destroyed || res.destroyed) return void res.destroy();
+    return writePlainResult(plainError(OAuthError.invalidRequest('The HTTP request could not be read.')), res);
+  }
+  if (request === undefined) return serveNodeRequest(fallback, req, res, options, source);
+  let result: PlainResult;
+  try {
+    result = await handler(request);
+  } catch (error) {
+    options.onError(error);
+    result = plainError(OAuthError.serverError());
+  }
+  if (res.destroyed) return;
+  writePlainResult(result, res);
 }
 
 /**
@@ -116,9 +155,10 @@ export function tokenEndpointListener(
   if (!path.startsWith('/')) throw new TypeError('grantry: the token endpoint path must start with "/"');
   const resolved = resolveAdapterOptions(adapter);
   const handler: FetchHandler = (request) => server.handleTokenRequest(request);
+  const plain = plainTokenHandler(server);
   return (req, res) => {
     if (targetPath(req.url) !== path) return fallback(req, res);
-    void serveNodeRequest(handler, req, res, resolved);
+    void (plain ? servePlainRequest(plain, handler, req, res, resolved) : serveNodeRequest(handler, req, res, resolved));
   };
 }
 
@@ -148,19 +188,29 @@ export interface OAuthEndpointsListenerOptions extends AdapterOptions {
 export function oauthEndpointsListener(server: RoutableServer, options: OAuthEndpointsListenerOptions = {}): NodeRequestListener {
   const { fallback = notFound, ...adapter } = options;
   const resolved = resolveAdapterOptions(adapter);
-  const routes = lazyRouteTable(server);
+  const routes = lazyRouteTables(server);
   return (req, res) =>
     void routes().then(
-      (table) => {
-        const handler = table.get(targetPath(req.url));
+      ({ fetch, plain }) => {
+        const path = targetPath(req.url);
+        const handler = fetch.get(path);
         if (!handler) return fallback(req, res);
-        return serveNodeRequest(handler, req, res, resolved);
+        const fast = plain.get(path);
+        return fast ? servePlainRequest(fast, handler, req, res, resolved) : serveNodeRequest(handler, req, res, resolved);
       },
       async (error: unknown) => {
         resolved.onError(error);
         await writeFetchResponse(OAuthError.serverError().toResponse(), res).catch(() => void res.destroy());
       },
     );
+}
+
+/** The plain token handler of a stock {@link AuthorizationServer}, else `undefined` (see `plainRouteTable`). */
+function plainTokenHandler(server: Pick<AuthorizationServer, 'handleTokenRequest'>): ((request: PlainRequest) => Promise<PlainResult>) | undefined {
+  const stock = AuthorizationServer.prototype;
+  if (!(server instanceof AuthorizationServer)) return undefined;
+  if (server.handleTokenRequest !== stock.handleTokenRequest || server.respondToAccessTokenRequest !== stock.respondToAccessTokenRequest) return undefined;
+  return (request) => server.serveTokenRequest(request);
 }
 
 function notFound(req: IncomingMessage, res: ServerResponse): void {
