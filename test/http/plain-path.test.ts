@@ -53,7 +53,7 @@ describe('the plain path (PlainRequest → PlainResult), as the Node adapters us
         seen = { method: req.request.method, auth: req.request.headers.get('authorization'), body: await req.request.text() };
         return issueTokens({ server: req.server, client: req.client.client, accessTokenTTL: req.accessTokenTTL }, { userId: undefined, scopes: [], grantType: 'urn:example:echo' });
       },
-    } as Grant;
+    };
     t.server.enableGrantType(grant, 'PT1H');
     const client = (await t.storage.clients.getClient('app'))!;
     expect(await t.storage.admin.updateClient({ ...client, grantTypes: [...client.grantTypes, 'urn:example:echo'] })).toBe(true);
