@@ -70,7 +70,7 @@ describe('the plain path (PlainRequest → PlainResult), as the Node adapters us
     const { port } = server.address() as AddressInfo;
     const post = (authorization: string[], body: string) =>
       new Promise<{ status: number; connection: string | undefined; json: Record<string, unknown> }>((resolve, reject) => {
-        const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/token', headers: { authorization, 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
+        const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/token', headers: { Authorization: authorization, 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () => resolve({ status: res.statusCode!, connection: res.headers.connection, json: JSON.parse(Buffer.concat(chunks).toString() || '{}') as Record<string, unknown> }));
