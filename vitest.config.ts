@@ -9,5 +9,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Many files wait on real processes, sockets, browsers and timers rather than on the CPU: three at a time on the
+    // two cores of CI (vitest's default would be one).
+    poolOptions: { forks: { maxForks: 3, minForks: 1 } },
   },
 });

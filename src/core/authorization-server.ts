@@ -25,7 +25,8 @@ import {
 } from './authorize-endpoint.js';
 import { respondToDeviceAuthorizationRequest } from './device-authorization-endpoint.js';
 import type { EndpointContext, EndpointOptions } from './endpoints/endpoint-options.js';
-import { introspectToken } from './endpoints/introspection-endpoint.js';
+import { introspectionBody, introspectToken } from './endpoints/introspection-endpoint.js';
+import { PlainRequest, plainError, plainJson, type AnyRequest, type PlainResult } from './plain-request.js';
 import { respondWithJwks } from './endpoints/jwks-endpoint.js';
 import { buildMetadata, respondWithMetadata, type AuthorizationServerMetadata } from './endpoints/metadata.js';
 import { revokeToken } from './endpoints/revocation-endpoint.js';
@@ -220,6 +221,10 @@ export class AuthorizationServer {
    * response, or throws an {@link OAuthError} for the caller to turn into a response with `toResponse()`.
    */
   async respondToAccessTokenRequest(request: Request): Promise<Response> {
+    return tokenResponse(await this.#tokenBody(request));
+  }
+
+  async #tokenBody(request: AnyRequest): Promise<TokenResponseBody> {
     const server = await this.context();
     const params = await readForm(request, this.#maxBodyBytes);
     const grantType = params.get('grant_type');
@@ -235,14 +240,51 @@ export class AuthorizationServer {
     // RFC 6749 §5.2 unauthorized_client: "not authorized to use this authorization grant type".
     if (!client.client.grantTypes.includes(grantType)) throw OAuthError.unauthorizedClient();
 
-    const body = await enabled.grant.respondToAccessTokenRequest({
-      request,
+    return enabled.grant.respondToAccessTokenRequest({
+      // A PlainRequest becomes a Fetch Request only if the grant reads this field (the built-in grants do not).
+      get request() {
+        return request instanceof PlainRequest ? request.toRequest() : request;
+      },
       params,
       client,
       accessTokenTTL: enabled.ttl,
       server,
     });
-    return tokenResponse(body);
+  }
+
+  /**
+   * The token endpoint on the Node adapters' path: a {@link PlainRequest} in, a {@link PlainResult} out, no Fetch
+   * objects; never throws. The same rules and answers as {@link handleTokenRequest}. Advanced and internal: the
+   * adapters call it; applications on a Fetch runtime use `handleTokenRequest`.
+   *
+   * @example
+   * ```ts
+   * const { status, headers, body } = await server.serveTokenRequest(plainRequest);
+   * ```
+   */
+  async serveTokenRequest(request: AnyRequest): Promise<PlainResult> {
+    try {
+      return plainJson(await this.#tokenBody(request));
+    } catch (error) {
+      return plainError(this.#loggedError(error));
+    }
+  }
+
+  /**
+   * The introspection endpoint (RFC 7662) on the Node adapters' path, like {@link serveTokenRequest}: never
+   * throws, the same answers as {@link handleIntrospectionRequest}.
+   *
+   * @example
+   * ```ts
+   * const { status, body } = await server.serveIntrospectionRequest(plainRequest); // 200 '{"active":true,...}'
+   * ```
+   */
+  async serveIntrospectionRequest(request: AnyRequest): Promise<PlainResult> {
+    try {
+      return plainJson(await introspectionBody(request, await this.#endpointContext(true)));
+    } catch (error) {
+      return plainError(this.#loggedError(error));
+    }
   }
 
   /** The token endpoint in one call that never throws: OAuth errors and unexpected failures become responses. */
@@ -400,6 +442,10 @@ export class AuthorizationServer {
    * with `Retry-After`.
    */
   async errorResponse(error: unknown): Promise<Response> {
+    return this.#loggedError(error).toResponse();
+  }
+
+  #loggedError(error: unknown): OAuthError {
     const oauth = toOAuthError(error);
     const logger = this.#options.logger ?? consoleLogger;
     const cause = oauth.cause ?? error;
@@ -408,7 +454,7 @@ export class AuthorizationServer {
     } else if (cause instanceof StorageUnavailableError) {
       (logger.warn ?? logger.error).call(logger, 'grantry: storage unavailable', { reason: cause.reason, error: cause.message });
     }
-    return oauth.toResponse();
+    return oauth;
   }
 }
 

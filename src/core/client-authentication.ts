@@ -1,5 +1,6 @@
 import type { EventEmitter, GrantryEvents } from './events.js';
 import type { Params } from './form.js';
+import type { AnyRequest } from './plain-request.js';
 import { OAuthError, type Guess } from './oauth-error.js';
 import type { Client } from './types.js';
 import type { ClientRepository } from '../storage/repositories.js';
@@ -35,24 +36,49 @@ interface BasicCredentials {
   secret: string;
 }
 
+// Buffer is a global on Node, Bun and Deno; elsewhere `atob` decodes.
+const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
+const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+const BASIC = /^basic +([A-Za-z0-9+/]+={0,2}) *$/i;
+
+/** The bytes of standard base64 with `atob`'s strictness (padding only to a multiple of 4, never a lone sextet). */
+function decodeBase64(b64: string): Uint8Array | undefined {
+  const padded = b64.charCodeAt(b64.length - 1) === 61; /* = */
+  if (padded ? b64.length % 4 !== 0 : b64.length % 4 === 1) return undefined;
+  // One native decode on Node; atob + a byte copy elsewhere.
+  if (NodeBuffer) return NodeBuffer.from(b64, 'base64');
+  try {
+    return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  } catch {
+    return undefined;
+  }
+}
+
+/** A form-url-encoded value (`+` is a space); the common case, with neither `%` nor `+`, is returned as it is. */
+function formDecode(value: string): string {
+  return value.includes('%') || value.includes('+') ? decodeURIComponent(value.replace(/\+/g, ' ')) : value;
+}
+
 /**
  * RFC 6749 §2.3.1: the id and secret are form-url-encoded, then joined with ':' and base64-encoded. The secret may
  * itself contain ':' (only the first separates); `+` decodes to a space as in any form value.
  */
 function parseBasic(header: string): BasicCredentials | undefined {
-  const match = /^basic +([A-Za-z0-9+/]+={0,2}) *$/i.exec(header);
+  const match = BASIC.exec(header);
   if (!match) return undefined;
+  const bytes = decodeBase64(match[1]!);
+  if (bytes === undefined) return undefined;
   let decoded: string;
   try {
-    decoded = new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(atob(match[1]!), (c) => c.charCodeAt(0)));
+    decoded = utf8Strict.decode(bytes);
   } catch {
     return undefined;
   }
   const colon = decoded.indexOf(':');
   if (colon < 0) return undefined;
   try {
-    const id = decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' '));
-    const secret = decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' '));
+    const id = formDecode(decoded.slice(0, colon));
+    const secret = formDecode(decoded.slice(colon + 1));
     return id === '' ? undefined : { id, secret };
   } catch {
     return undefined;
@@ -110,7 +136,7 @@ export interface ClientCredentials {
   readonly usedBasic: boolean;
 }
 
-const readCredentials = new WeakMap<Request, ClientCredentials>();
+const readCredentials = new WeakMap<AnyRequest, ClientCredentials>();
 
 /**
  * Reads the client credentials of a request once (the same answer for a limiter and for
@@ -124,7 +150,7 @@ const readCredentials = new WeakMap<Request, ClientCredentials>();
  * const { id, secret } = readClientCredentials(request, params);
  * ```
  */
-export function readClientCredentials(request: Request, params: Params): ClientCredentials {
+export function readClientCredentials(request: AnyRequest, params: Params): ClientCredentials {
   const cached = readCredentials.get(request);
   if (cached) return cached;
   const header = request.headers.get('authorization');
@@ -156,7 +182,7 @@ export function readClientCredentials(request: Request, params: Params): ClientC
  * ```
  */
 export async function authenticateClient(
-  request: Request,
+  request: AnyRequest,
   params: Params,
   ctx: ClientAuthenticationContext,
 ): Promise<AuthenticatedClient> {

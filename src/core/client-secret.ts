@@ -1,5 +1,5 @@
 import { decodeBase64url, encodeBase64url, utf8 } from '../tokens/base64url.js';
-import { loadCryptoBackend } from '../tokens/crypto/crypto-backend.js';
+import { loadCryptoBackend, type CryptoBackend } from '../tokens/crypto/crypto-backend.js';
 
 const PREFIX = 'sha256$';
 const SLOW_PREFIX = 'pbkdf2-sha256';
@@ -59,11 +59,15 @@ export async function hashClientSecret(secret: string): Promise<string> {
  * ```
  */
 export async function verifyClientSecret(secret: string, secretHash: string): Promise<boolean> {
-  const crypto = await loadCryptoBackend();
+  // The backend is loaded once; later calls skip the await (a token request checks a secret every time).
+  const crypto = loadedBackend ?? (loadedBackend = await loadCryptoBackend());
   if (secretHash.startsWith(`${SLOW_PREFIX}$`)) return verifySlow((a, b) => crypto.timingSafeEqual(a, b), secret, secretHash);
-  const presented = PREFIX + (await crypto.sha256(secret));
+  const digest = crypto.sha256(secret);
+  const presented = PREFIX + (typeof digest === 'string' ? digest : await digest);
   return crypto.timingSafeEqual(presented, secretHash);
 }
+
+let loadedBackend: CryptoBackend | undefined;
 
 async function verifySlow(equal: (a: string, b: string) => boolean, secret: string, secretHash: string): Promise<boolean> {
   const [, rounds, salt, hash, extra] = secretHash.split('$');

@@ -1,4 +1,5 @@
 import { OAuthError } from './oauth-error.js';
+import { PlainRequest, type AnyRequest } from './plain-request.js';
 
 /**
  * Request parameters after the RFC 6749 §3.1/§3.2 rules: one value each, empty values omitted.
@@ -22,14 +23,15 @@ export type Params = ReadonlyMap<string, string>;
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
 
 /** One parse per request: the limiter in front of an endpoint and the endpoint itself share it (as hono does). */
-const parsedForms = new WeakMap<Request, Promise<Params>>();
+const parsedForms = new WeakMap<AnyRequest, Promise<Params>>();
 
 /**
  * Reads an `application/x-www-form-urlencoded` POST body (RFC 6749 §3.2) within a size limit.
  * Repeated parameters are `invalid_request` (RFC 6749 §3.1: "MUST NOT be included more than once"); parameters
  * sent without a value are treated as omitted; unknown parameters are kept and ignored by the grants.
  * The body is read once per `Request`: later calls (a limiter, then the endpoint) get the same parameters or the
- * same error, and the first call's `maxBytes` applies.
+ * same error, and the first call's `maxBytes` applies. A {@link PlainRequest} (the Node adapters' body already in
+ * memory) is read by the same rules, without a web stream.
  *
  * @example
  * ```ts
@@ -37,7 +39,7 @@ const parsedForms = new WeakMap<Request, Promise<Params>>();
  * params.get('grant_type'); // 'refresh_token'
  * ```
  */
-export function readForm(request: Request, maxBytes = DEFAULT_MAX_BODY_BYTES): Promise<Params> {
+export function readForm(request: AnyRequest, maxBytes = DEFAULT_MAX_BODY_BYTES): Promise<Params> {
   let parsed = parsedForms.get(request);
   if (!parsed) {
     parsed = parseForm(request, maxBytes);
@@ -48,7 +50,7 @@ export function readForm(request: Request, maxBytes = DEFAULT_MAX_BODY_BYTES): P
   return parsed;
 }
 
-async function parseForm(request: Request, maxBytes: number): Promise<Params> {
+async function parseForm(request: AnyRequest, maxBytes: number): Promise<Params> {
   if (request.method !== 'POST') {
     throw new OAuthError('invalid_request', 'This endpoint accepts POST only.', { status: 405, headers: { Allow: 'POST' } });
   }
@@ -56,7 +58,7 @@ async function parseForm(request: Request, maxBytes: number): Promise<Params> {
   if (type !== 'application/x-www-form-urlencoded') {
     throw OAuthError.invalidRequest('The body must be application/x-www-form-urlencoded.');
   }
-  const text = await readBodyText(request, maxBytes);
+  const text = request instanceof PlainRequest ? plainBodyText(request, maxBytes) : await readBodyText(request, maxBytes);
   return parseParams(new URLSearchParams(text));
 }
 
@@ -82,6 +84,24 @@ export function parseParams(search: URLSearchParams): Params {
 const tooLarge = (): OAuthError =>
   new OAuthError('invalid_request', 'The request body is too large.', { status: 413 });
 
+function plainBodyText(request: PlainRequest, maxBytes: number): string {
+  const declared = request.headers.get('content-length');
+  if (declared !== null && Number(declared) > maxBytes) throw tooLarge();
+  if (request.body === null) return '';
+  if (request.body.byteLength > maxBytes) throw tooLarge();
+  return decodeUtf8(request.body);
+}
+
+const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+
+function decodeUtf8(body: Uint8Array): string {
+  try {
+    return utf8Strict.decode(body);
+  } catch {
+    throw OAuthError.invalidRequest('The request body is not valid UTF-8.');
+  }
+}
+
 async function readBodyText(request: Request, maxBytes: number): Promise<string> {
   const declared = request.headers.get('content-length');
   if (declared !== null && Number(declared) > maxBytes) throw tooLarge();
@@ -99,12 +119,7 @@ async function readBodyText(request: Request, maxBytes: number): Promise<string>
     }
     chunks.push(value);
   }
-  const body = chunks.length === 1 ? chunks[0]! : concat(chunks, size);
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(body);
-  } catch {
-    throw OAuthError.invalidRequest('The request body is not valid UTF-8.');
-  }
+  return decodeUtf8(chunks.length === 1 ? chunks[0]! : concat(chunks, size));
 }
 
 function concat(chunks: Uint8Array[], size: number): Uint8Array {

@@ -131,10 +131,23 @@ export class ResourceServer {
    * bad, expired or revoked token → 401 `invalid_token`. Throws an `OAuthError` 503 when the keys cannot be loaded.
    */
   async validateAuthenticatedRequest(request: Request): Promise<AccessTokenClaims> {
+    return this.validateAuthorization(request.headers.get('authorization'));
+  }
+
+  /**
+   * The same check as {@link validateAuthenticatedRequest}, given the value of the `Authorization` header (or
+   * `null`/`undefined` when the request has none), for middlewares that have the header and no `Request`: the
+   * node:http, Express and Fastify ones. The same claims, the same {@link BearerTokenError}s (RFC 6750 §3.1).
+   *
+   * @example
+   * ```ts
+   * const claims = await rs.validateAuthorization(req.headers.authorization); // node:http / Express
+   * ```
+   */
+  async validateAuthorization(header: string | null | undefined): Promise<AccessTokenClaims> {
     const realm = { realm: this.#realm };
-    const header = request.headers.get('authorization');
     // RFC 6750 §3.1: a request without credentials, or with another scheme, gets a challenge without error details.
-    if (header === null || !/^bearer(\s|$)/i.test(header)) throw BearerTokenError.missing(realm);
+    if (header === null || header === undefined || !/^bearer(\s|$)/i.test(header)) throw BearerTokenError.missing(realm);
     const match = BEARER.exec(header);
     if (!match) throw BearerTokenError.malformed(undefined, realm);
 

@@ -13,6 +13,11 @@ import type { FetchHandler } from './fetch-handler.js';
  */
 export interface BearerTokenValidator<Claims> {
   validateAuthenticatedRequest(request: Request): Promise<Claims>;
+  /**
+   * The same check from the `Authorization` header's value (a `ResourceServer` has it): the node:http-based
+   * middlewares then build no `Request`.
+   */
+  validateAuthorization?(header: string | null | undefined): Promise<Claims>;
 }
 
 /**
@@ -57,8 +62,35 @@ export async function checkBearerToken<Claims extends { scope?: string }>(
   onError: (error: unknown) => void,
   scopes: readonly string[] = [],
 ): Promise<BearerTokenCheck<Claims>> {
+  return settle(() => validator.validateAuthenticatedRequest(request), onError, scopes);
+}
+
+/**
+ * {@link checkBearerToken} from the `Authorization` header's value, for middlewares without a `Request` (the
+ * validator must have `validateAuthorization`).
+ *
+ * @example
+ * ```ts
+ * const check = await checkBearerHeader(resourceServer, req.headers.authorization, console.error, ['read']);
+ * if (check.ok) res.locals.accessToken = check.claims;
+ * ```
+ */
+export async function checkBearerHeader<Claims extends { scope?: string }>(
+  validator: Required<Pick<BearerTokenValidator<Claims>, 'validateAuthorization'>>,
+  header: string | null | undefined,
+  onError: (error: unknown) => void,
+  scopes: readonly string[] = [],
+): Promise<BearerTokenCheck<Claims>> {
+  return settle(() => validator.validateAuthorization(header), onError, scopes);
+}
+
+async function settle<Claims extends { scope?: string }>(
+  validate: () => Promise<Claims>,
+  onError: (error: unknown) => void,
+  scopes: readonly string[],
+): Promise<BearerTokenCheck<Claims>> {
   try {
-    const claims = await validator.validateAuthenticatedRequest(request);
+    const claims = await validate();
     if (scopes.length > 0) requireScopes(claims, scopes);
     return { ok: true, claims };
   } catch (error) {

@@ -2,12 +2,12 @@ import type { Request as ExpressRequest, RequestHandler } from 'express';
 import type { AuthorizationServer } from '../core/authorization-server.js';
 import { OAuthError } from '../core/oauth-error.js';
 import type { AccessTokenClaims } from '../tokens/verify-access-token.js';
-import { checkBearerToken, type BearerTokenOptions, type BearerTokenValidator } from './bearer-token.js';
+import { checkBearerHeader, checkBearerToken, type BearerTokenOptions, type BearerTokenValidator } from './bearer-token.js';
 import { resolveAdapterOptions, type AdapterOptions, type FetchHandler } from './fetch-handler.js';
-import { serveNodeRequest } from './serve-node-request.js';
-import { toFetchRequest } from './node-request.js';
+import { serveNodeRequest, servePlainRequest } from './serve-node-request.js';
+import { RawHeaderReader, toFetchRequest } from './node-request.js';
 import { writeFetchResponse } from './node-response.js';
-import { lazyRouteTable, targetPath, type RoutableServer } from './oauth-routes.js';
+import { lazyRouteTables, targetPath, type RoutableServer } from './oauth-routes.js';
 
 export type { AdapterOptions, FetchHandler } from './fetch-handler.js';
 export type { BearerTokenOptions, BearerTokenValidator } from './bearer-token.js';
@@ -82,18 +82,22 @@ export function tokenEndpoint(server: Pick<AuthorizationServer, 'handleTokenRequ
  */
 export function oauthEndpoints(server: RoutableServer, options: AdapterOptions = {}): RequestHandler {
   const resolved = resolveAdapterOptions(options);
-  const routes = lazyRouteTable(server);
+  const routes = lazyRouteTables(server);
   return async (req, res, next) => {
-    let handler;
+    let handler, fast;
     try {
-      handler = (await routes()).get(targetPath(req.originalUrl));
+      const { fetch, plain } = await routes();
+      const path = targetPath(req.originalUrl);
+      handler = fetch.get(path);
+      fast = plain.get(path);
     } catch (error) {
       // The server could not build its metadata (a configuration error): logged, never sent.
       resolved.onError(error);
       return writeFetchResponse(OAuthError.serverError().toResponse(), res);
     }
     if (!handler) return next();
-    return serveNodeRequest(handler, req, res, resolved, { url: req.originalUrl, bytes: parsedBody(req) });
+    const source = { url: req.originalUrl, bytes: parsedBody(req) };
+    return fast ? servePlainRequest(fast, handler, req, res, resolved, source) : serveNodeRequest(handler, req, res, resolved, source);
   };
 }
 
@@ -112,7 +116,15 @@ export function requireBearerToken(
   options: AdapterOptions & BearerTokenOptions = {},
 ): RequestHandler {
   const resolved = resolveAdapterOptions(options);
+  const byHeader = typeof validator.validateAuthorization === 'function' ? (validator as Required<typeof validator>) : undefined;
   return async (req, res, next) => {
+    if (byHeader) {
+      // The header's value alone: no Request (RawHeaderReader joins a repeated header as the Fetch API would).
+      const check = await checkBearerHeader(byHeader, new RawHeaderReader(req.rawHeaders).get('authorization'), resolved.onError, options.scopes);
+      if (!check.ok) return writeFetchResponse(check.response, res);
+      res.locals.accessToken = check.claims;
+      return next();
+    }
     let request: Request;
     try {
       // Headers only: the body stays on the socket for the route that follows.

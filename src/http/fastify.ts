@@ -4,9 +4,9 @@ import type { AuthorizationServer } from '../core/authorization-server.js';
 import { OAuthError } from '../core/oauth-error.js';
 import type { AccessTokenClaims } from '../tokens/verify-access-token.js';
 import { closeIfBodyUnread } from './close-if-body-unread.js';
-import { checkBearerToken, type BearerTokenOptions, type BearerTokenValidator } from './bearer-token.js';
+import { checkBearerHeader, checkBearerToken, type BearerTokenOptions, type BearerTokenValidator } from './bearer-token.js';
 import { callHandler, resolveAdapterOptions, type AdapterOptions, type FetchHandler } from './fetch-handler.js';
-import { toFetchRequest } from './node-request.js';
+import { RawHeaderReader, toFetchRequest } from './node-request.js';
 import { responseBody } from './node-response.js';
 import { oauthRouteTable, type RoutableServer } from './oauth-routes.js';
 
@@ -171,7 +171,15 @@ export function requireBearerToken(
   options: AdapterOptions & BearerTokenOptions = {},
 ): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined> {
   const resolved = resolveAdapterOptions(options);
+  const byHeader = typeof validator.validateAuthorization === 'function' ? (validator as Required<typeof validator>) : undefined;
   return async (request, reply) => {
+    if (byHeader) {
+      // The header's value alone: no Request (RawHeaderReader joins a repeated header as the Fetch API would).
+      const check = await checkBearerHeader(byHeader, new RawHeaderReader(request.raw.rawHeaders).get('authorization'), resolved.onError, options.scopes);
+      if (!check.ok) return sendResponse(reply, check.response);
+      request.accessToken = check.claims;
+      return undefined;
+    }
     let fetchRequest: Request;
     try {
       fetchRequest = await toFetchRequest(request.raw, resolved, { url: request.url, bytes: null });

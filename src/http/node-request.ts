@@ -3,6 +3,7 @@ import type { TLSSocket } from 'node:tls';
 import type { Readable } from 'node:stream';
 import type { ResolvedAdapterOptions } from './fetch-handler.js';
 import { nodeBodyStream } from './node-body-stream.js';
+import { PlainRequest, type HeaderReader } from '../core/plain-request.js';
 
 /** A host name, IPv4 or bracketed IPv6 address with an optional port: nothing else reaches the URL. */
 const SAFE_HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
@@ -52,6 +53,60 @@ export async function toFetchRequest(req: IncomingMessage, options: ResolvedAdap
       ? bufferedStream(await readAll(stream))
       : nodeBodyStream(stream);
   return new Request(url, { method, headers, body, duplex: 'half' } as RequestInit);
+}
+
+/**
+ * The headers of a node:http message, read the way the Fetch API's `Headers.get` reads them (case-insensitive,
+ * repeated headers joined with `, `), straight from `rawHeaders`: no `Headers` object is built.
+ *
+ * @example
+ * ```ts
+ * new RawHeaderReader(req.rawHeaders).get('authorization'); // 'Basic ...' or null
+ * ```
+ */
+export class RawHeaderReader implements HeaderReader, Iterable<[string, string]> {
+  constructor(private readonly raw: readonly string[]) {}
+
+  get(name: string): string | null {
+    const lower = name.toLowerCase();
+    const raw = this.raw;
+    let value: string | null = null;
+    for (let i = 0; i < raw.length; i += 2) {
+      const key = raw[i]!;
+      if (key.length === lower.length && key.toLowerCase() === lower) value = value === null ? raw[i + 1]! : `${value}, ${raw[i + 1]!}`;
+    }
+    return value;
+  }
+
+  *[Symbol.iterator](): Iterator<[string, string]> {
+    for (let i = 0; i < this.raw.length; i += 2) yield [this.raw[i]!, this.raw[i + 1]!];
+  }
+}
+
+/**
+ * The core's plain view of a node:http POST whose body is small enough to hold in memory (a declared
+ * `Content-Length` up to `maxBufferedBodyBytes`, or bytes a framework already read): the body is read whole, and
+ * no Fetch object is built. `undefined` for any other request (another method, a chunked or large body), which the
+ * caller serves through {@link toFetchRequest} instead.
+ *
+ * @example
+ * ```ts
+ * const plain = await toPlainRequest(req, resolved);
+ * if (plain) writePlainResult(await server.serveTokenRequest(plain), res);
+ * ```
+ */
+export async function toPlainRequest(
+  req: IncomingMessage,
+  options: ResolvedAdapterOptions,
+  source: NodeRequestSource = {},
+): Promise<PlainRequest | undefined> {
+  if (req.method !== 'POST' || source.body !== undefined) return undefined;
+  const url = requestOrigin(req, options) + requestPath(source.url ?? req.url);
+  const headers = new RawHeaderReader(req.rawHeaders);
+  if (source.bytes !== undefined) return new PlainRequest('POST', url, headers, source.bytes);
+  if (!hasBody(req)) return new PlainRequest('POST', url, headers, null);
+  if (req.headers['transfer-encoding'] !== undefined || !(Number(req.headers['content-length']) <= options.maxBufferedBodyBytes)) return undefined;
+  return new PlainRequest('POST', url, headers, await readAll(req));
 }
 
 function hasBody(req: IncomingMessage): boolean {

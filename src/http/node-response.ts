@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { closeIfBodyUnread } from './close-if-body-unread.js';
+import type { PlainResult } from '../core/plain-request.js';
 
 const PENDING = Symbol('pending');
 
@@ -129,4 +130,23 @@ function write(res: ServerResponse, chunk: Uint8Array): Promise<boolean> | boole
     res.on('drain', onDrain);
     res.on('close', onClose);
   });
+}
+
+/**
+ * Writes a core {@link PlainResult} to a node:http `ServerResponse` in one write, with its `Content-Length`; the
+ * same `Connection: close` rule as {@link writeFetchResponse} when the request body was left unread.
+ *
+ * @example
+ * ```ts
+ * writePlainResult(await server.serveTokenRequest(plain), res);
+ * ```
+ */
+export function writePlainResult(result: PlainResult, res: ServerResponse): void {
+  if (res.req !== undefined && !res.headersSent) closeIfBodyUnread(res.req, res);
+  const headers: string[] = [];
+  for (const name in result.headers) headers.push(name, result.headers[name]!);
+  headers.push('content-length', String(Buffer.byteLength(result.body)));
+  res.writeHead(result.status, headers);
+  if (res.req?.method === 'HEAD') res.end();
+  else res.end(result.body);
 }

@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AuthorizationServer } from '../core/authorization-server.js';
+import { AuthorizationServer } from '../core/authorization-server.js';
 import { OAuthError } from '../core/oauth-error.js';
 import { closeIfBodyUnread } from './close-if-body-unread.js';
 import { resolveAdapterOptions, type AdapterOptions, type FetchHandler } from './fetch-handler.js';
 import { writeFetchResponse } from './node-response.js';
-import { serveNodeRequest } from './serve-node-request.js';
-import { lazyRouteTable, targetPath, type RoutableServer } from './oauth-routes.js';
+import { serveNodeRequest, servePlainRequest } from './serve-node-request.js';
+import type { PlainRequest, PlainResult } from '../core/plain-request.js';
+import { lazyRouteTables, targetPath, type RoutableServer } from './oauth-routes.js';
 
 export { withBearerToken, logBearerError, type BearerTokenOptions, type BearerTokenValidator } from './bearer-token.js';
 export type { AdapterOptions, FetchHandler } from './fetch-handler.js';
@@ -80,9 +81,10 @@ export function tokenEndpointListener(
   if (!path.startsWith('/')) throw new TypeError('grantry: the token endpoint path must start with "/"');
   const resolved = resolveAdapterOptions(adapter);
   const handler: FetchHandler = (request) => server.handleTokenRequest(request);
+  const plain = plainTokenHandler(server);
   return (req, res) => {
     if (targetPath(req.url) !== path) return fallback(req, res);
-    void serveNodeRequest(handler, req, res, resolved);
+    void (plain ? servePlainRequest(plain, handler, req, res, resolved) : serveNodeRequest(handler, req, res, resolved));
   };
 }
 
@@ -112,19 +114,29 @@ export interface OAuthEndpointsListenerOptions extends AdapterOptions {
 export function oauthEndpointsListener(server: RoutableServer, options: OAuthEndpointsListenerOptions = {}): NodeRequestListener {
   const { fallback = notFound, ...adapter } = options;
   const resolved = resolveAdapterOptions(adapter);
-  const routes = lazyRouteTable(server);
+  const routes = lazyRouteTables(server);
   return (req, res) =>
     void routes().then(
-      (table) => {
-        const handler = table.get(targetPath(req.url));
+      ({ fetch, plain }) => {
+        const path = targetPath(req.url);
+        const handler = fetch.get(path);
         if (!handler) return fallback(req, res);
-        return serveNodeRequest(handler, req, res, resolved);
+        const fast = plain.get(path);
+        return fast ? servePlainRequest(fast, handler, req, res, resolved) : serveNodeRequest(handler, req, res, resolved);
       },
       async (error: unknown) => {
         resolved.onError(error);
         await writeFetchResponse(OAuthError.serverError().toResponse(), res).catch(() => void res.destroy());
       },
     );
+}
+
+/** The plain token handler of a stock {@link AuthorizationServer}, else `undefined` (see `plainRouteTable`). */
+function plainTokenHandler(server: Pick<AuthorizationServer, 'handleTokenRequest'>): ((request: PlainRequest) => Promise<PlainResult>) | undefined {
+  const stock = AuthorizationServer.prototype;
+  if (!(server instanceof AuthorizationServer)) return undefined;
+  if (server.handleTokenRequest !== stock.handleTokenRequest || server.respondToAccessTokenRequest !== stock.respondToAccessTokenRequest) return undefined;
+  return (request) => server.serveTokenRequest(request);
 }
 
 function notFound(req: IncomingMessage, res: ServerResponse): void {

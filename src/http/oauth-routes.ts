@@ -1,5 +1,6 @@
-import type { AuthorizationServer } from '../core/authorization-server.js';
+import { AuthorizationServer } from '../core/authorization-server.js';
 import { metadataPath } from '../core/endpoints/endpoint-options.js';
+import type { PlainRequest, PlainResult } from '../core/plain-request.js';
 
 /**
  * The part of an {@link AuthorizationServer} the router calls: its never-throwing endpoint handlers.
@@ -93,4 +94,72 @@ export function targetPath(target: string | undefined): string {
   if (target === undefined) return '/';
   const query = target.indexOf('?');
   return query < 0 ? target : target.slice(0, query);
+}
+
+/**
+ * A path → handler table of the endpoints the Node adapters serve without Fetch objects (token and introspection),
+ * for servers that offer the plain path (`serveTokenRequest`, `serveIntrospectionRequest`); empty otherwise.
+ *
+ * @example
+ * ```ts
+ * const plain: PlainRouteTable = await plainRouteTable(server);
+ * const result = await plain.get('/token')?.(plainRequest);
+ * ```
+ */
+export type PlainRouteTable = ReadonlyMap<string, (request: PlainRequest) => Promise<PlainResult>>;
+
+type PlainServer = Partial<Pick<AuthorizationServer, 'serveTokenRequest' | 'serveIntrospectionRequest'>>;
+
+/**
+ * The plain-path counterpart of {@link oauthRouteTable}: the token and introspection endpoints at the paths the
+ * metadata announces, when `server` is an {@link AuthorizationServer} (an object with only the Fetch handlers gets
+ * an empty table, and the adapters use the Fetch path for it).
+ *
+ * @example
+ * ```ts
+ * const plain = await plainRouteTable(server);
+ * plain.has('/token'); // true for an AuthorizationServer
+ * ```
+ */
+export async function plainRouteTable(server: RoutableServer): Promise<PlainRouteTable> {
+  const table = new Map<string, (request: PlainRequest) => Promise<PlainResult>>();
+  const plain = server as RoutableServer & PlainServer;
+  const { serveTokenRequest, serveIntrospectionRequest } = plain;
+  if (typeof serveTokenRequest !== 'function' || typeof serveIntrospectionRequest !== 'function') return table;
+  const metadata = await server.metadata();
+  const token = pathOf(metadata.token_endpoint);
+  const introspection = pathOf(metadata.introspection_endpoint);
+  // A server that overrides a Fetch handler (a subclass, a wrapper) keeps its override: only the stock ones go plain.
+  const proto = AuthorizationServer.prototype;
+  const stock = (name: 'handleTokenRequest' | 'respondToAccessTokenRequest' | 'handleIntrospectionRequest' | 'respondToIntrospectionRequest'): boolean =>
+    (plain as Partial<AuthorizationServer>)[name] === proto[name];
+  if (token !== undefined && stock('handleTokenRequest') && stock('respondToAccessTokenRequest')) {
+    table.set(token, (r) => serveTokenRequest.call(plain, r));
+  }
+  if (introspection !== undefined && !table.has(introspection) && stock('handleIntrospectionRequest') && stock('respondToIntrospectionRequest')) {
+    table.set(introspection, (r) => serveIntrospectionRequest.call(plain, r));
+  }
+  return table;
+}
+
+/**
+ * Both route tables, built lazily together (see {@link lazyRouteTable}).
+ *
+ * @example
+ * ```ts
+ * const routes = lazyRouteTables(server);
+ * const { fetch, plain } = await routes();
+ * ```
+ */
+export function lazyRouteTables(server: RoutableServer): () => Promise<{ fetch: OAuthRouteTable; plain: PlainRouteTable }> {
+  let tables: Promise<{ fetch: OAuthRouteTable; plain: PlainRouteTable }> | undefined;
+  return () => {
+    tables ??= Promise.all([oauthRouteTable(server), plainRouteTable(server)])
+      .then(([fetch, plain]) => ({ fetch, plain }))
+      .catch((error: unknown) => {
+        tables = undefined;
+        throw error;
+      });
+    return tables;
+  };
 }

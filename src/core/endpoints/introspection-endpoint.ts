@@ -1,5 +1,6 @@
 import { authenticateClient } from '../client-authentication.js';
 import { readForm } from '../form.js';
+import type { AnyRequest } from '../plain-request.js';
 import { NO_STORE_HEADERS, OAuthError } from '../oauth-error.js';
 import type { Client } from '../types.js';
 import type { EndpointContext } from './endpoint-options.js';
@@ -45,6 +46,19 @@ const json = (body: IntrospectionResponseBody): Response =>
  * ```
  */
 export async function introspectToken(request: Request, ctx: EndpointContext): Promise<Response> {
+  return json(await introspectionBody(request, ctx));
+}
+
+/**
+ * The body of {@link introspectToken}'s answer, for a `Request` or a `PlainRequest` (the Node adapters' path);
+ * throws the same `OAuthError`s.
+ *
+ * @example
+ * ```ts
+ * const body = await introspectionBody(plainRequest, ctx); // { active: true, scope: 'read', ... }
+ * ```
+ */
+export async function introspectionBody(request: AnyRequest, ctx: EndpointContext): Promise<IntrospectionResponseBody> {
   const params = await readForm(request, ctx.maxBodyBytes);
   const auth = await authenticateClient(request, params, ctx.server);
   // RFC 7662 §2.1: "To prevent token scanning attacks, the endpoint MUST also require some form of authorization to
@@ -64,7 +78,7 @@ export async function introspectToken(request: Request, ctx: EndpointContext): P
   // "SHOULD NOT include any additional information about an inactive token".
   const allowed = found !== undefined && (await mayIntrospect(ctx, auth.client, found));
   const body = allowed ? await describe(ctx, found) : undefined;
-  return json(body ?? { active: false });
+  return body ?? { active: false };
 }
 
 /** The response for a token found in storage, or `undefined` when it is not active now. */
