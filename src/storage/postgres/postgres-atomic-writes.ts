@@ -1,5 +1,5 @@
-import type { AccessTokenRecord, IssuedTokens, RefreshTokenRecord } from '../repositories.js';
-import { joinScopes } from '../sql/rows.js';
+import type { IssuedTokens } from '../repositories.js';
+import { accessTokenColumns, refreshTokenColumns } from '../sql/rows.js';
 import type { SqlParam } from './postgres-queries.js';
 
 /**
@@ -14,32 +14,21 @@ const FAMILY_LIVE = 'NOT EXISTS (SELECT 1 FROM grantry_revoked_families f WHERE 
 /** The CTEs that store `IssuedTokens` for each row of `source`, with parameters `$base` … `$base+14`. */
 function issuedCtes(source: string, base: number): string {
   const p = (i: number): string => `$${base + i}`;
-  return `old_at AS (UPDATE grantry_access_tokens SET revoked = true WHERE id = ${p(13)}::text AND EXISTS (SELECT 1 FROM ${source})),
+  return `old_at AS (UPDATE grantry_access_tokens SET revoked = true WHERE id = ${p(14)}::text AND EXISTS (SELECT 1 FROM ${source})),
   new_at AS (INSERT INTO grantry_access_tokens (id, client_id, user_id, scopes, expires_at, family_id)
     SELECT ${p(0)}::text, ${p(1)}::text, ${p(2)}::text, ${p(3)}::text, ${p(4)}::bigint, ${p(5)}::text FROM ${source} WHERE ${p(0)}::text IS NOT NULL),
   new_rt AS (INSERT INTO grantry_refresh_tokens (id, family_id, client_id, user_id, scopes, expires_at, access_token_id, auth_time)
-    SELECT ${p(6)}::text, ${p(7)}::text, ${p(8)}::text, ${p(9)}::text, ${p(10)}::text, ${p(11)}::bigint, ${p(12)}::text, ${p(14)}::bigint FROM ${source} WHERE ${p(6)}::text IS NOT NULL)`;
+    SELECT ${p(6)}::text, ${p(7)}::text, ${p(8)}::text, ${p(9)}::text, ${p(10)}::text, ${p(11)}::bigint, ${p(12)}::text, ${p(13)}::bigint FROM ${source} WHERE ${p(6)}::text IS NOT NULL)`;
 }
 
 const none = (n: number): null[] => Array.from({ length: n }, () => null);
-const accessParams = (r: AccessTokenRecord): SqlParam[] => [r.id, r.clientId, r.userId ?? null, joinScopes(r.scopes), r.expiresAt, r.familyId ?? null];
-const refreshParams = (r: RefreshTokenRecord): SqlParam[] => [
-  r.id,
-  r.familyId,
-  r.clientId,
-  r.userId ?? null,
-  joinScopes(r.scopes),
-  r.expiresAt,
-  r.accessTokenId ?? null,
-];
 
 /** The 15 parameters of {@link issuedCtes}. */
 export function issuedParams(next: IssuedTokens): SqlParam[] {
   return [
-    ...(next.accessToken ? accessParams(next.accessToken) : none(6)),
-    ...(next.refreshToken ? refreshParams(next.refreshToken) : none(7)),
+    ...(next.accessToken ? accessTokenColumns(next.accessToken) : none(6)),
+    ...(next.refreshToken ? refreshTokenColumns(next.refreshToken) : none(8)),
     next.revokeAccessTokenId ?? null,
-    next.refreshToken?.authTime ?? null,
   ];
 }
 

@@ -1,6 +1,6 @@
 import type { AccessTokenRecord, RefreshTokenRecord } from '../repositories.js';
-import { joinScopes } from '../sql/rows.js';
-import type { PostgresQueries, SqlParam } from './postgres-queries.js';
+import { accessTokenColumns, refreshTokenColumns } from '../sql/rows.js';
+import type { PostgresQueries } from './postgres-queries.js';
 
 interface Pending<R> {
   readonly record: R;
@@ -24,17 +24,6 @@ const INSERT_PAIR_REVOKE = `WITH r AS (UPDATE grantry_access_tokens SET revoked 
   VALUES ($7, $8, $9, $10, $11, $12, $13, $14)`;
 const REVOKE_ACCESS = 'UPDATE grantry_access_tokens SET revoked = true WHERE id = ANY($1::text[])';
 
-const accessParams = (r: AccessTokenRecord): SqlParam[] => [r.id, r.clientId, r.userId ?? null, joinScopes(r.scopes), r.expiresAt, r.familyId ?? null];
-const refreshParams = (r: RefreshTokenRecord): SqlParam[] => [
-  r.id,
-  r.familyId,
-  r.clientId,
-  r.userId ?? null,
-  joinScopes(r.scopes),
-  r.expiresAt,
-  r.accessTokenId ?? null,
-  r.authTime ?? null,
-];
 
 /**
  * Saves access and refresh tokens and revokes access tokens, gathering what one turn of the event loop asks for:
@@ -92,16 +81,16 @@ export class PostgresTokenWriter {
     for (const rt of refresh) {
       const at = rt.record.accessTokenId === undefined ? undefined : access.get(rt.record.accessTokenId);
       if (!at) {
-        settle(this.sql.count(INSERT_REFRESH, refreshParams(rt.record)), rt);
+        settle(this.sql.count(INSERT_REFRESH, refreshTokenColumns(rt.record)), rt);
         continue;
       }
       access.delete(at.record.id);
-      const params = [...accessParams(at.record), ...refreshParams(rt.record)];
+      const params = [...accessTokenColumns(at.record), ...refreshTokenColumns(rt.record)];
       const old = revoke.pop();
       if (old) settle(this.sql.count(INSERT_PAIR_REVOKE, [...params, old.record]), at, rt, old);
       else settle(this.sql.count(INSERT_PAIR, params), at, rt);
     }
-    for (const at of access.values()) settle(this.sql.count(INSERT_ACCESS, accessParams(at.record)), at);
+    for (const at of access.values()) settle(this.sql.count(INSERT_ACCESS, accessTokenColumns(at.record)), at);
     if (revoke.length > 0) settle(this.sql.count(REVOKE_ACCESS, [revoke.map((p) => p.record)]), ...revoke);
   }
 }

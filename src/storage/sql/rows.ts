@@ -51,6 +51,27 @@ export const clientColumns = (c: Client): SqlValue[] => [
   JSON.stringify(c.permissions ?? []),
 ];
 
+/**
+ * An access-token record as the values of its insert, in column order: `id, client_id, user_id, scopes, expires_at,
+ * family_id` (one order for every statement of both engines).
+ */
+export const accessTokenColumns = (r: AccessTokenRecord): SqlValue[] => [r.id, r.clientId, r.userId ?? null, joinScopes(r.scopes), r.expiresAt, r.familyId ?? null];
+
+/**
+ * A refresh-token record as the values of its insert, in column order: `id, family_id, client_id, user_id, scopes,
+ * expires_at, access_token_id, auth_time`.
+ */
+export const refreshTokenColumns = (r: RefreshTokenRecord): SqlValue[] => [
+  r.id,
+  r.familyId,
+  r.clientId,
+  r.userId ?? null,
+  joinScopes(r.scopes),
+  r.expiresAt,
+  r.accessTokenId ?? null,
+  r.authTime ?? null,
+];
+
 export function toScope(row: Row): Scope {
   const description = optStr(row.description);
   return description === undefined ? { id: str(row.id) } : { id: str(row.id), description };

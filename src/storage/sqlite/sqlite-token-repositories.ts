@@ -15,7 +15,7 @@ import type {
   RotateResult,
 } from '../repositories.js';
 import { pollDeviceCode } from '../device-poll.js';
-import { joinScopes, plainAuthCode, plainRefreshToken, toAccessToken, toAuthCode, toDeviceCode, toRefreshToken, type Row } from '../sql/rows.js';
+import { accessTokenColumns, joinScopes, plainAuthCode, refreshTokenColumns, plainRefreshToken, toAccessToken, toAuthCode, toDeviceCode, toRefreshToken, type Row } from '../sql/rows.js';
 import type { SqliteStatements } from './sqlite-statements.js';
 
 const FAMILY_REVOKED = 'EXISTS (SELECT 1 FROM grantry_revoked_families f WHERE f.family_id = t.family_id) AS family_revoked';
@@ -31,22 +31,11 @@ function revokeFamilyIn(sql: SqliteStatements, table: string, familyId: string):
 const INSERT_ACCESS = 'INSERT INTO grantry_access_tokens (id, client_id, user_id, scopes, expires_at, family_id) VALUES (?, ?, ?, ?, ?, ?)';
 const INSERT_REFRESH = `INSERT INTO grantry_refresh_tokens (id, family_id, client_id, user_id, scopes, expires_at, access_token_id, auth_time)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
-const accessValues = (r: AccessTokenRecord): unknown[] => [r.id, r.clientId, r.userId ?? null, joinScopes(r.scopes), r.expiresAt, r.familyId ?? null];
-const refreshValues = (r: RefreshTokenRecord): unknown[] => [
-  r.id,
-  r.familyId,
-  r.clientId,
-  r.userId ?? null,
-  joinScopes(r.scopes),
-  r.expiresAt,
-  r.accessTokenId ?? null,
-  r.authTime ?? null,
-];
 
 /** The writes of an atomic step after its spend: run inside the caller's transaction (a savepoint). */
 function writeIssued(sql: SqliteStatements, next: IssuedTokens): void {
-  if (next.accessToken) sql.get(INSERT_ACCESS).run(...accessValues(next.accessToken));
-  if (next.refreshToken) sql.get(INSERT_REFRESH).run(...refreshValues(next.refreshToken));
+  if (next.accessToken) sql.get(INSERT_ACCESS).run(...accessTokenColumns(next.accessToken));
+  if (next.refreshToken) sql.get(INSERT_REFRESH).run(...refreshTokenColumns(next.refreshToken));
   if (next.revokeAccessTokenId !== undefined) sql.get('UPDATE grantry_access_tokens SET revoked = 1 WHERE id = ?').run(next.revokeAccessTokenId);
 }
 
@@ -71,7 +60,7 @@ function atomically<T>(sql: SqliteStatements, work: () => T): Promise<T> {
 export class SqliteAccessTokenRepository implements AccessTokenRepository {
   constructor(private readonly sql: SqliteStatements) {}
   async save(r: AccessTokenRecord): Promise<void> {
-    return this.sql.write(INSERT_ACCESS, accessValues(r));
+    return this.sql.write(INSERT_ACCESS, accessTokenColumns(r));
   }
   async find(id: string): Promise<(AccessTokenRecord & { revoked: boolean }) | undefined> {
     const row = this.sql.get(`SELECT t.*, ${FAMILY_REVOKED} FROM grantry_access_tokens t WHERE t.id = ?`).get(id) as Row | undefined;
@@ -106,7 +95,7 @@ export class SqliteRefreshTokenRepository implements RefreshTokenRepository {
     return { accessTokens: this.accessTokens, refreshTokens: this };
   }
   async save(r: RefreshTokenRecord): Promise<void> {
-    return this.sql.write(INSERT_REFRESH, refreshValues(r));
+    return this.sql.write(INSERT_REFRESH, refreshTokenColumns(r));
   }
   async find(id: string): Promise<(RefreshTokenRecord & { revoked: boolean; consumed: boolean }) | undefined> {
     return this.#find(id);
