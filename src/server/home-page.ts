@@ -54,19 +54,21 @@ export function startBanner(issuer: string, cliFlags = ''): string {
  * ```
  */
 export function homePage(issuer: string, view: PageView): Response {
+  const s = view.s;
+  const titles = [s.home_step_scope, s.home_step_client, s.home_step_token];
   const steps = firstSteps(issuer)
-    .map((s) => `<li>${escapeHtml(s.title)}:<pre><code>${escapeHtml(s.command)}</code></pre></li>`)
+    .map((step, i) => `<li>${escapeHtml(titles[i] ?? step.title)}:<pre><code>${escapeHtml(step.command)}</code></pre></li>`)
     .join('\n');
+  const link = (href: string, text: string) => `<a href="${href}">${escapeHtml(text)}</a>`;
   return view.page(
-    view.s.home_title,
-    new Html(`<p>An OAuth 2.0 authorization server. Clients start from <a href="/.well-known/oauth-authorization-server">its metadata</a>;
-resource servers check tokens with <a href="/.well-known/jwks.json">its keys</a>.</p>
-<h2>Getting started</h2>
-<p>On the machine that runs the server, next to its data directory:</p>
+    s.home_title,
+    new Html(`<p>${escapeHtml(s.home_text)} ${link('/.well-known/oauth-authorization-server', s.home_metadata_link)}</p>
+<p>${escapeHtml(s.home_keys_text)} ${link('/.well-known/jwks.json', s.home_keys_link)}</p>
+<h2>${escapeHtml(s.home_getting_started)}</h2>
+<p>${escapeHtml(s.home_where)}</p>
 <ol>
 ${steps}
 </ol>
-<p>Then send a user to <code>/authorize</code> (sign-in and consent pages), refresh, revoke and introspect tokens, and
-let devices sign in at <a href="/device">/device</a>: the README's first day shows each step.</p>`),
+<p>${escapeHtml(s.home_then)}</p>`),
   );
 }
