@@ -39,16 +39,20 @@ export { DuplicateRecordError } from './storage/storage-admin.js';
 // Grants, and what a custom grant is written with.
 export { AuthorizationCodeGrant, type AuthorizationCodeGrantOptions } from './grants/authorization-code-grant.js';
 export { ClientCredentialsGrant, type ClientCredentialsGrantOptions } from './grants/client-credentials-grant.js';
-export {
-  DeviceCodeGrant,
-  type DeviceAuthorization,
-  type DeviceAuthorizationResponseBody,
-  type DeviceCodeGrantOptions,
-} from './grants/device-code-grant.js';
+export { DeviceCodeGrant, type DeviceCodeGrantOptions } from './grants/device-code-grant.js';
 export { ImplicitGrant } from './grants/implicit-grant.js';
 export { PasswordGrant, type PasswordGrantOptions } from './grants/password-grant.js';
 export { RefreshTokenGrant, type RefreshTokenGrantOptions } from './grants/refresh-token-grant.js';
 export type { Grant, TokenRequest, TokenResponseBody } from './grants/grant.js';
+export {
+  holdsRefreshTokens,
+  isDeviceAuthorizationGrant,
+  type DeviceAuthorization,
+  type DeviceAuthorizationDecision,
+  type DeviceAuthorizationGrant,
+  type DeviceAuthorizationResponseBody,
+  type RefreshTokenHolder,
+} from './grants/capabilities.js';
 export type {
   ApprovedAuthorization,
   AuthorizationRequest,
@@ -56,7 +60,7 @@ export type {
   AuthorizationResponseType,
 } from './grants/authorization-request.js';
 export type { CodeChallengeMethod } from './grants/pkce.js';
-export { issueTokens, type IssueContext, type IssueOptions } from './grants/issue-tokens.js';
+export { issueTokens, refreshIssueFor, type IssueContext, type IssueOptions } from './grants/issue-tokens.js';
 export { resolveScopes, type ResolveScopesOptions } from './grants/resolve-scopes.js';
 export { tokenResponse } from './core/authorization-server.js';
 

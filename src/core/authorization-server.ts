@@ -1,5 +1,5 @@
 import type { Grant, TokenResponseBody } from '../grants/grant.js';
-import type { AccessTokenRepository, ClientRepository, ScopeRepository } from '../storage/repositories.js';
+import type { AccessTokenRepository, ClientRepository, RefreshTokenRepository, ScopeRepository } from '../storage/repositories.js';
 import { loadCryptoBackend, type PrivateKeyMaterial, type SigningAlgorithm } from '../tokens/crypto/crypto-backend.js';
 import { checkEncryptionKeys, loadEncryptionKeys, type EncryptionKeyInput, type EncryptionKeyMaterial } from '../tokens/encryption-keys.js';
 import { TokenCodec } from '../tokens/refresh-token-codec.js';
@@ -13,10 +13,13 @@ import { NO_STORE_HEADERS, OAuthError, toOAuthError } from './oauth-error.js';
 import { StorageUnavailableError } from './storage-unavailable-error.js';
 import type { AccessTokenClaimsContext, Logger, ServerContext } from './server-context.js';
 import type { AuthorizationRequest } from '../grants/authorization-request.js';
-import type { DeviceAuthorization } from '../grants/device-code-grant.js';
-import { DeviceCodeGrant } from '../grants/device-code-grant.js';
-import { RefreshTokenGrant } from '../grants/refresh-token-grant.js';
-import type { User } from './types.js';
+import {
+  holdsRefreshTokens,
+  isDeviceAuthorizationGrant,
+  type DeviceAuthorization,
+  type DeviceAuthorizationDecision,
+  type DeviceAuthorizationGrant,
+} from '../grants/capabilities.js';
 import {
   completeAuthorizationRequest,
   validateAuthorizationRequest,
@@ -340,13 +343,13 @@ export class AuthorizationServer {
   }
 
   /** For the verification page: approve (with the user) or deny; `false` if the code is unknown, expired or decided. */
-  async completeDeviceAuthorization(userCode: string, decision: { user: User | undefined; approved: boolean }): Promise<boolean> {
+  async completeDeviceAuthorization(userCode: string, decision: DeviceAuthorizationDecision): Promise<boolean> {
     return this.#deviceGrant().completeDeviceAuthorization(await this.context(), userCode, decision);
   }
 
-  #deviceGrant(): DeviceCodeGrant {
+  #deviceGrant(): DeviceAuthorizationGrant {
     const grant = this.#grants.get('urn:ietf:params:oauth:grant-type:device_code')?.grant;
-    if (!(grant instanceof DeviceCodeGrant)) throw new TypeError('grantry: the device code grant is not enabled');
+    if (!grant || !isDeviceAuthorizationGrant(grant)) throw new TypeError('grantry: the device code grant is not enabled');
     return grant;
   }
 
@@ -418,14 +421,22 @@ export class AuthorizationServer {
   }
 
   async #endpointContext(findsTokens = false): Promise<EndpointContext> {
-    // Revocation and introspection find refresh tokens in the server's repository, or else the refresh grant's.
+    // Revocation and introspection find refresh tokens in the server's repository, or else in the one a grant holds
+    // (the refresh grant's first, then any other grant's that declares the RefreshTokenHolder capability).
     const grant = this.#grants.get('refresh_token')?.grant;
-    const refreshTokens = this.#options.refreshTokens ?? (grant instanceof RefreshTokenGrant ? grant.refreshTokens : undefined);
+    const refreshTokens = this.#options.refreshTokens ?? this.#heldRefreshTokens();
     if (findsTokens && grant && !refreshTokens) {
       throw new TypeError('grantry: pass the refreshTokens repository to AuthorizationServer to revoke and introspect refresh tokens');
     }
     const options = refreshTokens === undefined || refreshTokens === this.#options.refreshTokens ? this.#options : { ...this.#options, refreshTokens };
     return { server: await this.context(), options, maxBodyBytes: this.#maxBodyBytes };
+  }
+
+  #heldRefreshTokens(): RefreshTokenRepository | undefined {
+    const refreshGrant = this.#grants.get('refresh_token')?.grant;
+    if (refreshGrant) return holdsRefreshTokens(refreshGrant) ? refreshGrant.refreshTokens : undefined;
+    for (const { grant } of this.#grants.values()) if (holdsRefreshTokens(grant)) return grant.refreshTokens;
+    return undefined;
   }
 
   async #handle(respond: () => Promise<Response>): Promise<Response> {

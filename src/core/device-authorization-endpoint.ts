@@ -1,4 +1,4 @@
-import { DeviceCodeGrant } from '../grants/device-code-grant.js';
+import { isDeviceAuthorizationGrant } from '../grants/capabilities.js';
 import type { Grant } from '../grants/grant.js';
 import { resolveScopes } from '../grants/resolve-scopes.js';
 import { authenticateClient } from './client-authentication.js';
@@ -9,7 +9,7 @@ import type { ServerContext } from './server-context.js';
 /** What the device authorization endpoint needs from the server. */
 export interface DeviceAuthorizationEndpointContext {
   readonly server: ServerContext;
-  /** The enabled device code grant, if any. */
+  /** The grant enabled for the device code grant type, if any; it must be a `DeviceAuthorizationGrant`. */
   readonly grant: Grant | undefined;
   readonly maxBodyBytes: number;
 }
@@ -26,7 +26,7 @@ export interface DeviceAuthorizationEndpointContext {
  */
 export async function respondToDeviceAuthorizationRequest(request: Request, ctx: DeviceAuthorizationEndpointContext): Promise<Response> {
   const { server, grant } = ctx;
-  if (!(grant instanceof DeviceCodeGrant)) {
+  if (!grant || !isDeviceAuthorizationGrant(grant)) {
     throw OAuthError.unsupportedGrantType('The device authorization grant is not enabled on this server.');
   }
   const params = await readForm(request, ctx.maxBodyBytes);

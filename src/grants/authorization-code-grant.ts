@@ -8,7 +8,7 @@ import type { AuthCodeRecord, AuthCodeRepository, RefreshTokenRepository } from 
 import { encodeBase64url } from '../tokens/base64url.js';
 import type { ApprovedAuthorization, AuthorizationRequest, AuthorizationResponder } from './authorization-request.js';
 import type { TokenRequest, TokenResponseBody } from './grant.js';
-import { announceTokens, DEFAULT_ABSOLUTE_LIFETIME, issueTokens, mintTokens, type IssueOptions } from './issue-tokens.js';
+import { announceTokens, DEFAULT_ABSOLUTE_LIFETIME, issueTokens, mintTokens, refreshIssueFor, type IssueOptions } from './issue-tokens.js';
 import { isValidCodeChallenge, isValidCodeVerifier, verifyCodeVerifier } from './pkce.js';
 
 /**
@@ -217,9 +217,7 @@ export class AuthorizationCodeGrant implements AuthorizationResponder {
       grantType: this.grantType,
       // Tokens join the code's family, so a replayed code can revoke them (RFC 6749 §4.1.2).
       familyId: record.familyId,
-      ...(this.#refreshTokens && client.grantTypes.includes('refresh_token')
-        ? { refresh: { repository: this.#refreshTokens, ttl: this.refreshTokenTTL, absoluteLifetime: this.absoluteLifetime, scopes: record.scopes } }
-        : {}),
+      refresh: refreshIssueFor(client, this.#refreshTokens, { ttl: this.refreshTokenTTL, absoluteLifetime: this.absoluteLifetime, scopes: record.scopes }),
     };
   }
 

@@ -2,7 +2,7 @@ import { toSeconds, type Duration } from '../core/duration.js';
 import type { Client } from '../core/types.js';
 import type { RefreshTokenRepository } from '../storage/repositories.js';
 import type { Grant, TokenRequest, TokenResponseBody } from './grant.js';
-import { issueTokens } from './issue-tokens.js';
+import { issueTokens, refreshIssueFor } from './issue-tokens.js';
 import { resolveScopes } from './resolve-scopes.js';
 
 /**
@@ -21,7 +21,7 @@ export interface ClientCredentialsGrantOptions {
    */
   subject?: (client: Client) => string;
   /**
-   * Issue refresh tokens into this repository. Off by default: RFC 6749 §4.4.3 "A refresh token SHOULD NOT be
+   * Issue refresh tokens (to clients registered for `refresh_token`) into this repository. Off by default: RFC 6749 §4.4.3 "A refresh token SHOULD NOT be
    * included", as the client can always ask again with its credentials.
    */
   refreshTokens?: RefreshTokenRepository;
@@ -63,7 +63,8 @@ export class ClientCredentialsGrant implements Grant {
         subject: this.#subject(client),
         scopes,
         grantType: this.grantType,
-        ...(this.#refreshTokens ? { refresh: { repository: this.#refreshTokens, ttl: this.refreshTokenTTL, scopes } } : {}),
+        // Opt-in only (see `refreshTokens`), and then by the same rule as every grant.
+        refresh: refreshIssueFor(client, this.#refreshTokens, { ttl: this.refreshTokenTTL, scopes }),
       },
     );
   }

@@ -1,11 +1,12 @@
 import { toSeconds, type Duration } from '../core/duration.js';
 import { OAuthError } from '../core/oauth-error.js';
 import type { ServerContext } from '../core/server-context.js';
-import type { Client, User } from '../core/types.js';
+import type { Client } from '../core/types.js';
 import type { DeviceCodeRecord, DeviceCodeRepository, RefreshTokenRepository } from '../storage/repositories.js';
 import { encodeBase64url } from '../tokens/base64url.js';
-import type { Grant, TokenRequest, TokenResponseBody } from './grant.js';
-import { DEFAULT_ABSOLUTE_LIFETIME, issueTokens } from './issue-tokens.js';
+import type { DeviceAuthorization, DeviceAuthorizationDecision, DeviceAuthorizationGrant, DeviceAuthorizationResponseBody } from './capabilities.js';
+import type { TokenRequest, TokenResponseBody } from './grant.js';
+import { DEFAULT_ABSOLUTE_LIFETIME, issueTokens, refreshIssueFor } from './issue-tokens.js';
 import { resolveScopes } from './resolve-scopes.js';
 import { formatUserCode, generateUserCode, isWellFormedUserCode, normalizeUserCode } from './user-code.js';
 
@@ -38,43 +39,7 @@ export interface DeviceCodeGrantOptions {
   absoluteLifetime?: Duration;
 }
 
-/**
- * RFC 8628 §3.2: the device authorization response.
- *
- * @example
- * ```ts
- * const response = await server.handleDeviceAuthorizationRequest(request);
- * const body = (await response.json()) as DeviceAuthorizationResponseBody;
- * console.log(`Visit ${body.verification_uri} and enter ${body.user_code}`);
- * ```
- */
-export interface DeviceAuthorizationResponseBody {
-  device_code: string;
-  user_code: string;
-  verification_uri: string;
-  verification_uri_complete: string;
-  expires_in: number;
-  interval: number;
-}
-
-/**
- * A pending device authorization, as the verification page shows it for consent.
- *
- * @example
- * ```ts
- * const pending: DeviceAuthorization | undefined = await server.findDeviceAuthorization(typedCode);
- * if (pending) renderConsent(`${pending.clientName} asks for ${pending.scopes.join(', ')}`, pending.userCode);
- * ```
- */
-export interface DeviceAuthorization {
-  /** The user code as displayed, e.g. `WDJB-MJHT`. */
-  readonly userCode: string;
-  readonly clientId: string;
-  readonly clientName: string;
-  readonly scopes: readonly string[];
-  /** Milliseconds since the epoch. */
-  readonly expiresAt: number;
-}
+export type { DeviceAuthorization, DeviceAuthorizationResponseBody } from './capabilities.js';
 
 const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
@@ -89,7 +54,7 @@ const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
  * // the verification page → server.findDeviceAuthorization(code), server.completeDeviceAuthorization(code, { user, approved })
  * ```
  */
-export class DeviceCodeGrant implements Grant {
+export class DeviceCodeGrant implements DeviceAuthorizationGrant {
   readonly grantType = DEVICE_CODE_GRANT;
   /** RFC 8628 §3.1: devices are usually public clients; confidential ones authenticate as usual. */
   readonly allowsPublicClients = true;
@@ -170,7 +135,7 @@ export class DeviceCodeGrant implements Grant {
   async completeDeviceAuthorization(
     server: ServerContext,
     userCode: string,
-    decision: { readonly user: User | undefined; readonly approved: boolean },
+    decision: DeviceAuthorizationDecision,
   ): Promise<boolean> {
     if (decision.approved && !decision.user) throw new TypeError('grantry: an approved device authorization needs the user');
     const userId = decision.approved ? decision.user!.id : undefined;
@@ -221,9 +186,7 @@ export class DeviceCodeGrant implements Grant {
         userId,
         scopes,
         grantType: this.grantType,
-        ...(this.#refreshTokens && client.grantTypes.includes('refresh_token')
-          ? { refresh: { repository: this.#refreshTokens, ttl: this.refreshTokenTTL, absoluteLifetime: this.absoluteLifetime, scopes } }
-          : {}),
+        refresh: refreshIssueFor(client, this.#refreshTokens, { ttl: this.refreshTokenTTL, absoluteLifetime: this.absoluteLifetime, scopes }),
       },
     );
   }

@@ -42,8 +42,11 @@ export interface IssueOptions {
   readonly subject?: string;
   /** The grant this belongs to (a code or a refresh-token family); a new family is started when absent. */
   readonly familyId?: string;
-  /** Issue a refresh token too, stored in this repository, keeping `scopes` (the original grant's) across rotations. */
-  readonly refresh?: RefreshIssue;
+  /**
+   * Issue a refresh token too, stored in this repository, keeping `scopes` (the original grant's) across rotations.
+   * Grants decide it with {@link refreshIssueFor}.
+   */
+  readonly refresh?: RefreshIssue | undefined;
 }
 
 /**
@@ -66,6 +69,29 @@ export interface RefreshIssue {
   readonly absoluteLifetime?: number | undefined;
   /** When the family began (ms since the epoch); default: now, a new authorization. */
   readonly authTime?: number | undefined;
+}
+
+/**
+ * The refresh-issuance rule, in one place: a grant issues a refresh token only when it was given a refresh token
+ * repository and the client is registered for the `refresh_token` grant type (a client that may not use the grant
+ * would only be refused with `unauthorized_client`, RFC 6749 §5.2, when presenting it). Returns the
+ * `refresh` option of {@link issueTokens}, or `undefined` for an access token alone.
+ *
+ * @example
+ * ```ts
+ * return issueTokens({ server, client, accessTokenTTL: req.accessTokenTTL }, {
+ *   userId: user.id, scopes, grantType: this.grantType,
+ *   refresh: refreshIssueFor(client, this.refreshTokens, { ttl: 30 * 86400, scopes }),
+ * });
+ * ```
+ */
+export function refreshIssueFor(
+  client: Client,
+  repository: RefreshTokenRepository | undefined,
+  settings: Omit<RefreshIssue, 'repository'>,
+): RefreshIssue | undefined {
+  if (!repository || !client.grantTypes.includes('refresh_token')) return undefined;
+  return { repository, ...settings };
 }
 
 /**

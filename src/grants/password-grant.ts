@@ -2,7 +2,7 @@ import { toSeconds, type Duration } from '../core/duration.js';
 import { OAuthError } from '../core/oauth-error.js';
 import type { RefreshTokenRepository, UserRepository } from '../storage/repositories.js';
 import type { Grant, TokenRequest, TokenResponseBody } from './grant.js';
-import { DEFAULT_ABSOLUTE_LIFETIME, issueTokens } from './issue-tokens.js';
+import { DEFAULT_ABSOLUTE_LIFETIME, issueTokens, refreshIssueFor } from './issue-tokens.js';
 import { resolveScopes } from './resolve-scopes.js';
 
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
@@ -90,9 +90,7 @@ export class PasswordGrant implements Grant {
         userId: user.id,
         scopes,
         grantType: this.grantType,
-        ...(this.#refreshTokens && client.grantTypes.includes('refresh_token')
-          ? { refresh: { repository: this.#refreshTokens, ttl: this.refreshTokenTTL, absoluteLifetime: this.absoluteLifetime, scopes } }
-          : {}),
+        refresh: refreshIssueFor(client, this.#refreshTokens, { ttl: this.refreshTokenTTL, absoluteLifetime: this.absoluteLifetime, scopes }),
       },
     );
   }

@@ -3,6 +3,7 @@ import { toSeconds, type Duration } from '../core/duration.js';
 import type { RefreshRejectReason } from '../core/events.js';
 import type { Client, User } from '../core/types.js';
 import type { RefreshTokenRecord, RefreshTokenRepository, UserRepository } from '../storage/repositories.js';
+import type { RefreshTokenHolder } from './capabilities.js';
 import type { Grant, TokenRequest, TokenResponseBody } from './grant.js';
 import { announceTokens, DEFAULT_ABSOLUTE_LIFETIME, issueTokens, mintTokens, type IssueOptions } from './issue-tokens.js';
 import { resolveScopes } from './resolve-scopes.js';
@@ -65,7 +66,7 @@ interface Regrant {
  * server.enableGrantType(new RefreshTokenGrant(storage.refreshTokens, { refreshTokenTTL: 'P1M', users: storage.users }), 'PT1H');
  * ```
  */
-export class RefreshTokenGrant implements Grant {
+export class RefreshTokenGrant implements Grant, RefreshTokenHolder {
   readonly grantType = 'refresh_token';
   /** RFC 6749 §6: a public client refreshes with its client_id; the token is bound to it. */
   readonly allowsPublicClients = true;

@@ -57,6 +57,18 @@ describe('client credentials grant (RFC 6749 §4.4)', () => {
     expect(body.refresh_token).toBeTruthy();
   });
 
+  it('issues no refresh token, even when configured to, to a client not registered for refresh_token (the rule of every grant)', async () => {
+    const t = await createTestServer();
+    t.server.enableGrantType(new ClientCredentialsGrant({ refreshTokens: t.storage.refreshTokens }));
+    const app = (await t.storage.clients.getClient('app'))!;
+    t.storage.clients.clients.set('app', { ...app, grantTypes: ['client_credentials'] });
+    const res = await t.server.handleTokenRequest(ccRequest());
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { access_token?: string; refresh_token?: string };
+    expect(body.access_token).toEqual(expect.any(String));
+    expect(body.refresh_token).toBeUndefined();
+  });
+
   it('refuses a public client with unauthorized_client: confidential clients only (RFC 6749 §4.4)', async () => {
     const t = await setup();
     await expectError(await t.server.handleTokenRequest(ccRequest({ client_id: 'spa' }, {})), 'unauthorized_client');
