@@ -26,7 +26,11 @@ interface PendingWork {
 export class SqliteStatements {
   readonly #cache = new Map<string, Statement>();
   #pending: PendingWork[] = [];
-  constructor(readonly db: Database) {}
+  /** `afterCommit` runs after each committed batch (the WAL bound's backstop, see `SqliteCheckpointer`). */
+  constructor(
+    readonly db: Database,
+    private readonly afterCommit: () => void = () => undefined,
+  ) {}
 
   get(sql: string): Statement {
     let statement = this.#cache.get(sql);
@@ -59,6 +63,7 @@ export class SqliteStatements {
       } catch (error) {
         return only.reject(error);
       }
+      this.afterCommit();
       return only.resolve(result);
     }
     const outcomes: { ok: boolean; value: unknown }[] = [];
@@ -79,6 +84,7 @@ export class SqliteStatements {
       for (const p of batch) p.reject(error);
       return;
     }
+    this.afterCommit();
     batch.forEach((p, i) => {
       const outcome = outcomes[i]!;
       if (outcome.ok) p.resolve(outcome.value);

@@ -139,7 +139,7 @@ export class SqliteStorage implements ManagedStorage {
     readonly database: Database.Database,
     private readonly checkpointer?: SqliteCheckpointer,
   ) {
-    const sql = (this.#sql = new SqliteStatements(database));
+    const sql = (this.#sql = new SqliteStatements(database, checkpointer ? () => checkpointer.afterCommit() : undefined));
     // A full disk, a read-only file or a lock held too long is StorageUnavailableError (503), not a 500.
     const guard = guardStorageErrors;
     this.clients = guard(new SqliteClientRepository(sql));
