@@ -246,18 +246,20 @@ export class RefreshTokenGrant implements Grant, RefreshTokenHolder {
     const minted = await mintTokens(ctx, options);
     const next = { accessToken: minted.accessToken, refreshToken: minted.refreshToken, revokeAccessTokenId: live.accessTokenId };
     const result = await this.refreshTokens.rotate!(id, next, { now, reuseGraceMs: this.reuseGraceSeconds * 1000 });
-    switch (result.status) {
-      case 'consumed':
-      case 'retried':
-        announceTokens(ctx, options, minted);
-        return minted.body;
-      case 'reused':
-        return this.#reused(req, id, result.record, reject);
-      case 'revoked':
-        return reject('revoked');
-      case 'not_found':
-        return reject('unknown');
-    }
+    if (result.status !== 'consumed' && result.status !== 'retried') return this.#refused(req, id, result, reject);
+    announceTokens(ctx, options, minted);
+    return minted.body;
+  }
+
+  /** A token that could not be spent: reuse revokes its family (RFC 9700 §4.14.2); revoked or unknown is refused. */
+  async #refused(
+    req: TokenRequest,
+    id: string,
+    result: { status: 'reused'; record: RefreshTokenRecord } | { status: 'revoked' | 'not_found' },
+    reject: (r: RefreshRejectReason) => never,
+  ): Promise<never> {
+    if (result.status === 'reused') return this.#reused(req, id, result.record, reject);
+    return reject(result.status === 'revoked' ? 'revoked' : 'unknown');
   }
 
   async #reused(req: TokenRequest, id: string, record: RefreshTokenRecord, reject: (r: RefreshRejectReason) => never): Promise<never> {
@@ -270,16 +272,7 @@ export class RefreshTokenGrant implements Grant, RefreshTokenHolder {
 
   async #consume(req: TokenRequest, id: string, reject: (r: RefreshRejectReason) => never): Promise<RefreshTokenRecord> {
     const result = await this.refreshTokens.consume(id);
-    switch (result.status) {
-      case 'consumed':
-        return result.record;
-      case 'reused':
-        return this.#reused(req, id, result.record, reject);
-      case 'revoked':
-        return reject('revoked');
-      case 'not_found':
-        return reject('unknown');
-    }
+    return result.status === 'consumed' ? result.record : this.#refused(req, id, result, reject);
   }
 
   async #find(id: string, reject: (r: RefreshRejectReason) => never): Promise<RefreshTokenRecord> {
