@@ -3,16 +3,15 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, launchChromium, signIn } from './support/chromium.js';
 import { cli, createTestStore, startGrantry, type GrantryProcess, type TestStore } from './support/grantry-process.js';
 import { basicAuth, discover, pkcePair, postForm, type Metadata } from './support/oauth-client.js';
 
 // Issue 14, item 7: the ready server started with an override template, a stylesheet and a product name renders
 // them in a real browser; "Remember this decision" skips the consent page for the same client and scopes until
 // the user forgets the decision on the account page.
-
-const CHROMIUM = '/usr/bin/chromium';
 
 describe.skipIf(!existsSync(CHROMIUM))('branded pages and remembered consent in a real headless Chromium', () => {
   let store: TestStore;
@@ -44,7 +43,7 @@ describe.skipIf(!existsSync(CHROMIUM))('branded pages and remembered consent in 
     await cli(store, 'users', 'create', '--username', 'alice', '--password', 'wonderland rabbit');
     server = await startGrantry(store, ['--pages-dir', pagesDir, '--css', join(pagesDir, 'acme.css'), '--product-name', 'Acme <ID>']);
     meta = await discover(server.issuer);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
@@ -87,9 +86,7 @@ describe.skipIf(!existsSync(CHROMIUM))('branded pages and remembered consent in 
     expect(await page.locator('html').getAttribute('lang')).toBe('en');
 
     // 2. A wrong password keeps the username, focused on the password.
-    await page.getByLabel('Username').fill('alice');
-    await page.getByLabel('Password').fill('not the password');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(page, 'alice', 'not the password');
     await page.getByRole('alert').waitFor();
     expect(await page.getByLabel('Username').inputValue()).toBe('alice');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('password');

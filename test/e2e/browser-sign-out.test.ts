@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, launchChromium, signIn } from './support/chromium.js';
 import { cli, createTestStore, startGrantry, type GrantryProcess, type TestStore } from './support/grantry-process.js';
 import { discover, pkcePair, type Metadata } from './support/oauth-client.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 // The client's redirect URI: never reached in this test (no consent is approved).
 const REDIRECT_URI = 'http://127.0.0.1:9/callback';
 
@@ -22,7 +22,7 @@ describe.skipIf(!existsSync(CHROMIUM))('sign-out in a real headless Chromium (se
     await cli(store, 'users', 'create', '--username', 'alice', '--password', 'wonderland rabbit');
     server = await startGrantry(store);
     meta = await discover(server.issuer);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
@@ -36,9 +36,7 @@ describe.skipIf(!existsSync(CHROMIUM))('sign-out in a real headless Chromium (se
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(authorizeUrl);
-    await page.getByLabel('Username').fill('alice');
-    await page.getByLabel('Password').fill('wonderland rabbit');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(page, 'alice', 'wonderland rabbit');
     await page.getByRole('heading', { name: 'Authorize access' }).waitFor();
 
     // What an attacker would keep: the session cookie and a filled-in consent form of this session.

@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, launchChromium, signIn } from './support/chromium.js';
 import { cli, createTestStore, startGrantry, type GrantryProcess, type TestStore } from './support/grantry-process.js';
 import { basicAuth, discover, pkcePair, postForm, type Metadata } from './support/oauth-client.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const DEVICE = 'urn:ietf:params:oauth:grant-type:device_code';
 
 describe.skipIf(!existsSync(CHROMIUM))('the pages in a real headless Chromium', () => {
@@ -32,7 +32,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the pages in a real headless Chromium', 
     await cli(store, 'users', 'create', '--username', 'alice', '--password', 'wonderland rabbit');
     server = await startGrantry(store, ['--device-poll-interval', '1']);
     meta = await discover(server.issuer);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
@@ -50,9 +50,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the pages in a real headless Chromium', 
     await page.goto(`${meta.authorization_endpoint}?${query.toString()}`);
 
     expect(new URL(page.url()).pathname).toBe('/login');
-    await page.getByLabel('Username').fill('alice');
-    await page.getByLabel('Password').fill('wonderland rabbit');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(page, 'alice', 'wonderland rabbit');
 
     await page.getByRole('heading', { name: 'Authorize access' }).waitFor();
     expect(await page.locator('main').innerText()).toContain('Browser App');
@@ -78,9 +76,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the pages in a real headless Chromium', 
     const { challenge } = pkcePair();
     const query = new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: redirectUri, scope: 'read', state: 'd', code_challenge: challenge, code_challenge_method: 'S256' });
     await page.goto(`${meta.authorization_endpoint}?${query.toString()}`);
-    await page.getByLabel('Username').fill('alice');
-    await page.getByLabel('Password').fill('wonderland rabbit');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(page, 'alice', 'wonderland rabbit');
     await page.getByRole('button', { name: 'Deny' }).click();
     await page.waitForURL((url) => url.pathname === '/callback');
     expect(new URL(page.url()).searchParams.get('error')).toBe('access_denied');
@@ -93,9 +89,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the pages in a real headless Chromium', 
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(device.verification_uri);
-    await page.getByLabel('Username').fill('alice');
-    await page.getByLabel('Password').fill('wonderland rabbit');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(page, 'alice', 'wonderland rabbit');
 
     await page.getByLabel('Code').fill(device.user_code);
     await page.getByRole('button', { name: 'Continue' }).click();

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, launchChromium } from './support/chromium.js';
 import { cli, createTestStore, startGrantry, type GrantryProcess, type TestStore } from './support/grantry-process.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 // Nothing leaves the machine: every host name but the server's fails to resolve, without a DNS query.
 const LOCAL_ONLY = ['--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost'];
 
@@ -18,7 +18,7 @@ describe.skipIf(!existsSync(CHROMIUM))('post-login return addresses in a real he
     store = await createTestStore();
     await cli(store, 'users', 'create', '--username', 'alice', '--password', 'wonderland rabbit');
     server = await startGrantry(store, ['--request-log', 'false']);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', ...LOCAL_ONLY] });
+    browser = await launchChromium(LOCAL_ONLY);
   }, 120_000);
 
   afterAll(async () => {
