@@ -1,9 +1,11 @@
 // @ts-check
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { layerRules } from './eslint.layers.js';
+
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'bench/**', 'data/**', 'node_modules/**', 'bin/**', 'scripts/**/*.mjs', 'eslint.config.js', 'examples/.readme-block-*'] },
+  { ignores: ['dist/**', 'bench/**', 'data/**', 'node_modules/**', 'bin/**', 'scripts/**/*.mjs', 'eslint.config.js', 'eslint.layers.js', 'examples/.readme-block-*'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -29,4 +31,5 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
+  ...layerRules,
 );

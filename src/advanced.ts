@@ -3,7 +3,7 @@
 // the root: expect them to change more often. What neither lists stays internal.
 
 // Reading a token request the way the core does (RFC 6749 §2.3, §3.2).
-export { DEFAULT_MAX_BODY_BYTES, parseParams, readForm } from './core/form.js';
+export { DEFAULT_MAX_BODY_BYTES, parseParams, readForm } from './contracts/form.js';
 export {
   authenticateClient,
   isWellFormedClientId,
@@ -11,13 +11,13 @@ export {
   type AuthenticatedClient,
   type ClientAuthenticationContext,
   type ClientCredentials,
-} from './core/client-authentication.js';
-export { FAST_HASH_MIN_SECRET_LENGTH } from './core/client-secret.js';
+} from './contracts/client-authentication.js';
+export { FAST_HASH_MIN_SECRET_LENGTH } from './contracts/client-secret.js';
 export { burnPasswordCheck } from './storage/password-hash.js';
-export { isConfidential } from './core/types.js';
-export { NO_STORE_HEADERS } from './core/oauth-error.js';
-export { epochSeconds, systemClock } from './core/clock.js';
-export { toSeconds } from './core/duration.js';
+export { isConfidential } from './contracts/types.js';
+export { NO_STORE_HEADERS } from './contracts/oauth-error.js';
+export { epochSeconds, systemClock } from './contracts/clock.js';
+export { toSeconds } from './contracts/duration.js';
 
 // Issuing tokens in steps (mint, store atomically, announce), as the refresh and code grants do.
 export {
@@ -27,10 +27,10 @@ export {
   type MintedTokens,
   type RefreshIssue,
 } from './grants/issue-tokens.js';
-export { isAuthorizationResponder } from './grants/authorization-request.js';
+export { isAuthorizationResponder } from './contracts/authorization-request.js';
 export { isValidCodeChallenge, isValidCodeVerifier, verifyCodeVerifier } from './grants/pkce.js';
 export { matchRedirectUri, resolveRedirectUri } from './grants/redirect-uri.js';
-export { isAllowedRedirectUri, redirectUriProblem } from './core/redirect-uri-rules.js';
+export { isAllowedRedirectUri, redirectUriProblem } from './contracts/redirect-uri-rules.js';
 export {
   USER_CODE_ALPHABET,
   formatUserCode,

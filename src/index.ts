@@ -9,13 +9,13 @@ export type { KeyRotation } from './core/key-rotation.js';
 export type { EndpointName, EndpointOptions } from './core/endpoints/endpoint-options.js';
 export type { AuthorizationServerMetadata } from './core/endpoints/metadata.js';
 export type { IntrospectionResponseBody } from './core/endpoints/introspection-endpoint.js';
-export type { AccessTokenClaimsContext, Logger, ServerContext } from './core/server-context.js';
-export { EventEmitter, type GrantryEvents, type RefreshRejectReason } from './core/events.js';
-export type { Clock } from './core/clock.js';
-export type { Duration } from './core/duration.js';
-export type { Params } from './core/form.js';
-export type { Client, ClientPermission, GrantType, Scope, User } from './core/types.js';
-export type { ClientAuthMethod } from './core/client-authentication.js';
+export type { AccessTokenClaimsContext, Logger, ServerContext } from './contracts/server-context.js';
+export { EventEmitter, type GrantryEvents, type RefreshRejectReason } from './contracts/events.js';
+export type { Clock } from './contracts/clock.js';
+export type { Duration } from './contracts/duration.js';
+export type { Params } from './contracts/form.js';
+export type { Client, ClientPermission, GrantType, Scope, User } from './contracts/types.js';
+export type { ClientAuthMethod } from './contracts/client-authentication.js';
 export type { SigningKeyInput } from './tokens/signing-key-set.js';
 export type { EncryptionKeyInput } from './tokens/encryption-keys.js';
 export type { PrivateKeyMaterial, SigningAlgorithm } from './tokens/crypto/crypto-backend.js';
@@ -28,11 +28,11 @@ export {
   type GuessKind,
   type OAuthErrorCode,
   type OAuthErrorOptions,
-} from './core/oauth-error.js';
-export { AuthorizationError, authorizationRedirect, type AuthorizationRedirect } from './core/authorization-error.js';
-export { BearerTokenError, type BearerTokenErrorOptions } from './core/bearer-token-error.js';
-export { StorageUnavailableError, type StorageUnavailableReason } from './core/storage-unavailable-error.js';
-export { InvalidRedirectUriError } from './core/redirect-uri-rules.js';
+} from './contracts/oauth-error.js';
+export { AuthorizationError, authorizationRedirect, type AuthorizationRedirect } from './contracts/authorization-error.js';
+export { BearerTokenError, type BearerTokenErrorOptions } from './contracts/bearer-token-error.js';
+export { StorageUnavailableError, type StorageUnavailableReason } from './contracts/storage-unavailable-error.js';
+export { InvalidRedirectUriError } from './contracts/redirect-uri-rules.js';
 export { JwksUnavailableError } from './tokens/remote-jwks.js';
 export { DuplicateRecordError } from './storage/storage-admin.js';
 
@@ -43,7 +43,7 @@ export { DeviceCodeGrant, type DeviceCodeGrantOptions } from './grants/device-co
 export { ImplicitGrant } from './grants/implicit-grant.js';
 export { PasswordGrant, type PasswordGrantOptions } from './grants/password-grant.js';
 export { RefreshTokenGrant, type RefreshTokenGrantOptions } from './grants/refresh-token-grant.js';
-export type { Grant, TokenRequest, TokenResponseBody } from './grants/grant.js';
+export type { Grant, TokenRequest, TokenResponseBody } from './contracts/grant.js';
 export {
   holdsRefreshTokens,
   isDeviceAuthorizationGrant,
@@ -52,14 +52,14 @@ export {
   type DeviceAuthorizationGrant,
   type DeviceAuthorizationResponseBody,
   type RefreshTokenHolder,
-} from './grants/capabilities.js';
+} from './contracts/capabilities.js';
 export type {
   ApprovedAuthorization,
   AuthorizationRequest,
   AuthorizationResponder,
   AuthorizationResponseType,
-} from './grants/authorization-request.js';
-export type { CodeChallengeMethod } from './grants/pkce.js';
+} from './contracts/authorization-request.js';
+export type { CodeChallengeMethod } from './contracts/types.js';
 export { issueTokens, refreshIssueFor, type IssueContext, type IssueOptions } from './grants/issue-tokens.js';
 export { resolveScopes, type ResolveScopesOptions } from './grants/resolve-scopes.js';
 export { tokenResponse } from './core/authorization-server.js';
@@ -98,9 +98,9 @@ export type {
   ScopeRepository,
   Storage,
   UserRepository,
-} from './storage/repositories.js';
+} from './contracts/repositories.js';
 export type { SessionRecord, SessionRepository } from './storage/session-repository.js';
 export type { NewUser, StorageAdmin } from './storage/storage-admin.js';
 export type { CleanupOptions, CleanupReport, ManagedStorage, MigrationReport } from './storage/managed-storage.js';
-export { generateClientSecret, hashClientSecret, verifyClientSecret } from './core/client-secret.js';
+export { generateClientSecret, hashClientSecret, verifyClientSecret } from './contracts/client-secret.js';
 export { hashPassword, verifyPassword } from './storage/password-hash.js';

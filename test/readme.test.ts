@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { hashClientSecret } from '../src/core/client-secret.js';
+import { hashClientSecret } from '../src/contracts/client-secret.js';
 import { issueTokens } from '../src/grants/issue-tokens.js';
 import { basic, encryptionKey, privateKeyPem } from './support/fixtures.js';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { redirectUriProblem } from '../core/redirect-uri-rules.js';
-import { hashClientSecret } from '../core/client-secret.js';
-import type { Client, ClientPermission } from '../core/types.js';
+import { redirectUriProblem } from '../contracts/redirect-uri-rules.js';
+import { hashClientSecret } from '../contracts/client-secret.js';
+import type { Client, ClientPermission } from '../contracts/types.js';
 import { createClient, type ServerStore } from '../server/server-store.js';
 import type { CommandOutput, Flags } from './admin-commands.js';
 import { UsageError } from './cli-error.js';

@@ -1,25 +1,25 @@
-import type { Grant, TokenResponseBody } from '../grants/grant.js';
-import type { AccessTokenRepository, ClientRepository, RefreshTokenRepository, ScopeRepository } from '../storage/repositories.js';
+import type { Grant, TokenResponseBody } from '../contracts/grant.js';
+import type { AccessTokenRepository, ClientRepository, RefreshTokenRepository, ScopeRepository } from '../contracts/repositories.js';
 import { loadCryptoBackend, type PrivateKeyMaterial, type SigningAlgorithm } from '../tokens/crypto/crypto-backend.js';
 import { checkEncryptionKeys, loadEncryptionKeys, type EncryptionKeyInput, type EncryptionKeyMaterial } from '../tokens/encryption-keys.js';
 import { TokenCodec } from '../tokens/refresh-token-codec.js';
 import { SigningKeySet, type SigningKeyInput } from '../tokens/signing-key-set.js';
-import { authenticateClient } from './client-authentication.js';
-import { systemClock, type Clock } from './clock.js';
-import { toSeconds, type Duration } from './duration.js';
-import { EventEmitter, type GrantryEvents } from './events.js';
-import { DEFAULT_MAX_BODY_BYTES, readForm } from './form.js';
-import { NO_STORE_HEADERS, OAuthError, toOAuthError } from './oauth-error.js';
-import { StorageUnavailableError } from './storage-unavailable-error.js';
-import type { AccessTokenClaimsContext, Logger, ServerContext } from './server-context.js';
-import type { AuthorizationRequest } from '../grants/authorization-request.js';
+import { authenticateClient } from '../contracts/client-authentication.js';
+import { systemClock, type Clock } from '../contracts/clock.js';
+import { toSeconds, type Duration } from '../contracts/duration.js';
+import { EventEmitter, type GrantryEvents } from '../contracts/events.js';
+import { DEFAULT_MAX_BODY_BYTES, readForm } from '../contracts/form.js';
+import { NO_STORE_HEADERS, OAuthError, toOAuthError } from '../contracts/oauth-error.js';
+import { StorageUnavailableError } from '../contracts/storage-unavailable-error.js';
+import type { AccessTokenClaimsContext, Logger, ServerContext } from '../contracts/server-context.js';
+import type { AuthorizationRequest } from '../contracts/authorization-request.js';
 import {
   holdsRefreshTokens,
   isDeviceAuthorizationGrant,
   type DeviceAuthorization,
   type DeviceAuthorizationDecision,
   type DeviceAuthorizationGrant,
-} from '../grants/capabilities.js';
+} from '../contracts/capabilities.js';
 import {
   completeAuthorizationRequest,
   validateAuthorizationRequest,
@@ -29,7 +29,7 @@ import {
 import { respondToDeviceAuthorizationRequest } from './device-authorization-endpoint.js';
 import type { EndpointContext, EndpointOptions } from './endpoints/endpoint-options.js';
 import { introspectionBody, introspectToken } from './endpoints/introspection-endpoint.js';
-import { PlainRequest, plainError, plainJson, type AnyRequest, type PlainResult } from './plain-request.js';
+import { PlainRequest, plainError, plainJson, type AnyRequest, type PlainResult } from '../contracts/plain-request.js';
 import { respondWithJwks } from './endpoints/jwks-endpoint.js';
 import { buildMetadata, respondWithMetadata, type AuthorizationServerMetadata } from './endpoints/metadata.js';
 import { revokeToken } from './endpoints/revocation-endpoint.js';

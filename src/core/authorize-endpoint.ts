@@ -1,14 +1,14 @@
-import { isAuthorizationResponder, type AuthorizationRequest, type AuthorizationResponder } from '../grants/authorization-request.js';
-import type { Grant } from '../grants/grant.js';
+import { isAuthorizationResponder, type AuthorizationRequest, type AuthorizationResponder } from '../contracts/authorization-request.js';
+import type { Grant } from '../contracts/grant.js';
 import { resolveRedirectUri } from '../grants/redirect-uri.js';
 import { resolveScopes } from '../grants/resolve-scopes.js';
-import { AuthorizationError, authorizationRedirect, type AuthorizationRedirect } from './authorization-error.js';
-import { isWellFormedClientId } from './client-authentication.js';
-import { parseParams, readForm, type Params } from './form.js';
-import { OAuthError, toOAuthError } from './oauth-error.js';
-import type { ServerContext } from './server-context.js';
-import { StorageUnavailableError } from './storage-unavailable-error.js';
-import type { Client, User } from './types.js';
+import { AuthorizationError, authorizationRedirect, type AuthorizationRedirect } from '../contracts/authorization-error.js';
+import { isWellFormedClientId } from '../contracts/client-authentication.js';
+import { parseParams, readForm, type Params } from '../contracts/form.js';
+import { OAuthError, toOAuthError } from '../contracts/oauth-error.js';
+import type { ServerContext } from '../contracts/server-context.js';
+import { StorageUnavailableError } from '../contracts/storage-unavailable-error.js';
+import type { Client, User } from '../contracts/types.js';
 
 /** What the authorization endpoint needs from the server. */
 export interface AuthorizeEndpointContext {

@@ -1,10 +1,10 @@
-import { isDeviceAuthorizationGrant } from '../grants/capabilities.js';
-import type { Grant } from '../grants/grant.js';
+import { isDeviceAuthorizationGrant } from '../contracts/capabilities.js';
+import type { Grant } from '../contracts/grant.js';
 import { resolveScopes } from '../grants/resolve-scopes.js';
-import { authenticateClient } from './client-authentication.js';
-import { readForm } from './form.js';
-import { NO_STORE_HEADERS, OAuthError } from './oauth-error.js';
-import type { ServerContext } from './server-context.js';
+import { authenticateClient } from '../contracts/client-authentication.js';
+import { readForm } from '../contracts/form.js';
+import { NO_STORE_HEADERS, OAuthError } from '../contracts/oauth-error.js';
+import type { ServerContext } from '../contracts/server-context.js';
 
 /** What the device authorization endpoint needs from the server. */
 export interface DeviceAuthorizationEndpointContext {

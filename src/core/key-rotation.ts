@@ -2,7 +2,7 @@ import type { PrivateKeyMaterial, SigningAlgorithm } from '../tokens/crypto/cryp
 import { loadEncryptionKeys, type EncryptionKeyInput, type EncryptionKeyMaterial } from '../tokens/encryption-keys.js';
 import { TokenCodec } from '../tokens/refresh-token-codec.js';
 import { SigningKeySet, type SigningKeyInput } from '../tokens/signing-key-set.js';
-import type { ServerContext } from './server-context.js';
+import type { ServerContext } from '../contracts/server-context.js';
 
 /**
  * New key lists for {@link AuthorizationServer.rotateKeys}: either or both. Each replaces the whole list, so a key

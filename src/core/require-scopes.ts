@@ -1,5 +1,5 @@
 import type { AccessTokenClaims } from '../tokens/verify-access-token.js';
-import { BearerTokenError } from './bearer-token-error.js';
+import { BearerTokenError } from '../contracts/bearer-token-error.js';
 
 /**
  * The scopes of an access token's claims (RFC 9068 §2.2.3: space-delimited `scope`).

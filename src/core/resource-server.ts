@@ -1,12 +1,12 @@
-import type { AccessTokenRepository } from '../storage/repositories.js';
+import type { AccessTokenRepository } from '../contracts/repositories.js';
 import { keySetResolver, type KeyResolver } from '../tokens/key-resolver.js';
 import { JwksUnavailableError, RemoteJwks, type RemoteJwksOptions } from '../tokens/remote-jwks.js';
 import { SigningKeySet } from '../tokens/signing-key-set.js';
 import { verifyAccessToken, type AccessTokenClaims, type AccessTokenFailure } from '../tokens/verify-access-token.js';
 import type { AuthorizationServer } from './authorization-server.js';
-import { BearerTokenError } from './bearer-token-error.js';
-import { systemClock, type Clock } from './clock.js';
-import { OAuthError } from './oauth-error.js';
+import { BearerTokenError } from '../contracts/bearer-token-error.js';
+import { systemClock, type Clock } from '../contracts/clock.js';
+import { OAuthError } from '../contracts/oauth-error.js';
 
 /**
  * Options of a {@link ResourceServer}.

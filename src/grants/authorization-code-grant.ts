@@ -1,13 +1,13 @@
-import { epochSeconds } from '../core/clock.js';
-import { toSeconds, type Duration } from '../core/duration.js';
-import type { Params } from '../core/form.js';
-import { OAuthError } from '../core/oauth-error.js';
-import type { ServerContext } from '../core/server-context.js';
-import { isConfidential, type Client } from '../core/types.js';
-import type { AuthCodeRecord, AuthCodeRepository, RefreshTokenRepository } from '../storage/repositories.js';
+import { epochSeconds } from '../contracts/clock.js';
+import { toSeconds, type Duration } from '../contracts/duration.js';
+import type { Params } from '../contracts/form.js';
+import { OAuthError } from '../contracts/oauth-error.js';
+import type { ServerContext } from '../contracts/server-context.js';
+import { isConfidential, type Client } from '../contracts/types.js';
+import type { AuthCodeRecord, AuthCodeRepository, RefreshTokenRepository } from '../contracts/repositories.js';
 import { encodeBase64url } from '../tokens/base64url.js';
-import type { ApprovedAuthorization, AuthorizationRequest, AuthorizationResponder } from './authorization-request.js';
-import type { TokenRequest, TokenResponseBody } from './grant.js';
+import type { ApprovedAuthorization, AuthorizationRequest, AuthorizationResponder } from '../contracts/authorization-request.js';
+import type { TokenRequest, TokenResponseBody } from '../contracts/grant.js';
 import { announceTokens, DEFAULT_ABSOLUTE_LIFETIME, issueTokens, mintTokens, refreshIssueFor, type IssueOptions } from './issue-tokens.js';
 import { isValidCodeChallenge, isValidCodeVerifier, verifyCodeVerifier } from './pkce.js';
 

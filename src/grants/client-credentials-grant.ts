@@ -1,7 +1,7 @@
-import { toSeconds, type Duration } from '../core/duration.js';
-import type { Client } from '../core/types.js';
-import type { RefreshTokenRepository } from '../storage/repositories.js';
-import type { Grant, TokenRequest, TokenResponseBody } from './grant.js';
+import { toSeconds, type Duration } from '../contracts/duration.js';
+import type { Client } from '../contracts/types.js';
+import type { RefreshTokenRepository } from '../contracts/repositories.js';
+import type { Grant, TokenRequest, TokenResponseBody } from '../contracts/grant.js';
 import { issueTokens, refreshIssueFor } from './issue-tokens.js';
 import { resolveScopes } from './resolve-scopes.js';
 

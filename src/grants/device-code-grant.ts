@@ -1,11 +1,11 @@
-import { toSeconds, type Duration } from '../core/duration.js';
-import { OAuthError } from '../core/oauth-error.js';
-import type { ServerContext } from '../core/server-context.js';
-import type { Client } from '../core/types.js';
-import type { DeviceCodeRecord, DeviceCodeRepository, RefreshTokenRepository } from '../storage/repositories.js';
+import { toSeconds, type Duration } from '../contracts/duration.js';
+import { OAuthError } from '../contracts/oauth-error.js';
+import type { ServerContext } from '../contracts/server-context.js';
+import type { Client } from '../contracts/types.js';
+import type { DeviceCodeRecord, DeviceCodeRepository, RefreshTokenRepository } from '../contracts/repositories.js';
 import { encodeBase64url } from '../tokens/base64url.js';
-import type { DeviceAuthorization, DeviceAuthorizationDecision, DeviceAuthorizationGrant, DeviceAuthorizationResponseBody } from './capabilities.js';
-import type { TokenRequest, TokenResponseBody } from './grant.js';
+import type { DeviceAuthorization, DeviceAuthorizationDecision, DeviceAuthorizationGrant, DeviceAuthorizationResponseBody } from '../contracts/capabilities.js';
+import type { TokenRequest, TokenResponseBody } from '../contracts/grant.js';
 import { DEFAULT_ABSOLUTE_LIFETIME, issueTokens, refreshIssueFor } from './issue-tokens.js';
 import { resolveScopes } from './resolve-scopes.js';
 import { formatUserCode, generateUserCode, isWellFormedUserCode, normalizeUserCode } from './user-code.js';
@@ -39,7 +39,7 @@ export interface DeviceCodeGrantOptions {
   absoluteLifetime?: Duration;
 }
 
-export type { DeviceAuthorization, DeviceAuthorizationResponseBody } from './capabilities.js';
+export type { DeviceAuthorization, DeviceAuthorizationResponseBody } from '../contracts/capabilities.js';
 
 const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 

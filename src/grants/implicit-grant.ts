@@ -1,6 +1,6 @@
-import { OAuthError } from '../core/oauth-error.js';
-import type { ApprovedAuthorization, AuthorizationRequest, AuthorizationResponder } from './authorization-request.js';
-import type { TokenResponseBody } from './grant.js';
+import { OAuthError } from '../contracts/oauth-error.js';
+import type { ApprovedAuthorization, AuthorizationRequest, AuthorizationResponder } from '../contracts/authorization-request.js';
+import type { TokenResponseBody } from '../contracts/grant.js';
 import { issueTokens } from './issue-tokens.js';
 
 /**

@@ -1,10 +1,10 @@
-import { epochSeconds } from '../core/clock.js';
-import type { ServerContext } from '../core/server-context.js';
-import type { Client, GrantType } from '../core/types.js';
-import type { AccessTokenRecord, RefreshTokenRecord, RefreshTokenRepository } from '../storage/repositories.js';
+import { epochSeconds } from '../contracts/clock.js';
+import type { ServerContext } from '../contracts/server-context.js';
+import type { Client, GrantType } from '../contracts/types.js';
+import type { AccessTokenRecord, RefreshTokenRecord, RefreshTokenRepository } from '../contracts/repositories.js';
 import { encodeBase64url } from '../tokens/base64url.js';
 import { signJwt } from '../tokens/jwt.js';
-import type { TokenResponseBody } from './grant.js';
+import type { TokenResponseBody } from '../contracts/grant.js';
 
 /**
  * Where tokens are issued: the server's services, the client, the access-token lifetime in seconds.

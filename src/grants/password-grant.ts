@@ -1,7 +1,7 @@
-import { toSeconds, type Duration } from '../core/duration.js';
-import { OAuthError } from '../core/oauth-error.js';
-import type { RefreshTokenRepository, UserRepository } from '../storage/repositories.js';
-import type { Grant, TokenRequest, TokenResponseBody } from './grant.js';
+import { toSeconds, type Duration } from '../contracts/duration.js';
+import { OAuthError } from '../contracts/oauth-error.js';
+import type { RefreshTokenRepository, UserRepository } from '../contracts/repositories.js';
+import type { Grant, TokenRequest, TokenResponseBody } from '../contracts/grant.js';
 import { DEFAULT_ABSOLUTE_LIFETIME, issueTokens, refreshIssueFor } from './issue-tokens.js';
 import { resolveScopes } from './resolve-scopes.js';
 

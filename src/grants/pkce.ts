@@ -1,15 +1,6 @@
+import type { CodeChallengeMethod } from '../contracts/types.js';
 import type { CryptoBackend } from '../tokens/crypto/crypto-backend.js';
 
-/**
- * The PKCE transformations (RFC 7636 §4.2).
- *
- * @example
- * ```ts
- * const method: CodeChallengeMethod = 'S256';
- * const ok = await verifyCodeVerifier(ctx.crypto, verifier, challenge, method);
- * ```
- */
-export type CodeChallengeMethod = 'S256' | 'plain';
 
 /** RFC 7636 §4.1: code-verifier = 43*128unreserved; unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~". */
 const VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;

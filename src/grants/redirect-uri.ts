@@ -1,5 +1,5 @@
-import { isAllowedRedirectUri } from '../core/redirect-uri-rules.js';
-import type { Client } from '../core/types.js';
+import { isAllowedRedirectUri } from '../contracts/redirect-uri-rules.js';
+import type { Client } from '../contracts/types.js';
 
 /**
  * A loopback redirect URI (RFC 8252 §7.3): `http` on `127.0.0.1` or `[::1]`, an optional port, then a path or query

@@ -1,10 +1,10 @@
-import { OAuthError } from '../core/oauth-error.js';
-import { toSeconds, type Duration } from '../core/duration.js';
-import type { RefreshRejectReason } from '../core/events.js';
-import type { Client, User } from '../core/types.js';
-import type { RefreshTokenRecord, RefreshTokenRepository, UserRepository } from '../storage/repositories.js';
-import type { RefreshTokenHolder } from './capabilities.js';
-import type { Grant, TokenRequest, TokenResponseBody } from './grant.js';
+import { OAuthError } from '../contracts/oauth-error.js';
+import { toSeconds, type Duration } from '../contracts/duration.js';
+import type { RefreshRejectReason } from '../contracts/events.js';
+import type { Client, User } from '../contracts/types.js';
+import type { RefreshTokenRecord, RefreshTokenRepository, UserRepository } from '../contracts/repositories.js';
+import type { RefreshTokenHolder } from '../contracts/capabilities.js';
+import type { Grant, TokenRequest, TokenResponseBody } from '../contracts/grant.js';
 import { announceTokens, DEFAULT_ABSOLUTE_LIFETIME, issueTokens, mintTokens, type IssueOptions } from './issue-tokens.js';
 import { resolveScopes } from './resolve-scopes.js';
 

@@ -1,6 +1,6 @@
-import { OAuthError } from '../core/oauth-error.js';
-import type { ServerContext } from '../core/server-context.js';
-import type { Client, GrantType } from '../core/types.js';
+import { OAuthError } from '../contracts/oauth-error.js';
+import type { ServerContext } from '../contracts/server-context.js';
+import type { Client, GrantType } from '../contracts/types.js';
 
 /** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), joined by single spaces. */
 const SCOPE = /^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/;

@@ -1,4 +1,4 @@
-import { OAuthError } from '../core/oauth-error.js';
+import { OAuthError } from '../contracts/oauth-error.js';
 import { requireScopes } from '../core/require-scopes.js';
 import type { FetchHandler } from './fetch-handler.js';
 

@@ -1,6 +1,6 @@
 import type { Request as ExpressRequest, RequestHandler } from 'express';
 import type { AuthorizationServer } from '../core/authorization-server.js';
-import { OAuthError } from '../core/oauth-error.js';
+import { OAuthError } from '../contracts/oauth-error.js';
 import type { AccessTokenClaims } from '../tokens/verify-access-token.js';
 import { checkBearerHeader, checkBearerToken, type BearerTokenOptions, type BearerTokenValidator } from './bearer-token.js';
 import { resolveAdapterOptions, type AdapterOptions, type FetchHandler } from './fetch-handler.js';

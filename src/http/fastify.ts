@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthorizationServer } from '../core/authorization-server.js';
-import { OAuthError } from '../core/oauth-error.js';
+import { OAuthError } from '../contracts/oauth-error.js';
 import type { AccessTokenClaims } from '../tokens/verify-access-token.js';
 import { closeIfBodyUnread } from './close-if-body-unread.js';
 import { checkBearerHeader, checkBearerToken, type BearerTokenOptions, type BearerTokenValidator } from './bearer-token.js';

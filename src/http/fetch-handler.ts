@@ -1,4 +1,4 @@
-import { OAuthError } from '../core/oauth-error.js';
+import { OAuthError } from '../contracts/oauth-error.js';
 
 /**
  * What every adapter mounts: a Fetch-API handler, `Request` in, `Response` out. `server.handleTokenRequest` is one.

@@ -1,6 +1,6 @@
 import type { Context, Handler, MiddlewareHandler } from 'hono';
 import type { AuthorizationServer } from '../core/authorization-server.js';
-import { OAuthError } from '../core/oauth-error.js';
+import { OAuthError } from '../contracts/oauth-error.js';
 import { checkBearerToken, type BearerTokenOptions, type BearerTokenValidator } from './bearer-token.js';
 import { callHandler, type FetchHandler } from './fetch-handler.js';
 import { lazyRouteTable, type RoutableServer } from './oauth-routes.js';

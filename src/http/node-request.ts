@@ -3,7 +3,7 @@ import type { TLSSocket } from 'node:tls';
 import type { Readable } from 'node:stream';
 import type { ResolvedAdapterOptions } from './fetch-handler.js';
 import { nodeBodyStream } from './node-body-stream.js';
-import { PlainRequest, type HeaderReader } from '../core/plain-request.js';
+import { PlainRequest, type HeaderReader } from '../contracts/plain-request.js';
 
 /** A host name, IPv4 or bracketed IPv6 address with an optional port: nothing else reaches the URL. */
 const SAFE_HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;

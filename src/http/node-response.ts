@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { closeIfBodyUnread } from './close-if-body-unread.js';
-import type { PlainResult } from '../core/plain-request.js';
+import type { PlainResult } from '../contracts/plain-request.js';
 
 const PENDING = Symbol('pending');
 

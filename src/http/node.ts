@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AuthorizationServer } from '../core/authorization-server.js';
-import { OAuthError } from '../core/oauth-error.js';
+import { OAuthError } from '../contracts/oauth-error.js';
 import { closeIfBodyUnread } from './close-if-body-unread.js';
 import { resolveAdapterOptions, type AdapterOptions, type FetchHandler } from './fetch-handler.js';
 import { writeFetchResponse } from './node-response.js';
 import { serveNodeRequest, servePlainRequest } from './serve-node-request.js';
-import type { PlainRequest, PlainResult } from '../core/plain-request.js';
+import type { PlainRequest, PlainResult } from '../contracts/plain-request.js';
 import { lazyRouteTables, targetPath, type RoutableServer } from './oauth-routes.js';
 
 export { withBearerToken, logBearerError, type BearerTokenOptions, type BearerTokenValidator } from './bearer-token.js';

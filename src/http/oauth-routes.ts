@@ -1,6 +1,6 @@
 import { AuthorizationServer } from '../core/authorization-server.js';
 import { metadataPath } from '../core/endpoints/endpoint-options.js';
-import type { PlainRequest, PlainResult } from '../core/plain-request.js';
+import type { PlainRequest, PlainResult } from '../contracts/plain-request.js';
 
 /**
  * The part of an {@link AuthorizationServer} the router calls: its never-throwing endpoint handlers.

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { OAuthError } from '../core/oauth-error.js';
-import { plainError, type PlainRequest, type PlainResult } from '../core/plain-request.js';
+import { OAuthError } from '../contracts/oauth-error.js';
+import { plainError, type PlainRequest, type PlainResult } from '../contracts/plain-request.js';
 import { callHandler, type FetchHandler, type ResolvedAdapterOptions } from './fetch-handler.js';
 import { toFetchRequest, toPlainRequest, type NodeRequestSource } from './node-request.js';
 import { writeFetchResponse, writePlainResult } from './node-response.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { toSeconds } from '../core/duration.js';
+import { toSeconds } from '../contracts/duration.js';
 import { parseTrustProxy, type TrustProxy } from './trusted-proxy.js';
 import type { KeyLifecyclePolicy } from './key-lifecycle.js';
 import { checkKeysSecret, type KeysSecrets } from './keys-at-rest.js';
@@ -48,14 +48,14 @@ export interface ServerConfig {
   /** `postgres://...` or a SQLite file path (default `<dataDir>/grantry.db`). */
   readonly database: string;
   readonly grants: readonly GrantName[];
-  readonly accessTokenTtl: number;
-  readonly refreshTokenTtl: number;
+  readonly accessTokenTTL: number;
+  readonly refreshTokenTTL: number;
   /** Absolute lifetime of a refresh-token family from the original authorization, whatever its rotations. */
-  readonly refreshTokenAbsoluteTtl: number;
+  readonly refreshTokenAbsoluteTTL: number;
   /** Seconds within which a client retrying a refresh it just made gets a new pair, not a family revocation (0: off). */
   readonly refreshReuseGrace: number;
-  readonly authCodeTtl: number;
-  readonly deviceCodeTtl: number;
+  readonly authCodeTTL: number;
+  readonly deviceCodeTTL: number;
   /** Seconds a device waits between polls (RFC 8628 §3.2 `interval`). */
   readonly devicePollInterval: number;
   /** Failed guesses of one credential (client secret, password, user code) from one source within the window before 429. */
@@ -75,7 +75,7 @@ export interface ServerConfig {
   /** How long an account lockout lasts, in seconds. */
   readonly lockoutSeconds: number;
   /** Lifetime of a login session, in seconds. */
-  readonly sessionTtl: number;
+  readonly sessionTTL: number;
   /** Write one JSON line per request to stdout. */
   readonly requestLog: boolean;
   /** Which hops in front of the server are proxies whose `X-Forwarded-For` entries are believed (see {@link parseTrustProxy}). */
@@ -139,12 +139,12 @@ export const SERVER_OPTIONS: readonly OptionSpec[] = [
   { key: 'dataDir', flag: 'data-dir', env: ['GRANTRY_DATA_DIR'], type: 'string', default: './data', help: 'directory for the SQLite database and the keys file' },
   { key: 'database', flag: 'database', env: ['GRANTRY_DATABASE', 'DATABASE_URL'], type: 'string', default: undefined, help: 'postgres://... URL or SQLite file; default <data-dir>/grantry.db' },
   { key: 'grants', flag: 'grants', env: ['GRANTRY_GRANTS'], type: 'list', default: DEFAULT_GRANTS.join(','), help: `enabled grants, comma-separated, of: ${Object.keys(GRANT_NAMES).join(', ')}` },
-  { key: 'accessTokenTtl', flag: 'access-token-ttl', env: ['GRANTRY_ACCESS_TOKEN_TTL'], type: 'duration', default: 'PT1H', help: 'access token lifetime (ISO 8601 duration or seconds)' },
-  { key: 'refreshTokenTtl', flag: 'refresh-token-ttl', env: ['GRANTRY_REFRESH_TOKEN_TTL'], type: 'duration', default: 'P30D', help: 'refresh token lifetime' },
-  { key: 'refreshTokenAbsoluteTtl', flag: 'refresh-token-absolute-ttl', env: ['GRANTRY_REFRESH_TOKEN_ABSOLUTE_TTL'], type: 'duration', default: 'P90D', help: 'absolute lifetime of a refresh token family from sign-in, whatever its rotations' },
+  { key: 'accessTokenTTL', flag: 'access-token-ttl', env: ['GRANTRY_ACCESS_TOKEN_TTL'], type: 'duration', default: 'PT1H', help: 'access token lifetime (ISO 8601 duration or seconds)' },
+  { key: 'refreshTokenTTL', flag: 'refresh-token-ttl', env: ['GRANTRY_REFRESH_TOKEN_TTL'], type: 'duration', default: 'P30D', help: 'refresh token lifetime' },
+  { key: 'refreshTokenAbsoluteTTL', flag: 'refresh-token-absolute-ttl', env: ['GRANTRY_REFRESH_TOKEN_ABSOLUTE_TTL'], type: 'duration', default: 'P90D', help: 'absolute lifetime of a refresh token family from sign-in, whatever its rotations' },
   { key: 'refreshReuseGrace', flag: 'refresh-reuse-grace', env: ['GRANTRY_REFRESH_REUSE_GRACE'], type: 'number', default: '0', help: 'seconds within which a retried refresh gets a new pair instead of revoking the family (0: off)' },
-  { key: 'authCodeTtl', flag: 'auth-code-ttl', env: ['GRANTRY_AUTH_CODE_TTL'], type: 'duration', default: 'PT10M', help: 'authorization code lifetime (at most 10 minutes, RFC 6749 §4.1.2)' },
-  { key: 'deviceCodeTtl', flag: 'device-code-ttl', env: ['GRANTRY_DEVICE_CODE_TTL'], type: 'duration', default: 'PT10M', help: 'device code lifetime (RFC 8628)' },
+  { key: 'authCodeTTL', flag: 'auth-code-ttl', env: ['GRANTRY_AUTH_CODE_TTL'], type: 'duration', default: 'PT10M', help: 'authorization code lifetime (at most 10 minutes, RFC 6749 §4.1.2)' },
+  { key: 'deviceCodeTTL', flag: 'device-code-ttl', env: ['GRANTRY_DEVICE_CODE_TTL'], type: 'duration', default: 'PT10M', help: 'device code lifetime (RFC 8628)' },
   { key: 'devicePollInterval', flag: 'device-poll-interval', env: ['GRANTRY_DEVICE_POLL_INTERVAL'], type: 'number', default: '5', help: 'seconds between device polls (RFC 8628 interval)' },
   { key: 'rateLimitMax', flag: 'rate-limit-max', env: ['GRANTRY_RATE_LIMIT_MAX'], type: 'number', default: '10', help: 'failed guesses of one client secret, password or user code from one address before that address gets 429 for it' },
   { key: 'rateLimitWindow', flag: 'rate-limit-window', env: ['GRANTRY_RATE_LIMIT_WINDOW'], type: 'duration', default: 'PT5M', help: 'sliding window of the brute-force limiter' },
@@ -154,7 +154,7 @@ export const SERVER_OPTIONS: readonly OptionSpec[] = [
   { key: 'slowdownMaxMs', flag: 'slowdown-max-ms', env: ['GRANTRY_SLOWDOWN_MAX_MS'], type: 'number', default: '1000', help: 'longest delay of a failed answer, in ms' },
   { key: 'lockoutThreshold', flag: 'lockout-threshold', env: ['GRANTRY_LOCKOUT_THRESHOLD'], type: 'number', default: '0', help: 'failures of one credential from all addresses that lock it, even for its owner (0: off; see README)' },
   { key: 'lockoutSeconds', flag: 'lockout-seconds', env: ['GRANTRY_LOCKOUT_SECONDS'], type: 'duration', default: '900', help: 'how long a lockout lasts (seconds or ISO 8601 duration)' },
-  { key: 'sessionTtl', flag: 'session-ttl', env: ['GRANTRY_SESSION_TTL'], type: 'duration', default: 'PT1H', help: 'login session lifetime' },
+  { key: 'sessionTTL', flag: 'session-ttl', env: ['GRANTRY_SESSION_TTL'], type: 'duration', default: 'PT1H', help: 'login session lifetime' },
   { key: 'requestLog', flag: 'request-log', env: ['GRANTRY_REQUEST_LOG'], type: 'boolean', default: 'true', help: 'one JSON log line per request on stdout' },
   { key: 'trustProxy', flag: 'trust-proxy', env: ['GRANTRY_TRUST_PROXY'], type: 'trust-proxy', default: 'false', help: 'proxies whose X-Forwarded-For is believed: a hop count (1 = one proxy; true means 1) or addresses and CIDR ranges (10.0.0.0/8,::1); the client is the right-most untrusted address' },
   { key: 'dbQueryTimeout', flag: 'db-query-timeout', env: ['GRANTRY_DB_QUERY_TIMEOUT'], type: 'duration', default: 'PT5S', help: 'PostgreSQL: longest statement; past it the request is answered 503' },
@@ -412,7 +412,7 @@ export function keyLifecyclePolicy(config: ServerConfig): KeyLifecyclePolicy {
   const skew = 300;
   return {
     activationDelay: config.keyActivationDelay,
-    signingRetention: config.accessTokenTtl + skew,
-    encryptionRetention: Math.max(config.refreshTokenTtl, config.authCodeTtl, config.deviceCodeTtl, config.sessionTtl) + skew,
+    signingRetention: config.accessTokenTTL + skew,
+    encryptionRetention: Math.max(config.refreshTokenTTL, config.authCodeTTL, config.deviceCodeTTL, config.sessionTTL) + skew,
   };
 }

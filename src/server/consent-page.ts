@@ -1,6 +1,6 @@
-import { OAuthError } from '../core/oauth-error.js';
-import type { User } from '../core/types.js';
-import type { AuthorizationRequest } from '../grants/authorization-request.js';
+import { OAuthError } from '../contracts/oauth-error.js';
+import type { User } from '../contracts/types.js';
+import type { AuthorizationRequest } from '../contracts/authorization-request.js';
 import { escapeHtml, hidden } from './html.js';
 import { errorPage, redirectToLogin, signOutForm } from './login-page.js';
 import { scopeList } from './scope-list.js';

@@ -1,6 +1,6 @@
 import { escapeHtml, hidden } from './html.js';
 import { redirectToLogin, signOutForm } from './login-page.js';
-import type { DeviceAuthorization } from '../grants/capabilities.js';
+import type { DeviceAuthorization } from '../contracts/capabilities.js';
 import { scopeList } from './scope-list.js';
 import { readPageForm, type PageContext, type PageRequest } from './page-context.js';
 import { Html } from './page-templates.js';

@@ -1,7 +1,7 @@
 import { AuthorizationServer } from '../core/authorization-server.js';
-import { systemClock, type Clock } from '../core/clock.js';
-import { toOAuthError } from '../core/oauth-error.js';
-import type { Logger } from '../core/server-context.js';
+import { systemClock, type Clock } from '../contracts/clock.js';
+import { toOAuthError } from '../contracts/oauth-error.js';
+import type { Logger } from '../contracts/server-context.js';
 import { enableGrants } from './build-grants.js';
 import type { ServerConfig } from './config.js';
 import { handleAuthorize, handleConsentDecision } from './consent-page.js';
@@ -138,7 +138,7 @@ export async function createGrantryApp(options: GrantryAppOptions): Promise<Gran
     lockoutSeconds: config.lockoutSeconds,
     onEvent: security.limiter,
   });
-  const sessions = new SessionManager(keys.session, storage.sessions, { ttlSeconds: config.sessionTtl, secure: issuer.startsWith('https:'), clock });
+  const sessions = new SessionManager(keys.session, storage.sessions, { ttlSeconds: config.sessionTTL, secure: issuer.startsWith('https:'), clock });
   // Templates, strings, CSS and logo are read and checked now: a mistake in them is a start-up error.
   const view = new PageView({ pagesDir: config.pagesDir, css: config.css, productName: config.productName, logoUrl: config.logoUrl, strings: config.strings });
   const pages: PageContext = { server, store, sessions, limiter, clock, issuer, view };

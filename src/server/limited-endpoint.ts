@@ -1,6 +1,6 @@
-import { readClientCredentials } from '../core/client-authentication.js';
-import { readForm } from '../core/form.js';
-import { OAuthError } from '../core/oauth-error.js';
+import { readClientCredentials } from '../contracts/client-authentication.js';
+import { readForm } from '../contracts/form.js';
+import { OAuthError } from '../contracts/oauth-error.js';
 import type { Credential, RateLimiter } from './rate-limiter.js';
 
 /**

@@ -1,4 +1,4 @@
-import { toOAuthError } from '../core/oauth-error.js';
+import { toOAuthError } from '../contracts/oauth-error.js';
 import { escapeHtml, hidden } from './html.js';
 import { readPageForm, type PageContext, type PageRequest } from './page-context.js';
 import { Html } from './page-templates.js';

@@ -1,5 +1,5 @@
 import type { AuthorizationServer } from '../core/authorization-server.js';
-import type { Clock } from '../core/clock.js';
+import type { Clock } from '../contracts/clock.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { readBoundedText } from './request-info.js';
 import type { ServerStore } from './server-store.js';

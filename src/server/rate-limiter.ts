@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Clock } from '../core/clock.js';
-import type { Guess, GuessKind } from '../core/oauth-error.js';
+import type { Clock } from '../contracts/clock.js';
+import type { Guess, GuessKind } from '../contracts/oauth-error.js';
 
 /**
  * Where the limiter keeps its failures: memory for one process, a database table when instances share

@@ -1,4 +1,4 @@
-import type { ScopeRepository } from '../storage/repositories.js';
+import type { ScopeRepository } from '../contracts/repositories.js';
 import { escapeHtml } from './html.js';
 
 /**

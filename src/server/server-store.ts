@@ -1,8 +1,8 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { generateClientSecret, hashClientSecret } from '../core/client-secret.js';
-import type { Client, ClientPermission, User } from '../core/types.js';
+import { generateClientSecret, hashClientSecret } from '../contracts/client-secret.js';
+import type { Client, ClientPermission, User } from '../contracts/types.js';
 import type { ManagedStorage } from '../storage/managed-storage.js';
 import type { PostgresPoolOptions } from '../storage/postgres/postgres-pool.js';
 import { guardStorageErrors } from '../storage/storage-unavailable.js';

@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Clock } from '../core/clock.js';
+import type { Clock } from '../contracts/clock.js';
 import type { SessionRepository } from '../storage/session-repository.js';
 
 /** A page visitor's session: a random id and, once signed in, the user (from the session store). */

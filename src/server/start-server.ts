@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from '../core/clock.js';
+import { systemClock, type Clock } from '../contracts/clock.js';
 import { keyLifecyclePolicy, type ServerConfig } from './config.js';
 import { keysFingerprint } from './key-lifecycle.js';
 import { scheduleCleanup } from './cleanup-schedule.js';

@@ -1,5 +1,5 @@
-import { assertRedirectUris } from '../core/redirect-uri-rules.js';
-import type { Client } from '../core/types.js';
+import { assertRedirectUris } from '../contracts/redirect-uri-rules.js';
+import type { Client } from '../contracts/types.js';
 
 /**
  * The checks every engine's admin runs before it stores a client (create and update): redirect URIs by the rule of

@@ -1,4 +1,4 @@
-import type { DeviceCodeRecord, DevicePollResult } from './repositories.js';
+import type { DeviceCodeRecord, DevicePollResult } from '../contracts/repositories.js';
 
 /**
  * The state change of one poll of a device code at `now` (RFC 8628 §3.5), shared by every engine so that they

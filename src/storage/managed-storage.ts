@@ -1,4 +1,4 @@
-import type { Storage } from './repositories.js';
+import type { Storage } from '../contracts/repositories.js';
 import type { SessionRepository } from './session-repository.js';
 import type { ConsentRepository } from './consent-repository.js';
 import type { StorageAdmin } from './storage-admin.js';

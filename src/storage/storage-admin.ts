@@ -1,4 +1,4 @@
-import type { Client, Scope, User } from '../core/types.js';
+import type { Client, Scope, User } from '../contracts/types.js';
 
 /**
  * A new user: the password is hashed with scrypt before it is stored, never kept as given.

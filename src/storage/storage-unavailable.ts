@@ -1,6 +1,6 @@
-import { StorageUnavailableError, type StorageUnavailableReason } from '../core/storage-unavailable-error.js';
+import { StorageUnavailableError, type StorageUnavailableReason } from '../contracts/storage-unavailable-error.js';
 
-export { StorageUnavailableError, type StorageUnavailableReason } from '../core/storage-unavailable-error.js';
+export { StorageUnavailableError, type StorageUnavailableReason } from '../contracts/storage-unavailable-error.js';
 
 // Node's socket and file errors (errno codes).
 const NODE_CODES: Readonly<Record<string, StorageUnavailableReason>> = {

@@ -1,4 +1,3 @@
-import type { Clock } from '../core/clock.js';
 import { loadCryptoBackend, type PublicJwk, type SigningAlgorithm, type VerifyingKey } from './crypto/crypto-backend.js';
 import type { KeyResolver } from './key-resolver.js';
 
@@ -14,7 +13,7 @@ import type { KeyResolver } from './key-resolver.js';
 export interface RemoteJwksOptions {
   /** The `fetch` to use (default: the global one). */
   fetch?: (input: string, init: RequestInit) => Promise<Response>;
-  clock?: Clock;
+  clock?: { now(): number };
   /** Seconds to cache a JWKS whose response has no `Cache-Control: max-age` (default 300). */
   defaultMaxAge?: number;
   /** Upper bound on any cache lifetime, in seconds (default 86 400). */
@@ -99,7 +98,7 @@ interface Entry {
 export class RemoteJwks implements KeyResolver {
   readonly #url: string;
   readonly #fetch: NonNullable<RemoteJwksOptions['fetch']>;
-  readonly #clock: Clock;
+  readonly #clock: { now(): number };
   readonly #defaultMaxAge: number;
   readonly #maxMaxAge: number;
   readonly #cooldown: number;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hashClientSecret } from '../../src/core/client-secret.js';
+import { hashClientSecret } from '../../src/contracts/client-secret.js';
 import { basic, CLIENT_SECRET, createTestServer, mintTokens, tokenRequest, type TestServer } from '../support/fixtures.js';
 
 async function refreshWith(t: TestServer, params: Record<string, string>, headers: Record<string, string> = {}) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { toSeconds } from '../../src/core/duration.js';
-import { OAuthError } from '../../src/core/oauth-error.js';
+import { toSeconds } from '../../src/contracts/duration.js';
+import { OAuthError } from '../../src/contracts/oauth-error.js';
 
 describe('durations', () => {
   it.each([

@@ -3,7 +3,7 @@ import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { RefreshTokenGrant } from '../../src/grants/refresh-token-grant.js';
 import { issueTokens } from '../../src/grants/issue-tokens.js';
-import type { RefreshTokenRepository } from '../../src/storage/repositories.js';
+import type { RefreshTokenRepository } from '../../src/contracts/repositories.js';
 import {
   basic,
   CLIENT_SECRET,

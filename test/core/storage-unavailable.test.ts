@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AuthorizationError } from '../../src/core/authorization-error.js';
-import { OAuthError, toOAuthError } from '../../src/core/oauth-error.js';
+import { AuthorizationError } from '../../src/contracts/authorization-error.js';
+import { OAuthError, toOAuthError } from '../../src/contracts/oauth-error.js';
 import { AuthorizationCodeGrant } from '../../src/grants/authorization-code-grant.js';
 import { ClientCredentialsGrant } from '../../src/grants/client-credentials-grant.js';
 import { DeviceCodeGrant } from '../../src/grants/device-code-grant.js';

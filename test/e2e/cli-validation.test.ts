@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { openServerStore } from '../../src/server/server-store.js';
-import type { Client } from '../../src/core/types.js';
+import type { Client } from '../../src/contracts/types.js';
 import { createTestStore, type TestStore } from './support/grantry-process.js';
 
 const BIN = join(import.meta.dirname, '../../bin/grantry.js');

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { AuthorizationError } from '../../src/core/authorization-error.js';
+import { AuthorizationError } from '../../src/contracts/authorization-error.js';
 import { AuthorizationCodeGrant } from '../../src/grants/authorization-code-grant.js';
 import { MemoryAccessTokenRepository } from '../../src/storage/memory/index.js';
-import type { AccessTokenRepository } from '../../src/storage/repositories.js';
+import type { AccessTokenRepository } from '../../src/contracts/repositories.js';
 import { CLIENT_SECRET, ISSUER, basic, createTestServer, tokenRequest } from '../support/fixtures.js';
 import {
   CHALLENGE,

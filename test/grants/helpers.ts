@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
-import { AuthorizationError } from '../../src/core/authorization-error.js';
+import { AuthorizationError } from '../../src/contracts/authorization-error.js';
 import { AuthorizationCodeGrant, type AuthorizationCodeGrantOptions } from '../../src/grants/authorization-code-grant.js';
-import type { AuthorizationRequest } from '../../src/grants/authorization-request.js';
+import type { AuthorizationRequest } from '../../src/contracts/authorization-request.js';
 import { ISSUER, createTestServer, type TestServer } from '../support/fixtures.js';
 
 export const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidRedirectUriError, redirectUriProblem } from '../../src/core/redirect-uri-rules.js';
-import type { Client } from '../../src/core/types.js';
+import { InvalidRedirectUriError, redirectUriProblem } from '../../src/contracts/redirect-uri-rules.js';
+import type { Client } from '../../src/contracts/types.js';
 import { engines } from '../review/engines.js';
 import { CHALLENGE, authorize, authorizeRequest, createCodeServer, expectNotRedirected } from './helpers.js';
 

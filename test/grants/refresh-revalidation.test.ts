@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { User } from '../../src/core/types.js';
+import type { User } from '../../src/contracts/types.js';
 import { RefreshTokenGrant, type RefreshTokenGrantOptions } from '../../src/grants/refresh-token-grant.js';
 import { issueTokens } from '../../src/grants/issue-tokens.js';
 import { createMemoryStorage } from '../../src/storage/memory/index.js';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { hashClientSecret } from '../../src/core/client-secret.js';
+import { hashClientSecret } from '../../src/contracts/client-secret.js';
 import { AuthorizationCodeGrant } from '../../src/grants/authorization-code-grant.js';
 import { DeviceCodeGrant } from '../../src/grants/device-code-grant.js';
 import { RefreshTokenGrant } from '../../src/grants/refresh-token-grant.js';

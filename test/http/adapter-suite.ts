@@ -2,7 +2,7 @@
 // adapter's idiomatic mounting, and the same requests must get the same answers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResourceServer } from '../../src/core/resource-server.js';
-import { hashClientSecret } from '../../src/core/client-secret.js';
+import { hashClientSecret } from '../../src/contracts/client-secret.js';
 import { ClientCredentialsGrant } from '../../src/grants/client-credentials-grant.js';
 import { RefreshTokenGrant } from '../../src/grants/refresh-token-grant.js';
 import { basic, CLIENT_SECRET, createTestServer, ISSUER, mintTokens, serverOn, type TestServer } from '../support/fixtures.js';

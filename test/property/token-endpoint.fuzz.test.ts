@@ -3,7 +3,7 @@
 // intact: the valid client's next refresh still succeeds.
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { OAuthErrorCode } from '../../src/core/oauth-error.js';
+import type { OAuthErrorCode } from '../../src/contracts/oauth-error.js';
 import { AuthorizationCodeGrant } from '../../src/grants/authorization-code-grant.js';
 import { ClientCredentialsGrant } from '../../src/grants/client-credentials-grant.js';
 import { DeviceCodeGrant } from '../../src/grants/device-code-grant.js';

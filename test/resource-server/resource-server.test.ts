@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BearerTokenError } from '../../src/core/bearer-token-error.js';
-import { OAuthError } from '../../src/core/oauth-error.js';
+import { BearerTokenError } from '../../src/contracts/bearer-token-error.js';
+import { OAuthError } from '../../src/contracts/oauth-error.js';
 import { requireScopes } from '../../src/core/require-scopes.js';
 import { ResourceServer } from '../../src/core/resource-server.js';
 import { signJwt } from '../../src/tokens/jwt.js';

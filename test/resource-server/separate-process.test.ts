@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../../src/core/clock.js';
+import { systemClock } from '../../src/contracts/clock.js';
 import { toNodeHandler } from '../../src/http/node.js';
 import { signJwt } from '../../src/tokens/jwt.js';
 import { loadCryptoBackend } from '../../src/tokens/crypto/crypto-backend.js';

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { describe, expect, it } from 'vitest';
-import { OAuthError } from '../../src/core/oauth-error.js';
+import { OAuthError } from '../../src/contracts/oauth-error.js';
 import { ResourceServer } from '../../src/core/resource-server.js';
 import { requireBearerToken } from '../../src/http/express.js';
 import { ISSUER, mintTokens } from '../support/fixtures.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generateClientSecret, hashClientSecret, verifyClientSecret } from '../../src/core/client-secret.js';
+import { generateClientSecret, hashClientSecret, verifyClientSecret } from '../../src/contracts/client-secret.js';
 import { ClientCredentialsGrant } from '../../src/grants/client-credentials-grant.js';
 import { basic, createTestServer, tokenRequest } from '../support/fixtures.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AuthorizationError } from '../../src/core/authorization-error.js';
-import { hashClientSecret } from '../../src/core/client-secret.js';
+import { AuthorizationError } from '../../src/contracts/authorization-error.js';
+import { hashClientSecret } from '../../src/contracts/client-secret.js';
 import { AuthorizationCodeGrant } from '../../src/grants/authorization-code-grant.js';
 import { ClientCredentialsGrant } from '../../src/grants/client-credentials-grant.js';
 import { DeviceCodeGrant } from '../../src/grants/device-code-grant.js';

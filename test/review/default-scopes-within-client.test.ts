@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ClientCredentialsGrant } from '../../src/grants/client-credentials-grant.js';
-import type { ScopeRepository } from '../../src/storage/repositories.js';
+import type { ScopeRepository } from '../../src/contracts/repositories.js';
 import { CLIENT_SECRET, basic, createTestServer, tokenRequest } from '../support/fixtures.js';
 import { authorizeRequest, codeParams, createCodeServer } from '../grants/helpers.js';
 

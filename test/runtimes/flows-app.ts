@@ -2,8 +2,8 @@
 // on the memory storage and a ResourceServer that checks its tokens, behind one Fetch handler. No node: imports here
 // nor in what it imports on the Web Crypto path, so that the same code runs in a Worker.
 import { AuthorizationServer } from '../../src/core/authorization-server.js';
-import { hashClientSecret } from '../../src/core/client-secret.js';
-import { toOAuthError } from '../../src/core/oauth-error.js';
+import { hashClientSecret } from '../../src/contracts/client-secret.js';
+import { toOAuthError } from '../../src/contracts/oauth-error.js';
 import { ResourceServer } from '../../src/core/resource-server.js';
 import { ClientCredentialsGrant } from '../../src/grants/client-credentials-grant.js';
 import { PasswordGrant } from '../../src/grants/password-grant.js';

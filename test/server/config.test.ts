@@ -8,7 +8,7 @@ import { loadConfig, SERVER_OPTIONS } from '../../src/server/config.js';
 describe('loadConfig', () => {
   it('defaults to 127.0.0.1:8080, ./data with SQLite in it, and no password or implicit grant', () => {
     const config = loadConfig({}, {});
-    expect(config).toMatchObject({ host: '127.0.0.1', port: 8080, dataDir: resolve('data'), database: resolve('data/grantry.db'), accessTokenTtl: 3600 });
+    expect(config).toMatchObject({ host: '127.0.0.1', port: 8080, dataDir: resolve('data'), database: resolve('data/grantry.db'), accessTokenTTL: 3600 });
     expect(config.grants).toEqual(['authorization_code', 'client_credentials', 'refresh_token', 'device_code']);
   });
 
@@ -17,16 +17,16 @@ describe('loadConfig', () => {
     const file = join(dir, 'grantry.json');
     writeFileSync(file, JSON.stringify({ port: 7000, 'access-token-ttl': 'PT5M', grants: ['client_credentials', 'password'], host: '0.0.0.0' }));
     const fromFile = loadConfig({ config: file }, {});
-    expect(fromFile).toMatchObject({ port: 7000, accessTokenTtl: 300, grants: ['client_credentials', 'password'], host: '0.0.0.0' });
+    expect(fromFile).toMatchObject({ port: 7000, accessTokenTTL: 300, grants: ['client_credentials', 'password'], host: '0.0.0.0' });
     const fromEnv = loadConfig({ config: file }, { PORT: '7100', DATABASE_URL: 'postgres://db/x', GRANTRY_ACCESS_TOKEN_TTL: '60' });
-    expect(fromEnv).toMatchObject({ port: 7100, database: 'postgres://db/x', accessTokenTtl: 60 });
+    expect(fromEnv).toMatchObject({ port: 7100, database: 'postgres://db/x', accessTokenTTL: 60 });
     expect(loadConfig({ config: file, port: '7200' }, { PORT: '7100', GRANTRY_PORT: '7150' }).port).toBe(7200);
     expect(loadConfig({}, { PORT: '7100', GRANTRY_PORT: '7150' }).port).toBe(7150);
   });
 
   it('reads TTLs as ISO 8601 durations or seconds', () => {
     const config = loadConfig({ 'access-token-ttl': 'PT15M', 'refresh-token-ttl': 'P14D', 'auth-code-ttl': '120', 'device-code-ttl': 'PT5M' }, {});
-    expect(config).toMatchObject({ accessTokenTtl: 900, refreshTokenTtl: 14 * 86400, authCodeTtl: 120, deviceCodeTtl: 300 });
+    expect(config).toMatchObject({ accessTokenTTL: 900, refreshTokenTTL: 14 * 86400, authCodeTTL: 120, deviceCodeTTL: 300 });
   });
 
   it.each([
@@ -82,8 +82,8 @@ describe('loadConfig', () => {
     });
 
     it('accepts the camelCase setting names too', () => {
-      const file = write('camel.json', JSON.stringify({ accessTokenTtl: 'PT2M', 'refresh-token-ttl': 'P1D' }));
-      expect(loadConfig({ config: file }, {})).toMatchObject({ accessTokenTtl: 120, refreshTokenTtl: 86400 });
+      const file = write('camel.json', JSON.stringify({ accessTokenTTL: 'PT2M', 'refresh-token-ttl': 'P1D' }));
+      expect(loadConfig({ config: file }, {})).toMatchObject({ accessTokenTTL: 120, refreshTokenTTL: 86400 });
     });
 
     it.each([

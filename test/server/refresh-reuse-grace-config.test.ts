@@ -4,7 +4,7 @@ import { RefreshTokenGrant } from '../../src/grants/refresh-token-grant.js';
 import { enableGrants } from '../../src/server/build-grants.js';
 import { loadConfig } from '../../src/server/config.js';
 import { createMemoryStorage } from '../../src/storage/memory/index.js';
-import type { RefreshTokenRepository } from '../../src/storage/repositories.js';
+import type { RefreshTokenRepository } from '../../src/contracts/repositories.js';
 import { encryptionKey, ISSUER, privateKeyPem } from '../support/fixtures.js';
 
 function refreshGrantOf(flags: Record<string, string>, env: Record<string, string> = {}): RefreshTokenGrant {

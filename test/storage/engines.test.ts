@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthorizationServer } from '../../src/core/authorization-server.js';
-import { hashClientSecret } from '../../src/core/client-secret.js';
+import { hashClientSecret } from '../../src/contracts/client-secret.js';
 import { ClientCredentialsGrant } from '../../src/grants/client-credentials-grant.js';
 import { issueTokens } from '../../src/grants/issue-tokens.js';
 import { RefreshTokenGrant } from '../../src/grants/refresh-token-grant.js';

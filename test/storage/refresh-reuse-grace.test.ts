@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthorizationServer } from '../../src/core/authorization-server.js';
-import type { Client } from '../../src/core/types.js';
+import type { Client } from '../../src/contracts/types.js';
 import { issueTokens } from '../../src/grants/issue-tokens.js';
 import { RefreshTokenGrant } from '../../src/grants/refresh-token-grant.js';
 import type { ManagedStorage } from '../../src/storage/managed-storage.js';

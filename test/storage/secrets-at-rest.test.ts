@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { generateClientSecret, hashClientSecret } from '../../src/core/client-secret.js';
+import { generateClientSecret, hashClientSecret } from '../../src/contracts/client-secret.js';
 import { basic, CLIENT_SECRET, tokenRequest } from '../support/fixtures.js';
 import { DATABASE_URL, PG_SKIP } from './support/postgres.js';
 import { createDeployment, REDIRECT_URI, type TestDeployment } from './support/test-deployment.js';

@@ -1,12 +1,12 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { AuthorizationServer, type AuthorizationServerOptions } from '../../src/core/authorization-server.js';
-import { hashClientSecret } from '../../src/core/client-secret.js';
-import type { Clock } from '../../src/core/clock.js';
-import type { Client } from '../../src/core/types.js';
+import { hashClientSecret } from '../../src/contracts/client-secret.js';
+import type { Clock } from '../../src/contracts/clock.js';
+import type { Client } from '../../src/contracts/types.js';
 import { RefreshTokenGrant } from '../../src/grants/refresh-token-grant.js';
 import { issueTokens } from '../../src/grants/issue-tokens.js';
 import { createMemoryStorage } from '../../src/storage/memory/index.js';
-import type { Storage } from '../../src/storage/repositories.js';
+import type { Storage } from '../../src/contracts/repositories.js';
 
 /** One RSA key for the whole test run: generating keys is slow. */
 export const rsaKey = generateKeyPairSync('rsa', { modulusLength: 2048 });

@@ -1,6 +1,6 @@
-import type { RefreshTokenRepository, UserRepository } from '../../storage/repositories.js';
-import type { ServerContext } from '../server-context.js';
-import type { Client } from '../types.js';
+import type { RefreshTokenRepository, UserRepository } from '../../contracts/repositories.js';
+import type { ServerContext } from '../../contracts/server-context.js';
+import type { Client } from '../../contracts/types.js';
 
 /**
  * The endpoints a server can expose, by role.

@@ -1,4 +1,4 @@
-import type { AccessTokenRecord, RefreshTokenRecord } from '../../storage/repositories.js';
+import type { AccessTokenRecord, RefreshTokenRecord } from '../../contracts/repositories.js';
 import { keySetResolver } from '../../tokens/key-resolver.js';
 import { verifyAccessToken, type AccessTokenClaims } from '../../tokens/verify-access-token.js';
 import type { EndpointContext } from './endpoint-options.js';

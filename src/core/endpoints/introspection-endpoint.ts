@@ -1,8 +1,8 @@
-import { authenticateClient } from '../client-authentication.js';
-import { readForm } from '../form.js';
-import type { AnyRequest } from '../plain-request.js';
-import { NO_STORE_HEADERS, OAuthError } from '../oauth-error.js';
-import type { Client } from '../types.js';
+import { authenticateClient } from '../../contracts/client-authentication.js';
+import { readForm } from '../../contracts/form.js';
+import type { AnyRequest } from '../../contracts/plain-request.js';
+import { NO_STORE_HEADERS, OAuthError } from '../../contracts/oauth-error.js';
+import type { Client } from '../../contracts/types.js';
 import type { EndpointContext } from './endpoint-options.js';
 import { findToken, type FoundToken } from './find-token.js';
 

@@ -1,5 +1,5 @@
-import type { Grant } from '../../grants/grant.js';
-import { OAuthError } from '../oauth-error.js';
+import type { Grant } from '../../contracts/grant.js';
+import { OAuthError } from '../../contracts/oauth-error.js';
 import { endpointUrl, type EndpointContext } from './endpoint-options.js';
 
 /**

@@ -1,6 +1,6 @@
-import { authenticateClient } from '../client-authentication.js';
-import { readForm } from '../form.js';
-import { OAuthError } from '../oauth-error.js';
+import { authenticateClient } from '../../contracts/client-authentication.js';
+import { readForm } from '../../contracts/form.js';
+import { OAuthError } from '../../contracts/oauth-error.js';
 import type { EndpointContext } from './endpoint-options.js';
 import { findToken } from './find-token.js';
 

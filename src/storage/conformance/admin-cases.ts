@@ -1,5 +1,5 @@
 import { describe, expect, it, type TestContext } from 'vitest';
-import type { Client } from '../../core/types.js';
+import type { Client } from '../../contracts/types.js';
 import { DuplicateRecordError } from '../storage-admin.js';
 import { uid, type ConformanceContext } from './conformance-context.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AccessTokenRecord, IssuedTokens, RefreshTokenRecord, Storage } from '../repositories.js';
+import type { AccessTokenRecord, IssuedTokens, RefreshTokenRecord, Storage } from '../../contracts/repositories.js';
 import { LATER, accessToken, authCode, countStatuses, refreshToken, type ConformanceContext } from './conformance-context.js';
 
 const GRACE = 5000;

@@ -1,5 +1,5 @@
 import type { CleanupOptions, CleanupReport } from '../managed-storage.js';
-import type { AccessTokenRecord, AuthCodeRecord, DeviceCodeRecord, RefreshTokenRecord, Storage } from '../repositories.js';
+import type { AccessTokenRecord, AuthCodeRecord, DeviceCodeRecord, RefreshTokenRecord, Storage } from '../../contracts/repositories.js';
 import type { SessionRepository } from '../session-repository.js';
 import type { StorageAdmin } from '../storage-admin.js';
 

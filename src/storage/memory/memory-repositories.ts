@@ -1,6 +1,6 @@
-import type { Client, Scope, User } from '../../core/types.js';
+import type { Client, Scope, User } from '../../contracts/types.js';
 import { burnPasswordCheck, hashPassword, verifyPassword } from '../password-hash.js';
-import type { ClientRepository, ScopeRepository, UserRepository } from '../repositories.js';
+import type { ClientRepository, ScopeRepository, UserRepository } from '../../contracts/repositories.js';
 import { checkClient } from '../check-client.js';
 import { DuplicateRecordError, type NewUser, type StorageAdmin } from '../storage-admin.js';
 import type {

@@ -1,6 +1,6 @@
 import { MemoryConsentRepository } from './memory-consent-repository.js';
-import { systemClock, type Clock } from '../../core/clock.js';
-import type { Client, Scope, User } from '../../core/types.js';
+import { systemClock, type Clock } from '../../contracts/clock.js';
+import type { Client, Scope, User } from '../../contracts/types.js';
 import {
   DEFAULT_CLEANUP_BATCH,
   DEFAULT_CLEANUP_MAX_BATCHES,

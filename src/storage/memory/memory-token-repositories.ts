@@ -13,8 +13,8 @@ import type {
   RefreshTokenRepository,
   RotateOptions,
   RotateResult,
-} from '../repositories.js';
-import { systemClock, type Clock } from '../../core/clock.js';
+} from '../../contracts/repositories.js';
+import { systemClock, type Clock } from '../../contracts/clock.js';
 import type { SessionRecord, SessionRepository } from '../session-repository.js';
 import { pollDeviceCode } from '../device-poll.js';
 

@@ -1,4 +1,4 @@
-import type { IssuedTokens } from '../repositories.js';
+import type { IssuedTokens } from '../../contracts/repositories.js';
 import { accessTokenColumns, refreshTokenColumns } from '../sql/rows.js';
 import type { SqlParam } from './postgres-queries.js';
 

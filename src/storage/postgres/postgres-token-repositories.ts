@@ -13,7 +13,7 @@ import type {
   RefreshTokenRepository,
   RotateOptions,
   RotateResult,
-} from '../repositories.js';
+} from '../../contracts/repositories.js';
 import { pollDeviceCode } from '../device-poll.js';
 import { joinScopes, plainAuthCode, plainRefreshToken, toAccessToken, toAuthCode, toDeviceCode, toRefreshToken } from '../sql/rows.js';
 import { issuedParams, LOCK_PARENT_SQL, REDEEM_SQL, REPLACE_SUCCESSOR_SQL, ROTATE_SQL } from './postgres-atomic-writes.js';

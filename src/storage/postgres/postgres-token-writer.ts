@@ -1,4 +1,4 @@
-import type { AccessTokenRecord, RefreshTokenRecord } from '../repositories.js';
+import type { AccessTokenRecord, RefreshTokenRecord } from '../../contracts/repositories.js';
 import { accessTokenColumns, refreshTokenColumns } from '../sql/rows.js';
 import type { PostgresQueries } from './postgres-queries.js';
 

@@ -1,5 +1,5 @@
-import type { Client, ClientPermission, Scope } from '../../core/types.js';
-import type { AccessTokenRecord, AuthCodeRecord, DeviceCodeRecord, RefreshTokenRecord } from '../repositories.js';
+import type { Client, ClientPermission, Scope } from '../../contracts/types.js';
+import type { AccessTokenRecord, AuthCodeRecord, DeviceCodeRecord, RefreshTokenRecord } from '../../contracts/repositories.js';
 import type { SessionRecord } from '../session-repository.js';
 import type { RememberedConsent } from '../consent-repository.js';
 

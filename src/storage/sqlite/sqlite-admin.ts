@@ -1,6 +1,6 @@
-import type { Client, GrantType, Scope, User } from '../../core/types.js';
+import type { Client, GrantType, Scope, User } from '../../contracts/types.js';
 import { burnPasswordCheck, hashPassword, verifyPassword } from '../password-hash.js';
-import type { ClientRepository, ScopeRepository, UserRepository } from '../repositories.js';
+import type { ClientRepository, ScopeRepository, UserRepository } from '../../contracts/repositories.js';
 import { revokeOwnedSql } from '../sql/revoke-owned-sql.js';
 import { clientColumns, toClient, toScope, type Row } from '../sql/rows.js';
 import { checkClient } from '../check-client.js';

@@ -13,7 +13,7 @@ import type {
   RefreshTokenRepository,
   RotateOptions,
   RotateResult,
-} from '../repositories.js';
+} from '../../contracts/repositories.js';
 import { pollDeviceCode } from '../device-poll.js';
 import { accessTokenColumns, joinScopes, plainAuthCode, refreshTokenColumns, plainRefreshToken, toAccessToken, toAuthCode, toDeviceCode, toRefreshToken, type Row } from '../sql/rows.js';
 import type { SqliteStatements } from './sqlite-statements.js';

@@ -1,6 +1,6 @@
 // A resource server in its own process: it knows the issuer, its audience and the JWKS URL, nothing else.
 // Reads a JSON array of access tokens on stdin; writes one JSON result per token on stdout.
-import { toOAuthError } from '../../../src/core/oauth-error.js';
+import { toOAuthError } from '../../../src/contracts/oauth-error.js';
 import { ResourceServer } from '../../../src/core/resource-server.js';
 
 const { JWKS_URL, ISSUER, AUDIENCE } = process.env;

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { AuthorizationServer } from '../../../src/core/authorization-server.js';
-import { hashClientSecret } from '../../../src/core/client-secret.js';
-import type { Client } from '../../../src/core/types.js';
+import { hashClientSecret } from '../../../src/contracts/client-secret.js';
+import type { Client } from '../../../src/contracts/types.js';
 import type { AuthorizationCodeGrant } from '../../../src/grants/authorization-code-grant.js';
 import { issueTokens } from '../../../src/grants/issue-tokens.js';
 import type { ManagedStorage } from '../../../src/storage/managed-storage.js';

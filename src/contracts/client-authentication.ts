@@ -3,7 +3,7 @@ import type { Params } from './form.js';
 import type { AnyRequest } from './plain-request.js';
 import { OAuthError, type Guess } from './oauth-error.js';
 import type { Client } from './types.js';
-import type { ClientRepository } from '../storage/repositories.js';
+import type { ClientRepository } from './repositories.js';
 import { verifyClientSecret } from './client-secret.js';
 
 /**

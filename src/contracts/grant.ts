@@ -1,7 +1,7 @@
-import type { AuthenticatedClient } from '../core/client-authentication.js';
-import type { Params } from '../core/form.js';
-import type { GrantType } from '../core/types.js';
-import type { ServerContext } from '../core/server-context.js';
+import type { AuthenticatedClient } from './client-authentication.js';
+import type { Params } from './form.js';
+import type { GrantType } from './types.js';
+import type { ServerContext } from './server-context.js';
 
 /**
  * The JSON body of a successful token response (RFC 6749 §5.1).

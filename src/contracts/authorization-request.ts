@@ -1,8 +1,8 @@
-import type { Params } from '../core/form.js';
-import type { ServerContext } from '../core/server-context.js';
-import type { Client, User } from '../core/types.js';
+import type { Params } from './form.js';
+import type { ServerContext } from './server-context.js';
+import type { Client, User } from './types.js';
 import type { Grant } from './grant.js';
-import type { CodeChallengeMethod } from './pkce.js';
+import type { CodeChallengeMethod } from './types.js';
 
 /**
  * The `response_type` values grantry serves at the authorization endpoint (RFC 6749 §3.1.1).

@@ -1,4 +1,4 @@
-import type { Client, GrantType, Scope, User } from '../core/types.js';
+import type { Client, GrantType, Scope, User } from './types.js';
 
 /**
  * Storage contracts. Each is small and async; single use is a compare-and-set in storage (`consume`), never

@@ -1,6 +1,6 @@
-import type { ServerContext } from '../core/server-context.js';
-import type { Client, User } from '../core/types.js';
-import type { RefreshTokenRepository } from '../storage/repositories.js';
+import type { ServerContext } from './server-context.js';
+import type { Client, User } from './types.js';
+import type { RefreshTokenRepository } from './repositories.js';
 import type { Grant } from './grant.js';
 
 // Capabilities: what the engine asks of a grant beyond the three members of `Grant`. The engine checks for these

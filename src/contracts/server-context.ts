@@ -1,4 +1,4 @@
-import type { AccessTokenRepository, ClientRepository, ScopeRepository } from '../storage/repositories.js';
+import type { AccessTokenRepository, ClientRepository, ScopeRepository } from './repositories.js';
 import type { CryptoBackend } from '../tokens/crypto/crypto-backend.js';
 import type { TokenCodec } from '../tokens/refresh-token-codec.js';
 import type { SigningKeySet } from '../tokens/signing-key-set.js';

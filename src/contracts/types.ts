@@ -90,3 +90,14 @@ export interface Scope {
   readonly id: string;
   readonly description?: string;
 }
+
+/**
+ * The PKCE transformations (RFC 7636 §4.2).
+ *
+ * @example
+ * ```ts
+ * const method: CodeChallengeMethod = 'S256';
+ * const ok = await verifyCodeVerifier(ctx.crypto, verifier, challenge, method);
+ * ```
+ */
+export type CodeChallengeMethod = 'S256' | 'plain';
