@@ -10,6 +10,7 @@ import { startBanner } from '../server/home-page.js';
 import { runAdminCommand } from './admin-commands.js';
 import { UsageError } from './cli-error.js';
 import { COMMANDS, helpText } from './help.js';
+import { secondsToMs } from '../tokens/time-units.js';
 
 /** The flags of each administrative command (every command also takes the options of serve, for the database). */
 const COMMAND_FLAGS = {
@@ -150,7 +151,7 @@ async function serve(config: ServerConfig): Promise<number> {
       setTimeout(() => {
         log({ level: 'error', msg: 'shutdown did not finish in time; exiting' });
         process.exit(1);
-      }, (config.shutdownTimeout + 2) * 1000).unref();
+      }, secondsToMs(config.shutdownTimeout + 2)).unref();
       started.stop().then(
         (clean) => {
           if (clean) log({ level: 'info', msg: 'stopped' });

@@ -1,3 +1,5 @@
+import { toEpochSeconds } from '../tokens/time-units.js';
+
 /**
  * The source of time. Inject one in tests instead of faking global timers.
  *
@@ -31,4 +33,4 @@ export const systemClock: Clock = { now: () => Date.now() };
  * const exp = epochSeconds(systemClock) + 3600; // a JWT `exp` one hour from now
  * ```
  */
-export const epochSeconds = (clock: Clock): number => Math.floor(clock.now() / 1000);
+export const epochSeconds = (clock: Clock): number => toEpochSeconds(clock.now());

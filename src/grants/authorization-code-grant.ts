@@ -10,6 +10,7 @@ import type { ApprovedAuthorization, AuthorizationRequest, AuthorizationResponde
 import type { TokenRequest, TokenResponseBody } from '../contracts/grant.js';
 import { announceTokens, DEFAULT_ABSOLUTE_LIFETIME, issueTokens, mintTokens, refreshIssueFor, type IssueOptions } from './issue-tokens.js';
 import { isValidCodeChallenge, isValidCodeVerifier, verifyCodeVerifier } from './pkce.js';
+import { secondsToMs } from '../tokens/time-units.js';
 
 /**
  * Options of the {@link AuthorizationCodeGrant}.
@@ -116,7 +117,7 @@ export class AuthorizationCodeGrant implements AuthorizationResponder {
       redirectUri: authRequest.redirectUriSent ? authRequest.redirectUri : undefined,
       codeChallenge: authRequest.codeChallenge,
       codeChallengeMethod: authRequest.codeChallengeMethod,
-      expiresAt: exp * 1000,
+      expiresAt: secondsToMs(exp),
     });
     return { code: token };
   }

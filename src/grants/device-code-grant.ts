@@ -9,6 +9,7 @@ import type { TokenRequest, TokenResponseBody } from '../contracts/grant.js';
 import { DEFAULT_ABSOLUTE_LIFETIME, issueTokens, refreshIssueFor } from './issue-tokens.js';
 import { resolveScopes } from './resolve-scopes.js';
 import { formatUserCode, generateUserCode, isWellFormedUserCode, normalizeUserCode } from './user-code.js';
+import { secondsToMs } from '../tokens/time-units.js';
 
 /**
  * Options of the {@link DeviceCodeGrant}.
@@ -95,7 +96,7 @@ export class DeviceCodeGrant implements DeviceAuthorizationGrant {
       userCode,
       clientId: client.id,
       scopes,
-      expiresAt: now + this.deviceCodeTTL * 1000,
+      expiresAt: now + secondsToMs(this.deviceCodeTTL),
       interval: this.interval,
       lastPolledAt: undefined,
       status: 'pending',

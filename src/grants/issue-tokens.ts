@@ -5,6 +5,7 @@ import type { AccessTokenRecord, RefreshTokenRecord, RefreshTokenRepository } fr
 import { encodeBase64url } from '../tokens/base64url.js';
 import { signJwt } from '../tokens/jwt.js';
 import type { TokenResponseBody } from '../contracts/grant.js';
+import { secondsToMs, toEpochSeconds } from '../tokens/time-units.js';
 
 /**
  * Where tokens are issued: the server's services, the client, the access-token lifetime in seconds.
@@ -181,14 +182,14 @@ export async function mintTokens(ctx: IssueContext, options: IssueOptions): Prom
   let refreshToken: RefreshTokenRecord | undefined;
   if (options.refresh) {
     const { ttl, scopes, absoluteLifetime } = options.refresh;
-    const authTime = options.refresh.authTime ?? iat * 1000;
+    const authTime = options.refresh.authTime ?? secondsToMs(iat);
     // The idle limit, capped by the family's absolute end (whole seconds, as the sealed token's `exp`).
-    const refreshExp = absoluteLifetime === undefined ? iat + ttl : Math.min(iat + ttl, Math.floor(authTime / 1000) + absoluteLifetime);
+    const refreshExp = absoluteLifetime === undefined ? iat + ttl : Math.min(iat + ttl, toEpochSeconds(authTime) + absoluteLifetime);
     const { token, id } = await server.refreshTokenCodec.issue(client.id, refreshExp);
-    refreshToken = { id, familyId: familyId!, clientId: client.id, userId: options.userId, scopes, expiresAt: refreshExp * 1000, accessTokenId: jti, authTime };
+    refreshToken = { id, familyId: familyId!, clientId: client.id, userId: options.userId, scopes, expiresAt: secondsToMs(refreshExp), accessTokenId: jti, authTime };
     body.refresh_token = token;
   }
-  const accessRecord: AccessTokenRecord = { id: jti, clientId: client.id, userId: options.userId, scopes: options.scopes, expiresAt: exp * 1000, familyId };
+  const accessRecord: AccessTokenRecord = { id: jti, clientId: client.id, userId: options.userId, scopes: options.scopes, expiresAt: secondsToMs(exp), familyId };
   return { body, accessToken: accessRecord, refreshToken };
 }
 

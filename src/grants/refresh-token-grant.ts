@@ -7,6 +7,7 @@ import type { RefreshTokenHolder } from '../contracts/capabilities.js';
 import type { Grant, TokenRequest, TokenResponseBody } from '../contracts/grant.js';
 import { announceTokens, DEFAULT_ABSOLUTE_LIFETIME, issueTokens, mintTokens, type IssueOptions } from './issue-tokens.js';
 import { resolveScopes } from './resolve-scopes.js';
+import { secondsToMs } from '../tokens/time-units.js';
 
 /**
  * Options of the {@link RefreshTokenGrant}.
@@ -117,7 +118,7 @@ export class RefreshTokenGrant implements Grant, RefreshTokenHolder {
     // RFC 6749 §6: "validate the refresh token ... and ensure that the refresh token was issued to the
     // authenticated client". A token presented by another client is refused before it is touched.
     if (opened.clientId !== undefined && opened.clientId !== client.id) return reject('foreign_client');
-    if (opened.exp !== undefined && opened.exp * 1000 <= now) return reject('expired');
+    if (opened.exp !== undefined && secondsToMs(opened.exp) <= now) return reject('expired');
     const requested = params.get('scope');
     if (this.rotate && this.refreshTokens.rotate && this.refreshTokens.issuedInto?.accessTokens === server.accessTokens) {
       return this.#rotateAtomically(req, opened.id, requested, now, reject);
@@ -185,7 +186,7 @@ export class RefreshTokenGrant implements Grant, RefreshTokenHolder {
   async #regrant(req: TokenRequest, record: RefreshTokenRecord, requested: string | undefined, reject: (r: RefreshRejectReason, d?: string) => never): Promise<Regrant> {
     const { server } = req;
     const client = req.client.client;
-    if (record.authTime !== undefined && record.authTime + this.absoluteLifetime * 1000 <= server.clock.now()) return reject('expired');
+    if (record.authTime !== undefined && record.authTime + secondsToMs(this.absoluteLifetime) <= server.clock.now()) return reject('expired');
     if (record.userId !== undefined && this.#users) {
       const user = await this.#users.getUser(record.userId);
       if (!user || (this.#isUserActive && !(await this.#isUserActive(user)))) return reject('user_inactive');
@@ -245,7 +246,7 @@ export class RefreshTokenGrant implements Grant, RefreshTokenHolder {
     };
     const minted = await mintTokens(ctx, options);
     const next = { accessToken: minted.accessToken, refreshToken: minted.refreshToken, revokeAccessTokenId: live.accessTokenId };
-    const result = await this.refreshTokens.rotate!(id, next, { now, reuseGraceMs: this.reuseGraceSeconds * 1000 });
+    const result = await this.refreshTokens.rotate!(id, next, { now, reuseGraceMs: secondsToMs(this.reuseGraceSeconds) });
     if (result.status !== 'consumed' && result.status !== 'retried') return this.#refused(req, id, result, reject);
     announceTokens(ctx, options, minted);
     return minted.body;

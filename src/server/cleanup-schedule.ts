@@ -1,6 +1,7 @@
 import { removeExpired } from './remove-expired.js';
 import type { LogSink } from './node-listener.js';
 import type { ServerStore } from './server-store.js';
+import { secondsToMs } from '../tokens/time-units.js';
 
 /**
  * Settings of {@link scheduleCleanup}.
@@ -50,7 +51,7 @@ const FIRST_RUN_MS = 10_000;
  * ```
  */
 export function scheduleCleanup(store: ServerStore, options: CleanupScheduleOptions): CleanupSchedule {
-  const intervalMs = Math.max(1, options.intervalSeconds) * 1000;
+  const intervalMs = secondsToMs(Math.max(1, options.intervalSeconds));
   let stopped = false;
   let running: Promise<void> = Promise.resolve();
   let timer: NodeJS.Timeout | undefined;

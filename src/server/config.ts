@@ -4,7 +4,7 @@ import { toSeconds } from '../contracts/duration.js';
 import { parseTrustProxy, type TrustProxy } from './trusted-proxy.js';
 import type { KeyLifecyclePolicy } from './key-lifecycle.js';
 import { checkKeysSecret, type KeysSecrets } from './keys-at-rest.js';
-import { LOG_LEVELS, type LogLevel } from './log-level.js';
+import { isLogLevel, LOG_LEVELS, type LogLevel } from './log-level.js';
 import { closestName } from './closest-name.js';
 
 /** The grant types the ready server can enable, by their short names on the command line. */
@@ -125,13 +125,37 @@ export interface OptionSpec {
   readonly key: keyof ServerConfig | 'config' | 'keysSecretFile' | 'keysSecretPreviousFile' | 'metricsTokenFile';
   readonly flag: string;
   readonly env: readonly string[];
-  readonly type: 'string' | 'number' | 'duration' | 'duration-or-off' | 'boolean' | 'list' | 'trust-proxy';
+  readonly type: OptionType;
   readonly default: string | undefined;
   readonly help: string;
 }
 
+/**
+ * What each row `type` of {@link SERVER_OPTIONS} reads its raw text into: the value type of its setting.
+ *
+ * @example
+ * ```ts
+ * const ttl: OptionTypes['duration'] = 3600; // a duration is read into seconds
+ * ```
+ */
+export interface OptionTypes {
+  readonly string: string;
+  readonly number: number;
+  /** Whole seconds (ISO 8601 duration or seconds). */
+  readonly duration: number;
+  /** Whole seconds; 0 for `off`. */
+  readonly 'duration-or-off': number;
+  readonly boolean: boolean;
+  /** Grant short names (`--grants`), without duplicates. */
+  readonly list: readonly GrantName[];
+  readonly 'trust-proxy': TrustProxy;
+}
+
+/** The kinds of value a setting can have; each row's `type`. */
+type OptionType = keyof OptionTypes;
+
 /** Every setting of `grantry serve`; `--help` prints this table. */
-export const SERVER_OPTIONS: readonly OptionSpec[] = [
+export const SERVER_OPTIONS = [
   { key: 'config', flag: 'config', env: ['GRANTRY_CONFIG'], type: 'string', default: undefined, help: 'JSON config file; keys are the flag names (e.g. "access-token-ttl")' },
   { key: 'host', flag: 'host', env: ['GRANTRY_HOST'], type: 'string', default: '127.0.0.1', help: 'interface to listen on' },
   { key: 'port', flag: 'port', env: ['GRANTRY_PORT', 'PORT'], type: 'number', default: '8080', help: 'TCP port (0 picks a free one)' },
@@ -177,7 +201,34 @@ export const SERVER_OPTIONS: readonly OptionSpec[] = [
   { key: 'logLevel', flag: 'log-level', env: ['GRANTRY_LOG_LEVEL'], type: 'string', default: 'info', help: `least severe log lines written, one of ${LOG_LEVELS.join(', ')} (debug adds probe and scrape requests)` },
   { key: 'metricsPort', flag: 'metrics-port', env: ['GRANTRY_METRICS_PORT'], type: 'number', default: undefined, help: 'serve /metrics on this port of --host instead of the main port (0 picks a free one)' },
   { key: 'metricsTokenFile', flag: 'metrics-token-file', env: ['GRANTRY_METRICS_TOKEN_FILE'], type: 'string', default: undefined, help: 'file holding a token that /metrics requires as "Authorization: Bearer" (or set GRANTRY_METRICS_TOKEN)' },
-];
+] as const satisfies readonly OptionSpec[];
+
+/** One row of {@link SERVER_OPTIONS}, with its literal key, type and default. */
+type OptionRow = (typeof SERVER_OPTIONS)[number];
+
+/** The settings read from the rows (everything but `config` itself, which names the file they may come from). */
+type SettingKey = Exclude<OptionRow['key'], 'config'>;
+
+/** Each setting's row `type`, by key. */
+type TypeOf = { readonly [R in OptionRow as R['key']]: R['type'] };
+
+/**
+ * What a table of rows reads: each key's value of its row `type` ({@link OptionTypes}), and `undefined` where the row
+ * has no default (nothing may set it). `SettingsOf<typeof SERVER_OPTIONS>` is what `loadConfig` reads before it checks
+ * and completes it into a {@link ServerConfig}: a row added to the table is read, typed and checked against
+ * `ServerConfig` by the compiler, without a cast.
+ *
+ * @example
+ * ```ts
+ * type Port = SettingsOf<typeof SERVER_OPTIONS>['port']; // number
+ * ```
+ */
+export type SettingsOf<Rows extends readonly OptionSpec[]> = {
+  readonly [R in Rows[number] as R['key']]: OptionTypes[R['type']] | (R['default'] extends string ? never : undefined);
+};
+
+/** Every setting as its row reads it (the config file's own path excluded). */
+type Settings = Omit<SettingsOf<typeof SERVER_OPTIONS>, 'config'>;
 
 /**
  * Raw values by flag name, as the command line parser gives them.
@@ -201,50 +252,59 @@ export type RawSettings = Readonly<Record<string, string | boolean | undefined>>
  * ```
  */
 export function loadConfig(flags: RawSettings, env: Readonly<Record<string, string | undefined>>): ServerConfig {
-  const configSpec = SERVER_OPTIONS[0]!;
+  const configSpec = SERVER_OPTIONS[0];
   const configPath = pick(flags, env, undefined, configSpec);
   const file = configPath === undefined ? undefined : readConfigFile(String(configPath.value));
-  const out: Record<string, unknown> = {};
-  const sources: Record<string, string> = {};
+  const read: ReadSettings<SettingKey> = {};
+  const sources: { [K in SettingKey]?: string } = {};
   for (const spec of SERVER_OPTIONS) {
     if (spec.key === 'config') continue;
     const picked = pick(flags, env, file, spec) ?? (spec.default === undefined ? undefined : { value: spec.default, source: `--${spec.flag}` });
-    if (picked === undefined) {
-      out[spec.key] = undefined;
-      continue;
-    }
-    sources[spec.key] = picked.source;
-    out[spec.key] = convert(spec, picked.value, picked.source);
+    if (picked !== undefined) sources[spec.key] = picked.source;
+    setSetting(read, spec.key, spec.type, picked);
   }
-  const name = (key: keyof ServerConfig) => sources[key] ?? `--${SERVER_OPTIONS.find((o) => o.key === key)!.flag}`;
-  const dataDir = resolve(out.dataDir as string);
-  const database = (out.database as string | undefined) ?? resolve(dataDir, 'grantry.db');
+  if (!isComplete(read)) throw new Error('a setting with a default was not read'); // cannot happen: every row was read above
+  const { keysSecretFile, keysSecretPreviousFile, metricsTokenFile, ...settings } = read;
+  const name = (key: SettingKey) => sources[key] ?? `--${SERVER_OPTIONS.find((o) => o.key === key)!.flag}`;
+  const dataDir = resolve(settings.dataDir);
+  const database = settings.database ?? resolve(dataDir, 'grantry.db');
   // The ready server serves its endpoints and pages at the root of the issuer: an origin, without a path.
-  if (out.issuer !== undefined && !/^https?:\/\/[^/?#]+$/.test(out.issuer as string)) {
-    throw new TypeError(`${name('issuer')} must be an http(s) origin without a path, query or fragment, e.g. https://auth.example.com: ${out.issuer as string}`);
+  if (settings.issuer !== undefined && !/^https?:\/\/[^/?#]+$/.test(settings.issuer)) {
+    throw new TypeError(`${name('issuer')} must be an http(s) origin without a path, query or fragment, e.g. https://auth.example.com: ${settings.issuer}`);
   }
-  const port = out.port as number;
+  const port = settings.port;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`${name('port')} must be 0..65535, got ${port}`);
-  if ((out.devicePollInterval as number) < 1) throw new TypeError(`${name('devicePollInterval')} must be at least 1 second`);
-  if ((out.rateLimitMax as number) < 1) throw new TypeError(`${name('rateLimitMax')} must be at least 1`);
-  if ((out.rateLimitSourceMax as number) < 1) throw new TypeError(`${name('rateLimitSourceMax')} must be at least 1`);
-  if ((out.rateLimitWindow as number) <= 0) throw new TypeError(`${name('rateLimitWindow')} must be positive`);
-  if ((out.lockoutSeconds as number) <= 0) throw new TypeError(`${name('lockoutSeconds')} must be positive`);
-  if ((out.dbPoolSize as number) < 1) throw new TypeError(`${name('dbPoolSize')} must be at least 1`);
-  if ((out.shutdownTimeout as number) <= (out.shutdownDelay as number)) {
+  if (settings.devicePollInterval < 1) throw new TypeError(`${name('devicePollInterval')} must be at least 1 second`);
+  if (settings.rateLimitMax < 1) throw new TypeError(`${name('rateLimitMax')} must be at least 1`);
+  if (settings.rateLimitSourceMax < 1) throw new TypeError(`${name('rateLimitSourceMax')} must be at least 1`);
+  if (settings.rateLimitWindow <= 0) throw new TypeError(`${name('rateLimitWindow')} must be positive`);
+  if (settings.lockoutSeconds <= 0) throw new TypeError(`${name('lockoutSeconds')} must be positive`);
+  if (settings.dbPoolSize < 1) throw new TypeError(`${name('dbPoolSize')} must be at least 1`);
+  if (settings.shutdownTimeout <= settings.shutdownDelay) {
     throw new TypeError(`${name('shutdownTimeout')} must be longer than ${name('shutdownDelay')}`);
   }
-  const keysSecrets = readKeysSecrets(out.keysSecretFile as string | undefined, out.keysSecretPreviousFile as string | undefined, env);
-  delete out.keysSecretFile;
-  delete out.keysSecretPreviousFile;
-  if (!(LOG_LEVELS as readonly unknown[]).includes(out.logLevel)) throw new TypeError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${String(out.logLevel)}`);
-  const metricsPort = out.metricsPort as number | undefined;
+  const keysSecrets = readKeysSecrets(keysSecretFile, keysSecretPreviousFile, env);
+  const logLevel = settings.logLevel;
+  if (!isLogLevel(logLevel)) throw new TypeError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${logLevel}`);
+  const metricsPort = settings.metricsPort;
   if (metricsPort !== undefined && (metricsPort > 65535 || (metricsPort !== 0 && metricsPort === port))) {
     throw new TypeError(`--metrics-port must be 0..65535 and differ from --port, got ${metricsPort}`);
   }
-  const metricsToken = readMetricsToken(out.metricsTokenFile as string | undefined, env);
-  delete out.metricsTokenFile;
-  return { ...(out as unknown as ServerConfig), dataDir, database, keysSecrets, metricsToken };
+  const metricsToken = readMetricsToken(metricsTokenFile, env);
+  return { ...settings, logLevel, dataDir, database, keysSecrets, metricsToken };
+}
+
+/** Settings as they are read one by one, each of its row's value type. */
+type ReadSettings<K extends SettingKey> = { -readonly [P in K]?: OptionTypes[TypeOf[P]] | undefined };
+
+/** Reads one setting into its typed slot: the row's `type` (correlated with its key) decides the value type. */
+function setSetting<K extends SettingKey>(read: ReadSettings<K>, key: K, type: TypeOf[K], picked: Picked | undefined): void {
+  read[key] = picked === undefined ? undefined : convert(type, picked.value, picked.source);
+}
+
+/** Whether every setting was read (those without a default and not set are read as `undefined`). */
+function isComplete(read: ReadSettings<SettingKey>): read is Settings {
+  return SERVER_OPTIONS.every((o) => o.key === 'config' || (o.key in read && (o.default === undefined || read[o.key] !== undefined)));
 }
 
 /** The keys secret from `GRANTRY_KEYS_SECRET` or `--keys-secret-file` (never a flag: it would show in `ps`). */
@@ -340,7 +400,7 @@ function readConfigFile(path: string): ConfigFile {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new TypeError(`the config file ${path} must hold a JSON object ({"port": 8080, ...}), not ${parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : `a ${typeof parsed}`}`);
   }
-  const known = SERVER_OPTIONS.filter((o) => o.key !== 'config').flatMap((o) => [o.flag, o.key]);
+  const known: readonly string[] = SERVER_OPTIONS.filter((o) => o.key !== 'config').flatMap((o) => [o.flag, o.key]);
   for (const key of Object.keys(parsed)) {
     if (known.includes(key)) continue;
     const near = closestName(key, known);
@@ -359,43 +419,54 @@ function jsonSyntaxProblem(text: string, error: Error): string {
   return `${message.replace(/ in JSON at position \d+/, '')} at line ${before.length}, column ${before.at(-1)!.length + 1}`;
 }
 
-function convert(spec: OptionSpec, raw: string | boolean, source: string): unknown {
-  const bad = (why: string) => new TypeError(`${source}: ${why} (got ${JSON.stringify(raw)})`);
-  switch (spec.type) {
-    case 'string':
-      if (typeof raw !== 'string' || raw === '') throw bad('a value is required');
-      return raw;
-    case 'number': {
-      const n = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
-      if (!Number.isSafeInteger(n)) throw bad('a whole number is required');
-      return n;
+/** How each row `type` reads a raw value; `bad` makes the error naming the setting's source. */
+const CONVERTERS: { readonly [T in OptionType]: (raw: string | boolean, bad: (why: string) => TypeError) => OptionTypes[T] } = {
+  string: (raw, bad) => {
+    if (typeof raw !== 'string' || raw === '') throw bad('a value is required');
+    return raw;
+  },
+  number: (raw, bad) => {
+    const n = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
+    if (!Number.isSafeInteger(n)) throw bad('a whole number is required');
+    return n;
+  },
+  'duration-or-off': (raw, bad) => (raw === 'off' || raw === '0' || raw === false ? 0 : CONVERTERS.duration(raw, bad)),
+  duration: (raw, bad) => {
+    try {
+      return toSeconds(String(raw));
+    } catch {
+      throw bad('an ISO 8601 duration such as PT1H, or seconds, is required');
     }
-    case 'duration-or-off':
-      if (raw === 'off' || raw === '0' || raw === false) return 0;
-      return convert({ ...spec, type: 'duration' }, raw, source);
-    case 'duration':
-      try {
-        return toSeconds(String(raw));
-      } catch {
-        throw bad('an ISO 8601 duration such as PT1H, or seconds, is required');
-      }
-    case 'boolean':
-      if (raw === true || raw === 'true' || raw === '1' || raw === 'yes') return true;
-      if (raw === false || raw === 'false' || raw === '0' || raw === 'no') return false;
-      throw bad('true or false is required');
-    case 'trust-proxy':
-      try {
-        return parseTrustProxy(raw);
-      } catch (error) {
-        throw bad((error as Error).message);
-      }
-    case 'list': {
-      const names = String(raw).split(',').map((s) => s.trim()).filter(Boolean);
-      for (const name of names) if (!(name in GRANT_NAMES)) throw bad(`unknown grant ${name}; known: ${Object.keys(GRANT_NAMES).join(', ')}`);
-      if (names.length === 0) throw bad('at least one grant is required');
-      return [...new Set(names)];
+  },
+  boolean: (raw, bad) => {
+    if (raw === true || raw === 'true' || raw === '1' || raw === 'yes') return true;
+    if (raw === false || raw === 'false' || raw === '0' || raw === 'no') return false;
+    throw bad('true or false is required');
+  },
+  'trust-proxy': (raw, bad) => {
+    try {
+      return parseTrustProxy(raw);
+    } catch (error) {
+      throw bad((error as Error).message);
     }
-  }
+  },
+  list: (raw, bad) => {
+    const names = String(raw).split(',').map((s) => s.trim()).filter(Boolean);
+    const grants = names.filter(isGrantName);
+    for (const name of names) if (!isGrantName(name)) throw bad(`unknown grant ${name}; known: ${Object.keys(GRANT_NAMES).join(', ')}`);
+    if (grants.length === 0) throw bad('at least one grant is required');
+    return [...new Set(grants)];
+  },
+};
+
+/** A raw value read as its row `type` says; a `TypeError` naming `source` if it cannot be. */
+function convert<T extends OptionType>(type: T, raw: string | boolean, source: string): OptionTypes[T] {
+  return CONVERTERS[type](raw, (why) => new TypeError(`${source}: ${why} (got ${JSON.stringify(raw)})`));
+}
+
+/** Whether a name is one of the grant short names of `--grants`. */
+function isGrantName(name: string): name is GrantName {
+  return Object.hasOwn(GRANT_NAMES, name);
 }
 
 /**

@@ -6,6 +6,7 @@ import { errorPage, redirectToLogin, signOutForm } from './login-page.js';
 import { scopeList } from './scope-list.js';
 import { readPageForm, type PageContext, type PageRequest } from './page-context.js';
 import { Html } from './page-templates.js';
+import { secondsToMs } from '../tokens/time-units.js';
 
 /** A pending authorization request as carried through the consent form: signed and bound to the session. */
 interface PendingConsent {
@@ -49,7 +50,7 @@ export async function handleAuthorize(ctx: PageContext, req: PageRequest): Promi
       }
     }
   }
-  const pending: PendingConsent = { sid: req.session.sid, exp: ctx.clock.now() + CONSENT_SECONDS * 1000, authRequest };
+  const pending: PendingConsent = { sid: req.session.sid, exp: ctx.clock.now() + secondsToMs(CONSENT_SECONDS), authRequest };
   const { view } = ctx;
   const username = user.username ?? user.id;
   const host = new URL(authRequest.redirectUri).host;

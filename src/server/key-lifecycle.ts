@@ -1,6 +1,7 @@
 import type { EncryptionKeyInput } from '../tokens/encryption-keys.js';
 import type { SigningKeyInput } from '../tokens/signing-key-set.js';
 import type { KeysFile, StoredEncryptionKey, StoredSigningKey } from './key-store.js';
+import { secondsToMs } from '../tokens/time-units.js';
 
 /**
  * How long keys live around a rotation, in seconds. A rotation publishes the new keys at once and lets them start
@@ -79,7 +80,7 @@ export function keyViews(keys: readonly Timed[], now: number, retention?: number
     if (i < activeIndex) return { ...base, state: 'pending' as const };
     if (i === activeIndex) return { ...base, state: 'active' as const };
     const deactivatedAt = activatesAt(sorted[i - 1]!);
-    return { ...base, state: 'retiring' as const, deactivatedAt, ...(retention === undefined ? {} : { retireAfter: deactivatedAt + retention * 1000 }) };
+    return { ...base, state: 'retiring' as const, deactivatedAt, ...(retention === undefined ? {} : { retireAfter: deactivatedAt + secondsToMs(retention) }) };
   });
 }
 

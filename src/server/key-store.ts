@@ -6,6 +6,7 @@ import { dataPathError } from './data-dir-error.js';
 import type { SigningKeyInput } from '../tokens/signing-key-set.js';
 import { encryptionKeysAt, pruneKeys, signingKeysAt, type KeyLifecyclePolicy } from './key-lifecycle.js';
 import { openKeysDocument, sealKeysDocument, type KeysSecrets } from './keys-at-rest.js';
+import { secondsToMs } from '../tokens/time-units.js';
 
 /** One signing key as kept in the keys file. */
 export interface StoredSigningKey {
@@ -109,7 +110,7 @@ export function rotatedKeys(current: KeysFile, policy: KeyLifecyclePolicy, now?:
   // The key pair first: generating it can take a second, and the activation delay counts from publication.
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const at = now ?? Date.now();
-  const activation = at + policy.activationDelay * 1000;
+  const activation = at + secondsToMs(policy.activationDelay);
   const next: KeysFile = {
     signing: [newSigningKey(at, activation, privateKey), ...current.signing],
     encryption: [newEncryptionKey(at, activation), ...current.encryption],
@@ -121,7 +122,7 @@ export function rotatedKeys(current: KeysFile, policy: KeyLifecyclePolicy, now?:
 /** Whether the newest signing key is older than `seconds` (scheduled rotation is due). */
 export function rotationDue(keys: KeysFile, seconds: number, now = Date.now()): boolean {
   const newest = Math.max(...keys.signing.map((k) => Date.parse(k.createdAt)));
-  return now - newest >= seconds * 1000;
+  return now - newest >= secondsToMs(seconds);
 }
 
 /**

@@ -20,6 +20,11 @@ export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
  */
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** Whether a value is one of {@link LOG_LEVELS}. */
+export function isLogLevel(value: unknown): value is LogLevel {
+  return LOG_LEVELS.some((level) => level === value);
+}
+
 /**
  * A sink that passes on the lines at `level` or more severe and drops the others. A line without a known `level`
  * counts as `info`, and so does an unknown `level` argument (a configuration built by hand without `logLevel`).
@@ -32,9 +37,8 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
  * ```
  */
 export function filterLog(level: LogLevel, sink: LogSink): LogSink {
-  const max = LOG_LEVELS.indexOf(LOG_LEVELS.includes(level) ? level : 'info');
+  const max = LOG_LEVELS.indexOf(isLogLevel(level) ? level : 'info');
   return (line) => {
-    const at = LOG_LEVELS.indexOf(line.level as LogLevel);
-    if ((at === -1 ? LOG_LEVELS.indexOf('info') : at) <= max) sink(line);
+    if (LOG_LEVELS.indexOf(isLogLevel(line.level) ? line.level : 'info') <= max) sink(line);
   };
 }

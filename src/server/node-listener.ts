@@ -135,7 +135,8 @@ async function handle(app: GrantryApp, adapter: ResolvedAdapterOptions, options:
     adapter,
   );
   app.metrics.inFlight -= 1;
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const elapsedNs = Number(process.hrtime.bigint() - started);
+  const seconds = elapsedNs / 1e9;
   if (res.statusCode !== status && route === 'unknown') status = res.statusCode;
   app.metrics.observeRequest(route, req.method ?? 'GET', status, seconds);
   options.log?.({
@@ -147,7 +148,7 @@ async function handle(app: GrantryApp, adapter: ResolvedAdapterOptions, options:
     route,
     path: (req.url ?? '/').split('?', 1)[0],
     status,
-    duration_ms: Math.round(seconds * 1e6) / 1e3,
+    duration_ms: Math.round(elapsedNs / 1e3) / 1e3, // whole microseconds, in ms
     source,
     ...(typeof req.headers['x-request-id'] === 'string' ? { request_id: req.headers['x-request-id'].slice(0, 64) } : {}),
   });

@@ -1,5 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { constants, monitorEventLoopDelay, performance, PerformanceObserver, type EventLoopUtilization, type IntervalHistogram } from 'node:perf_hooks';
+import { msToSeconds } from '../tokens/time-units.js';
 
 /** prom-client's buckets for `nodejs_gc_duration_seconds`. */
 const GC_BUCKETS = [0.001, 0.01, 0.1, 1, 2, 5];
@@ -44,7 +45,7 @@ export class ProcessMetrics {
         const kind = GC_KINDS[(entry as { detail?: { kind?: number } }).detail?.kind ?? -1] ?? 'unknown';
         let h = this.#gc.get(kind);
         if (!h) this.#gc.set(kind, (h = { buckets: GC_BUCKETS.map(() => 0), sum: 0, count: 0 }));
-        const seconds = entry.duration / 1000;
+        const seconds = msToSeconds(entry.duration);
         GC_BUCKETS.forEach((le, i) => {
           if (seconds <= le) h.buckets[i]! += 1;
         });
@@ -65,7 +66,7 @@ export class ProcessMetrics {
     one('process_cpu_user_seconds_total', 'counter', 'User CPU time spent in seconds.', cpu.user / 1e6);
     one('process_cpu_system_seconds_total', 'counter', 'System CPU time spent in seconds.', cpu.system / 1e6);
     one('process_cpu_seconds_total', 'counter', 'Total user and system CPU time spent in seconds.', (cpu.user + cpu.system) / 1e6);
-    one('process_start_time_seconds', 'gauge', 'Start time of the process since unix epoch in seconds.', Math.round(performance.timeOrigin / 1000));
+    one('process_start_time_seconds', 'gauge', 'Start time of the process since unix epoch in seconds.', Math.round(msToSeconds(performance.timeOrigin)));
     one('process_uptime_seconds', 'gauge', 'Seconds since the process started.', process.uptime());
     const memory = process.memoryUsage();
     one('process_resident_memory_bytes', 'gauge', 'Resident memory size in bytes.', memory.rss);

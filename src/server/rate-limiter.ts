@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../contracts/clock.js';
 import type { Guess, GuessKind } from '../contracts/oauth-error.js';
+import { msToSeconds, secondsToMs } from '../tokens/time-units.js';
 
 /**
  * Where the limiter keeps its failures: memory for one process, a database table when instances share
@@ -118,7 +119,7 @@ const credentialKey = (c: Credential): string => `cred:${c.kind}:${part(subjectO
 const lockKey = (c: Credential): string => `lock:${c.kind}:${part(subjectOf(c.kind, c.subject))}`;
 const sourceKey = (source: string): string => `src:${part(source)}`;
 
-const secondsUntil = (at: number, now: number): number => Math.max(1, Math.ceil((at - now) / 1000));
+const secondsUntil = (at: number, now: number): number => Math.max(1, Math.ceil(msToSeconds(at - now)));
 
 /**
  * A brute-force limiter that locks the guesser, not the owner (RFC 6749 §2.3.1 and §10.10, RFC 8628 §5.1, the
@@ -159,18 +160,18 @@ export class RateLimiter {
     };
     whole(options.max, 'max', 1);
     if (!(options.windowSeconds > 0)) throw new TypeError('grantry: rate limit window must be positive');
-    this.#windowMs = options.windowSeconds * 1000;
+    this.#windowMs = secondsToMs(options.windowSeconds);
     this.#sourceMax = whole(options.sourceMax ?? 100, 'sourceMax', 1);
     this.#slowdownAfter = whole(options.slowdownAfter ?? 5, 'slowdownAfter', 0);
     this.#slowdownMs = whole(options.slowdownMs ?? 100, 'slowdownMs', 0);
     this.#slowdownMaxMs = whole(options.slowdownMaxMs ?? 1000, 'slowdownMaxMs', 0);
     this.#lockoutThreshold = whole(options.lockoutThreshold ?? 0, 'lockoutThreshold', 0);
-    this.#lockoutMs = whole(options.lockoutSeconds ?? 900, 'lockoutSeconds', 1) * 1000;
+    this.#lockoutMs = secondsToMs(whole(options.lockoutSeconds ?? 900, 'lockoutSeconds', 1));
   }
 
   /** How far back failures matter: the window, or a lockout if that is longer (for pruning). */
   get horizonSeconds(): number {
-    return Math.max(this.#windowMs, this.#lockoutThreshold > 0 ? this.#lockoutMs : 0) / 1000;
+    return msToSeconds(Math.max(this.#windowMs, this.#lockoutThreshold > 0 ? this.#lockoutMs : 0));
   }
 
   /**
@@ -217,7 +218,7 @@ export class RateLimiter {
       if (failures === this.#slowdownAfter + 1) this.#emit({ type: 'credential_guessing', kind: credential.kind, subject: credential.subject, failures });
       if (this.#lockoutThreshold > 0 && failures >= this.#lockoutThreshold) {
         await this.store.record([lockKey(credential)], now);
-        this.#emit({ type: 'credential_locked', kind: credential.kind, subject: credential.subject, failures, seconds: this.#lockoutMs / 1000 });
+        this.#emit({ type: 'credential_locked', kind: credential.kind, subject: credential.subject, failures, seconds: msToSeconds(this.#lockoutMs) });
       }
     }
     const fromSource = counts.get(sourceKey(source));
@@ -234,7 +235,7 @@ export class RateLimiter {
 
   /** Drops failures that no longer matter (run now and then). */
   async prune(): Promise<void> {
-    await this.store.prune(this.options.clock.now() - this.horizonSeconds * 1000);
+    await this.store.prune(this.options.clock.now() - secondsToMs(this.horizonSeconds));
   }
 
   #emit(event: LimiterEvent): void {

@@ -1,5 +1,6 @@
 import type { CleanupReport } from '../storage/managed-storage.js';
 import type { ServerStore } from './server-store.js';
+import { secondsToMs } from '../tokens/time-units.js';
 
 /**
  * What {@link removeExpired} deleted: the storage engine's counts plus the brute-force limiter's failures.
@@ -61,7 +62,7 @@ export async function removeExpired(store: ServerStore, options: RemoveExpiredOp
     done = report.complete;
     await nextTurn();
   }
-  const before = now - options.rateLimitWindowSeconds * 1000;
+  const before = now - secondsToMs(options.rateLimitWindowSeconds);
   for (let done = false; !done && !stop(); ) {
     const removed = await store.rateLimits.prune(before, batchSize);
     totals.rateLimitFailures += removed ?? 0;

@@ -13,6 +13,7 @@ import { fileKeySource, type KeySource } from './key-store.js';
 import type { KeysSecrets } from './keys-at-rest.js';
 import { MemoryRateLimitStore, type RateLimitStore } from './rate-limiter.js';
 import { postgresProbe, sqliteProbe, type StorageProbe } from './storage-probe.js';
+import { secondsToMs } from '../tokens/time-units.js';
 
 /**
  * A client to register from the command line.
@@ -104,10 +105,10 @@ export async function openServerStore(
 export function poolOptionsOf(config: ServerConfig): PostgresPoolOptions {
   return {
     max: config.dbPoolSize,
-    queryTimeoutMs: config.dbQueryTimeout * 1000,
-    connectTimeoutMs: config.dbConnectTimeout * 1000,
-    idleTimeoutMs: config.dbIdleTimeout * 1000,
-    keepAliveInitialDelayMs: config.dbKeepaliveDelay * 1000,
+    queryTimeoutMs: secondsToMs(config.dbQueryTimeout),
+    connectTimeoutMs: secondsToMs(config.dbConnectTimeout),
+    idleTimeoutMs: secondsToMs(config.dbIdleTimeout),
+    keepAliveInitialDelayMs: secondsToMs(config.dbKeepaliveDelay),
   };
 }
 

@@ -1,6 +1,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../contracts/clock.js';
 import type { SessionRepository } from '../storage/session-repository.js';
+import { secondsToMs } from '../tokens/time-units.js';
 
 /** A page visitor's session: a random id and, once signed in, the user (from the session store). */
 export interface Session {
@@ -50,7 +51,7 @@ export class SessionManager {
       sid: randomBytes(32).toString('base64url'),
       userId: user?.id,
       username: user?.username,
-      exp: now + this.options.ttlSeconds * 1000,
+      exp: now + secondsToMs(this.options.ttlSeconds),
     };
     if (user) {
       await this.store.save({ id: hashSessionId(session.sid), userId: user.id, username: user.username, createdAt: now, expiresAt: session.exp });
@@ -68,7 +69,7 @@ export class SessionManager {
     const now = this.options.clock.now();
     const stored = await this.store.find(hashSessionId(sid));
     if (stored && stored.expiresAt > now) return { sid, userId: stored.userId, username: stored.username, exp: stored.expiresAt };
-    return { sid, userId: undefined, username: undefined, exp: now + this.options.ttlSeconds * 1000 };
+    return { sid, userId: undefined, username: undefined, exp: now + secondsToMs(this.options.ttlSeconds) };
   }
 
   /** Ends a session in the store (sign-out): every copy of its cookie is anonymous from now on. */

@@ -9,6 +9,7 @@ import { listenMetrics, type MetricsListener } from './metrics-listener.js';
 import { listen, type LogSink, type RunningServer } from './node-listener.js';
 import { openServerStore, poolOptionsOf, redactUrl, isPostgresUrl, type ServerStore } from './server-store.js';
 import { StorageUnavailableError, toStorageError } from '../storage/storage-unavailable.js';
+import { secondsToMs } from '../tokens/time-units.js';
 
 /**
  * A started ready server.
@@ -115,13 +116,13 @@ export async function startServer(config: ServerConfig, startOptions: { log?: Lo
     const keysTimer = watchKeys(store.keys, { version: keysVersion, keys }, app!, config, () => (options.clock ?? systemClock).now(), options.log);
     let stopped: Promise<boolean> | undefined;
     const stop = async (): Promise<boolean> => {
-      const deadline = Date.now() + config.shutdownTimeout * 1000;
+      const deadline = Date.now() + secondsToMs(config.shutdownTimeout);
       app!.drain();
       listening.drain();
       const cleanupStopped = cleanup.stop(); // a run in progress ends at its next batch
       // At least one turn of the event loop, so that requests the kernel has already received are read (and so
       // are not idle) when idle connections close.
-      await new Promise((resolve) => setTimeout(resolve, Math.max(50, config.shutdownDelay * 1000)));
+      await new Promise((resolve) => setTimeout(resolve, Math.max(50, secondsToMs(config.shutdownDelay))));
       const clean = await listening.close(deadline - Date.now());
       await metricsListener?.close();
       clearInterval(keysTimer);

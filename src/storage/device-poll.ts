@@ -1,4 +1,5 @@
 import type { DeviceCodeRecord, DevicePollResult } from '../contracts/repositories.js';
+import { secondsToMs } from '../tokens/time-units.js';
 
 /**
  * The state change of one poll of a device code at `now` (RFC 8628 §3.5), shared by every engine so that they
@@ -19,7 +20,7 @@ export function pollDeviceCode(
   if (clientId !== undefined && clientId !== record.clientId) return { next: record, result: { status: 'not_found' } };
   const expired = record.expiresAt <= now;
   // RFC 8628 §3.5 slow_down: "the interval MUST be increased by 5 seconds for this and all subsequent requests".
-  const tooSoon = record.lastPolledAt !== undefined && now - record.lastPolledAt < record.interval * 1000;
+  const tooSoon = record.lastPolledAt !== undefined && now - record.lastPolledAt < secondsToMs(record.interval);
   const next: DeviceCodeRecord = {
     ...record,
     lastPolledAt: now,

@@ -1,5 +1,6 @@
 import { loadCryptoBackend, type PublicJwk, type SigningAlgorithm, type VerifyingKey } from './crypto/crypto-backend.js';
 import type { KeyResolver } from './key-resolver.js';
+import { secondsToMs } from './time-units.js';
 
 /**
  * Options of a {@link RemoteJwks}.
@@ -130,7 +131,7 @@ export class RemoteJwks implements KeyResolver {
     }
     let entry = this.#find(kid);
     // A kid we have not seen may be a key published since the last fetch: look once more, rate-limited.
-    if (!entry && kid !== undefined && now - this.#lastAttempt >= this.#cooldown * 1000) {
+    if (!entry && kid !== undefined && now - this.#lastAttempt >= secondsToMs(this.#cooldown)) {
       await this.#refresh(now, false);
       entry = this.#find(kid);
     }
@@ -166,7 +167,7 @@ export class RemoteJwks implements KeyResolver {
   /** One fetch at a time, at most one per cooldown (failures included); `force` ignores the cooldown. */
   #refresh(now: number, force: boolean): Promise<void> {
     if (this.#inflight) return this.#inflight;
-    if (!force && now - this.#lastAttempt < this.#cooldown * 1000) return Promise.resolve();
+    if (!force && now - this.#lastAttempt < secondsToMs(this.#cooldown)) return Promise.resolve();
     this.#lastAttempt = now;
     this.#inflight = this.#load(now).finally(() => (this.#inflight = undefined));
     return this.#inflight;
@@ -194,7 +195,7 @@ export class RemoteJwks implements KeyResolver {
     this.#entries = keys
       .filter((k): k is Record<string, unknown> => typeof k === 'object' && k !== null && mayVerify(k as Record<string, unknown>))
       .map((jwk) => ({ jwk, imported: new Map() }));
-    this.#expiresAt = now + Math.min(this.#maxMaxAge, maxAge(response.headers) ?? this.#defaultMaxAge) * 1000;
+    this.#expiresAt = now + secondsToMs(Math.min(this.#maxMaxAge, maxAge(response.headers) ?? this.#defaultMaxAge));
   }
 }
 

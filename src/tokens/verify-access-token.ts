@@ -1,6 +1,7 @@
 import { utf8 } from './base64url.js';
 import { decodeJwt } from './jwt.js';
 import type { KeyResolver } from './key-resolver.js';
+import { msToSeconds } from './time-units.js';
 
 /**
  * The claims of a verified RFC 9068 access token. Custom claims added by the server's `customClaims` hook are
@@ -130,7 +131,7 @@ export async function verifyAccessToken(token: string, options: VerifyAccessToke
     return fail('claims');
   }
   if (options.checkTime !== false) {
-    const now = options.now / 1000;
+    const now = msToSeconds(options.now);
     const leeway = options.leeway ?? 0;
     // RFC 9068 §4: "The current time MUST be before the time represented by the exp claim."
     if (now >= exp + leeway) return fail('expired');

@@ -5,6 +5,7 @@ import { NO_STORE_HEADERS, OAuthError } from '../../contracts/oauth-error.js';
 import type { Client } from '../../contracts/types.js';
 import type { EndpointContext } from './endpoint-options.js';
 import { findToken, type FoundToken } from './find-token.js';
+import { secondsToMs, toEpochSeconds } from '../../tokens/time-units.js';
 
 /**
  * The RFC 7662 §2.2 introspection response.
@@ -90,7 +91,7 @@ async function describe(ctx: EndpointContext, found: FoundToken): Promise<Intros
   if (found.type === 'access_token') {
     const { claims } = found;
     // RFC 7662 §2.2 / RFC 9068 §2.2: the JWT's own claims; exp and nbf checked exactly, this server being the clock.
-    if (claims.exp * 1000 <= now || (claims.nbf !== undefined && claims.nbf * 1000 > now)) return undefined;
+    if (secondsToMs(claims.exp) <= now || (claims.nbf !== undefined && secondsToMs(claims.nbf) > now)) return undefined;
     return {
       active: true,
       scope: claims.scope ?? record.scopes.join(' '),
@@ -114,7 +115,7 @@ async function describe(ctx: EndpointContext, found: FoundToken): Promise<Intros
     client_id: record.clientId,
     ...(username === undefined ? {} : { username }),
     // No token_type: RFC 7662 §2.2 defines it as an access-token type (RFC 6749 §5.1), which a refresh token lacks.
-    exp: Math.floor(record.expiresAt / 1000),
+    exp: toEpochSeconds(record.expiresAt),
     sub: record.userId ?? record.clientId,
     iss: ctx.server.issuer,
   };
