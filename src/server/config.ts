@@ -118,6 +118,10 @@ export interface ServerConfig {
   readonly logoUrl: string | undefined;
   /** A JSON file of page strings replacing the English ones (a translation). */
   readonly strings: string | undefined;
+  /** Dynamic client registration (RFC 7591) at /register: `off`, `open` to anyone, or `token` (an initial access token from `grantry registration-tokens create`). */
+  readonly registration: 'off' | 'open' | 'token';
+  /** Scopes a registered client may ask for (and gets when it names none); `undefined`: any scope the server knows. */
+  readonly registrationScopes: readonly string[] | undefined;
 }
 
 /** One setting: its flag, environment variables, default and help text. */
@@ -177,6 +181,8 @@ export const SERVER_OPTIONS: readonly OptionSpec[] = [
   { key: 'logLevel', flag: 'log-level', env: ['GRANTRY_LOG_LEVEL'], type: 'string', default: 'info', help: `least severe log lines written, one of ${LOG_LEVELS.join(', ')} (debug adds probe and scrape requests)` },
   { key: 'metricsPort', flag: 'metrics-port', env: ['GRANTRY_METRICS_PORT'], type: 'number', default: undefined, help: 'serve /metrics on this port of --host instead of the main port (0 picks a free one)' },
   { key: 'metricsTokenFile', flag: 'metrics-token-file', env: ['GRANTRY_METRICS_TOKEN_FILE'], type: 'string', default: undefined, help: 'file holding a token that /metrics requires as "Authorization: Bearer" (or set GRANTRY_METRICS_TOKEN)' },
+  { key: 'registration', flag: 'registration', env: ['GRANTRY_REGISTRATION'], type: 'string', default: 'off', help: 'dynamic client registration (RFC 7591/7592) at /register: off, open (anyone), or token (an initial access token from grantry registration-tokens create)' },
+  { key: 'registrationScopes', flag: 'registration-scopes', env: ['GRANTRY_REGISTRATION_SCOPES'], type: 'string', default: undefined, help: 'scopes a registered client may ask for, comma- or space-separated (default: every scope); also what it gets when it names none' },
 ];
 
 /**
@@ -242,9 +248,12 @@ export function loadConfig(flags: RawSettings, env: Readonly<Record<string, stri
   if (metricsPort !== undefined && (metricsPort > 65535 || (metricsPort !== 0 && metricsPort === port))) {
     throw new TypeError(`--metrics-port must be 0..65535 and differ from --port, got ${metricsPort}`);
   }
+  if (!['off', 'open', 'token'].includes(out.registration as string)) throw new TypeError(`${name('registration')} must be off, open or token, got ${String(out.registration)}`);
+  const scopesText = out.registrationScopes as string | undefined;
+  const registrationScopes = scopesText === undefined ? undefined : [...new Set(scopesText.split(/[\s,]+/).filter(Boolean))];
   const metricsToken = readMetricsToken(out.metricsTokenFile as string | undefined, env);
   delete out.metricsTokenFile;
-  return { ...(out as unknown as ServerConfig), dataDir, database, keysSecrets, metricsToken };
+  return { ...(out as unknown as ServerConfig), dataDir, database, keysSecrets, metricsToken, registrationScopes };
 }
 
 /** The keys secret from `GRANTRY_KEYS_SECRET` or `--keys-secret-file` (never a flag: it would show in `ps`). */
