@@ -39,7 +39,7 @@ export {
   normalizeUserCode,
 } from './grants/user-code.js';
 
-// Endpoints' pieces: metadata (RFC 8414), introspection (RFC 7662), paths.
+// Endpoints' pieces: metadata (RFC 8414), introspection (RFC 7662), client registration (RFC 7591/7592), paths.
 export {
   DEFAULT_ENDPOINT_PATHS,
   endpointUrl,
@@ -48,6 +48,8 @@ export {
 } from './core/endpoints/endpoint-options.js';
 export { buildMetadata, publicJson, respondWithMetadata } from './core/endpoints/metadata.js';
 export { introspectToken } from './core/endpoints/introspection-endpoint.js';
+export { respondToRegistration, type RegistrationContext } from './core/endpoints/registration-endpoint.js';
+export { validateClientMetadata, type AcceptedClientMetadata, type ClientMetadataPolicy } from './core/endpoints/client-metadata.js';
 export { oauthRouteTable, type OAuthRouteTable, type RoutableServer } from './http/oauth-routes.js';
 
 // Tokens and keys: JWS (RFC 7515), the crypto backend, key sets.

@@ -7,6 +7,11 @@ export { AuthorizationServer, type AuthorizationServerOptions } from './core/aut
 export type { AuthorizationDecision } from './core/authorize-endpoint.js';
 export type { KeyRotation } from './core/key-rotation.js';
 export type { EndpointName, EndpointOptions } from './core/endpoints/endpoint-options.js';
+export {
+  DEFAULT_REGISTRATION_AUTH_METHODS,
+  DEFAULT_REGISTRATION_GRANT_TYPES,
+  type RegistrationOptions,
+} from './core/endpoints/registration-options.js';
 export type { AuthorizationServerMetadata } from './core/endpoints/metadata.js';
 export type { IntrospectionResponseBody } from './core/endpoints/introspection-endpoint.js';
 export type { AccessTokenClaimsContext, Logger, ServerContext } from './contracts/server-context.js';
@@ -14,7 +19,7 @@ export { EventEmitter, type GrantryEvents, type RefreshRejectReason } from './co
 export type { Clock } from './contracts/clock.js';
 export type { Duration } from './contracts/duration.js';
 export type { Params } from './contracts/form.js';
-export type { Client, ClientPermission, GrantType, Scope, User } from './contracts/types.js';
+export type { Client, ClientOrigin, ClientPermission, GrantType, Scope, User } from './contracts/types.js';
 export type { ClientAuthMethod } from './contracts/client-authentication.js';
 export type { SigningKeyInput } from './tokens/signing-key-set.js';
 export type { EncryptionKeyInput } from './tokens/encryption-keys.js';
@@ -99,6 +104,12 @@ export type {
   Storage,
   UserRepository,
 } from './contracts/repositories.js';
+export type {
+  ClientRegistration,
+  ClientRegistrationRepository,
+  InitialAccessTokenRecord,
+  InitialAccessTokenRepository,
+} from './contracts/client-registration-repository.js';
 export type { SessionRecord, SessionRepository } from './storage/session-repository.js';
 export type { NewUser, StorageAdmin } from './storage/storage-admin.js';
 export type { CleanupOptions, CleanupReport, ManagedStorage, MigrationReport } from './storage/managed-storage.js';

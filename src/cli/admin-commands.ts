@@ -3,6 +3,7 @@ import { keyViews, type KeyView } from '../server/key-lifecycle.js';
 import type { KeySource } from '../server/key-store.js';
 import { findUserByUsername, openServerStore, poolOptionsOf, type ServerStore } from '../server/server-store.js';
 import { clientsCommand, readStdin } from './clients-command.js';
+import { registrationTokensCommand } from './registration-tokens-command.js';
 import { generateKeys } from './generate-keys.js';
 import { passwordProblem } from './password-policy.js';
 import { promptHidden, readPassword } from './read-password.js';
@@ -59,6 +60,8 @@ export async function runAdminCommand(words: readonly string[], flags: Flags, co
         return await usersCommand(store, action, arg, flags);
       case 'scopes':
         return await scopesCommand(store, action, arg, flags);
+      case 'registration-tokens':
+        return await registrationTokensCommand(store, action, arg, flags);
       default:
         throw new UsageError(`unknown command ${words.join(' ')}; see grantry --help`);
     }

@@ -28,6 +28,8 @@ const showClient = (c: Client) => ({
   scopes: c.scopes,
   redirect_uris: c.redirectUris,
   permissions: c.permissions ?? [],
+  // `registration`: the client registered itself (RFC 7591); `operator`: created here or through the admin API.
+  origin: c.origin ?? 'operator',
 });
 
 const clientText = (c: Client): string => {
@@ -38,6 +40,7 @@ const clientText = (c: Client): string => {
     `  scopes: ${s.scopes.join(' ') || '(any)'}`,
     `  redirect URIs: ${s.redirect_uris.join(' ') || '-'}`,
     `  permissions: ${s.permissions.join(', ') || '-'}`,
+    `  origin: ${s.origin === 'registration' ? 'registration (registered itself, RFC 7591)' : 'operator'}`,
   ].join('\n');
 };
 

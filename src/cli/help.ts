@@ -37,6 +37,15 @@ const COMMAND_HELP: Readonly<Record<string, string>> = {
   scopes: `  scopes add <scope> [--description D] add (or describe) a scope
   scopes list                         list scopes
 `,
+  'registration-tokens': `  registration-tokens create [--description D] [--expires-in P7D] [--uses N]
+                                      an initial access token for dynamic client registration (serve
+                                      --registration token): printed once, stored as a hash; a client sends it
+                                      as "Authorization: Bearer" to POST /register (RFC 7591). Without
+                                      --expires-in it never expires; without --uses any number of clients
+                                      may register with it.
+  registration-tokens list            tokens by id (their hash), with expiry and uses left
+  registration-tokens delete <id>     delete a token: no more registrations with it
+`,
   keys: `  keys list                           signing and encryption keys with their state (pending, active, retiring) and times
   keys rotate                         new keys, published now and used after --key-activation-delay; old ones kept while needed
   keys generate                       print a new signing key (PEM; JWK too with --json) and encryption key, for

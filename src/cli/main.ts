@@ -37,6 +37,11 @@ const COMMAND_FLAGS = {
     description: { type: 'string' },
     scope: { type: 'string' },
   },
+  'registration-tokens': {
+    description: { type: 'string' },
+    'expires-in': { type: 'string' },
+    uses: { type: 'string' },
+  },
 } as const;
 
 const GLOBAL_FLAGS = {
@@ -45,7 +50,7 @@ const GLOBAL_FLAGS = {
   version: { type: 'boolean' },
 } as const;
 
-const ADMIN_FLAGS = { ...COMMAND_FLAGS.clients, ...COMMAND_FLAGS.users, ...COMMAND_FLAGS.scopes, ...GLOBAL_FLAGS };
+const ADMIN_FLAGS = { ...COMMAND_FLAGS.clients, ...COMMAND_FLAGS.users, ...COMMAND_FLAGS.scopes, ...COMMAND_FLAGS['registration-tokens'], ...GLOBAL_FLAGS };
 
 const SERVER_FLAGS = Object.fromEntries(SERVER_OPTIONS.map((o) => [o.flag, { type: 'string' as const }]));
 

@@ -58,8 +58,21 @@ async function parseForm(request: AnyRequest, maxBytes: number): Promise<Params>
   if (type !== 'application/x-www-form-urlencoded') {
     throw OAuthError.invalidRequest('The body must be application/x-www-form-urlencoded.');
   }
-  const text = request instanceof PlainRequest ? plainBodyText(request, maxBytes) : await readBodyText(request, maxBytes);
-  return parseParams(new URLSearchParams(text));
+  return parseParams(new URLSearchParams(await readRequestText(request, maxBytes)));
+}
+
+/**
+ * The whole body of a request as UTF-8 text within a size limit: 413 `invalid_request` past `maxBytes` (by
+ * `Content-Length` or as it arrives), 400 for bytes that are not UTF-8. Used by the JSON endpoints (dynamic client
+ * registration); the form endpoints go through {@link readForm}. Internal.
+ *
+ * @example
+ * ```ts
+ * const text = await readRequestText(request, DEFAULT_MAX_BODY_BYTES);
+ * ```
+ */
+export async function readRequestText(request: AnyRequest, maxBytes = DEFAULT_MAX_BODY_BYTES): Promise<string> {
+  return request instanceof PlainRequest ? plainBodyText(request, maxBytes) : readBodyText(request, maxBytes);
 }
 
 /**

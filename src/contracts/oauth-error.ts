@@ -1,8 +1,8 @@
 import { StorageUnavailableError } from './storage-unavailable-error.js';
 
 /**
- * The error codes grantry answers with: RFC 6749 §4.1.2.1 / §5.2, RFC 6750 §3.1, RFC 7009 §2.2.1 and
- * RFC 8628 §3.5, plus `too_many_requests` for the brute-force limiter.
+ * The error codes grantry answers with: RFC 6749 §4.1.2.1 / §5.2, RFC 6750 §3.1, RFC 7009 §2.2.1,
+ * RFC 8628 §3.5 and RFC 7591 §3.2.2, plus `too_many_requests` for the brute-force limiter.
  *
  * @example
  * ```ts
@@ -27,6 +27,8 @@ export type OAuthErrorCode =
   | 'authorization_pending'
   | 'slow_down'
   | 'expired_token'
+  | 'invalid_redirect_uri'
+  | 'invalid_client_metadata'
   | 'too_many_requests';
 
 const STATUS: Record<OAuthErrorCode, number> = {
@@ -46,6 +48,8 @@ const STATUS: Record<OAuthErrorCode, number> = {
   authorization_pending: 400,
   slow_down: 400,
   expired_token: 400,
+  invalid_redirect_uri: 400,
+  invalid_client_metadata: 400,
   too_many_requests: 429,
 };
 
@@ -211,6 +215,16 @@ export class OAuthError extends Error {
 
   static expiredToken(description = 'The device code has expired.'): OAuthError {
     return new OAuthError('expired_token', description);
+  }
+
+  /** RFC 7591 §3.2.2: "The value of one or more redirection URIs is invalid." */
+  static invalidRedirectUri(description = 'A redirect URI is invalid.'): OAuthError {
+    return new OAuthError('invalid_redirect_uri', description);
+  }
+
+  /** RFC 7591 §3.2.2: "The value of one of the client metadata fields is invalid and the server has rejected this request." */
+  static invalidClientMetadata(description = 'A client metadata value is invalid.'): OAuthError {
+    return new OAuthError('invalid_client_metadata', description);
   }
 
   static tooManyRequests(retryAfterSeconds: number, description = 'Too many failed attempts; try again later.'): OAuthError {

@@ -30,6 +30,18 @@ export type GrantType =
 export type ClientPermission = 'introspect';
 
 /**
+ * How a client came to be: created by the operator (CLI, admin API, seed), or by the client itself at the dynamic
+ * registration endpoint (RFC 7591). Set by the storage when the record is created; never changed by an update.
+ *
+ * @example
+ * ```ts
+ * const origin: ClientOrigin = client.origin ?? 'operator';
+ * if (origin === 'registration') console.log(`${client.id} registered itself`);
+ * ```
+ */
+export type ClientOrigin = 'operator' | 'registration';
+
+/**
  * A registered client. A client without `secretHash` is public (RFC 6749 §2.1).
  *
  * @example
@@ -53,6 +65,8 @@ export interface Client {
   readonly scopes: readonly string[];
   /** Permissions beyond its grants (see {@link ClientPermission}); absent or empty means none. */
   readonly permissions?: readonly ClientPermission[] | undefined;
+  /** How the client was created (see {@link ClientOrigin}); absent means `operator`. */
+  readonly origin?: ClientOrigin | undefined;
 }
 
 /**

@@ -27,12 +27,14 @@ import {
   type AuthorizeEndpointContext,
 } from './authorize-endpoint.js';
 import { respondToDeviceAuthorizationRequest } from './device-authorization-endpoint.js';
-import type { EndpointContext, EndpointOptions } from './endpoints/endpoint-options.js';
+import { endpointUrl, type EndpointContext, type EndpointOptions } from './endpoints/endpoint-options.js';
 import { introspectionBody, introspectToken } from './endpoints/introspection-endpoint.js';
 import { PlainRequest, plainError, plainJson, type AnyRequest, type PlainResult } from '../contracts/plain-request.js';
 import { respondWithJwks } from './endpoints/jwks-endpoint.js';
 import { buildMetadata, respondWithMetadata, type AuthorizationServerMetadata } from './endpoints/metadata.js';
 import { revokeToken } from './endpoints/revocation-endpoint.js';
+import { respondToRegistration } from './endpoints/registration-endpoint.js';
+import { checkRegistrationOptions } from './endpoints/registration-options.js';
 import { withRotatedKeys, type KeyRotation } from './key-rotation.js';
 
 /**
@@ -147,6 +149,7 @@ export class AuthorizationServer {
     // What can be checked without I/O fails here; a key file and the key import are checked by ready().
     checkEncryptionKeys(options.encryptionKey);
     checkPrivateKeyText(options.privateKey);
+    checkRegistrationOptions(options.registration);
     this.#options = options;
     this.#maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   }
@@ -374,6 +377,38 @@ export class AuthorizationServer {
   /** The introspection endpoint in one call that never throws. */
   async handleIntrospectionRequest(request: Request): Promise<Response> {
     return this.#handle(() => this.respondToIntrospectionRequest(request));
+  }
+
+  /**
+   * Dynamic client registration (RFC 7591 §3) at `POST /register`, and the client configuration endpoint (RFC 7592)
+   * at `GET`, `PUT` and `DELETE /register/{client_id}` (paths under the `registration` endpoint setting). Needs the
+   * `registration` option; throws an `OAuthError` on failure (`invalid_client_metadata`, `invalid_redirect_uri`,
+   * 401 `invalid_token`).
+   *
+   * @example
+   * ```ts
+   * const response = await server.respondToRegistrationRequest(new Request('https://auth.example.com/register', {
+   *   method: 'POST', headers: { 'content-type': 'application/json' },
+   *   body: JSON.stringify({ client_name: 'CLI', redirect_uris: ['http://127.0.0.1:8765/cb'], token_endpoint_auth_method: 'none' }),
+   * })); // 201 {"client_id": …, "registration_access_token": …, "registration_client_uri": …}
+   * ```
+   */
+  async respondToRegistrationRequest(request: Request): Promise<Response> {
+    const options = this.#options.registration;
+    if (!options) throw new OAuthError('invalid_request', 'Client registration is not enabled on this server.', { status: 404 });
+    const server = await this.context();
+    return respondToRegistration(request, {
+      server,
+      options,
+      endpointUrl: endpointUrl(server.issuer, 'registration', this.#options),
+      enabledGrantTypes: this.enabledGrantTypes,
+      maxBodyBytes: this.#maxBodyBytes,
+    });
+  }
+
+  /** The registration and client configuration endpoints in one call that never throws. */
+  async handleRegistrationRequest(request: Request): Promise<Response> {
+    return this.#handle(() => this.respondToRegistrationRequest(request));
   }
 
   /** The authorization server metadata (RFC 8414 §2), generated from what is enabled. */

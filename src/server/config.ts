@@ -118,6 +118,10 @@ export interface ServerConfig {
   readonly logoUrl: string | undefined;
   /** A JSON file of page strings replacing the English ones (a translation). */
   readonly strings: string | undefined;
+  /** Dynamic client registration (RFC 7591) at /register: `off`, `open` to anyone, or `token` (an initial access token from `grantry registration-tokens create`). */
+  readonly registration: 'off' | 'open' | 'token';
+  /** Scopes a registered client may ask for (and gets when it names none); `undefined`: any scope the server knows. */
+  readonly registrationScopes: readonly string[] | undefined;
 }
 
 /** One setting: its flag, environment variables, default and help text. */
@@ -201,6 +205,8 @@ export const SERVER_OPTIONS = [
   { key: 'logLevel', flag: 'log-level', env: ['GRANTRY_LOG_LEVEL'], type: 'string', default: 'info', help: `least severe log lines written, one of ${LOG_LEVELS.join(', ')} (debug adds probe and scrape requests)` },
   { key: 'metricsPort', flag: 'metrics-port', env: ['GRANTRY_METRICS_PORT'], type: 'number', default: undefined, help: 'serve /metrics on this port of --host instead of the main port (0 picks a free one)' },
   { key: 'metricsTokenFile', flag: 'metrics-token-file', env: ['GRANTRY_METRICS_TOKEN_FILE'], type: 'string', default: undefined, help: 'file holding a token that /metrics requires as "Authorization: Bearer" (or set GRANTRY_METRICS_TOKEN)' },
+  { key: 'registration', flag: 'registration', env: ['GRANTRY_REGISTRATION'], type: 'string', default: 'off', help: 'dynamic client registration (RFC 7591/7592) at /register: off, open (anyone), or token (an initial access token from grantry registration-tokens create)' },
+  { key: 'registrationScopes', flag: 'registration-scopes', env: ['GRANTRY_REGISTRATION_SCOPES'], type: 'string', default: undefined, help: 'scopes a registered client may ask for, comma- or space-separated (default: every scope); also what it gets when it names none' },
 ] as const satisfies readonly OptionSpec[];
 
 /** One row of {@link SERVER_OPTIONS}, with its literal key, type and default. */
@@ -290,8 +296,12 @@ export function loadConfig(flags: RawSettings, env: Readonly<Record<string, stri
   if (metricsPort !== undefined && (metricsPort > 65535 || (metricsPort !== 0 && metricsPort === port))) {
     throw new TypeError(`--metrics-port must be 0..65535 and differ from --port, got ${metricsPort}`);
   }
+  const registration = settings.registration;
+  if (!isRegistrationMode(registration)) throw new TypeError(`${name('registration')} must be off, open or token, got ${registration}`);
+  const scopesText = settings.registrationScopes;
+  const registrationScopes = scopesText === undefined ? undefined : [...new Set(scopesText.split(/[\s,]+/).filter(Boolean))];
   const metricsToken = readMetricsToken(metricsTokenFile, env);
-  return { ...settings, logLevel, dataDir, database, keysSecrets, metricsToken };
+  return { ...settings, logLevel, registration, registrationScopes, dataDir, database, keysSecrets, metricsToken };
 }
 
 /** Settings as they are read one by one, each of its row's value type. */
@@ -306,6 +316,9 @@ function setSetting<K extends SettingKey>(read: ReadSettings<K>, key: K, type: T
 function isComplete(read: ReadSettings<SettingKey>): read is Settings {
   return SERVER_OPTIONS.every((o) => o.key === 'config' || (o.key in read && (o.default === undefined || read[o.key] !== undefined)));
 }
+
+/** Whether a `--registration` value is one of the modes. */
+const isRegistrationMode = (value: string): value is ServerConfig['registration'] => value === 'off' || value === 'open' || value === 'token';
 
 /** The keys secret from `GRANTRY_KEYS_SECRET` or `--keys-secret-file` (never a flag: it would show in `ps`). */
 function readKeysSecrets(file: string | undefined, previousFile: string | undefined, env: Readonly<Record<string, string | undefined>>): KeysSecrets | undefined {

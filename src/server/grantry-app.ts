@@ -112,6 +112,18 @@ export async function createGrantryApp(options: GrantryAppOptions): Promise<Gran
     // Revocation and introspection of refresh tokens, and `username` in introspection answers.
     refreshTokens: storage.refreshTokens,
     users: storage.users,
+    // Dynamic client registration (RFC 7591/7592): registered clients get the user-facing grants that are enabled,
+    // never password, client_credentials or permissions; the scopes of --registration-scopes (default: any).
+    ...(config.registration === 'off'
+      ? {}
+      : {
+          registration: {
+            mode: config.registration === 'open' ? ('open' as const) : ('initial-access-token' as const),
+            clients: storage.registrations,
+            initialAccessTokens: storage.initialAccessTokens,
+            scopes: config.registrationScopes,
+          },
+        }),
   });
   enableGrants(server, storage, config, issuer);
   try {
@@ -173,6 +185,7 @@ export async function createGrantryApp(options: GrantryAppOptions): Promise<Gran
     '/introspect': limited((r) => server.respondToIntrospectionRequest(r)),
     '/device_authorization': limited((r) => server.respondToDeviceAuthorizationRequest(r)),
     '/.well-known/oauth-authorization-server': (r) => server.handleMetadataRequest(r),
+    ...(config.registration === 'off' ? {} : { '/register': (r: Request) => server.handleRegistrationRequest(r) }),
     '/.well-known/jwks.json': (r) => server.handleJwksRequest(r),
     '/authorize': page$(handleAuthorize),
     '/authorize/decision': page$(handleConsentDecision),
@@ -191,10 +204,14 @@ export async function createGrantryApp(options: GrantryAppOptions): Promise<Gran
     '/': async () => homePage(issuer, view),
   };
 
-  const routeOf = (request: Request): string => {
-    const path = new URL(request.url).pathname;
-    return routes[path] ? path : 'unknown';
+  /** The route of a path: its own entry, or for `/register/{client_id}` (RFC 7592) the registration endpoint's. */
+  const routeFor = (path: string): [name: string, route: Route] | undefined => {
+    const exact = routes[path];
+    if (exact) return [path, exact];
+    const register = routes['/register'];
+    return register && path.startsWith('/register/') ? ['/register/{client_id}', register] : undefined;
   };
+  const routeOf = (request: Request): string => routeFor(new URL(request.url).pathname)?.[0] ?? 'unknown';
 
   let draining = false;
   return {
@@ -208,7 +225,7 @@ export async function createGrantryApp(options: GrantryAppOptions): Promise<Gran
       if (draining && (path === '/readyz' || path === '/healthz')) {
         return Response.json({ status: 'draining' }, { status: 503, headers: { 'cache-control': 'no-store' } });
       }
-      const route = routes[path];
+      const route = routeFor(path)?.[1];
       if (!route) return new Response(JSON.stringify({ error: 'not_found' }), { status: 404, headers: { 'content-type': 'application/json' } });
       try {
         return await withSource(info.source, () => route(request, info));

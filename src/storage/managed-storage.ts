@@ -1,4 +1,5 @@
 import type { Storage } from '../contracts/repositories.js';
+import type { ClientRegistrationRepository, InitialAccessTokenRepository } from '../contracts/client-registration-repository.js';
 import type { SessionRepository } from './session-repository.js';
 import type { ConsentRepository } from './consent-repository.js';
 import type { StorageAdmin } from './storage-admin.js';
@@ -78,6 +79,10 @@ export interface ManagedStorage extends Storage {
   readonly sessions: SessionRepository;
   /** Consents users asked the pages to remember, and the clients that never remember. */
   readonly consents: ConsentRepository;
+  /** Clients that registered themselves (RFC 7591/7592), for `AuthorizationServerOptions.registration.clients`. */
+  readonly registrations: ClientRegistrationRepository;
+  /** The operator's initial access tokens for registration (RFC 7591 §3), stored as hashes. */
+  readonly initialAccessTokens: InitialAccessTokenRepository;
   /** Applies pending schema migrations. Safe to call twice and from several processes at once. */
   migrate(): Promise<MigrationReport>;
   /** Deletes expired records in bounded batches. */

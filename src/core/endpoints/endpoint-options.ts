@@ -1,6 +1,7 @@
 import type { RefreshTokenRepository, UserRepository } from '../../contracts/repositories.js';
 import type { ServerContext } from '../../contracts/server-context.js';
 import type { Client } from '../../contracts/types.js';
+import type { RegistrationOptions } from './registration-options.js';
 
 /**
  * The endpoints a server can expose, by role.
@@ -11,7 +12,7 @@ import type { Client } from '../../contracts/types.js';
  * endpointUrl('https://auth.example.com', name, {}); // 'https://auth.example.com/introspect'
  * ```
  */
-export type EndpointName = 'authorization' | 'token' | 'revocation' | 'introspection' | 'jwks' | 'deviceAuthorization';
+export type EndpointName = 'authorization' | 'token' | 'revocation' | 'introspection' | 'jwks' | 'deviceAuthorization' | 'registration';
 
 /**
  * Where each endpoint lives unless configured otherwise: paths under the issuer. The HTTP adapters and the ready
@@ -30,6 +31,7 @@ export const DEFAULT_ENDPOINT_PATHS: Readonly<Record<EndpointName, string>> = Ob
   introspection: '/introspect',
   jwks: '/.well-known/jwks.json',
   deviceAuthorization: '/device_authorization',
+  registration: '/register',
 });
 
 /**
@@ -53,6 +55,11 @@ export interface EndpointOptions {
    * registration (`Client.permissions`), as a resource server's client has.
    */
   canIntrospect?: (caller: Client, token: { readonly clientId: string; readonly userId: string | undefined; readonly scopes: readonly string[] }) => boolean | Promise<boolean>;
+  /**
+   * Dynamic client registration (RFC 7591) and management (RFC 7592) at `/register` and `/register/{client_id}`;
+   * off without it. See {@link RegistrationOptions}.
+   */
+  registration?: RegistrationOptions;
   /** Where endpoints live: absolute URLs, or paths appended to the issuer (defaults: {@link DEFAULT_ENDPOINT_PATHS}). */
   endpoints?: Partial<Record<EndpointName, string>>;
   /** Extra metadata members (RFC 8414 §2), e.g. `service_documentation`; they override generated ones. */

@@ -28,6 +28,7 @@ export interface AuthorizationServerMetadata {
   introspection_endpoint_auth_methods_supported: string[];
   code_challenge_methods_supported?: string[];
   device_authorization_endpoint?: string;
+  registration_endpoint?: string;
   authorization_response_iss_parameter_supported?: boolean;
   [member: string]: unknown;
 }
@@ -83,6 +84,9 @@ export async function buildMetadata(ctx: EndpointContext, grants: readonly Grant
     introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     ...(pkce.length > 0 ? { code_challenge_methods_supported: pkce } : {}),
     ...(grants.some((g) => g.grantType === DEVICE_CODE) ? { device_authorization_endpoint: url('deviceAuthorization') } : {}),
+    // RFC 8414 §2: "registration_endpoint OPTIONAL. URL of the authorization server's OAuth 2.0 Dynamic Client
+    // Registration endpoint [RFC7591]", announced when registration is on.
+    ...(options.registration ? { registration_endpoint: url('registration') } : {}),
     // RFC 9207 §3: the authorization endpoint adds `iss` to every authorization response.
     ...(responders.length > 0 ? { authorization_response_iss_parameter_supported: true } : {}),
   };

@@ -5,6 +5,7 @@ import { cleanupCases } from './cleanup-cases.js';
 import type { ConformanceContext, ConformanceStorage } from './conformance-context.js';
 import { deviceCases } from './device-cases.js';
 import { ownerCases } from './owner-cases.js';
+import { registrationCases } from './registration-cases.js';
 import { tokenCases } from './token-cases.js';
 
 /**
@@ -25,7 +26,8 @@ export interface ConformanceOptions {
 /**
  * The storage contract as a vitest suite: round trips, atomic single use under concurrency (refresh tokens, codes,
  * device approvals), family revocation, and, when the storage has them, atomic rotation and redemption (all or
- * nothing under an injected failure, the reuse grace window), administration and clean-up. Run it
+ * nothing under an injected failure, the reuse grace window), administration, clean-up and dynamic client
+ * registration. Run it
  * against your own repositories to check that grantry can rely on them.
  *
  * The storage is opened once for the suite; every case uses fresh random ids, so a shared database is fine.
@@ -72,5 +74,6 @@ export function describeStorageConformance(
     adminCases(ctx);
     cleanupCases(ctx);
     ownerCases(ctx);
+    registrationCases(ctx);
   });
 }

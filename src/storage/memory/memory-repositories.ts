@@ -28,6 +28,8 @@ export interface MemoryGrantRecords {
   readonly deviceCodes: MemoryDeviceCodeRepository;
   readonly sessions: MemorySessionRepository;
   readonly consents: MemoryConsentRepository;
+  /** Registrations of clients that registered themselves (RFC 7591): deleting the client ends its registration. */
+  readonly registrations?: { readonly records: Map<string, unknown> };
 }
 
 /** Revokes every token and code, and denies every approved device code, that `owned` selects. */
@@ -152,15 +154,20 @@ export class MemoryStorageAdmin implements StorageAdmin {
     private readonly grants?: MemoryGrantRecords,
   ) {}
 
+  /** The operator's clients: any `origin` given is dropped (only registration creates a `registration` client). */
   async createClient(client: Client): Promise<void> {
     checkClient(client);
     if (this.clients.clients.has(client.id)) throw new DuplicateRecordError('client', client.id);
-    this.clients.clients.set(client.id, { ...client });
+    const { origin: _, ...record } = client;
+    this.clients.clients.set(client.id, record);
   }
+  /** Replaces the record; the client keeps the origin it was created with. */
   async updateClient(client: Client): Promise<boolean> {
     checkClient(client);
-    if (!this.clients.clients.has(client.id)) return false;
-    this.clients.clients.set(client.id, { ...client });
+    const current = this.clients.clients.get(client.id);
+    if (!current) return false;
+    const { origin: _, ...record } = client;
+    this.clients.clients.set(client.id, current.origin === undefined ? record : { ...record, origin: current.origin });
     return true;
   }
   async getClient(id: string): Promise<Client | undefined> {
@@ -175,6 +182,7 @@ export class MemoryStorageAdmin implements StorageAdmin {
       revokeOwned(this.grants, (r) => r.clientId === id);
       this.grants.consents.deleteWhere((c) => c.clientId === id);
       this.grants.consents.optedOut.delete(id);
+      this.grants.registrations?.records.delete(id);
     }
     return this.clients.clients.delete(id);
   }

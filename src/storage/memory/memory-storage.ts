@@ -11,6 +11,7 @@ import {
 } from '../managed-storage.js';
 import { FAMILY_GRACE_MS } from '../sql/rows.js';
 import { MemoryClientRepository, MemoryScopeRepository, MemoryStorageAdmin, MemoryUserRepository } from './memory-repositories.js';
+import { MemoryClientRegistrationRepository, MemoryInitialAccessTokenRepository } from './memory-registration-repositories.js';
 import {
   MemoryAccessTokenRepository,
   MemoryAuthCodeRepository,
@@ -86,6 +87,8 @@ export class MemoryStorage implements ManagedStorage {
   readonly sessions: MemorySessionRepository;
   readonly consents = new MemoryConsentRepository();
   readonly admin: MemoryStorageAdmin;
+  readonly registrations: MemoryClientRegistrationRepository;
+  readonly initialAccessTokens = new MemoryInitialAccessTokenRepository();
   readonly #clock: Clock;
   readonly #sweepEvery: number;
   #writes = 0;
@@ -106,6 +109,7 @@ export class MemoryStorage implements ManagedStorage {
     this.deviceCodes = new MemoryDeviceCodeRepository(onWrite);
     this.sessions = new MemorySessionRepository(onWrite);
     this.admin = new MemoryStorageAdmin(this.clients, this.users, this.scopes, this);
+    this.registrations = new MemoryClientRegistrationRepository(this.clients, this.admin);
   }
 
   /** Nothing to migrate in memory. */

@@ -8,6 +8,8 @@ import { DuplicateRecordError, type NewUser, type StorageAdmin } from '../storag
 import { hasNul, isUniqueViolation, type PostgresQueries } from './postgres-queries.js';
 
 const CLIENT = 'id, name, secret_hash, redirect_uris, grant_types, scopes, permissions';
+/** What a read of a client selects: its columns, and how it was created (migration 7). */
+const CLIENT_READ = `${CLIENT}, origin`;
 const toUser = (row: Row): User => ({ id: String(row.id), username: String(row.username) });
 
 /**
@@ -58,7 +60,7 @@ export class PostgresClientRepository implements ClientRepository {
   async getClient(clientId: string): Promise<Client | undefined> {
     const cached = this.cache.get(clientId);
     if (cached) return cached;
-    const row = await this.sql.row(`SELECT ${CLIENT} FROM grantry_clients WHERE id = $1`, [clientId]);
+    const row = await this.sql.row(`SELECT ${CLIENT_READ} FROM grantry_clients WHERE id = $1`, [clientId]);
     const client = row && toClient(row);
     if (client) this.cache.set(client);
     return client;
@@ -159,11 +161,11 @@ export class PostgresStorageAdmin implements StorageAdmin {
     return changed === 1;
   }
   async getClient(id: string): Promise<Client | undefined> {
-    const row = await this.sql.row(`SELECT ${CLIENT} FROM grantry_clients WHERE id = $1`, [id]);
+    const row = await this.sql.row(`SELECT ${CLIENT_READ} FROM grantry_clients WHERE id = $1`, [id]);
     return row && toClient(row);
   }
   async listClients(): Promise<Client[]> {
-    return (await this.sql.rows(`SELECT ${CLIENT} FROM grantry_clients ORDER BY id`)).map(toClient);
+    return (await this.sql.rows(`SELECT ${CLIENT_READ} FROM grantry_clients ORDER BY id`)).map(toClient);
   }
   /** Deletes the client and, in the same transaction, revokes its tokens and codes. */
   async deleteClient(id: string): Promise<boolean> {

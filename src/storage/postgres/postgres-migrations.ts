@@ -100,6 +100,17 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       CREATE TABLE grantry_consent_opt_outs (client_id text PRIMARY KEY);
     `,
   },
+  {
+    version: 7,
+    name: 'dynamic client registration (RFC 7591/7592): client origin, registrations, initial access tokens',
+    sql: `
+      ALTER TABLE grantry_clients ADD COLUMN origin text NOT NULL DEFAULT 'operator';
+      CREATE TABLE grantry_client_registrations (
+        client_id text PRIMARY KEY, access_token_hash text NOT NULL, metadata text NOT NULL, issued_at bigint NOT NULL);
+      CREATE TABLE grantry_initial_access_tokens (
+        id text PRIMARY KEY, description text, created_at bigint NOT NULL, expires_at bigint, uses_left integer);
+    `,
+  },
 ];
 
 /**

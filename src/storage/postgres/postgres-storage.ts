@@ -13,6 +13,7 @@ import { PostgresQueries } from './postgres-queries.js';
 import { PostgresSessionRepository } from './postgres-session-repository.js';
 import { PostgresConsentRepository } from './postgres-consent-repository.js';
 import { PostgresTokenWriter } from './postgres-token-writer.js';
+import { PostgresClientRegistrationRepository, PostgresInitialAccessTokenRepository } from './postgres-registration-repositories.js';
 import {
   PostgresAccessTokenRepository,
   PostgresAuthCodeRepository,
@@ -97,6 +98,8 @@ export class PostgresStorage implements ManagedStorage {
   readonly admin: PostgresStorageAdmin;
   readonly sessions: PostgresSessionRepository;
   readonly consents: PostgresConsentRepository;
+  readonly registrations: PostgresClientRegistrationRepository;
+  readonly initialAccessTokens: PostgresInitialAccessTokenRepository;
 
   constructor(
     readonly pool: pg.Pool,
@@ -116,6 +119,8 @@ export class PostgresStorage implements ManagedStorage {
     this.admin = new PostgresStorageAdmin(sql, cache);
     this.sessions = new PostgresSessionRepository(sql);
     this.consents = new PostgresConsentRepository(sql);
+    this.registrations = new PostgresClientRegistrationRepository(sql, this.admin, cache);
+    this.initialAccessTokens = new PostgresInitialAccessTokenRepository(sql);
   }
 
   async migrate(): Promise<MigrationReport> {

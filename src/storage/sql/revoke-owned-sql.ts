@@ -34,5 +34,7 @@ export function revokeOwnedSql(
   // What the user said "remember" to is gone with the user or the client; so is the client's opt-out.
   statements.push([`DELETE FROM grantry_consents WHERE ${col} = ${p1}`, [id]]);
   if (owner === 'client') statements.push([`DELETE FROM grantry_consent_opt_outs WHERE client_id = ${p1}`, [id]]);
+  // A client that registered itself (RFC 7591): its registration, and with it its registration access token, ends too.
+  if (owner === 'client') statements.push([`DELETE FROM grantry_client_registrations WHERE client_id = ${p1}`, [id]]);
   return statements;
 }

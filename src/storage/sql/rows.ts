@@ -1,5 +1,6 @@
 import type { Client, ClientPermission, Scope } from '../../contracts/types.js';
 import type { AccessTokenRecord, AuthCodeRecord, DeviceCodeRecord, RefreshTokenRecord } from '../../contracts/repositories.js';
+import type { ClientRegistration, InitialAccessTokenRecord } from '../../contracts/client-registration-repository.js';
 import type { SessionRecord } from '../session-repository.js';
 import type { RememberedConsent } from '../consent-repository.js';
 
@@ -31,6 +32,33 @@ export function toClient(row: Row): Client {
     grantTypes: JSON.parse(str(row.grant_types)) as string[],
     scopes: splitScopes(row.scopes),
     ...permissionsOf(row.permissions),
+    // The origin column (migration 7): only a client that registered itself carries one on the record.
+    ...(row.origin === 'registration' ? { origin: 'registration' as const } : {}),
+  };
+}
+
+/** A registration row (`grantry_client_registrations`, migration 7) as a record. */
+export function toClientRegistration(row: Row): ClientRegistration {
+  return {
+    clientId: str(row.client_id),
+    accessTokenHash: str(row.access_token_hash),
+    metadata: JSON.parse(str(row.metadata)) as Record<string, unknown>,
+    issuedAt: num(row.issued_at),
+  };
+}
+
+/** An initial access token row (`grantry_initial_access_tokens`, migration 7) as a record. */
+export function toInitialAccessToken(row: Row): InitialAccessTokenRecord {
+  const description = optStr(row.description);
+  const optNum = (v: SqlValue | undefined): number | undefined => (v === null || v === undefined ? undefined : num(v));
+  const expiresAt = optNum(row.expires_at);
+  const usesLeft = optNum(row.uses_left);
+  return {
+    id: str(row.id),
+    ...(description === undefined ? {} : { description }),
+    createdAt: num(row.created_at),
+    ...(expiresAt === undefined ? {} : { expiresAt }),
+    ...(usesLeft === undefined ? {} : { usesLeft }),
   };
 }
 
@@ -174,6 +202,8 @@ export const GRANTRY_TABLES = [
   'grantry_sessions',
   'grantry_consents',
   'grantry_consent_opt_outs',
+  'grantry_client_registrations',
+  'grantry_initial_access_tokens',
 ] as const;
 
 /** How long a revoked family outlives its last token before clean-up forgets it (covers in-flight saves). */

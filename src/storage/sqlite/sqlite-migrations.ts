@@ -101,6 +101,17 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       CREATE TABLE grantry_consent_opt_outs (client_id TEXT PRIMARY KEY);
     `,
   },
+  {
+    version: 7,
+    name: 'dynamic client registration (RFC 7591/7592): client origin, registrations, initial access tokens',
+    sql: `
+      ALTER TABLE grantry_clients ADD COLUMN origin TEXT NOT NULL DEFAULT 'operator';
+      CREATE TABLE grantry_client_registrations (
+        client_id TEXT PRIMARY KEY, access_token_hash TEXT NOT NULL, metadata TEXT NOT NULL, issued_at INTEGER NOT NULL);
+      CREATE TABLE grantry_initial_access_tokens (
+        id TEXT PRIMARY KEY, description TEXT, created_at INTEGER NOT NULL, expires_at INTEGER, uses_left INTEGER);
+    `,
+  },
 ];
 
 /**

@@ -13,6 +13,7 @@ import { migrateSqlite } from './sqlite-migrations.js';
 import { SqliteSessionRepository } from './sqlite-session-repository.js';
 import { SqliteConsentRepository } from './sqlite-consent-repository.js';
 import { SqliteStatements } from './sqlite-statements.js';
+import { SqliteClientRegistrationRepository, SqliteInitialAccessTokenRepository } from './sqlite-registration-repositories.js';
 import {
   SqliteAccessTokenRepository,
   SqliteAuthCodeRepository,
@@ -134,6 +135,8 @@ export class SqliteStorage implements ManagedStorage {
   readonly admin: SqliteStorageAdmin;
   readonly sessions: SqliteSessionRepository;
   readonly consents: SqliteConsentRepository;
+  readonly registrations: SqliteClientRegistrationRepository;
+  readonly initialAccessTokens: SqliteInitialAccessTokenRepository;
 
   constructor(
     readonly database: Database.Database,
@@ -152,6 +155,8 @@ export class SqliteStorage implements ManagedStorage {
     this.admin = guard(new SqliteStorageAdmin(sql));
     this.sessions = guard(new SqliteSessionRepository(sql));
     this.consents = guard(new SqliteConsentRepository(sql));
+    this.registrations = guard(new SqliteClientRegistrationRepository(sql, this.admin));
+    this.initialAccessTokens = guard(new SqliteInitialAccessTokenRepository(sql));
   }
 
   async migrate(): Promise<MigrationReport> {
