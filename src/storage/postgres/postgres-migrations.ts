@@ -100,6 +100,15 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       CREATE TABLE grantry_consent_opt_outs (client_id text PRIMARY KEY);
     `,
   },
+  {
+    version: 10,
+    name: 'opaque access tokens: a client\'s access-token format, an opaque token\'s claims',
+    // access_token_format: 'jwt', 'opaque' or NULL (the server's default); claims: JSON text, only for opaque tokens.
+    sql: `
+      ALTER TABLE grantry_clients ADD COLUMN access_token_format text;
+      ALTER TABLE grantry_access_tokens ADD COLUMN claims text;
+    `,
+  },
 ];
 
 /**

@@ -101,6 +101,15 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       CREATE TABLE grantry_consent_opt_outs (client_id TEXT PRIMARY KEY);
     `,
   },
+  {
+    version: 10,
+    name: 'opaque access tokens: a client\'s access-token format, an opaque token\'s claims',
+    // access_token_format: 'jwt', 'opaque' or NULL (the server's default); claims: JSON, only for opaque tokens.
+    sql: `
+      ALTER TABLE grantry_clients ADD COLUMN access_token_format TEXT;
+      ALTER TABLE grantry_access_tokens ADD COLUMN claims TEXT;
+    `,
+  },
 ];
 
 /**
