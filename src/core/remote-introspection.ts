@@ -77,7 +77,8 @@ export class TokenIntrospector {
     this.#authorization =
       options.clientSecret === undefined ? undefined : `Basic ${btoa(`${formEncode(options.clientId)}:${formEncode(options.clientSecret)}`)}`;
     this.#fetch = options.fetch ?? ((request) => fetch(request));
-    this.#cacheMs = toSeconds(options.cacheTTL ?? 30) * 1000;
+    const ttl = options.cacheTTL ?? 30;
+    this.#cacheMs = ttl === 0 || ttl === '0' ? 0 : toSeconds(ttl) * 1000;
     this.#maxEntries = options.maxCacheEntries ?? 10_000;
     this.#timeout = options.timeout ?? 5_000;
     this.#clock = clock;
