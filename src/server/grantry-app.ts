@@ -112,6 +112,7 @@ export async function createGrantryApp(options: GrantryAppOptions): Promise<Gran
     // Revocation and introspection of refresh tokens, and `username` in introspection answers.
     refreshTokens: storage.refreshTokens,
     users: storage.users,
+    accessTokenFormat: config.accessTokenFormat,
   });
   enableGrants(server, storage, config, issuer);
   try {
