@@ -73,7 +73,9 @@ const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
 /**
  * The API side of OAuth (the seed's `ResourceServer`): checks the bearer access token of a request and returns its
- * claims, or throws a {@link BearerTokenError} whose `toResponse()` is the RFC 6750 §3 answer.
+ * claims, or throws a {@link BearerTokenError} whose `toResponse()` is the RFC 6750 §3 answer. A JWT (RFC 9068) is
+ * verified with the keys; an opaque token (`gat_…`) is looked up by its hash in `accessTokens`; what neither can
+ * check goes to `introspection` (RFC 7662), when configured.
  *
  * @example
  * ```ts
@@ -124,7 +126,8 @@ export class ResourceServer {
 
   /**
    * A resource server in the same process as `server`: its issuer, audience and current keys (a
-   * `server.rotateKeys()` is seen at once), with the revocation check on unless `checkRevocation: false`.
+   * `server.rotateKeys()` is seen at once), with the revocation check on unless `checkRevocation: false`. Opaque
+   * access tokens are looked up in the server's `accessTokens` either way (revocation takes effect at once).
    *
    * @example
    * ```ts
@@ -153,7 +156,8 @@ export class ResourceServer {
   /**
    * Verifies the request's bearer token (RFC 6750 §2.1 header) and returns its claims. Throws a
    * {@link BearerTokenError}: no token → 401 with a bare challenge; malformed header → 400 `invalid_request`;
-   * bad, expired or revoked token → 401 `invalid_token`. Throws an `OAuthError` 503 when the keys cannot be loaded.
+   * bad, expired, revoked or inactive token → 401 `invalid_token`. Throws an `OAuthError` 503 when the keys cannot
+   * be loaded or the introspection endpoint fails.
    */
   async validateAuthenticatedRequest(request: Request): Promise<AccessTokenClaims> {
     return this.validateAuthorization(request.headers.get('authorization'));
