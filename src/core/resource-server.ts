@@ -9,6 +9,7 @@ import { systemClock, type Clock } from '../contracts/clock.js';
 import { OAuthError } from '../contracts/oauth-error.js';
 import { loadCryptoBackend } from '../tokens/crypto/crypto-backend.js';
 import { isOpaqueAccessToken, opaqueAccessTokenId } from '../tokens/opaque-access-token.js';
+import { checkTokenClaims } from './check-token-claims.js';
 import { TokenIntrospector, type IntrospectionAnswer, type IntrospectionOptions } from './remote-introspection.js';
 
 /**
@@ -233,24 +234,9 @@ export class ResourceServer {
     return this.#checkClaims(answer, this.#leeway);
   }
 
-  /**
-   * The claims of an opaque or introspected token, held to the rules a JWT's are (RFC 9068 §4): the claims are
-   * present, `iss` is the issuer, `aud` names this resource server, and the token has not expired (a cached
-   * introspection answer is checked again).
-   */
   #checkClaims(claims: Readonly<Record<string, unknown>>, leeway: number): AccessTokenClaims {
-    const realm = { realm: this.#realm };
-    const { iss, sub, aud, exp, iat, client_id: clientId, scope } = claims;
-    const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-    if (typeof iss !== 'string' || typeof sub !== 'string' || typeof clientId !== 'string' || !isTime(exp) || !isTime(iat) || (scope !== undefined && typeof scope !== 'string')) {
-      throw BearerTokenError.invalid(DESCRIPTIONS.claims, realm);
-    }
-    if (iss !== this.#issuer) throw BearerTokenError.invalid(DESCRIPTIONS.issuer, realm);
-    const accepted = typeof this.#audience === 'string' ? [this.#audience] : this.#audience;
-    const audiences = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : [];
-    if (!audiences.some((a) => typeof a === 'string' && accepted.includes(a))) throw BearerTokenError.invalid(DESCRIPTIONS.audience, realm);
-    if (this.#clock.now() >= (exp + leeway) * 1000) throw BearerTokenError.invalid(DESCRIPTIONS.expired, realm);
-    const { active: _active, token_type: _type, ...rest } = claims;
-    return { ...rest, jti: typeof claims.jti === 'string' ? claims.jti : '' } as AccessTokenClaims;
+    const result = checkTokenClaims(claims, { issuer: this.#issuer, audience: this.#audience, now: this.#clock.now(), leeway });
+    if (!result.valid) throw BearerTokenError.invalid(DESCRIPTIONS[result.reason], { realm: this.#realm });
+    return result.claims;
   }
 }
