@@ -27,6 +27,7 @@ export {
   type MintedTokens,
   type RefreshIssue,
 } from './grants/issue-tokens.js';
+export { accessTokenFormatFor } from './grants/access-token-format.js';
 export { isAuthorizationResponder } from './contracts/authorization-request.js';
 export { isValidCodeChallenge, isValidCodeVerifier, verifyCodeVerifier } from './grants/pkce.js';
 export { matchRedirectUri, resolveRedirectUri } from './grants/redirect-uri.js';

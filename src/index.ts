@@ -19,7 +19,7 @@ export { EventEmitter, type GrantryEvents, type RefreshRejectReason } from './co
 export type { Clock } from './contracts/clock.js';
 export type { Duration } from './contracts/duration.js';
 export type { Params } from './contracts/form.js';
-export type { Client, ClientOrigin, ClientPermission, GrantType, Scope, User } from './contracts/types.js';
+export type { AccessTokenFormat, Client, ClientOrigin, ClientPermission, GrantType, Scope, User } from './contracts/types.js';
 export type { ClientAuthMethod } from './contracts/client-authentication.js';
 export type { SigningKeyInput } from './tokens/signing-key-set.js';
 export type { EncryptionKeyInput } from './tokens/encryption-keys.js';
@@ -71,6 +71,7 @@ export { tokenResponse } from './core/authorization-server.js';
 
 // Resource servers: bearer access tokens (RFC 6750, RFC 9068).
 export { ResourceServer, type ResourceServerOptions } from './core/resource-server.js';
+export type { IntrospectionOptions } from './core/remote-introspection.js';
 export { requireScopes, tokenScopes } from './core/require-scopes.js';
 export {
   verifyAccessToken,

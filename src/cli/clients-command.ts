@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { redirectUriProblem } from '../contracts/redirect-uri-rules.js';
 import { hashClientSecret } from '../contracts/client-secret.js';
-import type { Client, ClientPermission } from '../contracts/types.js';
+import type { AccessTokenFormat, Client, ClientPermission } from '../contracts/types.js';
 import { createClient, type ServerStore } from '../server/server-store.js';
 import type { CommandOutput, Flags } from './admin-commands.js';
 import { UsageError } from './cli-error.js';
@@ -30,6 +30,8 @@ const showClient = (c: Client) => ({
   permissions: c.permissions ?? [],
   // `registration`: the client registered itself (RFC 7591); `operator`: created here or through the admin API.
   origin: c.origin ?? 'operator',
+  /** `null`: the server's `--access-token-format` applies. */
+  access_token_format: c.accessTokenFormat ?? null,
 });
 
 const clientText = (c: Client): string => {
@@ -41,6 +43,7 @@ const clientText = (c: Client): string => {
     `  redirect URIs: ${s.redirect_uris.join(' ') || '-'}`,
     `  permissions: ${s.permissions.join(', ') || '-'}`,
     `  origin: ${s.origin === 'registration' ? 'registration (registered itself, RFC 7591)' : 'operator'}`,
+    `  access token format: ${s.access_token_format ?? "(the server's default)"}`,
   ].join('\n');
 };
 
@@ -107,6 +110,18 @@ function redirectUrisOf(flags: Flags): string[] {
     if (problem !== undefined) throw new UsageError(`--redirect-uris: the redirect URI ${JSON.stringify(uri)} ${problem}`);
   }
   return uris;
+}
+
+/**
+ * `--access-token-format jwt|opaque` (and, on update, `default`: the server's `--access-token-format` again);
+ * `undefined` when not given, `null` for `default`.
+ */
+function accessTokenFormatOf(flags: Flags, allowDefault: boolean): AccessTokenFormat | null | undefined {
+  const value = flags['access-token-format'];
+  if (value === undefined) return undefined;
+  if (value === 'jwt' || value === 'opaque') return value;
+  if (allowDefault && value === 'default') return null;
+  throw new UsageError(`--access-token-format: use jwt or opaque${allowDefault ? ", or default for the server's" : ''} (not ${String(value)})`);
 }
 
 /** `--permissions a,b` and the `--can-introspect` shorthand; `undefined` when neither is given. */
@@ -178,6 +193,7 @@ export async function clientsCommand(
       const secret = await importedSecret(flags, stdin);
       if (isPublic && secret !== undefined) throw new UsageError('a --public client has no secret');
       const permissions = permissionsOf(flags);
+      const accessTokenFormat = accessTokenFormatOf(flags, false) ?? undefined;
       const name = required(flags, 'name');
       const redirectUris = redirectUrisOf(flags);
       requireRedirectUris(grantTypes, redirectUris);
@@ -192,6 +208,7 @@ export async function clientsCommand(
         public: isPublic,
         ...(secret === undefined ? {} : { secret }),
         ...(permissions === undefined ? {} : { permissions }),
+        ...(accessTokenFormat === undefined ? {} : { accessTokenFormat }),
       });
       if (rememberConsent === false) await store.storage.consents.setRememberAllowed(client.id, false);
       const note =
@@ -209,10 +226,13 @@ export async function clientsCommand(
       const secret = await importedSecret(flags, stdin);
       if (secret !== undefined && current.secretHash === undefined) throw new UsageError(`client ${clientId} is public: it has no secret`);
       const permissions = permissionsOf(flags);
+      const format = accessTokenFormatOf(flags, true);
       const rememberConsent = rememberConsentOf(flags);
       const grantTypes = grantTypesOf(flags);
+      const { accessTokenFormat: currentFormat, ...rest } = current;
       const updated: Client = {
-        ...current,
+        ...rest,
+        ...(format === undefined ? (currentFormat === undefined ? {} : { accessTokenFormat: currentFormat }) : format === null ? {} : { accessTokenFormat: format }),
         ...(typeof flags.name === 'string' ? { name: flags.name } : {}),
         ...(grantTypes.length > 0 ? { grantTypes } : {}),
         ...(flags.scopes !== undefined ? { scopes: await scopesOf(store, flags) } : {}),

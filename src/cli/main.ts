@@ -25,6 +25,7 @@ const COMMAND_FLAGS = {
     'secret-file': { type: 'string' },
     'can-introspect': { type: 'boolean' },
     permissions: { type: 'string' },
+    'access-token-format': { type: 'string' },
     'no-remember-consent': { type: 'boolean' },
     'remember-consent': { type: 'boolean' },
   },

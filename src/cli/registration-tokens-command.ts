@@ -4,6 +4,7 @@ import type { InitialAccessTokenRecord } from '../contracts/client-registration-
 import type { ServerStore } from '../server/server-store.js';
 import type { CommandOutput, Flags } from './admin-commands.js';
 import { UsageError } from './cli-error.js';
+import { secondsToMs } from '../tokens/time-units.js';
 
 const show = (r: InitialAccessTokenRecord) => ({
   id: r.id,
@@ -33,7 +34,7 @@ function expiresAtOf(flags: Flags, now: number): number | undefined {
   try {
     const seconds = toSeconds(String(value));
     if (seconds <= 0) throw new RangeError('not positive');
-    return now + seconds * 1000;
+    return now + secondsToMs(seconds);
   } catch {
     throw new UsageError(`--expires-in must be an ISO 8601 duration such as P7D, or seconds (got ${String(value)})`);
   }

@@ -87,7 +87,8 @@ export interface FinalizeScopesContext {
 }
 
 /**
- * A record of an issued access token, keyed by its `jti`.
+ * A record of an issued access token, keyed by its `jti` (for an opaque token, the SHA-256 of the token, which is
+ * also its `jti`).
  *
  * @example
  * ```ts
@@ -103,6 +104,12 @@ export interface AccessTokenRecord {
   readonly expiresAt: number;
   /** The grant (authorization) this token belongs to: a code or refresh token family. */
   readonly familyId: string | undefined;
+  /**
+   * An opaque access token's claims: what a JWT would carry (`iss`, `sub`, `aud`, `exp`, `iat`, `jti`,
+   * `client_id`, `scope` and custom claims), kept here because the token itself carries none. Absent for a JWT.
+   * The record of an opaque token is keyed by the token's SHA-256, never by the token.
+   */
+  readonly claims?: Readonly<Record<string, unknown>> | undefined;
 }
 
 /**

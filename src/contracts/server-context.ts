@@ -5,7 +5,7 @@ import type { SigningKeySet } from '../tokens/signing-key-set.js';
 import type { TokenSealer } from '../tokens/sealed-token.js';
 import type { Clock } from './clock.js';
 import type { EventEmitter, GrantryEvents } from './events.js';
-import type { Client, GrantType } from './types.js';
+import type { AccessTokenFormat, Client, GrantType } from './types.js';
 
 /**
  * What the custom-claims hook sees when an access token is minted.
@@ -68,6 +68,8 @@ export interface ServerContext {
   readonly clients: ClientRepository;
   readonly accessTokens: AccessTokenRepository;
   readonly scopes: ScopeRepository;
+  /** The server-wide form of access tokens, for clients that name none (default `jwt`). */
+  readonly accessTokenFormat?: AccessTokenFormat | undefined;
   /** Adds claims to access tokens; registered claims cannot be overridden. */
   readonly customClaims: ((ctx: AccessTokenClaimsContext) => Record<string, unknown> | Promise<Record<string, unknown>>) | undefined;
 }

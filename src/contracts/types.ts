@@ -42,6 +42,22 @@ export type ClientPermission = 'introspect';
 export type ClientOrigin = 'operator' | 'registration';
 
 /**
+ * The form of the access tokens a server or client is given. `jwt` (the default): an RFC 9068 JWT that a resource
+ * server verifies with the published keys and can read. `opaque`: a random string (256 bits) that says nothing;
+ * the server stores only its SHA-256 with the claims a JWT would carry, and a resource server learns them from
+ * the storage (in-process) or through introspection (RFC 7662), so that revocation takes effect at once.
+ *
+ * @example
+ * ```ts
+ * const format: AccessTokenFormat = 'opaque';
+ * const server = new AuthorizationServer({ ...options, accessTokenFormat: format });
+ * const client: Client = { id: 'bank-app', name: 'Bank app', redirectUris: [], grantTypes: ['client_credentials'],
+ *   scopes: [], accessTokenFormat: 'opaque' };
+ * ```
+ */
+export type AccessTokenFormat = 'jwt' | 'opaque';
+
+/**
  * A registered client. A client without `secretHash` is public (RFC 6749 §2.1).
  *
  * @example
@@ -67,6 +83,8 @@ export interface Client {
   readonly permissions?: readonly ClientPermission[] | undefined;
   /** How the client was created (see {@link ClientOrigin}); absent means `operator`. */
   readonly origin?: ClientOrigin | undefined;
+  /** The form of this client's access tokens (see {@link AccessTokenFormat}); absent: the server's default. */
+  readonly accessTokenFormat?: AccessTokenFormat | undefined;
 }
 
 /**

@@ -13,6 +13,7 @@ import { NO_STORE_HEADERS, OAuthError, toOAuthError } from '../contracts/oauth-e
 import { StorageUnavailableError } from '../contracts/storage-unavailable-error.js';
 import type { AccessTokenClaimsContext, Logger, ServerContext } from '../contracts/server-context.js';
 import type { AuthorizationRequest } from '../contracts/authorization-request.js';
+import type { AccessTokenFormat } from '../contracts/types.js';
 import {
   holdsRefreshTokens,
   isDeviceAuthorizationGrant,
@@ -73,6 +74,12 @@ export interface AuthorizationServerOptions extends EndpointOptions {
   signingAlgorithm?: SigningAlgorithm;
   /** `sealed` (default, the seed's encrypted payload) or `opaque` random refresh tokens and codes. */
   tokenFormat?: 'sealed' | 'opaque';
+  /**
+   * The form of access tokens for clients whose registration names none (`Client.accessTokenFormat`): `jwt`
+   * (default, RFC 9068) or `opaque` (random, stored hashed with its claims; resource servers validate it through
+   * the storage in-process or through introspection, RFC 7662, and revocation takes effect at once).
+   */
+  accessTokenFormat?: AccessTokenFormat;
   clock?: Clock;
   logger?: Logger;
   /** Largest accepted form body in bytes (default 16 KiB). */
@@ -150,6 +157,9 @@ export class AuthorizationServer {
     checkEncryptionKeys(options.encryptionKey);
     checkPrivateKeyText(options.privateKey);
     checkRegistrationOptions(options.registration);
+    if (options.accessTokenFormat !== undefined && options.accessTokenFormat !== 'jwt' && options.accessTokenFormat !== 'opaque') {
+      throw new TypeError(`grantry: accessTokenFormat must be 'jwt' or 'opaque', not ${String(options.accessTokenFormat)}`);
+    }
     this.#options = options;
     this.#maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   }
@@ -219,6 +229,7 @@ export class AuthorizationServer {
       accessTokens: o.accessTokens,
       scopes: o.scopes,
       customClaims: o.customClaims,
+      accessTokenFormat: o.accessTokenFormat ?? 'jwt',
     };
   }
 

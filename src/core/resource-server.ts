@@ -7,6 +7,10 @@ import type { AuthorizationServer } from './authorization-server.js';
 import { BearerTokenError } from '../contracts/bearer-token-error.js';
 import { systemClock, type Clock } from '../contracts/clock.js';
 import { OAuthError } from '../contracts/oauth-error.js';
+import { loadCryptoBackend } from '../tokens/crypto/crypto-backend.js';
+import { isOpaqueAccessToken, opaqueAccessTokenId } from '../tokens/opaque-access-token.js';
+import { checkTokenClaims } from './check-token-claims.js';
+import { TokenIntrospector, type IntrospectionAnswer, type IntrospectionOptions } from './remote-introspection.js';
 
 /**
  * Options of a {@link ResourceServer}.
@@ -32,8 +36,19 @@ export interface ResourceServerOptions {
   /** Shorthand for `keys: new RemoteJwks(jwksUri, jwksOptions)`. */
   jwksUri?: string | URL;
   jwksOptions?: RemoteJwksOptions;
-  /** When set, a token whose `jti` is revoked in this repository is refused: the revocation check. */
+  /**
+   * The authorization server's access-token repository, when this resource server runs in its process (or shares
+   * its storage): a JWT whose `jti` is revoked there is refused (the revocation check), and opaque access tokens
+   * are validated by looking their SHA-256 up there, so a revocation takes effect at once.
+   */
   accessTokens?: AccessTokenRepository;
+  /**
+   * RFC 7662 introspection at the authorization server, for tokens this resource server cannot check itself:
+   * opaque tokens when it has no `accessTokens`, and every token when it has no keys. Answers are cached for at most
+   * {@link IntrospectionOptions.cacheTTL} (default 30 s) and never past the token's `exp`: the bound on how late a
+   * revocation is seen here.
+   */
+  introspection?: IntrospectionOptions;
   /** Seconds of clock skew allowed on `exp` and `nbf` (default 10). */
   clockTolerance?: number;
   clock?: Clock;
@@ -41,7 +56,7 @@ export interface ResourceServerOptions {
   realm?: string;
 }
 
-const DESCRIPTIONS: Record<AccessTokenFailure | 'revoked', string> = {
+const DESCRIPTIONS: Record<AccessTokenFailure | 'revoked' | 'inactive', string> = {
   malformed: 'The access token is malformed.',
   type: 'The token is not an access token.',
   signature: 'The access token signature is invalid.',
@@ -51,6 +66,7 @@ const DESCRIPTIONS: Record<AccessTokenFailure | 'revoked', string> = {
   expired: 'The access token expired.',
   not_yet_valid: 'The access token is not valid yet.',
   revoked: 'The access token was revoked.',
+  inactive: 'The access token is not active.',
 };
 
 /** RFC 6750 §2.1: `Authorization: Bearer <b64token>`. */
@@ -58,7 +74,9 @@ const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
 /**
  * The API side of OAuth (the seed's `ResourceServer`): checks the bearer access token of a request and returns its
- * claims, or throws a {@link BearerTokenError} whose `toResponse()` is the RFC 6750 §3 answer.
+ * claims, or throws a {@link BearerTokenError} whose `toResponse()` is the RFC 6750 §3 answer. A JWT (RFC 9068) is
+ * verified with the keys; an opaque token (`gat_…`) is looked up by its hash in `accessTokens`; what neither can
+ * check goes to `introspection` (RFC 7662), when configured.
  *
  * @example
  * ```ts
@@ -76,8 +94,11 @@ const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 export class ResourceServer {
   readonly #issuer: string;
   readonly #audience: string | readonly string[];
-  readonly #keys: KeyResolver;
+  readonly #keys: KeyResolver | undefined;
   readonly #accessTokens: AccessTokenRepository | undefined;
+  /** Where opaque tokens are looked up: `accessTokens`, or the in-process server's repository. */
+  #opaqueTokens: AccessTokenRepository | undefined;
+  readonly #introspector: TokenIntrospector | undefined;
   readonly #leeway: number;
   readonly #clock: Clock;
   readonly #realm: string | undefined;
@@ -85,16 +106,20 @@ export class ResourceServer {
   constructor(options: ResourceServerOptions) {
     if (!options.issuer) throw new TypeError('grantry: ResourceServer needs the issuer');
     if (!options.audience || options.audience.length === 0) throw new TypeError('grantry: ResourceServer needs its audience');
-    if ((options.keys === undefined) === (options.jwksUri === undefined)) {
-      throw new TypeError('grantry: give ResourceServer either keys or jwksUri');
+    if (options.keys !== undefined && options.jwksUri !== undefined) throw new TypeError('grantry: give ResourceServer keys or jwksUri, not both');
+    if (options.keys === undefined && options.jwksUri === undefined && options.introspection === undefined && options.accessTokens === undefined) {
+      throw new TypeError('grantry: give ResourceServer keys or jwksUri (JWT access tokens), introspection or accessTokens (opaque ones)');
     }
     this.#issuer = options.issuer;
     this.#audience = options.audience;
     this.#keys =
       options.keys instanceof SigningKeySet
         ? keySetResolver(options.keys)
-        : (options.keys ?? new RemoteJwks(options.jwksUri!, { clock: options.clock ?? systemClock, ...options.jwksOptions }));
+        : (options.keys ??
+          (options.jwksUri === undefined ? undefined : new RemoteJwks(options.jwksUri, { clock: options.clock ?? systemClock, ...options.jwksOptions })));
     this.#accessTokens = options.accessTokens;
+    this.#opaqueTokens = options.accessTokens;
+    this.#introspector = options.introspection && new TokenIntrospector(options.introspection, options.clock ?? systemClock);
     this.#leeway = options.clockTolerance ?? 10;
     this.#clock = options.clock ?? systemClock;
     this.#realm = options.realm;
@@ -102,7 +127,8 @@ export class ResourceServer {
 
   /**
    * A resource server in the same process as `server`: its issuer, audience and current keys (a
-   * `server.rotateKeys()` is seen at once), with the revocation check on unless `checkRevocation: false`.
+   * `server.rotateKeys()` is seen at once), with the revocation check on unless `checkRevocation: false`. Opaque
+   * access tokens are looked up in the server's `accessTokens` either way (revocation takes effect at once).
    *
    * @example
    * ```ts
@@ -115,7 +141,7 @@ export class ResourceServer {
   ): Promise<ResourceServer> {
     const ctx = await server.context();
     const { checkRevocation = true, ...rest } = options;
-    return new ResourceServer({
+    const rs = new ResourceServer({
       issuer: ctx.issuer,
       audience: ctx.audience,
       clock: ctx.clock,
@@ -123,12 +149,16 @@ export class ResourceServer {
       keys: keySetResolver(async () => (await server.context()).signingKeys),
       ...(checkRevocation ? { accessTokens: options.accessTokens ?? ctx.accessTokens } : {}),
     });
+    // Opaque tokens can only be checked in storage: they are looked up there even without the JWT revocation check.
+    rs.#opaqueTokens = options.accessTokens ?? ctx.accessTokens;
+    return rs;
   }
 
   /**
    * Verifies the request's bearer token (RFC 6750 §2.1 header) and returns its claims. Throws a
    * {@link BearerTokenError}: no token → 401 with a bare challenge; malformed header → 400 `invalid_request`;
-   * bad, expired or revoked token → 401 `invalid_token`. Throws an `OAuthError` 503 when the keys cannot be loaded.
+   * bad, expired, revoked or inactive token → 401 `invalid_token`. Throws an `OAuthError` 503 when the keys cannot
+   * be loaded or the introspection endpoint fails.
    */
   async validateAuthenticatedRequest(request: Request): Promise<AccessTokenClaims> {
     return this.validateAuthorization(request.headers.get('authorization'));
@@ -150,11 +180,20 @@ export class ResourceServer {
     if (header === null || header === undefined || !/^bearer(\s|$)/i.test(header)) throw BearerTokenError.missing(realm);
     const match = BEARER.exec(header);
     if (!match) throw BearerTokenError.malformed(undefined, realm);
+    const token = match[1]!;
+    const isJwt = token.split('.').length === 3;
+    if (isJwt && this.#keys) return this.#verifyJwt(token, this.#keys);
+    if (!isJwt && this.#opaqueTokens && isOpaqueAccessToken(token)) return this.#lookUpOpaque(token, this.#opaqueTokens);
+    if (this.#introspector) return this.#introspect(token, this.#introspector);
+    throw BearerTokenError.invalid(DESCRIPTIONS.malformed, realm);
+  }
 
+  async #verifyJwt(token: string, keys: KeyResolver): Promise<AccessTokenClaims> {
+    const realm = { realm: this.#realm };
     let result;
     try {
-      result = await verifyAccessToken(match[1]!, {
-        keys: this.#keys,
+      result = await verifyAccessToken(token, {
+        keys,
         issuer: this.#issuer,
         audience: this.#audience,
         now: this.#clock.now(),
@@ -170,6 +209,34 @@ export class ResourceServer {
     if (this.#accessTokens && (await this.#accessTokens.isRevoked(result.claims.jti))) {
       throw BearerTokenError.invalid(DESCRIPTIONS.revoked, realm);
     }
+    return result.claims;
+  }
+
+  /** An opaque token in the shared storage, by its SHA-256: unknown, revoked or expired is refused at once. */
+  async #lookUpOpaque(token: string, repository: AccessTokenRepository): Promise<AccessTokenClaims> {
+    const realm = { realm: this.#realm };
+    const record = await repository.find(await opaqueAccessTokenId(await loadCryptoBackend(), token));
+    // Only an opaque token's record holds claims; a JWT's record is keyed by a jti no presented string hashes to.
+    if (!record?.claims) throw BearerTokenError.invalid(DESCRIPTIONS.inactive, realm);
+    if (record.revoked) throw BearerTokenError.invalid(DESCRIPTIONS.revoked, realm);
+    // The record is the authorization server's own: its expiry holds exactly, with no clock skew to allow for.
+    if (record.expiresAt <= this.#clock.now()) throw BearerTokenError.invalid(DESCRIPTIONS.expired, realm);
+    return this.#checkClaims(record.claims, 0);
+  }
+
+  /** RFC 7662: the authorization server says whether the token is active and what it carries. */
+  async #introspect(token: string, introspector: TokenIntrospector): Promise<AccessTokenClaims> {
+    const realm = { realm: this.#realm };
+    const answer: IntrospectionAnswer = await introspector.introspect(token);
+    if (!answer.active) throw BearerTokenError.invalid(DESCRIPTIONS.inactive, realm);
+    // RFC 7662 §2.2 token_type: a refresh token is active too, but is no access token (grantry names none for it).
+    if (typeof answer.token_type !== 'string' || answer.token_type.toLowerCase() !== 'bearer') throw BearerTokenError.invalid(DESCRIPTIONS.type, realm);
+    return this.#checkClaims(answer, this.#leeway);
+  }
+
+  #checkClaims(claims: Readonly<Record<string, unknown>>, leeway: number): AccessTokenClaims {
+    const result = checkTokenClaims(claims, { issuer: this.#issuer, audience: this.#audience, now: this.#clock.now(), leeway });
+    if (!result.valid) throw BearerTokenError.invalid(DESCRIPTIONS[result.reason], { realm: this.#realm });
     return result.claims;
   }
 }

@@ -4,6 +4,8 @@ import type { Client, GrantType } from '../contracts/types.js';
 import type { AccessTokenRecord, RefreshTokenRecord, RefreshTokenRepository } from '../contracts/repositories.js';
 import { encodeBase64url } from '../tokens/base64url.js';
 import { signJwt } from '../tokens/jwt.js';
+import { newOpaqueAccessToken } from '../tokens/opaque-access-token.js';
+import { accessTokenFormatFor } from './access-token-format.js';
 import type { TokenResponseBody } from '../contracts/grant.js';
 import { secondsToMs, toEpochSeconds } from '../tokens/time-units.js';
 
@@ -126,7 +128,8 @@ export interface MintedTokens {
 }
 
 /**
- * Mints an RFC 9068 access token (and optionally a refresh token), stores their records, and builds the RFC 6749
+ * Mints an access token (an RFC 9068 JWT, or an opaque token when {@link accessTokenFormatFor} says so) and
+ * optionally a refresh token, stores their records, and builds the RFC 6749
  * §5.1 response body. The response is built only after the records are saved (durability before answer).
  *
  * @example
@@ -146,7 +149,8 @@ export async function issueTokens(ctx: IssueContext, options: IssueOptions): Pro
 }
 
 /**
- * Signs the access token and seals the refresh token, and returns them with their records, storing nothing: the
+ * Signs the access token (or draws an opaque one, whose claims go into its record) and seals the refresh token,
+ * and returns them with their records, storing nothing: the
  * caller stores the records (in one atomic step with spending a code or refresh token), then calls
  * {@link announceTokens}.
  *
@@ -160,7 +164,9 @@ export async function mintTokens(ctx: IssueContext, options: IssueOptions): Prom
   const { server, client, accessTokenTTL } = ctx;
   const iat = epochSeconds(server.clock);
   const exp = iat + accessTokenTTL;
-  const jti = encodeBase64url(server.crypto.randomBytes(16));
+  // An opaque token's jti is the SHA-256 its record is stored under, so `accessTokens.revoke(claims.jti)` works alike.
+  const opaque = accessTokenFormatFor(client, server.accessTokenFormat) === 'opaque' ? await newOpaqueAccessToken(server.crypto) : undefined;
+  const jti = opaque?.id ?? encodeBase64url(server.crypto.randomBytes(16));
   const familyId = options.familyId ?? (options.refresh ? encodeBase64url(server.crypto.randomBytes(16)) : undefined);
   const scope = options.scopes.join(' ');
   // RFC 9068 §2.2: without a resource owner, sub identifies the client; the `client:` prefix (as the client
@@ -174,7 +180,8 @@ export async function mintTokens(ctx: IssueContext, options: IssueOptions): Prom
   if (extra) for (const [k, v] of Object.entries(extra)) if (!REGISTERED.has(k)) claims[k] = v;
   // RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat and jti are required; scope per §2.2.3.
   Object.assign(claims, { iss: server.issuer, sub, aud: server.audience, client_id: client.id, scope, iat, exp, jti });
-  const accessToken = await signJwt(server.signingKeys.active, claims, 'at+jwt');
+  // An opaque token carries nothing: its claims are stored in its record, which is keyed by its hash.
+  const accessToken = opaque ? opaque.token : await signJwt(server.signingKeys.active, claims, 'at+jwt');
 
   // RFC 6749 §3.3: a scope value has at least one scope-token; with none granted, §5.1's OPTIONAL scope is left out.
   const body: TokenResponseBody = { access_token: accessToken, token_type: 'Bearer', expires_in: accessTokenTTL };
@@ -189,7 +196,10 @@ export async function mintTokens(ctx: IssueContext, options: IssueOptions): Prom
     refreshToken = { id, familyId: familyId!, clientId: client.id, userId: options.userId, scopes, expiresAt: secondsToMs(refreshExp), accessTokenId: jti, authTime };
     body.refresh_token = token;
   }
-  const accessRecord: AccessTokenRecord = { id: jti, clientId: client.id, userId: options.userId, scopes: options.scopes, expiresAt: secondsToMs(exp), familyId };
+  const accessRecord: AccessTokenRecord = {
+    id: jti, clientId: client.id, userId: options.userId, scopes: options.scopes, expiresAt: secondsToMs(exp), familyId,
+    ...(opaque ? { claims } : {}),
+  };
   return { body, accessToken: accessRecord, refreshToken };
 }
 

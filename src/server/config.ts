@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { toSeconds } from '../contracts/duration.js';
+import type { AccessTokenFormat } from '../contracts/types.js';
 import { parseTrustProxy, type TrustProxy } from './trusted-proxy.js';
 import type { KeyLifecyclePolicy } from './key-lifecycle.js';
 import { checkKeysSecret, type KeysSecrets } from './keys-at-rest.js';
@@ -49,6 +50,8 @@ export interface ServerConfig {
   readonly database: string;
   readonly grants: readonly GrantName[];
   readonly accessTokenTTL: number;
+  /** The form of access tokens for clients that name none: RFC 9068 JWTs, or opaque tokens stored hashed. */
+  readonly accessTokenFormat: AccessTokenFormat;
   readonly refreshTokenTTL: number;
   /** Absolute lifetime of a refresh-token family from the original authorization, whatever its rotations. */
   readonly refreshTokenAbsoluteTTL: number;
@@ -168,6 +171,7 @@ export const SERVER_OPTIONS = [
   { key: 'database', flag: 'database', env: ['GRANTRY_DATABASE', 'DATABASE_URL'], type: 'string', default: undefined, help: 'postgres://... URL or SQLite file; default <data-dir>/grantry.db' },
   { key: 'grants', flag: 'grants', env: ['GRANTRY_GRANTS'], type: 'list', default: DEFAULT_GRANTS.join(','), help: `enabled grants, comma-separated, of: ${Object.keys(GRANT_NAMES).join(', ')}` },
   { key: 'accessTokenTTL', flag: 'access-token-ttl', env: ['GRANTRY_ACCESS_TOKEN_TTL'], type: 'duration', default: 'PT1H', help: 'access token lifetime (ISO 8601 duration or seconds)' },
+  { key: 'accessTokenFormat', flag: 'access-token-format', env: ['GRANTRY_ACCESS_TOKEN_FORMAT'], type: 'string', default: 'jwt', help: 'access tokens of clients that name no format: jwt (RFC 9068) or opaque (random, stored hashed, checked by introspection; revocation at once)' },
   { key: 'refreshTokenTTL', flag: 'refresh-token-ttl', env: ['GRANTRY_REFRESH_TOKEN_TTL'], type: 'duration', default: 'P30D', help: 'refresh token lifetime' },
   { key: 'refreshTokenAbsoluteTTL', flag: 'refresh-token-absolute-ttl', env: ['GRANTRY_REFRESH_TOKEN_ABSOLUTE_TTL'], type: 'duration', default: 'P90D', help: 'absolute lifetime of a refresh token family from sign-in, whatever its rotations' },
   { key: 'refreshReuseGrace', flag: 'refresh-reuse-grace', env: ['GRANTRY_REFRESH_REUSE_GRACE'], type: 'number', default: '0', help: 'seconds within which a retried refresh gets a new pair instead of revoking the family (0: off)' },
@@ -292,6 +296,8 @@ export function loadConfig(flags: RawSettings, env: Readonly<Record<string, stri
   const keysSecrets = readKeysSecrets(keysSecretFile, keysSecretPreviousFile, env);
   const logLevel = settings.logLevel;
   if (!isLogLevel(logLevel)) throw new TypeError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${logLevel}`);
+  const accessTokenFormat = settings.accessTokenFormat;
+  if (accessTokenFormat !== 'jwt' && accessTokenFormat !== 'opaque') throw new TypeError(`${name('accessTokenFormat')} must be jwt or opaque, got ${accessTokenFormat}`);
   const metricsPort = settings.metricsPort;
   if (metricsPort !== undefined && (metricsPort > 65535 || (metricsPort !== 0 && metricsPort === port))) {
     throw new TypeError(`--metrics-port must be 0..65535 and differ from --port, got ${metricsPort}`);
@@ -301,7 +307,7 @@ export function loadConfig(flags: RawSettings, env: Readonly<Record<string, stri
   const scopesText = settings.registrationScopes;
   const registrationScopes = scopesText === undefined ? undefined : [...new Set(scopesText.split(/[\s,]+/).filter(Boolean))];
   const metricsToken = readMetricsToken(metricsTokenFile, env);
-  return { ...settings, logLevel, registration, registrationScopes, dataDir, database, keysSecrets, metricsToken };
+  return { ...settings, logLevel, accessTokenFormat, registration, registrationScopes, dataDir, database, keysSecrets, metricsToken };
 }
 
 /** Settings as they are read one by one, each of its row's value type. */

@@ -124,6 +124,7 @@ export async function createGrantryApp(options: GrantryAppOptions): Promise<Gran
             scopes: config.registrationScopes,
           },
         }),
+    accessTokenFormat: config.accessTokenFormat,
   });
   enableGrants(server, storage, config, issuer);
   try {

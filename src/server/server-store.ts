@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { generateClientSecret, hashClientSecret } from '../contracts/client-secret.js';
-import type { Client, ClientPermission, User } from '../contracts/types.js';
+import type { AccessTokenFormat, Client, ClientPermission, User } from '../contracts/types.js';
 import type { ManagedStorage } from '../storage/managed-storage.js';
 import type { PostgresPoolOptions } from '../storage/postgres/postgres-pool.js';
 import { guardStorageErrors } from '../storage/storage-unavailable.js';
@@ -35,6 +35,8 @@ export interface NewClient {
   readonly secret?: string | undefined;
   /** Permissions beyond the grants, e.g. `['introspect']` for a resource server's client (RFC 7662 §4). */
   readonly permissions?: readonly ClientPermission[] | undefined;
+  /** The form of its access tokens; absent: the server's `--access-token-format`. */
+  readonly accessTokenFormat?: AccessTokenFormat | undefined;
 }
 
 /**
@@ -214,6 +216,7 @@ export async function createClient(store: ServerStore, input: NewClient): Promis
     grantTypes: [...input.grantTypes],
     scopes: [...input.scopes],
     ...(input.permissions === undefined || input.permissions.length === 0 ? {} : { permissions: [...input.permissions] }),
+    ...(input.accessTokenFormat === undefined ? {} : { accessTokenFormat: input.accessTokenFormat }),
   };
   await store.storage.admin.createClient(client);
   return { client, secret: generated };

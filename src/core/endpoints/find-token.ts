@@ -1,5 +1,6 @@
 import type { AccessTokenRecord, RefreshTokenRecord } from '../../contracts/repositories.js';
 import { keySetResolver } from '../../tokens/key-resolver.js';
+import { isOpaqueAccessToken, opaqueAccessTokenId } from '../../tokens/opaque-access-token.js';
 import { verifyAccessToken, type AccessTokenClaims } from '../../tokens/verify-access-token.js';
 import type { EndpointContext } from './endpoint-options.js';
 
@@ -11,8 +12,8 @@ export type FoundToken =
 type TokenType = FoundToken['type'];
 
 /**
- * Looks a presented token up as an access token (a JWT this server signed, by its `jti`) and as a refresh token
- * (sealed or opaque, by its id), trying the hinted type first. RFC 7009 §2.1 / RFC 7662 §2.1: the hint is only a
+ * Looks a presented token up as an access token (a JWT this server signed, by its `jti`; an opaque one, by its
+ * SHA-256) and as a refresh token (sealed or opaque, by its id), trying the hinted type first. RFC 7009 §2.1 / RFC 7662 §2.1: the hint is only a
  * hint: "If the server is unable to locate the token using the given hint, it MUST extend its search across all of
  * its supported token types." Expiry is the caller's to judge.
  *
@@ -33,6 +34,7 @@ export async function findToken(ctx: EndpointContext, token: string, hint: strin
 
 async function findAccessToken(ctx: EndpointContext, token: string): Promise<FoundToken | undefined> {
   const { server } = ctx;
+  if (isOpaqueAccessToken(token)) return findOpaqueAccessToken(ctx, token);
   if (token.split('.').length !== 3) return undefined;
   const result = await verifyAccessToken(token, {
     keys: keySetResolver(server.signingKeys),
@@ -53,4 +55,14 @@ async function findRefreshToken(ctx: EndpointContext, token: string): Promise<Fo
   if (!opened) return undefined;
   const record = await repository.find(opened.id);
   return record && { type: 'refresh_token', record };
+}
+
+/**
+ * An opaque access token, by the SHA-256 its record is stored under. Only a record that holds claims is an opaque
+ * token's (a JWT's record is keyed by its jti, never a hash a presented string could produce).
+ */
+async function findOpaqueAccessToken(ctx: EndpointContext, token: string): Promise<FoundToken | undefined> {
+  const record = await ctx.server.accessTokens.find(await opaqueAccessTokenId(ctx.server.crypto, token));
+  if (!record?.claims) return undefined;
+  return { type: 'access_token', claims: record.claims as AccessTokenClaims, record };
 }

@@ -12,6 +12,7 @@ import {
   DEFAULT_REGISTRATION_GRANT_TYPES,
   type RegistrationOptions,
 } from './registration-options.js';
+import { toEpochSeconds } from '../../tokens/time-units.js';
 
 /**
  * What the registration endpoint receives from the server.
@@ -162,7 +163,7 @@ function clientOf(clientId: string, accepted: AcceptedClientMetadata, secretHash
 function informationOf(registration: ClientRegistration, ctx: RegistrationContext): Record<string, unknown> {
   return {
     client_id: registration.clientId,
-    client_id_issued_at: Math.floor(registration.issuedAt / 1000),
+    client_id_issued_at: toEpochSeconds(registration.issuedAt),
     ...registration.metadata,
     registration_client_uri: `${ctx.endpointUrl.replace(/\/+$/, '')}/${encodeURIComponent(registration.clientId)}`,
   };

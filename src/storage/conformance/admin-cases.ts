@@ -50,6 +50,19 @@ export function adminCases(ctx: ConformanceContext): void {
       expect((await admin().listClients()).find((x) => x.id === c.id)?.permissions).toEqual(['introspect']);
     });
 
+    it('keeps a client\'s access-token format across create and update, and refuses an unknown one', async (t) => {
+      needAdmin(t);
+      const c = client({ accessTokenFormat: 'opaque' });
+      await admin().createClient(c);
+      expect(await ctx.storage().clients.getClient(c.id)).toEqual(c);
+      expect(await admin().updateClient({ ...c, accessTokenFormat: 'jwt' })).toBe(true);
+      expect((await admin().getClient(c.id))?.accessTokenFormat).toBe('jwt');
+      const { accessTokenFormat: _, ...unset } = c;
+      expect(await admin().updateClient(unset)).toBe(true);
+      expect((await admin().listClients()).find((x) => x.id === c.id)).toEqual(unset);
+      await expect(admin().createClient(client({ accessTokenFormat: 'paseto' as 'jwt' }))).rejects.toBeInstanceOf(TypeError);
+    });
+
     it('refuses a duplicate client id', async (t) => {
       needAdmin(t);
       const c = client();

@@ -58,6 +58,16 @@ export function atomicCases(ctx: ConformanceContext): void {
       expect(await s.refreshTokens.rotate('rt-unknown', pair('fam-x'), { now: LATER })).toEqual({ status: 'not_found' });
     });
 
+    it('stores an opaque access token\'s claims with the pair a rotation stores', async (t) => {
+      const s = ctx.storage();
+      if (!s.refreshTokens.rotate) return t.skip('this storage has no refreshTokens.rotate');
+      const old = await savedToken(s);
+      const next = pair(old.familyId, { revoke: old.accessTokenId });
+      const opaque = { ...next, accessToken: { ...next.accessToken, claims: { sub: 'user-1', scope: 'read', exp: 2e9 } } };
+      expect((await s.refreshTokens.rotate(old.id, opaque, { now: LATER })).status).toBe('consumed');
+      expect(await s.accessTokens.find(opaque.accessToken.id)).toEqual({ ...opaque.accessToken, revoked: false });
+    });
+
     it.for(['refresh', 'access'] as const)(
       'leaves the old token valid and nothing new stored when the %s token cannot be stored (a failure between the spend and the write)',
       async (failing, t) => {

@@ -15,6 +15,19 @@ export function tokenCases(ctx: ConformanceContext): void {
       expect(await accessTokens.isRevoked(full.id)).toBe(false);
     });
 
+    it('keeps an opaque access token\'s claims (what a JWT would carry) across save, pair save and find', async () => {
+      const { accessTokens, refreshTokens } = ctx.storage();
+      const claims = { iss: 'https://as.example.test', sub: 'user-1', aud: ['https://api.example.test'], exp: 2e9, iat: 1.9e9, jti: 'x', client_id: 'app', scope: 'read', tenant: { id: 7 } };
+      const alone = accessToken({ claims });
+      const paired = accessToken({ claims });
+      // A refresh token saved with its access token in the same turn: the engines write the pair together.
+      await Promise.all([accessTokens.save(alone), accessTokens.save(paired), refreshTokens.save(refreshToken({ accessTokenId: paired.id }))]);
+      expect(await accessTokens.find(alone.id)).toEqual({ ...alone, revoked: false });
+      expect(await accessTokens.find(paired.id)).toEqual({ ...paired, revoked: false });
+      await accessTokens.revoke(paired.id);
+      expect(await accessTokens.find(paired.id)).toEqual({ ...paired, revoked: true });
+    });
+
     it('revokes one token by id (RFC 7009 §2.1)', async () => {
       const { accessTokens } = ctx.storage();
       const [a, b] = [accessToken(), accessToken()];

@@ -111,6 +111,15 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
         id text PRIMARY KEY, description text, created_at bigint NOT NULL, expires_at bigint, uses_left integer);
     `,
   },
+  {
+    version: 10,
+    name: 'opaque access tokens: a client\'s access-token format, an opaque token\'s claims',
+    // access_token_format: 'jwt', 'opaque' or NULL (the server's default); claims: JSON text, only for opaque tokens.
+    sql: `
+      ALTER TABLE grantry_clients ADD COLUMN access_token_format text;
+      ALTER TABLE grantry_access_tokens ADD COLUMN claims text;
+    `,
+  },
 ];
 
 /**

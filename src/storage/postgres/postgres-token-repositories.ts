@@ -21,7 +21,7 @@ import { hasNul, type PostgresQueries } from './postgres-queries.js';
 import { PostgresTokenWriter } from './postgres-token-writer.js';
 
 // Explicit column lists: a prepared statement stays valid when a later migration adds columns.
-const AT = 't.id, t.client_id, t.user_id, t.scopes, t.expires_at, t.family_id, t.revoked';
+const AT = 't.id, t.client_id, t.user_id, t.scopes, t.expires_at, t.family_id, t.claims, t.revoked';
 const RT = 't.id, t.family_id, t.client_id, t.user_id, t.scopes, t.expires_at, t.access_token_id, t.auth_time, t.consumed, t.revoked';
 const CODE = 't.id, t.family_id, t.client_id, t.user_id, t.scopes, t.redirect_uri, t.code_challenge, t.code_challenge_method, t.expires_at, t.consumed, t.revoked';
 const DC = 't.id, t.user_code, t.client_id, t.scopes, t.expires_at, t.poll_interval, t.last_polled_at, t.status, t.user_id';

@@ -1,4 +1,4 @@
-import type { Client, ClientPermission, Scope } from '../../contracts/types.js';
+import type { AccessTokenFormat, Client, ClientPermission, Scope } from '../../contracts/types.js';
 import type { AccessTokenRecord, AuthCodeRecord, DeviceCodeRecord, RefreshTokenRecord } from '../../contracts/repositories.js';
 import type { ClientRegistration, InitialAccessTokenRecord } from '../../contracts/client-registration-repository.js';
 import type { SessionRecord } from '../session-repository.js';
@@ -34,6 +34,7 @@ export function toClient(row: Row): Client {
     ...permissionsOf(row.permissions),
     // The origin column (migration 7): only a client that registered itself carries one on the record.
     ...(row.origin === 'registration' ? { origin: 'registration' as const } : {}),
+    ...accessTokenFormatOf(row.access_token_format),
   };
 }
 
@@ -62,13 +63,21 @@ export function toInitialAccessToken(row: Row): InitialAccessTokenRecord {
   };
 }
 
+/** The access_token_format column (absent before migration 10; NULL: the server's default): omitted when unset. */
+function accessTokenFormatOf(value: SqlValue | undefined): { accessTokenFormat?: AccessTokenFormat } {
+  return value === 'jwt' || value === 'opaque' ? { accessTokenFormat: value } : {};
+}
+
 /** The permissions column (a JSON list; absent before migration 2): omitted from the client when empty. */
 function permissionsOf(value: SqlValue | undefined): { permissions?: ClientPermission[] } {
   const list = typeof value === 'string' && value !== '' ? (JSON.parse(value) as ClientPermission[]) : [];
   return list.length === 0 ? {} : { permissions: list };
 }
 
-/** A client's columns in insert order: id, name, secret_hash, redirect_uris, grant_types, scopes, permissions. */
+/**
+ * A client's columns in insert order: id, name, secret_hash, redirect_uris, grant_types, scopes, permissions,
+ * access_token_format.
+ */
 export const clientColumns = (c: Client): SqlValue[] => [
   c.id,
   c.name,
@@ -77,13 +86,22 @@ export const clientColumns = (c: Client): SqlValue[] => [
   JSON.stringify(c.grantTypes),
   joinScopes(c.scopes),
   JSON.stringify(c.permissions ?? []),
+  c.accessTokenFormat ?? null,
 ];
 
 /**
  * An access-token record as the values of its insert, in column order: `id, client_id, user_id, scopes, expires_at,
- * family_id` (one order for every statement of both engines).
+ * family_id, claims` (one order for every statement of both engines; `claims` is JSON, only for opaque tokens).
  */
-export const accessTokenColumns = (r: AccessTokenRecord): SqlValue[] => [r.id, r.clientId, r.userId ?? null, joinScopes(r.scopes), r.expiresAt, r.familyId ?? null];
+export const accessTokenColumns = (r: AccessTokenRecord): SqlValue[] => [
+  r.id,
+  r.clientId,
+  r.userId ?? null,
+  joinScopes(r.scopes),
+  r.expiresAt,
+  r.familyId ?? null,
+  r.claims === undefined ? null : JSON.stringify(r.claims),
+];
 
 /**
  * A refresh-token record as the values of its insert, in column order: `id, family_id, client_id, user_id, scopes,
@@ -113,6 +131,7 @@ export function toAccessToken(row: Row): AccessTokenRecord & { revoked: boolean 
     scopes: splitScopes(row.scopes),
     expiresAt: num(row.expires_at),
     familyId: optStr(row.family_id),
+    ...(typeof row.claims === 'string' ? { claims: JSON.parse(row.claims) as Record<string, unknown> } : {}),
     revoked: bool(row.revoked) || bool(row.family_revoked),
   };
 }

@@ -112,6 +112,15 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
         id TEXT PRIMARY KEY, description TEXT, created_at INTEGER NOT NULL, expires_at INTEGER, uses_left INTEGER);
     `,
   },
+  {
+    version: 10,
+    name: 'opaque access tokens: a client\'s access-token format, an opaque token\'s claims',
+    // access_token_format: 'jwt', 'opaque' or NULL (the server's default); claims: JSON, only for opaque tokens.
+    sql: `
+      ALTER TABLE grantry_clients ADD COLUMN access_token_format TEXT;
+      ALTER TABLE grantry_access_tokens ADD COLUMN claims TEXT;
+    `,
+  },
 ];
 
 /**

@@ -28,7 +28,7 @@ function revokeFamilyIn(sql: SqliteStatements, table: string, familyId: string):
   })();
 }
 
-const INSERT_ACCESS = 'INSERT INTO grantry_access_tokens (id, client_id, user_id, scopes, expires_at, family_id) VALUES (?, ?, ?, ?, ?, ?)';
+const INSERT_ACCESS = 'INSERT INTO grantry_access_tokens (id, client_id, user_id, scopes, expires_at, family_id, claims) VALUES (?, ?, ?, ?, ?, ?, ?)';
 const INSERT_REFRESH = `INSERT INTO grantry_refresh_tokens (id, family_id, client_id, user_id, scopes, expires_at, access_token_id, auth_time)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
 
