@@ -69,6 +69,9 @@ const DESCRIPTIONS: Record<AccessTokenFailure | 'revoked' | 'inactive', string> 
   inactive: 'The access token is not active.',
 };
 
+/** The longest token sent to the introspection endpoint (the limit `verifyAccessToken` puts on JWTs). */
+const MAX_INTROSPECTED_LENGTH = 8192;
+
 /** RFC 6750 §2.1: `Authorization: Bearer <b64token>`. */
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
@@ -184,7 +187,8 @@ export class ResourceServer {
     const isJwt = token.split('.').length === 3;
     if (isJwt && this.#keys) return this.#verifyJwt(token, this.#keys);
     if (!isJwt && this.#opaqueTokens && isOpaqueAccessToken(token)) return this.#lookUpOpaque(token, this.#opaqueTokens);
-    if (this.#introspector) return this.#introspect(token, this.#introspector);
+    // As verifyAccessToken does: a token this long is no token anyone issued; it is not sent on to the endpoint.
+    if (this.#introspector && token.length <= MAX_INTROSPECTED_LENGTH) return this.#introspect(token, this.#introspector);
     throw BearerTokenError.invalid(DESCRIPTIONS.malformed, realm);
   }
 

@@ -123,6 +123,12 @@ describe('ResourceServer with RFC 7662 introspection', () => {
     expect(as.requests).toHaveLength(4);
   });
 
+  it('refuses a token over 8 KiB without sending it to the endpoint', async () => {
+    const as = endpoint(() => ({ body: { active: false } }));
+    expect((await refusal(remote(as.fetch).validateAuthenticatedRequest(apiRequest('a'.repeat(8193))))).status).toBe(401);
+    expect(as.requests).toHaveLength(0);
+  });
+
   it('introspects JWT-shaped tokens too when it has no keys', async () => {
     const clock = testClock();
     const as = endpoint(() => ({ body: activeAnswer(clock.now()) }));
