@@ -34,6 +34,7 @@ import { respondWithJwks } from './endpoints/jwks-endpoint.js';
 import { buildMetadata, respondWithMetadata, type AuthorizationServerMetadata } from './endpoints/metadata.js';
 import { revokeToken } from './endpoints/revocation-endpoint.js';
 import { withRotatedKeys, type KeyRotation } from './key-rotation.js';
+import { MetadataDocumentClients, type ClientIdMetadataDocumentOptions } from './metadata-document-clients.js';
 
 /**
  * Options of an {@link AuthorizationServer}: the seed's repositories and keys, plus grantry's settings (the
@@ -76,6 +77,13 @@ export interface AuthorizationServerOptions extends EndpointOptions {
   /** Largest accepted form body in bytes (default 16 KiB). */
   maxBodyBytes?: number;
   customClaims?: (ctx: AccessTokenClaimsContext) => Record<string, unknown> | Promise<Record<string, unknown>>;
+  /**
+   * Turns on client ID metadata documents (draft-ietf-oauth-client-id-metadata-document): a `client_id` that is an
+   * https URL and names no client of `clients` is resolved by fetching that document, SSRF-safe, validated and
+   * cached; the metadata then announces `client_id_metadata_document_supported`. Off unless given (`{}` for the
+   * defaults).
+   */
+  clientIdMetadataDocuments?: ClientIdMetadataDocumentOptions;
 }
 
 const MAKE_SIGNING_KEY =
@@ -212,7 +220,7 @@ export class AuthorizationServer {
       sealer,
       refreshTokenCodec: new TokenCodec(format, crypto, sealer, 'rt'),
       authCodeCodec: new TokenCodec(format, crypto, sealer, 'ac'),
-      clients: o.clients,
+      clients: o.clientIdMetadataDocuments ? new MetadataDocumentClients(o.clients, o.clientIdMetadataDocuments, o.clock ?? systemClock) : o.clients,
       accessTokens: o.accessTokens,
       scopes: o.scopes,
       customClaims: o.customClaims,
