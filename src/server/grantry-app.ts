@@ -112,6 +112,15 @@ export async function createGrantryApp(options: GrantryAppOptions): Promise<Gran
     // Revocation and introspection of refresh tokens, and `username` in introspection answers.
     refreshTokens: storage.refreshTokens,
     users: storage.users,
+    ...(config.clientMetadataDocuments
+      ? {
+          clientIdMetadataDocuments: {
+            allowLoopback: config.clientMetadataAllowLoopback,
+            ...(config.clientMetadataAllowHosts ? { allowHosts: config.clientMetadataAllowHosts } : {}),
+            ...(config.clientMetadataDenyHosts ? { denyHosts: config.clientMetadataDenyHosts } : {}),
+          },
+        }
+      : {}),
   });
   enableGrants(server, storage, config, issuer);
   try {
