@@ -9,6 +9,7 @@ export type { KeyRotation } from './core/key-rotation.js';
 export type { EndpointName, EndpointOptions } from './core/endpoints/endpoint-options.js';
 export type { AuthorizationServerMetadata } from './core/endpoints/metadata.js';
 export type { IntrospectionResponseBody } from './core/endpoints/introspection-endpoint.js';
+export type { ClientIdMetadataDocumentOptions } from './core/metadata-document-clients.js';
 export type { AccessTokenClaimsContext, Logger, ServerContext } from './contracts/server-context.js';
 export { EventEmitter, type GrantryEvents, type RefreshRejectReason } from './contracts/events.js';
 export type { Clock } from './contracts/clock.js';
