@@ -292,7 +292,8 @@ let nodeTransport: Promise<SafeFetchTransport | undefined> | undefined;
 /** `node:https` with checked name resolution where the runtime has it; the global fetch elsewhere. */
 async function defaultTransport(): Promise<SafeFetchTransport> {
   const isNode = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
-  nodeTransport ??= isNode ? import('./node-safe-fetch.js').then((m) => m.nodeSafeTransport) : Promise.resolve(undefined);
+  // A runtime that claims Node but lacks node:https or node:dns (a compatibility layer) falls back to its fetch.
+  nodeTransport ??= isNode ? import('./node-safe-fetch.js').then((m) => m.nodeSafeTransport, () => undefined) : Promise.resolve(undefined);
   return (await nodeTransport) ?? fetchTransport;
 }
 
