@@ -141,6 +141,7 @@ export class AuthorizationServer {
   readonly #grants = new Map<string, { grant: Grant; ttl: number }>();
   readonly #options: AuthorizationServerOptions;
   readonly #maxBodyBytes: number;
+  readonly #clients: ClientRepository;
   #context: Promise<ServerContext> | undefined;
 
   constructor(options: AuthorizationServerOptions) {
@@ -157,6 +158,9 @@ export class AuthorizationServer {
     checkPrivateKeyText(options.privateKey);
     this.#options = options;
     this.#maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    // Client ID metadata documents: registered clients first, then documents fetched by URL (a bad option fails here).
+    const documents = options.clientIdMetadataDocuments;
+    this.#clients = documents ? new MetadataDocumentClients(options.clients, documents, options.clock ?? systemClock) : options.clients;
   }
 
   /**
@@ -220,7 +224,7 @@ export class AuthorizationServer {
       sealer,
       refreshTokenCodec: new TokenCodec(format, crypto, sealer, 'rt'),
       authCodeCodec: new TokenCodec(format, crypto, sealer, 'ac'),
-      clients: o.clientIdMetadataDocuments ? new MetadataDocumentClients(o.clients, o.clientIdMetadataDocuments, o.clock ?? systemClock) : o.clients,
+      clients: this.#clients,
       accessTokens: o.accessTokens,
       scopes: o.scopes,
       customClaims: o.customClaims,

@@ -292,3 +292,15 @@ describe('client ID metadata documents (draft-ietf-oauth-client-id-metadata-docu
     expect((error as AuthorizationError).code).toBe('invalid_scope');
   });
 });
+
+describe('client ID metadata document options', () => {
+  it.each([
+    [{ maxBytes: 0 }, 'clientIdMetadataDocuments.maxBytes must be a positive whole number'],
+    [{ timeoutMs: 1.5 }, 'clientIdMetadataDocuments.timeoutMs must be a positive whole number'],
+    [{ cacheMaxTTL: 'soon' }, 'soon'],
+  ])('refuses %j in the AuthorizationServer constructor with a TypeError', async (options, message) => {
+    const error = await createCodeServer({}, { clientIdMetadataDocuments: options }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as Error).message).toContain(message);
+  });
+});
