@@ -128,6 +128,8 @@ export class MetadataDocumentClients implements ClientRepository {
         ...(this.options.allowPrivateAddresses === undefined ? {} : { allowPrivateAddresses: this.options.allowPrivateAddresses }),
         ...(this.options.ca === undefined ? {} : { ca: this.options.ca }),
         ...(this.options.transport === undefined ? {} : { transport: this.options.transport }),
+        // Some hosts refuse requests without a User-Agent.
+        headers: { 'user-agent': 'grantry (OAuth client ID metadata document)' },
         clock: this.clock,
       });
     } catch (error) {

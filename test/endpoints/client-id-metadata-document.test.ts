@@ -78,6 +78,19 @@ describe('client ID metadata documents (draft-ietf-oauth-client-id-metadata-docu
     expect(hits(clientId)).toBe(1); // cached between the authorization and token endpoints
   });
 
+  it('asks for JSON and names itself in the request', async () => {
+    const t = await cimdServer();
+    const path = nextPath();
+    let seen: Record<string, unknown> = {};
+    const clientId = docs.route(path, (req, res) => {
+      seen = req.headers;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ client_id: `${docs.origin}${path}`, redirect_uris: [REDIRECT] }));
+    });
+    await t.server.validateAuthorizationRequest(authorizeRequest(codeParams(clientId)));
+    expect(seen).toMatchObject({ accept: 'application/json', 'user-agent': expect.stringContaining('grantry') });
+    expect(seen).not.toHaveProperty('cookie');
+  });
+
   it('announces client_id_metadata_document_supported in the metadata only when enabled (draft §5)', async () => {
     const on = await (await cimdServer()).server.metadata();
     expect(on.client_id_metadata_document_supported).toBe(true);
