@@ -234,11 +234,11 @@ describe('client ID metadata documents (draft-ietf-oauth-client-id-metadata-docu
     expect(hits(clientId)).toBe(0);
   });
 
-  it('answers invalid_client as JSON at the token endpoint for a document that cannot be used', async () => {
+  it('answers invalid_client as JSON at the token endpoint for a document that cannot be used, naming the problem', async () => {
     const t = await cimdServer();
     const clientId = serveDocument((d) => (d.client_id = 'https://elsewhere.example/c.json'));
     const res = await t.server.handleTokenRequest(tokenRequest({ grant_type: 'authorization_code', code: 'x', redirect_uri: REDIRECT, code_verifier: VERIFIER, client_id: clientId }));
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(401); // as any failed client authentication at the token endpoint (RFC 6749 §5.2)
     expect(res.headers.get('cache-control')).toBe('no-store');
     const body = (await res.json()) as { error: string; error_description: string };
     expect(body.error).toBe('invalid_client');
