@@ -51,7 +51,7 @@ const DEFAULT_CACHE_ENTRIES = 1000;
 
 /** Whether a host matches a pattern: the host itself, `*.parent` for any name under `parent`, or `*` for all. */
 function matchesHost(pattern: string, host: string): boolean {
-  const p = pattern.trim().toLowerCase();
+  const p = pattern.trim().toLowerCase().replace(/\.+$/, '');
   if (p === '*') return true;
   if (p.startsWith('*.')) return host.endsWith(p.slice(1));
   return host === p;
@@ -114,7 +114,8 @@ export class MetadataDocumentClients implements ClientRepository {
   async #fetch(clientId: string): Promise<Client> {
     const problem = clientIdUrlProblem(clientId);
     if (problem !== undefined) throw new OAuthError('invalid_client', `The client_id ${clientId} is not a valid client ID metadata document URL: it ${problem}.`, { status: 400 });
-    const host = new URL(clientId).hostname.toLowerCase();
+    // A fully qualified name's trailing dot names the same host: it must not slip past a pattern.
+    const host = new URL(clientId).hostname.toLowerCase().replace(/\.+$/, '');
     const { allowHosts, denyHosts } = this.options;
     if (denyHosts?.some((p) => matchesHost(p, host)) || (allowHosts !== undefined && !allowHosts.some((p) => matchesHost(p, host)))) {
       throw new OAuthError('invalid_client', `This server does not accept client ID metadata documents from ${host}.`, { status: 400 });

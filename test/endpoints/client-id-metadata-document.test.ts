@@ -226,6 +226,19 @@ describe('client ID metadata documents (draft-ietf-oauth-client-id-metadata-docu
     await expect(allowed.server.validateAuthorizationRequest(authorizeRequest(codeParams(clientId)))).resolves.toMatchObject({ clientId });
   });
 
+  it('matches host patterns whatever the case or a trailing dot of the host, and *. only below the name', async () => {
+    const t = await cimdServer({ denyHosts: ['EVIL.example', '*.bad.example'] });
+    for (const host of ['evil.example', 'Evil.Example.', 'x.bad.example', 'a.b.bad.example']) {
+      const body = await refusedAtAuthorize(t, codeParams(`https://${host}/client.json`));
+      expect(body.error_description).toBe(`This server does not accept client ID metadata documents from ${host.toLowerCase().replace(/\.$/, '')}.`);
+    }
+    // bad.example itself and notbad.example are not below *.bad.example: they pass the patterns (then fail to resolve).
+    for (const host of ['bad.example', 'notbad.example']) {
+      const body = await refusedAtAuthorize(t, codeParams(`https://${host}/client.json`));
+      expect(body.error_description).not.toContain('does not accept');
+    }
+  });
+
   it('uses a pre-registered client with a URL id without fetching (draft §6.10)', async () => {
     const t = await cimdServer();
     const clientId = serveDocument();
