@@ -67,6 +67,20 @@ export { loadEncryptionKeys, type EncryptionKeyMaterial } from './tokens/encrypt
 export { SigningKeySet } from './tokens/signing-key-set.js';
 export { keySetResolver } from './tokens/key-resolver.js';
 
+// Fetching what a client names (a client ID metadata document, a jwks_uri) without server-side request forgery.
+export {
+  SafeFetchError,
+  safeFetchJson,
+  type SafeFetchErrorCode,
+  type SafeFetchOptions,
+  type SafeFetchTransport,
+  type SafeJsonResponse,
+  type SafeTransportInit,
+} from './tokens/safe-fetch.js';
+export { classifyAddress, type AddressKind } from './tokens/special-use-address.js';
+export { clientFromMetadataDocument, isClientIdMetadataDocumentUrl } from './core/client-metadata-document.js';
+export { MetadataDocumentClients } from './core/metadata-document-clients.js';
+
 // Storage engines: classifying driver errors as outages, clean-up batch sizes.
 export { classifyStorageError, guardStorageErrors, toStorageError } from './storage/storage-unavailable.js';
 export { DEFAULT_CLEANUP_BATCH, DEFAULT_CLEANUP_MAX_BATCHES } from './storage/managed-storage.js';

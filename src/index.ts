@@ -14,6 +14,7 @@ export {
 } from './core/endpoints/registration-options.js';
 export type { AuthorizationServerMetadata } from './core/endpoints/metadata.js';
 export type { IntrospectionResponseBody } from './core/endpoints/introspection-endpoint.js';
+export type { ClientIdMetadataDocumentOptions } from './core/metadata-document-clients.js';
 export type { AccessTokenClaimsContext, Logger, ServerContext } from './contracts/server-context.js';
 export { EventEmitter, type GrantryEvents, type RefreshRejectReason } from './contracts/events.js';
 export type { Clock } from './contracts/clock.js';

@@ -195,7 +195,16 @@ export async function authenticateClient(
   if (id === undefined) return fail(undefined, 'missing_credentials');
   if (!isWellFormedClientId(id)) return fail(undefined, 'unknown_client');
 
-  const client = await ctx.clients.getClient(id);
+  let client: Client | undefined;
+  try {
+    client = await ctx.clients.getClient(id);
+  } catch (error) {
+    // A repository that refuses a client id with a reason (a client ID metadata document that cannot be used):
+    // answered as any failed client authentication (RFC 6749 §5.2, 401), with that reason as the description.
+    if (!(error instanceof OAuthError) || error.code !== 'invalid_client') throw error;
+    ctx.events.emit('client.authentication_failed', { clientId: id, reason: 'unknown_client' });
+    throw OAuthError.invalidClient(usedBasic, error.description);
+  }
   if (!client) {
     // Spend the same work as a real check so that timing does not tell which client ids exist.
     if (secret !== undefined) await verifyClientSecret(secret, 'sha256$');

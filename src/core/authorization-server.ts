@@ -37,6 +37,7 @@ import { revokeToken } from './endpoints/revocation-endpoint.js';
 import { respondToRegistration } from './endpoints/registration-endpoint.js';
 import { checkRegistrationOptions } from './endpoints/registration-options.js';
 import { withRotatedKeys, type KeyRotation } from './key-rotation.js';
+import { MetadataDocumentClients, type ClientIdMetadataDocumentOptions } from './metadata-document-clients.js';
 
 /**
  * Options of an {@link AuthorizationServer}: the seed's repositories and keys, plus grantry's settings (the
@@ -85,6 +86,13 @@ export interface AuthorizationServerOptions extends EndpointOptions {
   /** Largest accepted form body in bytes (default 16 KiB). */
   maxBodyBytes?: number;
   customClaims?: (ctx: AccessTokenClaimsContext) => Record<string, unknown> | Promise<Record<string, unknown>>;
+  /**
+   * Turns on client ID metadata documents (draft-ietf-oauth-client-id-metadata-document): a `client_id` that is an
+   * https URL and names no client of `clients` is resolved by fetching that document, SSRF-safe, validated and
+   * cached; the metadata then announces `client_id_metadata_document_supported`. Off unless given (`{}` for the
+   * defaults).
+   */
+  clientIdMetadataDocuments?: ClientIdMetadataDocumentOptions;
 }
 
 const MAKE_SIGNING_KEY =
@@ -142,6 +150,7 @@ export class AuthorizationServer {
   readonly #grants = new Map<string, { grant: Grant; ttl: number }>();
   readonly #options: AuthorizationServerOptions;
   readonly #maxBodyBytes: number;
+  readonly #clients: ClientRepository;
   #context: Promise<ServerContext> | undefined;
 
   constructor(options: AuthorizationServerOptions) {
@@ -162,6 +171,9 @@ export class AuthorizationServer {
     }
     this.#options = options;
     this.#maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    // Client ID metadata documents: registered clients first, then documents fetched by URL (a bad option fails here).
+    const documents = options.clientIdMetadataDocuments;
+    this.#clients = documents ? new MetadataDocumentClients(options.clients, documents, options.clock ?? systemClock) : options.clients;
   }
 
   /**
@@ -225,7 +237,7 @@ export class AuthorizationServer {
       sealer,
       refreshTokenCodec: new TokenCodec(format, crypto, sealer, 'rt'),
       authCodeCodec: new TokenCodec(format, crypto, sealer, 'ac'),
-      clients: o.clients,
+      clients: this.#clients,
       accessTokens: o.accessTokens,
       scopes: o.scopes,
       customClaims: o.customClaims,

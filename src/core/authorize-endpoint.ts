@@ -195,7 +195,15 @@ async function readParams(request: Request, maxBodyBytes: number): Promise<Param
 async function findClient(server: ServerContext, clientId: string | undefined): Promise<Client> {
   if (clientId === undefined) throw AuthorizationError.notRedirectable('invalid_request', 'The client_id parameter is required.');
   if (!isWellFormedClientId(clientId)) throw AuthorizationError.notRedirectable('invalid_request', 'The client is unknown.');
-  const client = await server.clients.getClient(clientId);
+  let client: Client | undefined;
+  try {
+    client = await server.clients.getClient(clientId);
+  } catch (error) {
+    // A client the repository refuses with a reason (a client ID metadata document that cannot be used): shown to
+    // the user, never redirected, since its redirect URIs are not verified (RFC 6749 §4.1.2.1).
+    if (error instanceof OAuthError && !(error instanceof AuthorizationError)) throw AuthorizationError.notRedirectable(error.code, error.description ?? error.code, 400);
+    throw error;
+  }
   if (!client) throw AuthorizationError.notRedirectable('invalid_request', 'The client is unknown.');
   return client;
 }

@@ -125,6 +125,14 @@ export interface ServerConfig {
   readonly registration: 'off' | 'open' | 'token';
   /** Scopes a registered client may ask for (and gets when it names none); `undefined`: any scope the server knows. */
   readonly registrationScopes: readonly string[] | undefined;
+  /** Resolve an https `client_id` that names no registered client by fetching its client ID metadata document. */
+  readonly clientMetadataDocuments: boolean;
+  /** Host patterns whose client ID metadata documents are fetched (`app.example`, `*.example.com`); `undefined`: all. */
+  readonly clientMetadataAllowHosts: readonly string[] | undefined;
+  /** Host patterns whose client ID metadata documents are never fetched. */
+  readonly clientMetadataDenyHosts: readonly string[] | undefined;
+  /** Fetch client ID metadata documents from loopback addresses too (a client on the same machine, tests). */
+  readonly clientMetadataAllowLoopback: boolean;
 }
 
 /** One setting: its flag, environment variables, default and help text. */
@@ -156,6 +164,8 @@ export interface OptionTypes {
   /** Grant short names (`--grants`), without duplicates. */
   readonly list: readonly GrantName[];
   readonly 'trust-proxy': TrustProxy;
+  /** Host patterns (`app.example`, `*.example.com`, `*`), lower-cased. */
+  readonly 'host-list': readonly string[];
 }
 
 /** The kinds of value a setting can have; each row's `type`. */
@@ -208,6 +218,10 @@ export const SERVER_OPTIONS = [
   { key: 'shutdownTimeout', flag: 'shutdown-timeout', env: ['GRANTRY_SHUTDOWN_TIMEOUT'], type: 'number', default: '10', help: 'seconds after SIGTERM by which the process exits, cutting connections still open' },
   { key: 'logLevel', flag: 'log-level', env: ['GRANTRY_LOG_LEVEL'], type: 'string', default: 'info', help: `least severe log lines written, one of ${LOG_LEVELS.join(', ')} (debug adds probe and scrape requests)` },
   { key: 'metricsPort', flag: 'metrics-port', env: ['GRANTRY_METRICS_PORT'], type: 'number', default: undefined, help: 'serve /metrics on this port of --host instead of the main port (0 picks a free one)' },
+  { key: 'clientMetadataDocuments', flag: 'client-metadata-documents', env: ['GRANTRY_CLIENT_METADATA_DOCUMENTS'], type: 'boolean', default: 'off', help: 'on: an https client_id that names no registered client is resolved by fetching its client ID metadata document (MCP clients use them)' },
+  { key: 'clientMetadataAllowHosts', flag: 'client-metadata-allow-hosts', env: ['GRANTRY_CLIENT_METADATA_ALLOW_HOSTS'], type: 'host-list', default: undefined, help: 'only these hosts may serve client ID metadata documents, comma-separated: app.example, *.example.com (default: any)' },
+  { key: 'clientMetadataDenyHosts', flag: 'client-metadata-deny-hosts', env: ['GRANTRY_CLIENT_METADATA_DENY_HOSTS'], type: 'host-list', default: undefined, help: 'hosts whose client ID metadata documents are refused, comma-separated patterns as above' },
+  { key: 'clientMetadataAllowLoopback', flag: 'client-metadata-allow-loopback', env: ['GRANTRY_CLIENT_METADATA_ALLOW_LOOPBACK'], type: 'boolean', default: 'false', help: 'also fetch client ID metadata documents from loopback addresses (127.0.0.1, ::1): development and tests only' },
   { key: 'metricsTokenFile', flag: 'metrics-token-file', env: ['GRANTRY_METRICS_TOKEN_FILE'], type: 'string', default: undefined, help: 'file holding a token that /metrics requires as "Authorization: Bearer" (or set GRANTRY_METRICS_TOKEN)' },
   { key: 'registration', flag: 'registration', env: ['GRANTRY_REGISTRATION'], type: 'string', default: 'off', help: 'dynamic client registration (RFC 7591/7592) at /register: off, open (anyone), or token (an initial access token from grantry registration-tokens create)' },
   { key: 'registrationScopes', flag: 'registration-scopes', env: ['GRANTRY_REGISTRATION_SCOPES'], type: 'string', default: undefined, help: 'scopes a registered client may ask for, comma- or space-separated (default: every scope); also what it gets when it names none' },
@@ -458,9 +472,16 @@ const CONVERTERS: { readonly [T in OptionType]: (raw: string | boolean, bad: (wh
     }
   },
   boolean: (raw, bad) => {
-    if (raw === true || raw === 'true' || raw === '1' || raw === 'yes') return true;
-    if (raw === false || raw === 'false' || raw === '0' || raw === 'no') return false;
-    throw bad('true or false is required');
+    if (raw === true || raw === 'true' || raw === '1' || raw === 'yes' || raw === 'on') return true;
+    if (raw === false || raw === 'false' || raw === '0' || raw === 'no' || raw === 'off') return false;
+    throw bad('true or false (on or off) is required');
+  },
+  'host-list': (raw, bad) => {
+    const patterns = String(raw).split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+    // A host name or IP address, `*.` before a name for its subdomains, or `*` alone for every host.
+    for (const p of patterns) if (!/^(\*|(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])$/.test(p)) throw bad(`${p} is not a host pattern (app.example, *.example.com, 192.0.2.7 or *)`);
+    if (patterns.length === 0) throw bad('at least one host pattern is required');
+    return patterns;
   },
   'trust-proxy': (raw, bad) => {
     try {

@@ -7,6 +7,7 @@ import { scopeList } from './scope-list.js';
 import { readPageForm, type PageContext, type PageRequest } from './page-context.js';
 import { Html } from './page-templates.js';
 import { secondsToMs } from '../tokens/time-units.js';
+import { clientLabel, unverifiedClientHost, unverifiedClientNotice } from './unverified-client.js';
 
 /** A pending authorization request as carried through the consent form: signed and bound to the session. */
 interface PendingConsent {
@@ -54,13 +55,16 @@ export async function handleAuthorize(ctx: PageContext, req: PageRequest): Promi
   const { view } = ctx;
   const username = user.username ?? user.id;
   const host = new URL(authRequest.redirectUri).host;
-  const client = authRequest.clientName;
+  // A client known only by its client ID metadata document: its name is its own claim, shown with its host.
+  const documentHost = await unverifiedClientHost(ctx, authRequest.clientId);
+  const client = clientLabel(ctx, authRequest.clientName, documentHost);
   const remember = mayRemember
     ? `<p><label class="check" for="remember"><input type="checkbox" id="remember" name="remember" value="yes">${escapeHtml(view.t('remember_label', { client }))}</label></p>`
     : '';
   return view.render('consent', view.s.consent_title, {
     intro: view.tHtml('consent_intro', { client: new Html(`<strong>${escapeHtml(client)}</strong>`) }),
     client,
+    client_notice: unverifiedClientNotice(ctx, documentHost),
     username,
     host,
     destination: view.t('consent_destination', { host }),

@@ -3,6 +3,7 @@ import { redirectToLogin, signOutForm } from './login-page.js';
 import type { DeviceAuthorization } from '../contracts/capabilities.js';
 import { scopeList } from './scope-list.js';
 import { readPageForm, type PageContext, type PageRequest } from './page-context.js';
+import { clientLabel, unverifiedClientHost, unverifiedClientNotice } from './unverified-client.js';
 import { Html } from './page-templates.js';
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -101,9 +102,11 @@ function renderEntry(ctx: PageContext, req: PageRequest, value: string, error?: 
 async function renderApproval(ctx: PageContext, req: PageRequest, record: DeviceAuthorization): Promise<Response> {
   const { view } = ctx;
   const scopes = await scopeList(ctx.store.storage.scopes, record.scopes, view.s.no_particular_scope);
-  const intro = view.tHtml('device_approval_intro', { client: new Html(`<strong>${escapeHtml(record.clientName)}</strong>`) });
+  const documentHost = await unverifiedClientHost(ctx, record.clientId);
+  const client = clientLabel(ctx, record.clientName, documentHost);
+  const intro = view.tHtml('device_approval_intro', { client: new Html(`<strong>${escapeHtml(client)}</strong>`) });
   const body = `<p>${intro.html}</p>
-${scopes}
+${unverifiedClientNotice(ctx, documentHost).html}${scopes}
 <form method="post" action="/device/decision">
 ${hidden('csrf_token', ctx.sessions.csrfToken(req.session))}${hidden('device', ctx.sessions.seal({ sid: req.session.sid, userCode: record.userCode }, 'device'))}
 <button type="submit" name="decision" value="allow">${escapeHtml(view.s.allow_button)}</button>

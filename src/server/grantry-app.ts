@@ -125,6 +125,15 @@ export async function createGrantryApp(options: GrantryAppOptions): Promise<Gran
           },
         }),
     accessTokenFormat: config.accessTokenFormat,
+    ...(config.clientMetadataDocuments
+      ? {
+          clientIdMetadataDocuments: {
+            allowLoopback: config.clientMetadataAllowLoopback,
+            ...(config.clientMetadataAllowHosts ? { allowHosts: config.clientMetadataAllowHosts } : {}),
+            ...(config.clientMetadataDenyHosts ? { denyHosts: config.clientMetadataDenyHosts } : {}),
+          },
+        }
+      : {}),
   });
   enableGrants(server, storage, config, issuer);
   try {

@@ -25,6 +25,7 @@ header{display:flex;align-items:center;gap:.5rem;font-weight:600}header img{max-
 label{display:block;margin:.75rem 0 .25rem;font-weight:600}input{width:100%;padding:.5rem;font-size:1rem;box-sizing:border-box}
 input[type=checkbox]{width:auto;margin-right:.5rem}label.check{display:flex;align-items:flex-start;font-weight:400}
 button{padding:.5rem 1.25rem;font-size:1rem;margin:1rem .5rem 0 0;cursor:pointer}.error{color:#a00;font-weight:600}
+.notice{border-left:4px solid #b85c00;padding:.25rem .75rem;background:#fff6e5}
 ul{padding-left:1.25rem}:focus-visible{outline:3px solid #1a5fb4;outline-offset:2px}
 `;
 

@@ -1,5 +1,6 @@
 import type { Grant } from '../../contracts/grant.js';
 import { OAuthError } from '../../contracts/oauth-error.js';
+import { MetadataDocumentClients } from '../metadata-document-clients.js';
 import { endpointUrl, type EndpointContext } from './endpoint-options.js';
 
 /**
@@ -30,6 +31,7 @@ export interface AuthorizationServerMetadata {
   device_authorization_endpoint?: string;
   registration_endpoint?: string;
   authorization_response_iss_parameter_supported?: boolean;
+  client_id_metadata_document_supported?: boolean;
   [member: string]: unknown;
 }
 
@@ -89,6 +91,8 @@ export async function buildMetadata(ctx: EndpointContext, grants: readonly Grant
     ...(options.registration ? { registration_endpoint: url('registration') } : {}),
     // RFC 9207 §3: the authorization endpoint adds `iss` to every authorization response.
     ...(responders.length > 0 ? { authorization_response_iss_parameter_supported: true } : {}),
+    // draft-ietf-oauth-client-id-metadata-document §5: servers that support it "MUST include" this member.
+    ...(server.clients instanceof MetadataDocumentClients ? { client_id_metadata_document_supported: true } : {}),
   };
   return { ...metadata, ...options.metadata };
 }
