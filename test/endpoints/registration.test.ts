@@ -124,8 +124,14 @@ describe('client registration endpoint (RFC 7591 §3)', () => {
     const { res, json } = await register(t, {
       ...NATIVE, color: 'blue', software_statement: 'eyJ.x.y', client_uri: 'https://tool.example/', logo_uri: 'https://tool.example/logo.png',
       'client_name#fr': 'Outil', contacts: ['ops@tool.example'], software_id: 'tool', software_version: '1.2', policy_uri: 'https://tool.example/privacy',
+      permissions: ['introspect'], client_id: 'chosen-id', client_secret: 'chosen-secret',
     });
     expect(res.status).toBe(201);
+    // A client chooses neither its id, its secret nor permissions.
+    expect(json.client_id).not.toBe('chosen-id');
+    expect(json.client_secret).toBeUndefined();
+    expect((await t.storage.clients.getClient(json.client_id as string))?.permissions).toBeUndefined();
+    expect(json.permissions).toBeUndefined();
     expect(json.color).toBeUndefined();
     expect(json.software_statement).toBeUndefined();
     expect(json).toMatchObject({ client_uri: 'https://tool.example/', 'client_name#fr': 'Outil', contacts: ['ops@tool.example'], software_id: 'tool', software_version: '1.2' });
