@@ -20,6 +20,10 @@ export interface GrantryEvents {
   'authorization_code.reuse_detected': { id: string; familyId: string; clientId: string };
   /** RFC 7009: a client revoked one of its tokens (a refresh token ends its family, `familyId`). */
   'token.revoked': { type: 'access_token' | 'refresh_token'; id: string; familyId: string | undefined; clientId: string };
+  /** RFC 7591: a client registered itself (`initialAccessToken`: with an operator's token rather than openly). */
+  'client.registered': { clientId: string; grantTypes: readonly string[]; initialAccessToken: boolean };
+  /** RFC 7592 §2.3: a registered client deleted itself; its tokens and codes were revoked. */
+  'client.registration_deleted': { clientId: string };
 }
 
 /**

@@ -153,7 +153,11 @@ export interface OAuthEndpointsPluginOptions extends AdapterOptions {
 export const oauthEndpointsPlugin: FastifyPluginAsync<OAuthEndpointsPluginOptions> = async (app, options) => {
   const { server, ...adapter } = options;
   useFetchBodies(app);
-  for (const [path, handler] of await oauthRouteTable(server)) app.all(path, toFastifyHandler(handler, adapter));
+  const table = await oauthRouteTable(server);
+  for (const [path, handler] of table) app.all(path, toFastifyHandler(handler, adapter));
+  // RFC 7592 §2: the client configuration endpoints, /register/{client_id}, go to the registration handler too.
+  const registration = table.registrationPath === undefined ? undefined : table.get(table.registrationPath);
+  if (registration) app.all(`${table.registrationPath!}/:clientId`, toFastifyHandler(registration, adapter));
 };
 
 /**

@@ -20,7 +20,19 @@ export type RoutableServer = Pick<
   | 'handleDeviceAuthorizationRequest'
   | 'handleMetadataRequest'
   | 'handleJwksRequest'
->;
+> &
+  // Optional: served when the metadata announces registration_endpoint (RFC 7591).
+  Partial<Pick<AuthorizationServer, 'handleRegistrationRequest'>>;
+
+/** A route table whose lookup also finds the client configuration endpoints under the registration path (RFC 7592). */
+class RouteTable extends Map<string, (request: Request) => Promise<Response>> {
+  registrationPath: string | undefined;
+  override get(path: string): ((request: Request) => Promise<Response>) | undefined {
+    const exact = super.get(path);
+    if (exact || this.registrationPath === undefined || !path.startsWith(`${this.registrationPath}/`)) return exact;
+    return super.get(this.registrationPath);
+  }
+}
 
 /**
  * A path → handler table of the server's machine-to-machine endpoints.
@@ -31,13 +43,17 @@ export type RoutableServer = Pick<
  * const response = await table.get('/token')?.(request);
  * ```
  */
-export type OAuthRouteTable = ReadonlyMap<string, (request: Request) => Promise<Response>>;
+export type OAuthRouteTable = ReadonlyMap<string, (request: Request) => Promise<Response>> & {
+  /** The registration endpoint's path when registration is on; `get` also answers for `{path}/{client_id}` (RFC 7592). */
+  readonly registrationPath?: string | undefined;
+};
 
 const pathOf = (url: string | undefined): string | undefined => (url === undefined ? undefined : new URL(url).pathname);
 
 /**
  * The server's endpoints by path, as its metadata announces them (RFC 8414): token, revocation, introspection,
- * device authorization (when that grant is enabled), JWKS, and the metadata document itself. The authorization
+ * device authorization (when that grant is enabled), JWKS, the metadata document itself, and client registration
+ * with the client configuration endpoints under it (when registration is on). The authorization
  * endpoint is not in it: it needs the application's login and consent pages.
  *
  * @example
@@ -48,7 +64,7 @@ const pathOf = (url: string | undefined): string | undefined => (url === undefin
  */
 export async function oauthRouteTable(server: RoutableServer): Promise<OAuthRouteTable> {
   const [metadata, ctx] = await Promise.all([server.metadata(), server.context()]);
-  const table = new Map<string, (request: Request) => Promise<Response>>();
+  const table = new RouteTable();
   const add = (path: string | undefined, handler: (request: Request) => Promise<Response>): void => {
     if (path !== undefined && !table.has(path)) table.set(path, handler);
   };
@@ -58,6 +74,13 @@ export async function oauthRouteTable(server: RoutableServer): Promise<OAuthRout
   add(pathOf(metadata.device_authorization_endpoint), (r) => server.handleDeviceAuthorizationRequest(r));
   add(pathOf(metadata.jwks_uri), (r) => server.handleJwksRequest(r));
   add(metadataPath(ctx.issuer), (r) => server.handleMetadataRequest(r));
+  const registration = pathOf(metadata.registration_endpoint);
+  const { handleRegistrationRequest } = server;
+  if (registration !== undefined && typeof handleRegistrationRequest === 'function' && !table.has(registration)) {
+    // POST /register (RFC 7591 §3), and GET|PUT|DELETE /register/{client_id} (RFC 7592 §2) through the same handler.
+    add(registration, (r) => handleRegistrationRequest.call(server, r));
+    table.registrationPath = registration;
+  }
   return table;
 }
 

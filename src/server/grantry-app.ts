@@ -147,6 +147,14 @@ export async function createGrantryApp(options: GrantryAppOptions): Promise<Gran
   const scrape = metricsEndpoint(() => metrics.render() + runtime.render(), config.metricsToken);
   server.events.on('access_token.issued', ({ grantType }) => metrics.increment('grantry_access_tokens_issued_total', 'Access tokens issued by grant type.', { grant_type: grantType }));
   const security = watchSecurityEvents(server, metrics, options.log);
+  // Clients that register themselves (RFC 7591/7592): one info line each, and a counter.
+  server.events.on('client.registered', ({ clientId, grantTypes, initialAccessToken }) => {
+    metrics.increment('grantry_clients_registered_total', 'Clients that registered themselves (RFC 7591).', {});
+    options.log?.({ time: new Date().toISOString(), level: 'info', msg: 'client registered', client_id: clientId, grant_types: grantTypes, initial_access_token: initialAccessToken });
+  });
+  server.events.on('client.registration_deleted', ({ clientId }) => {
+    options.log?.({ time: new Date().toISOString(), level: 'info', msg: 'client registration deleted', client_id: clientId });
+  });
 
   const limiter = new RateLimiter(store.rateLimits, {
     clock,

@@ -52,7 +52,9 @@ describe.each(engines)('dynamic client registration on the real grantry server (
 
     const ok = await register(server.issuer, NATIVE, created.initial_access_token as string);
     expect(ok.status).toBe(201);
-    expect(await ok.json()).toMatchObject({ client_name: 'MCP inspector', scope: 'read' });
+    const body = (await ok.json()) as Json;
+    expect(body).toMatchObject({ client_name: 'MCP inspector', scope: 'read' });
+    expect(server.logs).toContainEqual(expect.objectContaining({ msg: 'client registered', client_id: body.client_id, initial_access_token: true }));
     expect((await register(server.issuer, NATIVE, created.initial_access_token as string)).status).toBe(401);
     await cli(store, 'registration-tokens', 'delete', created.id as string);
     expect(await cli(store, 'registration-tokens', 'list')).toEqual([]);

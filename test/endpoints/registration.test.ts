@@ -47,8 +47,11 @@ async function register(t: TestServer, body: Json = NATIVE, headers: Record<stri
 describe('client registration endpoint (RFC 7591 §3)', () => {
   it('registers a public client: 201 with client_id, registration access token and URI, and the accepted metadata (§3.2.1)', async () => {
     const t = await registrationServer();
+    const events: unknown[] = [];
+    t.server.events.on('client.registered', (e) => events.push(e));
     const { res, json } = await register(t);
     expect(res.status).toBe(201);
+    expect(events).toEqual([{ clientId: json.client_id, grantTypes: ['authorization_code', 'refresh_token'], initialAccessToken: false }]);
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     expect(json).toMatchObject({
@@ -121,8 +124,14 @@ describe('client registration endpoint (RFC 7591 §3)', () => {
     const { res, json } = await register(t, {
       ...NATIVE, color: 'blue', software_statement: 'eyJ.x.y', client_uri: 'https://tool.example/', logo_uri: 'https://tool.example/logo.png',
       'client_name#fr': 'Outil', contacts: ['ops@tool.example'], software_id: 'tool', software_version: '1.2', policy_uri: 'https://tool.example/privacy',
+      permissions: ['introspect'], client_id: 'chosen-id', client_secret: 'chosen-secret',
     });
     expect(res.status).toBe(201);
+    // A client chooses neither its id, its secret nor permissions.
+    expect(json.client_id).not.toBe('chosen-id');
+    expect(json.client_secret).toBeUndefined();
+    expect((await t.storage.clients.getClient(json.client_id as string))?.permissions).toBeUndefined();
+    expect(json.permissions).toBeUndefined();
     expect(json.color).toBeUndefined();
     expect(json.software_statement).toBeUndefined();
     expect(json).toMatchObject({ client_uri: 'https://tool.example/', 'client_name#fr': 'Outil', contacts: ['ops@tool.example'], software_id: 'tool', software_version: '1.2' });
@@ -341,8 +350,11 @@ describe('client configuration endpoint (RFC 7592)', () => {
         tokenRequest({ grant_type: 'authorization_code', code: location.searchParams.get('code')!, redirect_uri: 'http://127.0.0.1:8765/cb', code_verifier: VERIFIER, client_id: clientId }),
       )
     ).json()) as { refresh_token: string };
+    const deletions: unknown[] = [];
+    t.server.events.on('client.registration_deleted', (e) => deletions.push(e));
     const res = await t.server.handleRegistrationRequest(manage('DELETE', uri, token));
     expect(res.status).toBe(204);
+    expect(deletions).toEqual([{ clientId }]);
     expect(await res.text()).toBe('');
     expect(await t.storage.clients.getClient(clientId)).toBeUndefined();
     expect([...t.storage.refreshTokens.records.values()].every((r) => r.revoked)).toBe(true);

@@ -24,6 +24,13 @@ describe('loadConfig', () => {
     expect(loadConfig({}, { PORT: '7100', GRANTRY_PORT: '7150' }).port).toBe(7150);
   });
 
+  it('keeps dynamic client registration off by default; takes open or token, and the registration scopes as a list', () => {
+    expect(loadConfig({}, {})).toMatchObject({ registration: 'off', registrationScopes: undefined });
+    expect(loadConfig({ registration: 'open', 'registration-scopes': 'read, mcp:tools read' }, {})).toMatchObject({ registration: 'open', registrationScopes: ['read', 'mcp:tools'] });
+    expect(loadConfig({}, { GRANTRY_REGISTRATION: 'token' }).registration).toBe('token');
+    expect(() => loadConfig({ registration: 'yes' }, {})).toThrow(/--registration must be off, open or token/);
+  });
+
   it('reads TTLs as ISO 8601 durations or seconds', () => {
     const config = loadConfig({ 'access-token-ttl': 'PT15M', 'refresh-token-ttl': 'P14D', 'auth-code-ttl': '120', 'device-code-ttl': 'PT5M' }, {});
     expect(config).toMatchObject({ accessTokenTTL: 900, refreshTokenTTL: 14 * 86400, authCodeTTL: 120, deviceCodeTTL: 300 });

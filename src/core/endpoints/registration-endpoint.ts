@@ -139,6 +139,7 @@ async function register(request: Request, ctx: RegistrationContext): Promise<Res
     issuedAt: now,
   };
   await ctx.options.clients.register(clientOf(clientId, accepted, secret === undefined ? undefined : await hashClientSecret(secret)), registration);
+  ctx.server.events.emit('client.registered', { clientId, grantTypes: accepted.grantTypes, initialAccessToken: initialToken !== undefined });
   // RFC 7591 §3.2.1: "The server responds with an HTTP 201 Created status code".
   return json(201, { ...informationOf(registration, ctx), ...secretFields(secret), registration_access_token: token });
 }
@@ -227,7 +228,7 @@ async function update(request: Request, clientId: string, ctx: RegistrationConte
 /** RFC 7592 §2.3: deletes the client; its tokens and codes are revoked with it. */
 async function remove(request: Request, clientId: string, ctx: RegistrationContext): Promise<Response> {
   await authorize(request, clientId, ctx);
-  await ctx.options.clients.delete(clientId);
+  if (await ctx.options.clients.delete(clientId)) ctx.server.events.emit('client.registration_deleted', { clientId });
   // RFC 7592 §2.3: "the authorization server responds with an HTTP 204 No Content message".
   return new Response(null, { status: 204, headers: { 'Cache-Control': 'no-store', Pragma: 'no-cache' } });
 }
