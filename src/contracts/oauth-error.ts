@@ -2,7 +2,8 @@ import { StorageUnavailableError } from './storage-unavailable-error.js';
 
 /**
  * The error codes grantry answers with: RFC 6749 §4.1.2.1 / §5.2, RFC 6750 §3.1, RFC 7009 §2.2.1 and
- * RFC 8628 §3.5, plus `too_many_requests` for the brute-force limiter.
+ * RFC 8628 §3.5, RFC 9449 §12.2 (`invalid_dpop_proof`, `use_dpop_nonce`), plus `too_many_requests` for the
+ * brute-force limiter.
  *
  * @example
  * ```ts
@@ -27,6 +28,8 @@ export type OAuthErrorCode =
   | 'authorization_pending'
   | 'slow_down'
   | 'expired_token'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce'
   | 'too_many_requests';
 
 const STATUS: Record<OAuthErrorCode, number> = {
@@ -46,6 +49,8 @@ const STATUS: Record<OAuthErrorCode, number> = {
   authorization_pending: 400,
   slow_down: 400,
   expired_token: 400,
+  invalid_dpop_proof: 400,
+  use_dpop_nonce: 400,
   too_many_requests: 429,
 };
 
@@ -211,6 +216,16 @@ export class OAuthError extends Error {
 
   static expiredToken(description = 'The device code has expired.'): OAuthError {
     return new OAuthError('expired_token', description);
+  }
+
+  /** RFC 9449 §5 / §12.2 `invalid_dpop_proof` (400 at the token endpoint): a DPoP proof is missing, malformed or invalid. */
+  static invalidDpopProof(description = 'The DPoP proof is invalid.'): OAuthError {
+    return new OAuthError('invalid_dpop_proof', description);
+  }
+
+  /** RFC 9449 §8 `use_dpop_nonce` (400 at the token endpoint), with the nonce to use in the `DPoP-Nonce` header. */
+  static useDpopNonce(nonce: string, description = 'Use the DPoP nonce the server provided.'): OAuthError {
+    return new OAuthError('use_dpop_nonce', description, { headers: { 'DPoP-Nonce': nonce } });
   }
 
   static tooManyRequests(retryAfterSeconds: number, description = 'Too many failed attempts; try again later.'): OAuthError {

@@ -53,6 +53,11 @@ export interface Client {
   readonly scopes: readonly string[];
   /** Permissions beyond its grants (see {@link ClientPermission}); absent or empty means none. */
   readonly permissions?: readonly ClientPermission[] | undefined;
+  /**
+   * RFC 9449 §5.2 `dpop_bound_access_tokens`: this client always uses DPoP, so a token request without a DPoP proof
+   * is refused (`invalid_dpop_proof`), and it never receives Bearer tokens.
+   */
+  readonly dpopBoundAccessTokens?: boolean | undefined;
 }
 
 /**

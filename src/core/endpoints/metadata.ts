@@ -29,6 +29,7 @@ export interface AuthorizationServerMetadata {
   code_challenge_methods_supported?: string[];
   device_authorization_endpoint?: string;
   authorization_response_iss_parameter_supported?: boolean;
+  dpop_signing_alg_values_supported?: string[];
   [member: string]: unknown;
 }
 
@@ -85,6 +86,9 @@ export async function buildMetadata(ctx: EndpointContext, grants: readonly Grant
     ...(grants.some((g) => g.grantType === DEVICE_CODE) ? { device_authorization_endpoint: url('deviceAuthorization') } : {}),
     // RFC 9207 §3: the authorization endpoint adds `iss` to every authorization response.
     ...(responders.length > 0 ? { authorization_response_iss_parameter_supported: true } : {}),
+    // RFC 9449 §5.1: "dpop_signing_alg_values_supported: A JSON array containing a list of the JWS alg values ...
+    // supported by the authorization server for DPoP proof JWTs."
+    ...(ctx.dpopAlgorithms ? { dpop_signing_alg_values_supported: [...ctx.dpopAlgorithms] } : {}),
   };
   return { ...metadata, ...options.metadata };
 }

@@ -19,3 +19,4 @@ export {
   type OnWrite,
 } from './memory-token-repositories.js';
 export { MemoryConsentRepository } from './memory-consent-repository.js';
+export { MemoryReplayRepository } from './memory-replay-repository.js';

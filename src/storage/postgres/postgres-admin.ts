@@ -7,7 +7,7 @@ import { checkClient } from '../check-client.js';
 import { DuplicateRecordError, type NewUser, type StorageAdmin } from '../storage-admin.js';
 import { hasNul, isUniqueViolation, type PostgresQueries } from './postgres-queries.js';
 
-const CLIENT = 'id, name, secret_hash, redirect_uris, grant_types, scopes, permissions';
+const CLIENT = 'id, name, secret_hash, redirect_uris, grant_types, scopes, permissions, dpop_bound';
 const toUser = (row: Row): User => ({ id: String(row.id), username: String(row.username) });
 
 /**
@@ -142,7 +142,7 @@ export class PostgresStorageAdmin implements StorageAdmin {
     checkClient(client);
     try {
       await this.sql.count(
-        `INSERT INTO grantry_clients (${CLIENT}, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        `INSERT INTO grantry_clients (${CLIENT}, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
         [...clientColumns(client), Date.now()],
       );
     } catch (e) {
@@ -153,7 +153,7 @@ export class PostgresStorageAdmin implements StorageAdmin {
     checkClient(client);
     this.cache.invalidate(client.id);
     const changed = await this.sql.count(
-      'UPDATE grantry_clients SET name = $2, secret_hash = $3, redirect_uris = $4, grant_types = $5, scopes = $6, permissions = $7 WHERE id = $1',
+      'UPDATE grantry_clients SET name = $2, secret_hash = $3, redirect_uris = $4, grant_types = $5, scopes = $6, permissions = $7, dpop_bound = $8 WHERE id = $1',
       clientColumns(client),
     );
     return changed === 1;

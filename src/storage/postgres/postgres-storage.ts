@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { PostgresReplayRepository } from './postgres-replay-repository.js';
 import {
   type CleanupOptions,
   type CleanupReport,
@@ -97,6 +98,7 @@ export class PostgresStorage implements ManagedStorage {
   readonly admin: PostgresStorageAdmin;
   readonly sessions: PostgresSessionRepository;
   readonly consents: PostgresConsentRepository;
+  readonly replays: PostgresReplayRepository;
 
   constructor(
     readonly pool: pg.Pool,
@@ -116,6 +118,7 @@ export class PostgresStorage implements ManagedStorage {
     this.admin = new PostgresStorageAdmin(sql, cache);
     this.sessions = new PostgresSessionRepository(sql);
     this.consents = new PostgresConsentRepository(sql);
+    this.replays = new PostgresReplayRepository(sql);
   }
 
   async migrate(): Promise<MigrationReport> {

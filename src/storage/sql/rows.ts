@@ -31,6 +31,8 @@ export function toClient(row: Row): Client {
     grantTypes: JSON.parse(str(row.grant_types)) as string[],
     scopes: splitScopes(row.scopes),
     ...permissionsOf(row.permissions),
+    // RFC 9449 §5.2 dpop_bound_access_tokens (column of migration 8): omitted when false.
+    ...(bool(row.dpop_bound) ? { dpopBoundAccessTokens: true } : {}),
   };
 }
 
@@ -40,7 +42,7 @@ function permissionsOf(value: SqlValue | undefined): { permissions?: ClientPermi
   return list.length === 0 ? {} : { permissions: list };
 }
 
-/** A client's columns in insert order: id, name, secret_hash, redirect_uris, grant_types, scopes, permissions. */
+/** A client's columns in insert order: id, name, secret_hash, redirect_uris, grant_types, scopes, permissions, dpop_bound (0/1). */
 export const clientColumns = (c: Client): SqlValue[] => [
   c.id,
   c.name,
@@ -49,6 +51,7 @@ export const clientColumns = (c: Client): SqlValue[] => [
   JSON.stringify(c.grantTypes),
   joinScopes(c.scopes),
   JSON.stringify(c.permissions ?? []),
+  c.dpopBoundAccessTokens === true ? 1 : 0,
 ];
 
 /**
@@ -59,7 +62,7 @@ export const accessTokenColumns = (r: AccessTokenRecord): SqlValue[] => [r.id, r
 
 /**
  * A refresh-token record as the values of its insert, in column order: `id, family_id, client_id, user_id, scopes,
- * expires_at, access_token_id, auth_time`.
+ * expires_at, access_token_id, auth_time, dpop_jkt`.
  */
 export const refreshTokenColumns = (r: RefreshTokenRecord): SqlValue[] => [
   r.id,
@@ -70,6 +73,7 @@ export const refreshTokenColumns = (r: RefreshTokenRecord): SqlValue[] => [
   r.expiresAt,
   r.accessTokenId ?? null,
   r.authTime ?? null,
+  r.dpopJkt ?? null,
 ];
 
 export function toScope(row: Row): Scope {
@@ -99,6 +103,7 @@ export function toRefreshToken(row: Row): RefreshTokenRecord & { revoked: boolea
     expiresAt: num(row.expires_at),
     accessTokenId: optStr(row.access_token_id),
     authTime: row.auth_time === null || row.auth_time === undefined ? undefined : num(row.auth_time),
+    ...dpopJktOf(row),
     revoked: bool(row.revoked) || bool(row.family_revoked),
     consumed: bool(row.consumed),
   };
@@ -106,8 +111,14 @@ export function toRefreshToken(row: Row): RefreshTokenRecord & { revoked: boolea
 
 /** Strips the storage flags off a record returned by a consume. */
 export function plainRefreshToken(r: RefreshTokenRecord): RefreshTokenRecord {
-  const { id, familyId, clientId, userId, scopes, expiresAt, accessTokenId, authTime } = r;
-  return { id, familyId, clientId, userId, scopes, expiresAt, accessTokenId, authTime };
+  const { id, familyId, clientId, userId, scopes, expiresAt, accessTokenId, authTime, dpopJkt } = r;
+  return { id, familyId, clientId, userId, scopes, expiresAt, accessTokenId, authTime, ...(dpopJkt === undefined ? {} : { dpopJkt }) };
+}
+
+/** The DPoP key thumbprint column (migration 8, RFC 9449 §5 and §10): omitted when empty. */
+function dpopJktOf(row: Row): { dpopJkt?: string } {
+  const jkt = optStr(row.dpop_jkt);
+  return jkt === undefined ? {} : { dpopJkt: jkt };
 }
 
 export function toAuthCode(row: Row): AuthCodeRecord & { revoked: boolean; consumed: boolean } {
@@ -122,14 +133,15 @@ export function toAuthCode(row: Row): AuthCodeRecord & { revoked: boolean; consu
     codeChallenge: optStr(row.code_challenge),
     codeChallengeMethod: method === 'S256' || method === 'plain' ? method : undefined,
     expiresAt: num(row.expires_at),
+    ...dpopJktOf(row),
     revoked: bool(row.revoked),
     consumed: bool(row.consumed),
   };
 }
 
 export function plainAuthCode(r: AuthCodeRecord): AuthCodeRecord {
-  const { id, familyId, clientId, userId, scopes, redirectUri, codeChallenge, codeChallengeMethod, expiresAt } = r;
-  return { id, familyId, clientId, userId, scopes, redirectUri, codeChallenge, codeChallengeMethod, expiresAt };
+  const { id, familyId, clientId, userId, scopes, redirectUri, codeChallenge, codeChallengeMethod, expiresAt, dpopJkt } = r;
+  return { id, familyId, clientId, userId, scopes, redirectUri, codeChallenge, codeChallengeMethod, expiresAt, ...(dpopJkt === undefined ? {} : { dpopJkt }) };
 }
 
 export function toDeviceCode(row: Row): DeviceCodeRecord {
@@ -174,6 +186,7 @@ export const GRANTRY_TABLES = [
   'grantry_sessions',
   'grantry_consents',
   'grantry_consent_opt_outs',
+  'grantry_replays',
 ] as const;
 
 /** How long a revoked family outlives its last token before clean-up forgets it (covers in-flight saves). */

@@ -97,7 +97,7 @@ export class SqliteStorageAdmin implements StorageAdmin {
     checkClient(client);
     try {
       this.sql
-        .get('INSERT INTO grantry_clients (id, name, secret_hash, redirect_uris, grant_types, scopes, permissions, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+        .get('INSERT INTO grantry_clients (id, name, secret_hash, redirect_uris, grant_types, scopes, permissions, dpop_bound, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
         .run(...clientColumns(client), Date.now());
     } catch (e) {
       throw isUniqueViolation(e) ? new DuplicateRecordError('client', client.id) : e;
@@ -107,7 +107,7 @@ export class SqliteStorageAdmin implements StorageAdmin {
     checkClient(client);
     const [id, ...rest] = clientColumns(client);
     const result = this.sql
-      .get('UPDATE grantry_clients SET name = ?, secret_hash = ?, redirect_uris = ?, grant_types = ?, scopes = ?, permissions = ? WHERE id = ?')
+      .get('UPDATE grantry_clients SET name = ?, secret_hash = ?, redirect_uris = ?, grant_types = ?, scopes = ?, permissions = ?, dpop_bound = ? WHERE id = ?')
       .run(...rest, id);
     return result.changes === 1;
   }

@@ -101,6 +101,18 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       CREATE TABLE grantry_consent_opt_outs (client_id TEXT PRIMARY KEY);
     `,
   },
+  {
+    version: 8,
+    name: 'DPoP (RFC 9449): single-use identifiers, key-bound refresh tokens and codes, clients that require DPoP',
+    sql: `
+      CREATE TABLE grantry_replays (
+        namespace TEXT NOT NULL, id TEXT NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (namespace, id));
+      CREATE INDEX grantry_replays_expiry ON grantry_replays (expires_at);
+      ALTER TABLE grantry_refresh_tokens ADD COLUMN dpop_jkt TEXT;
+      ALTER TABLE grantry_auth_codes ADD COLUMN dpop_jkt TEXT;
+      ALTER TABLE grantry_clients ADD COLUMN dpop_bound INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];
 
 /**

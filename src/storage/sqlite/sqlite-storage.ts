@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { SqliteReplayRepository } from './sqlite-replay-repository.js';
 import {
   type CleanupOptions,
   type CleanupReport,
@@ -134,6 +135,7 @@ export class SqliteStorage implements ManagedStorage {
   readonly admin: SqliteStorageAdmin;
   readonly sessions: SqliteSessionRepository;
   readonly consents: SqliteConsentRepository;
+  readonly replays: SqliteReplayRepository;
 
   constructor(
     readonly database: Database.Database,
@@ -152,6 +154,7 @@ export class SqliteStorage implements ManagedStorage {
     this.admin = guard(new SqliteStorageAdmin(sql));
     this.sessions = guard(new SqliteSessionRepository(sql));
     this.consents = guard(new SqliteConsentRepository(sql));
+    this.replays = guard(new SqliteReplayRepository(sql));
   }
 
   async migrate(): Promise<MigrationReport> {
