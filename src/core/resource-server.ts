@@ -7,6 +7,10 @@ import type { AuthorizationServer } from './authorization-server.js';
 import { BearerTokenError } from '../contracts/bearer-token-error.js';
 import { systemClock, type Clock } from '../contracts/clock.js';
 import { OAuthError } from '../contracts/oauth-error.js';
+import type { HeaderReader } from '../contracts/plain-request.js';
+import type { ReplayRepository } from '../contracts/replay-repository.js';
+import { DPOP_ALGORITHMS, verifyDpopProof } from '../tokens/dpop-proof.js';
+import { DPOP_FAILURES, readDpopHeader, type DpopOptions } from './dpop-options.js';
 
 /**
  * Options of a {@link ResourceServer}.
@@ -39,6 +43,29 @@ export interface ResourceServerOptions {
   clock?: Clock;
   /** The `realm` of the `WWW-Authenticate` challenge (RFC 6750 §3). */
   realm?: string;
+  /**
+   * DPoP (RFC 9449 §7), on by default: `Authorization: DPoP <token>` with its `DPoP` proof is accepted besides
+   * Bearer; `required: true` refuses Bearer; `false` accepts Bearer only. A DPoP-bound token (`cnf.jkt`) is never
+   * accepted as Bearer.
+   */
+  dpop?: DpopOptions | false;
+  /** Single use of proof `jti`s (RFC 9449 §11.1): the storage's `replays`; without it, proofs are not remembered. */
+  replays?: ReplayRepository;
+}
+
+/**
+ * The parts of an HTTP request a {@link ResourceServer} reads: a Fetch `Request` has them.
+ *
+ * @example
+ * ```ts
+ * const parts: ResourceRequest = { method: 'GET', url: 'https://api.example.com/orders', headers: new Headers({ authorization }) };
+ * const claims = await rs.validateRequest(parts);
+ * ```
+ */
+export interface ResourceRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: HeaderReader;
 }
 
 const DESCRIPTIONS: Record<AccessTokenFailure | 'revoked', string> = {
@@ -55,6 +82,8 @@ const DESCRIPTIONS: Record<AccessTokenFailure | 'revoked', string> = {
 
 /** RFC 6750 §2.1: `Authorization: Bearer <b64token>`. */
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+/** RFC 9449 §7.1: `Authorization: DPoP <token68>`. */
+const DPOP = /^DPoP +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
 /**
  * The API side of OAuth (the seed's `ResourceServer`): checks the bearer access token of a request and returns its
@@ -81,6 +110,8 @@ export class ResourceServer {
   readonly #leeway: number;
   readonly #clock: Clock;
   readonly #realm: string | undefined;
+  readonly #dpop: DpopOptions | false;
+  readonly #replays: ReplayRepository | undefined;
 
   constructor(options: ResourceServerOptions) {
     if (!options.issuer) throw new TypeError('grantry: ResourceServer needs the issuer');
@@ -98,6 +129,8 @@ export class ResourceServer {
     this.#leeway = options.clockTolerance ?? 10;
     this.#clock = options.clock ?? systemClock;
     this.#realm = options.realm;
+    this.#dpop = options.dpop ?? {};
+    this.#replays = options.replays;
   }
 
   /**
@@ -131,7 +164,90 @@ export class ResourceServer {
    * bad, expired or revoked token → 401 `invalid_token`. Throws an `OAuthError` 503 when the keys cannot be loaded.
    */
   async validateAuthenticatedRequest(request: Request): Promise<AccessTokenClaims> {
-    return this.validateAuthorization(request.headers.get('authorization'));
+    return this.validateRequest(request);
+  }
+
+  /**
+   * {@link validateAuthenticatedRequest} on the parts of a request (method, URL, headers): a Bearer token
+   * (RFC 6750), or a DPoP-bound token with its proof (RFC 9449 §7): the proof is checked against the request's
+   * method and URL, its `ath` against the token, its key against the token's `cnf.jkt`, its `jti` for single use
+   * (with `replays`). Refusals are {@link BearerTokenError}s with the RFC 9449 §7.1 challenges.
+   *
+   * @example
+   * ```ts
+   * const claims = await rs.validateRequest({ method: 'GET', url: 'https://api.example.com/me', headers: request.headers });
+   * claims.cnf?.jkt; // the client's DPoP key, for a DPoP-bound token
+   * ```
+   */
+  async validateRequest(request: ResourceRequest): Promise<AccessTokenClaims> {
+    const header = request.headers.get('authorization');
+    if (header !== null && this.#dpop !== false && /^dpop(\s|$)/i.test(header)) return this.#validateDpop(request, header, this.#dpop);
+    return this.validateAuthorization(header);
+  }
+
+  /** The challenge parameters: the realm, and DPoP's algorithms when it is accepted (RFC 9449 §7.1). */
+  #challenge(scheme: 'Bearer' | 'DPoP' = 'Bearer') {
+    const dpop = this.#dpop;
+    if (dpop === false) return { realm: this.#realm, scheme };
+    return { realm: this.#realm, scheme, dpopAlgs: dpop.algorithms ?? DPOP_ALGORITHMS, bearer: dpop.required !== true };
+  }
+
+  async #verify(token: string, scheme: 'Bearer' | 'DPoP'): Promise<AccessTokenClaims> {
+    let result;
+    try {
+      result = await verifyAccessToken(token, {
+        keys: this.#keys,
+        issuer: this.#issuer,
+        audience: this.#audience,
+        now: this.#clock.now(),
+        leeway: this.#leeway,
+      });
+    } catch (error) {
+      if (error instanceof JwksUnavailableError) {
+        throw new OAuthError('temporarily_unavailable', 'The keys to verify the token are unavailable.', { status: 503, cause: error });
+      }
+      throw error;
+    }
+    if (!result.valid) throw BearerTokenError.invalid(DESCRIPTIONS[result.reason], this.#challenge(scheme));
+    return result.claims;
+  }
+
+  async #checkRevoked(claims: AccessTokenClaims, scheme: 'Bearer' | 'DPoP'): Promise<void> {
+    if (this.#accessTokens && (await this.#accessTokens.isRevoked(claims.jti))) {
+      throw BearerTokenError.invalid(DESCRIPTIONS.revoked, this.#challenge(scheme));
+    }
+  }
+
+  async #validateDpop(request: ResourceRequest, header: string, dpop: DpopOptions): Promise<AccessTokenClaims> {
+    const challenge = this.#challenge('DPoP');
+    const match = DPOP.exec(header);
+    if (!match) throw BearerTokenError.malformed(undefined, challenge);
+    const token = match[1]!;
+    const claims = await this.#verify(token, 'DPoP');
+    // RFC 9449 §7.1: the token must be bound (cnf.jkt) and the proof made with that key.
+    const jkt = typeof claims.cnf?.jkt === 'string' ? claims.cnf.jkt : undefined;
+    if (jkt === undefined) throw BearerTokenError.invalid('The access token is not DPoP-bound.', challenge);
+    const proofHeader = readDpopHeader(request.headers);
+    if (proofHeader?.proof === undefined) throw BearerTokenError.invalidProof('Send exactly one DPoP proof header with a DPoP token.', challenge);
+    // RFC 9449 §7.1 / §4.3: htm and htu of this request, iat, ath = the hash of this token, single use of jti.
+    const result = await verifyDpopProof(proofHeader.proof, {
+      method: request.method,
+      url: request.url,
+      now: this.#clock.now(),
+      accessToken: token,
+      algorithms: dpop.algorithms,
+      maxAge: dpop.maxAge,
+      clockTolerance: dpop.clockTolerance,
+      nonces: dpop.nonces,
+      replays: this.#replays,
+    });
+    if (!result.valid) {
+      if (result.reason === 'nonce' && result.nonce !== undefined) throw BearerTokenError.nonceRequired(result.nonce, challenge);
+      throw BearerTokenError.invalidProof(DPOP_FAILURES[result.reason], challenge);
+    }
+    if (result.proof.jkt !== jkt) throw BearerTokenError.invalidProof('The DPoP proof is not signed by the key the access token is bound to.', challenge);
+    await this.#checkRevoked(claims, 'DPoP');
+    return claims;
   }
 
   /**
@@ -145,31 +261,22 @@ export class ResourceServer {
    * ```
    */
   async validateAuthorization(header: string | null | undefined): Promise<AccessTokenClaims> {
-    const realm = { realm: this.#realm };
+    const challenge = this.#challenge();
+    if (header !== null && header !== undefined && this.#dpop !== false && /^dpop(\s|$)/i.test(header)) {
+      // The header alone carries no proof: a DPoP token needs the whole request (validateRequest).
+      throw BearerTokenError.invalidProof('Send exactly one DPoP proof header with a DPoP token.', this.#challenge('DPoP'));
+    }
     // RFC 6750 §3.1: a request without credentials, or with another scheme, gets a challenge without error details.
-    if (header === null || header === undefined || !/^bearer(\s|$)/i.test(header)) throw BearerTokenError.missing(realm);
+    if (header === null || header === undefined || !/^bearer(\s|$)/i.test(header)) throw BearerTokenError.missing(challenge);
+    if (this.#dpop !== false && this.#dpop.required === true) {
+      throw BearerTokenError.invalid('This resource accepts DPoP-bound access tokens only (RFC 9449).', this.#challenge('DPoP'));
+    }
     const match = BEARER.exec(header);
-    if (!match) throw BearerTokenError.malformed(undefined, realm);
-
-    let result;
-    try {
-      result = await verifyAccessToken(match[1]!, {
-        keys: this.#keys,
-        issuer: this.#issuer,
-        audience: this.#audience,
-        now: this.#clock.now(),
-        leeway: this.#leeway,
-      });
-    } catch (error) {
-      if (error instanceof JwksUnavailableError) {
-        throw new OAuthError('temporarily_unavailable', 'The keys to verify the token are unavailable.', { status: 503, cause: error });
-      }
-      throw error;
-    }
-    if (!result.valid) throw BearerTokenError.invalid(DESCRIPTIONS[result.reason], realm);
-    if (this.#accessTokens && (await this.#accessTokens.isRevoked(result.claims.jti))) {
-      throw BearerTokenError.invalid(DESCRIPTIONS.revoked, realm);
-    }
-    return result.claims;
+    if (!match) throw BearerTokenError.malformed(undefined, challenge);
+    const claims = await this.#verify(match[1]!, 'Bearer');
+    // RFC 9449 §7.2: a DPoP-bound access token presented as a bearer token is refused.
+    if (claims.cnf?.jkt !== undefined) throw BearerTokenError.invalid('The access token is DPoP-bound: present it with the DPoP scheme and a proof.', challenge);
+    await this.#checkRevoked(claims, 'Bearer');
+    return claims;
   }
 }
