@@ -5,6 +5,7 @@ import { cleanupCases } from './cleanup-cases.js';
 import type { ConformanceContext, ConformanceStorage } from './conformance-context.js';
 import { deviceCases } from './device-cases.js';
 import { ownerCases } from './owner-cases.js';
+import { replayCases } from './replay-cases.js';
 import { tokenCases } from './token-cases.js';
 
 /**
@@ -72,5 +73,6 @@ export function describeStorageConformance(
     adminCases(ctx);
     cleanupCases(ctx);
     ownerCases(ctx);
+    replayCases(ctx);
   });
 }
