@@ -28,6 +28,7 @@ const showClient = (c: Client) => ({
   scopes: c.scopes,
   redirect_uris: c.redirectUris,
   permissions: c.permissions ?? [],
+  dpop_bound_access_tokens: c.dpopBoundAccessTokens === true,
 });
 
 const clientText = (c: Client): string => {
@@ -38,6 +39,7 @@ const clientText = (c: Client): string => {
     `  scopes: ${s.scopes.join(' ') || '(any)'}`,
     `  redirect URIs: ${s.redirect_uris.join(' ') || '-'}`,
     `  permissions: ${s.permissions.join(', ') || '-'}`,
+    ...(s.dpop_bound_access_tokens ? ['  DPoP-bound access tokens: required (RFC 9449)'] : []),
   ].join('\n');
 };
 
@@ -189,6 +191,7 @@ export async function clientsCommand(
         public: isPublic,
         ...(secret === undefined ? {} : { secret }),
         ...(permissions === undefined ? {} : { permissions }),
+        ...(flags['dpop-bound'] === true ? { dpopBoundAccessTokens: true } : {}),
       });
       if (rememberConsent === false) await store.storage.consents.setRememberAllowed(client.id, false);
       const note =
@@ -216,6 +219,8 @@ export async function clientsCommand(
         ...(flags['redirect-uris'] !== undefined ? { redirectUris: redirectUrisOf(flags) } : {}),
         ...(permissions === undefined ? {} : { permissions }),
         ...(secret === undefined ? {} : { secretHash: await hashClientSecret(secret) }),
+        // RFC 9449 §5.2 dpop_bound_access_tokens: --dpop-bound requires DPoP of the client, --no-dpop-bound stops it.
+        ...(flags['dpop-bound'] === true ? { dpopBoundAccessTokens: true } : flags['no-dpop-bound'] === true ? { dpopBoundAccessTokens: false } : {}),
       };
       requireRedirectUris(updated.grantTypes, updated.redirectUris);
       if (!(await admin.updateClient(updated))) throw new UsageError(`no client ${clientId}`);

@@ -6,7 +6,7 @@ const COMMAND_HELP: Readonly<Record<string, string>> = {
   serve: `  serve [options of serve]            start the authorization server
 `,
   clients: `  clients create --name N --grant-types a,b [--scopes "read write"] [--redirect-uris U1,U2] [--public] [--id ID]
-                 [--can-introspect] [--secret-stdin | --secret-file PATH]
+                 [--can-introspect] [--dpop-bound] [--secret-stdin | --secret-file PATH]
                                       register a client; prints its id and, once, its generated secret.
                                       Grant types: authorization_code, client_credentials, refresh_token,
                                       device_code, password, implicit. Scopes must exist (grantry scopes add).
@@ -14,11 +14,13 @@ const COMMAND_HELP: Readonly<Record<string, string>> = {
                                       http://127.0.0.1:PORT/… or http://[::1]:PORT/…, or a native app's scheme
                                       such as com.example.app:/cb; never a #fragment.
                                       --can-introspect: may introspect other clients' tokens (a resource server).
+                                      --dpop-bound: the client must use DPoP (RFC 9449); requests without a
+                                      proof are refused (dpop_bound_access_tokens).
                                       --secret-stdin / --secret-file: import a chosen secret (first line) instead
                                       of generating one; under 32 characters it is stored under a slow hash.
                                       --no-remember-consent: the consent page always asks (no "Remember").
   clients update <id> [--name N] [--grant-types a,b] [--scopes S] [--redirect-uris U] [--can-introspect]
-                 [--permissions LIST] [--secret-stdin | --secret-file PATH]
+                 [--permissions LIST] [--dpop-bound | --no-dpop-bound] [--secret-stdin | --secret-file PATH]
                                       change a client; --permissions "" removes every permission;
                                       --no-remember-consent / --remember-consent turn remembered consent off/on
   clients list                        list clients

@@ -23,6 +23,8 @@ const COMMAND_FLAGS = {
     'secret-stdin': { type: 'boolean' },
     'secret-file': { type: 'string' },
     'can-introspect': { type: 'boolean' },
+    'dpop-bound': { type: 'boolean' },
+    'no-dpop-bound': { type: 'boolean' },
     permissions: { type: 'string' },
     'no-remember-consent': { type: 'boolean' },
     'remember-consent': { type: 'boolean' },

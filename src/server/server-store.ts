@@ -34,6 +34,8 @@ export interface NewClient {
   readonly secret?: string | undefined;
   /** Permissions beyond the grants, e.g. `['introspect']` for a resource server's client (RFC 7662 §4). */
   readonly permissions?: readonly ClientPermission[] | undefined;
+  /** RFC 9449 §5.2 `dpop_bound_access_tokens`: token requests without a DPoP proof are refused. */
+  readonly dpopBoundAccessTokens?: boolean | undefined;
 }
 
 /**
@@ -213,6 +215,7 @@ export async function createClient(store: ServerStore, input: NewClient): Promis
     grantTypes: [...input.grantTypes],
     scopes: [...input.scopes],
     ...(input.permissions === undefined || input.permissions.length === 0 ? {} : { permissions: [...input.permissions] }),
+    ...(input.dpopBoundAccessTokens === true ? { dpopBoundAccessTokens: true } : {}),
   };
   await store.storage.admin.createClient(client);
   return { client, secret: generated };
