@@ -49,7 +49,7 @@ export { DeviceCodeGrant, type DeviceCodeGrantOptions } from './grants/device-co
 export { ImplicitGrant } from './grants/implicit-grant.js';
 export { PasswordGrant, type PasswordGrantOptions } from './grants/password-grant.js';
 export { RefreshTokenGrant, type RefreshTokenGrantOptions } from './grants/refresh-token-grant.js';
-export type { Grant, TokenRequest, TokenResponseBody } from './contracts/grant.js';
+export type { DpopBinding, Grant, TokenRequest, TokenResponseBody } from './contracts/grant.js';
 export {
   holdsRefreshTokens,
   isDeviceAuthorizationGrant,
@@ -71,7 +71,7 @@ export { resolveScopes, type ResolveScopesOptions } from './grants/resolve-scope
 export { tokenResponse } from './core/authorization-server.js';
 
 // Resource servers: bearer access tokens (RFC 6750, RFC 9068).
-export { ResourceServer, type ResourceServerOptions } from './core/resource-server.js';
+export { ResourceServer, type ResourceRequest, type ResourceServerOptions } from './core/resource-server.js';
 export type { IntrospectionOptions } from './core/remote-introspection.js';
 export { requireScopes, tokenScopes } from './core/require-scopes.js';
 export {
@@ -82,6 +82,20 @@ export {
   type VerifyAccessTokenOptions,
 } from './tokens/verify-access-token.js';
 export { RemoteJwks, type RemoteJwksOptions } from './tokens/remote-jwks.js';
+
+// DPoP (RFC 9449): sender-constrained tokens, proofs, server nonces, single use of proof identifiers.
+export type { DpopOptions } from './core/dpop-options.js';
+export {
+  DPOP_ALGORITHMS,
+  normalizeHtu,
+  verifyDpopProof,
+  type DpopProof,
+  type DpopProofFailure,
+  type DpopProofVerification,
+  type VerifyDpopProofOptions,
+} from './tokens/dpop-proof.js';
+export { DpopNonces } from './tokens/dpop-nonces.js';
+export type { ReplayRepository } from './contracts/replay-repository.js';
 export type { KeyResolver } from './tokens/key-resolver.js';
 
 // Storage: the contracts an engine implements, and the secrets and passwords it stores hashed.

@@ -32,6 +32,7 @@ const showClient = (c: Client) => ({
   origin: c.origin ?? 'operator',
   /** `null`: the server's `--access-token-format` applies. */
   access_token_format: c.accessTokenFormat ?? null,
+  dpop_bound_access_tokens: c.dpopBoundAccessTokens === true,
 });
 
 const clientText = (c: Client): string => {
@@ -44,6 +45,7 @@ const clientText = (c: Client): string => {
     `  permissions: ${s.permissions.join(', ') || '-'}`,
     `  origin: ${s.origin === 'registration' ? 'registration (registered itself, RFC 7591)' : 'operator'}`,
     `  access token format: ${s.access_token_format ?? "(the server's default)"}`,
+    ...(s.dpop_bound_access_tokens ? ['  DPoP-bound access tokens: required (RFC 9449)'] : []),
   ].join('\n');
 };
 
@@ -209,6 +211,7 @@ export async function clientsCommand(
         ...(secret === undefined ? {} : { secret }),
         ...(permissions === undefined ? {} : { permissions }),
         ...(accessTokenFormat === undefined ? {} : { accessTokenFormat }),
+        ...(flags['dpop-bound'] === true ? { dpopBoundAccessTokens: true } : {}),
       });
       if (rememberConsent === false) await store.storage.consents.setRememberAllowed(client.id, false);
       const note =
@@ -239,6 +242,8 @@ export async function clientsCommand(
         ...(flags['redirect-uris'] !== undefined ? { redirectUris: redirectUrisOf(flags) } : {}),
         ...(permissions === undefined ? {} : { permissions }),
         ...(secret === undefined ? {} : { secretHash: await hashClientSecret(secret) }),
+        // RFC 9449 §5.2 dpop_bound_access_tokens: --dpop-bound requires DPoP of the client, --no-dpop-bound stops it.
+        ...(flags['dpop-bound'] === true ? { dpopBoundAccessTokens: true } : flags['no-dpop-bound'] === true ? { dpopBoundAccessTokens: false } : {}),
       };
       requireRedirectUris(updated.grantTypes, updated.redirectUris);
       if (!(await admin.updateClient(updated))) throw new UsageError(`no client ${clientId}`);

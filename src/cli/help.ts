@@ -6,7 +6,8 @@ const COMMAND_HELP: Readonly<Record<string, string>> = {
   serve: `  serve [options of serve]            start the authorization server
 `,
   clients: `  clients create --name N --grant-types a,b [--scopes "read write"] [--redirect-uris U1,U2] [--public] [--id ID]
-                 [--can-introspect] [--access-token-format jwt|opaque] [--secret-stdin | --secret-file PATH]
+                 [--can-introspect] [--access-token-format jwt|opaque] [--dpop-bound]
+                 [--secret-stdin | --secret-file PATH]
                                       register a client; prints its id and, once, its generated secret.
                                       Grant types: authorization_code, client_credentials, refresh_token,
                                       device_code, password, implicit. Scopes must exist (grantry scopes add).
@@ -16,11 +17,14 @@ const COMMAND_HELP: Readonly<Record<string, string>> = {
                                       --can-introspect: may introspect other clients' tokens (a resource server).
                                       --access-token-format: this client's access tokens as JWTs or opaque
                                       (random, stored hashed); default: the server's --access-token-format.
+                                      --dpop-bound: the client must use DPoP (RFC 9449); requests without a
+                                      proof are refused (dpop_bound_access_tokens).
                                       --secret-stdin / --secret-file: import a chosen secret (first line) instead
                                       of generating one; under 32 characters it is stored under a slow hash.
                                       --no-remember-consent: the consent page always asks (no "Remember").
   clients update <id> [--name N] [--grant-types a,b] [--scopes S] [--redirect-uris U] [--can-introspect]
-                 [--permissions LIST] [--access-token-format jwt|opaque|default] [--secret-stdin | --secret-file PATH]
+                 [--permissions LIST] [--access-token-format jwt|opaque|default] [--dpop-bound | --no-dpop-bound]
+                 [--secret-stdin | --secret-file PATH]
                                       change a client; --permissions "" removes every permission;
                                       --no-remember-consent / --remember-consent turn remembered consent off/on
   clients list                        list clients

@@ -24,6 +24,8 @@ const COMMAND_FLAGS = {
     'secret-stdin': { type: 'boolean' },
     'secret-file': { type: 'string' },
     'can-introspect': { type: 'boolean' },
+    'dpop-bound': { type: 'boolean' },
+    'no-dpop-bound': { type: 'boolean' },
     permissions: { type: 'string' },
     'access-token-format': { type: 'string' },
     'no-remember-consent': { type: 'boolean' },

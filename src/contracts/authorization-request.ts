@@ -41,6 +41,8 @@ export interface AuthorizationRequest {
   readonly state?: string;
   readonly codeChallenge?: string;
   readonly codeChallengeMethod?: CodeChallengeMethod;
+  /** RFC 9449 §10 `dpop_jkt`: the thumbprint of the DPoP key the code will be bound to. */
+  readonly dpopJkt?: string;
 }
 
 /**

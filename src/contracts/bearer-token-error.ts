@@ -13,6 +13,15 @@ export interface BearerTokenErrorOptions {
   realm?: string | undefined;
   /** RFC 6750 §3 `scope`: the scopes the resource needs (with `insufficient_scope`). */
   scope?: readonly string[] | undefined;
+  /**
+   * RFC 9449 §7.1: the resource server accepts DPoP with these proof algorithms; the response then carries a
+   * `DPoP algs="..."` challenge too (alone when `bearer` is `false`).
+   */
+  dpopAlgs?: readonly string[] | undefined;
+  /** Whether the Bearer scheme is accepted (default `true`); `false` leaves only the DPoP challenge. */
+  bearer?: boolean | undefined;
+  /** The scheme the refused request used: its challenge carries the error (default `Bearer`). */
+  scheme?: 'Bearer' | 'DPoP' | undefined;
 }
 
 /** RFC 6750 §3: quoted-string values; fixed texts and scope tokens never carry `"` or `\`, but make sure. */
@@ -34,20 +43,30 @@ export class BearerTokenError extends OAuthError {
   readonly tokenMissing: boolean;
 
   private constructor(
-    code: 'invalid_request' | 'invalid_token' | 'insufficient_scope',
+    code: 'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'invalid_dpop_proof' | 'use_dpop_nonce',
     description: string | undefined,
     options: BearerTokenErrorOptions,
     missing: boolean,
+    extraHeaders: Record<string, string> = {},
   ) {
-    const params: string[] = [];
-    if (options.realm !== undefined) params.push(`realm=${quote(options.realm)}`);
-    if (!missing) {
-      params.push(`error=${quote(code)}`);
-      if (description !== undefined) params.push(`error_description=${quote(description)}`);
-      if (options.scope !== undefined) params.push(`scope=${quote(options.scope.join(' '))}`);
-    }
-    const challenge = params.length === 0 ? 'Bearer' : `Bearer ${params.join(', ')}`;
-    super(code, description, { headers: { 'WWW-Authenticate': challenge } });
+    const scheme = options.scheme ?? 'Bearer';
+    const challengeOf = (name: 'Bearer' | 'DPoP'): string => {
+      const params: string[] = [];
+      if (options.realm !== undefined) params.push(`realm=${quote(options.realm)}`);
+      if (!missing && name === scheme) {
+        params.push(`error=${quote(code)}`);
+        if (description !== undefined) params.push(`error_description=${quote(description)}`);
+        if (options.scope !== undefined) params.push(`scope=${quote(options.scope.join(' '))}`);
+      }
+      if (name === 'DPoP') params.push(`algs=${quote((options.dpopAlgs ?? []).join(' '))}`);
+      return params.length === 0 ? name : `${name} ${params.join(', ')}`;
+    };
+    // RFC 9449 §7.1: a resource server that accepts both schemes may challenge with both. The error goes to the
+    // scheme the request used; a request without a token learns both.
+    const challenges: string[] = [];
+    if (options.bearer !== false && (missing || scheme === 'Bearer' || options.dpopAlgs === undefined)) challenges.push(challengeOf('Bearer'));
+    if (options.dpopAlgs !== undefined && (missing || scheme === 'DPoP')) challenges.push(challengeOf('DPoP'));
+    super(code, description, { status: code === 'insufficient_scope' ? 403 : code === 'invalid_request' ? 400 : 401, headers: { ...extraHeaders, 'WWW-Authenticate': challenges.join(', ') } });
     this.tokenMissing = missing;
   }
 
@@ -64,6 +83,16 @@ export class BearerTokenError extends OAuthError {
   /** RFC 6750 §3.1 `invalid_token` (401): expired, revoked, malformed, or invalid for other reasons. */
   static invalid(description = 'The access token is invalid, expired or revoked.', options: BearerTokenErrorOptions = {}): BearerTokenError {
     return new BearerTokenError('invalid_token', description, options, false);
+  }
+
+  /** RFC 9449 §7.1 `invalid_dpop_proof` (401): the DPoP proof is missing, invalid, or not for this token. */
+  static invalidProof(description = 'The DPoP proof is invalid.', options: BearerTokenErrorOptions = {}): BearerTokenError {
+    return new BearerTokenError('invalid_dpop_proof', description, { ...options, scheme: 'DPoP' }, false);
+  }
+
+  /** RFC 9449 §9 `use_dpop_nonce` (401) with the nonce in the `DPoP-Nonce` header. */
+  static nonceRequired(nonce: string, options: BearerTokenErrorOptions = {}): BearerTokenError {
+    return new BearerTokenError('use_dpop_nonce', 'Use the DPoP nonce the server provided.', { ...options, scheme: 'DPoP' }, false, { 'DPoP-Nonce': nonce });
   }
 
   /** RFC 6750 §3.1 `insufficient_scope` (403), naming the scopes the resource needs. */

@@ -47,7 +47,9 @@ export type RefreshRejectReason =
   /** The token's user no longer exists, or the `isUserActive` hook refused them. */
   | 'user_inactive'
   /** A granted scope is no longer allowed to the client, and the request did not narrow to allowed ones. */
-  | 'scope_withdrawn';
+  | 'scope_withdrawn'
+  /** The token is bound to a DPoP key (RFC 9449 §5) and the request proved no key, or another one. */
+  | 'dpop_key';
 
 type Listener<T> = (payload: T) => void;
 

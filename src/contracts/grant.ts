@@ -15,7 +15,8 @@ import type { ServerContext } from './server-context.js';
  */
 export interface TokenResponseBody {
   access_token: string;
-  token_type: 'Bearer';
+  /** `DPoP` when the access token is bound to the client's DPoP key (RFC 9449 §5). */
+  token_type: 'Bearer' | 'DPoP';
   expires_in: number;
   refresh_token?: string;
   scope?: string;
@@ -48,6 +49,26 @@ export interface TokenRequest {
   readonly accessTokenTTL: number;
   /** The server's shared services. */
   readonly server: ServerContext;
+  /**
+   * The request's verified DPoP proof (RFC 9449 §4.3), if it carried one: tokens issued for it are bound to `jkt`
+   * (pass it to `issueTokens` as `dpopJkt`).
+   */
+  readonly dpop?: DpopBinding | undefined;
+}
+
+/**
+ * The key a token request proved possession of with its DPoP proof (RFC 9449 §4): its RFC 7638 thumbprint.
+ *
+ * @example
+ * ```ts
+ * async respondToAccessTokenRequest(req: TokenRequest) {
+ *   const binding: DpopBinding | undefined = req.dpop;
+ *   return issueTokens({ server: req.server, client: req.client.client, accessTokenTTL: req.accessTokenTTL, dpopJkt: binding?.jkt }, options);
+ * }
+ * ```
+ */
+export interface DpopBinding {
+  readonly jkt: string;
 }
 
 /**

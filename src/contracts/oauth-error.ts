@@ -1,8 +1,9 @@
 import { StorageUnavailableError } from './storage-unavailable-error.js';
 
 /**
- * The error codes grantry answers with: RFC 6749 §4.1.2.1 / §5.2, RFC 6750 §3.1, RFC 7009 §2.2.1,
- * RFC 8628 §3.5 and RFC 7591 §3.2.2, plus `too_many_requests` for the brute-force limiter.
+ * The error codes grantry answers with: RFC 6749 §4.1.2.1 / §5.2, RFC 6750 §3.1, RFC 7009 §2.2.1 and
+ * RFC 8628 §3.5, RFC 7591 §3.2.2, RFC 9449 §12.2 (`invalid_dpop_proof`, `use_dpop_nonce`), plus `too_many_requests`
+ * for the brute-force limiter.
  *
  * @example
  * ```ts
@@ -29,6 +30,8 @@ export type OAuthErrorCode =
   | 'expired_token'
   | 'invalid_redirect_uri'
   | 'invalid_client_metadata'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce'
   | 'too_many_requests';
 
 const STATUS: Record<OAuthErrorCode, number> = {
@@ -50,6 +53,8 @@ const STATUS: Record<OAuthErrorCode, number> = {
   expired_token: 400,
   invalid_redirect_uri: 400,
   invalid_client_metadata: 400,
+  invalid_dpop_proof: 400,
+  use_dpop_nonce: 400,
   too_many_requests: 429,
 };
 
@@ -225,6 +230,16 @@ export class OAuthError extends Error {
   /** RFC 7591 §3.2.2: "The value of one of the client metadata fields is invalid and the server has rejected this request." */
   static invalidClientMetadata(description = 'A client metadata value is invalid.'): OAuthError {
     return new OAuthError('invalid_client_metadata', description);
+  }
+
+  /** RFC 9449 §5 / §12.2 `invalid_dpop_proof` (400 at the token endpoint): a DPoP proof is missing, malformed or invalid. */
+  static invalidDpopProof(description = 'The DPoP proof is invalid.'): OAuthError {
+    return new OAuthError('invalid_dpop_proof', description);
+  }
+
+  /** RFC 9449 §8 `use_dpop_nonce` (400 at the token endpoint), with the nonce to use in the `DPoP-Nonce` header. */
+  static useDpopNonce(nonce: string, description = 'Use the DPoP nonce the server provided.'): OAuthError {
+    return new OAuthError('use_dpop_nonce', description, { headers: { 'DPoP-Nonce': nonce } });
   }
 
   static tooManyRequests(retryAfterSeconds: number, description = 'Too many failed attempts; try again later.'): OAuthError {

@@ -163,6 +163,11 @@ export interface RefreshTokenRecord {
    * saved before grantry stored it: the family's clock then starts at its next rotation.
    */
   readonly authTime?: number | undefined;
+  /**
+   * RFC 9449 §5: the thumbprint of the DPoP key a public client's refresh token is bound to; the refresh needs a
+   * proof with that key. Absent for unbound tokens (and always for confidential clients).
+   */
+  readonly dpopJkt?: string | undefined;
 }
 
 /**
@@ -325,6 +330,8 @@ export interface AuthCodeRecord {
   readonly codeChallenge: string | undefined;
   readonly codeChallengeMethod: 'S256' | 'plain' | undefined;
   readonly expiresAt: number;
+  /** RFC 9449 §10 `dpop_jkt`: the code is redeemed only with a DPoP proof of this key. */
+  readonly dpopJkt?: string | undefined;
 }
 
 /**

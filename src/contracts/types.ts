@@ -85,6 +85,11 @@ export interface Client {
   readonly origin?: ClientOrigin | undefined;
   /** The form of this client's access tokens (see {@link AccessTokenFormat}); absent: the server's default. */
   readonly accessTokenFormat?: AccessTokenFormat | undefined;
+  /**
+   * RFC 9449 §5.2 `dpop_bound_access_tokens`: this client always uses DPoP, so a token request without a DPoP proof
+   * is refused (`invalid_dpop_proof`), and it never receives Bearer tokens.
+   */
+  readonly dpopBoundAccessTokens?: boolean | undefined;
 }
 
 /**

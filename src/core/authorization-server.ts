@@ -12,6 +12,7 @@ import { DEFAULT_MAX_BODY_BYTES, readForm } from '../contracts/form.js';
 import { NO_STORE_HEADERS, OAuthError, toOAuthError } from '../contracts/oauth-error.js';
 import { StorageUnavailableError } from '../contracts/storage-unavailable-error.js';
 import type { AccessTokenClaimsContext, Logger, ServerContext } from '../contracts/server-context.js';
+import type { Client } from '../contracts/types.js';
 import type { AuthorizationRequest } from '../contracts/authorization-request.js';
 import type { AccessTokenFormat } from '../contracts/types.js';
 import {
@@ -38,6 +39,11 @@ import { respondToRegistration } from './endpoints/registration-endpoint.js';
 import { checkRegistrationOptions } from './endpoints/registration-options.js';
 import { withRotatedKeys, type KeyRotation } from './key-rotation.js';
 import { MetadataDocumentClients, type ClientIdMetadataDocumentOptions } from './metadata-document-clients.js';
+import type { ReplayRepository } from '../contracts/replay-repository.js';
+import type { DpopBinding } from '../contracts/grant.js';
+import type { DpopOptions } from './dpop-options.js';
+import { checkTokenRequestProof, LocalReplays } from './token-endpoint-dpop.js';
+import { DPOP_ALGORITHMS } from '../tokens/dpop-proof.js';
 
 /**
  * Options of an {@link AuthorizationServer}: the seed's repositories and keys, plus grantry's settings (the
@@ -93,6 +99,16 @@ export interface AuthorizationServerOptions extends EndpointOptions {
    * defaults).
    */
   clientIdMetadataDocuments?: ClientIdMetadataDocumentOptions;
+  /**
+   * DPoP (RFC 9449), on by default: a token request with a valid proof gets tokens bound to its key. `required`
+   * refuses requests without one; `nonces` turns on server nonces. `false` ignores DPoP headers (Bearer only).
+   */
+  dpop?: DpopOptions | false;
+  /**
+   * Where single-use identifiers are remembered (a DPoP proof's `jti`): the storage's `replays`, shared by every
+   * instance. Default: a process-local store (single use within one process only).
+   */
+  replays?: ReplayRepository;
 }
 
 const MAKE_SIGNING_KEY =
@@ -151,6 +167,7 @@ export class AuthorizationServer {
   readonly #options: AuthorizationServerOptions;
   readonly #maxBodyBytes: number;
   readonly #clients: ClientRepository;
+  readonly #replays: ReplayRepository;
   #context: Promise<ServerContext> | undefined;
 
   constructor(options: AuthorizationServerOptions) {
@@ -174,6 +191,7 @@ export class AuthorizationServer {
     // Client ID metadata documents: registered clients first, then documents fetched by URL (a bad option fails here).
     const documents = options.clientIdMetadataDocuments;
     this.#clients = documents ? new MetadataDocumentClients(options.clients, documents, options.clock ?? systemClock) : options.clients;
+    this.#replays = options.replays ?? new LocalReplays(() => (options.clock ?? systemClock).now());
   }
 
   /**
@@ -250,10 +268,13 @@ export class AuthorizationServer {
    * response, or throws an {@link OAuthError} for the caller to turn into a response with `toResponse()`.
    */
   async respondToAccessTokenRequest(request: Request): Promise<Response> {
-    return tokenResponse(await this.#tokenBody(request));
+    const { body, headers } = await this.#tokenBody(request);
+    const response = tokenResponse(body);
+    for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
+    return response;
   }
 
-  async #tokenBody(request: AnyRequest): Promise<TokenResponseBody> {
+  async #tokenBody(request: AnyRequest): Promise<{ body: TokenResponseBody; headers: Record<string, string> }> {
     const server = await this.context();
     const params = await readForm(request, this.#maxBodyBytes);
     const grantType = params.get('grant_type');
@@ -268,8 +289,9 @@ export class AuthorizationServer {
     }
     // RFC 6749 §5.2 unauthorized_client: "not authorized to use this authorization grant type".
     if (!client.client.grantTypes.includes(grantType)) throw OAuthError.unauthorizedClient();
+    const dpop = await this.#checkDpop(request, client.client, server);
 
-    return enabled.grant.respondToAccessTokenRequest({
+    const body = await enabled.grant.respondToAccessTokenRequest({
       // A PlainRequest becomes a Fetch Request only if the grant reads this field (the built-in grants do not).
       get request() {
         return request instanceof PlainRequest ? request.toRequest() : request;
@@ -278,6 +300,19 @@ export class AuthorizationServer {
       client,
       accessTokenTTL: enabled.ttl,
       server,
+      dpop,
+    });
+    // RFC 9449 §8.2: a server using nonces may send a fresh one with any response.
+    const nonces = this.#options.dpop === false ? undefined : this.#options.dpop?.nonces;
+    const headers: Record<string, string> = nonces && dpop ? { 'DPoP-Nonce': await nonces.current(server.clock.now()) } : {};
+    return { body, headers };
+  }
+
+  async #checkDpop(request: AnyRequest, client: Client, server: ServerContext): Promise<DpopBinding | undefined> {
+    return checkTokenRequestProof(request, client, server, {
+      options: this.#options.dpop ?? {},
+      replays: this.#replays,
+      tokenEndpoint: endpointUrl(server.issuer, 'token', this.#options),
     });
   }
 
@@ -293,7 +328,9 @@ export class AuthorizationServer {
    */
   async serveTokenRequest(request: AnyRequest): Promise<PlainResult> {
     try {
-      return plainJson(await this.#tokenBody(request));
+      const { body, headers } = await this.#tokenBody(request);
+      const result = plainJson(body);
+      return Object.keys(headers).length === 0 ? result : { ...result, headers: { ...result.headers, 'dpop-nonce': headers['DPoP-Nonce']! } };
     } catch (error) {
       return plainError(this.#loggedError(error));
     }
@@ -345,7 +382,8 @@ export class AuthorizationServer {
   }
 
   async #authorizeContext(): Promise<AuthorizeEndpointContext> {
-    return { server: await this.context(), enabled: (type) => this.#grants.get(type), maxBodyBytes: this.#maxBodyBytes };
+    const requireDpop = this.#options.dpop !== undefined && this.#options.dpop !== false && this.#options.dpop.required === true;
+    return { server: await this.context(), enabled: (type) => this.#grants.get(type), maxBodyBytes: this.#maxBodyBytes, requireDpop };
   }
 
   /** The device authorization endpoint (RFC 8628 §3.1); throws an `OAuthError` on failure. */
@@ -487,7 +525,9 @@ export class AuthorizationServer {
       throw new TypeError('grantry: pass the refreshTokens repository to AuthorizationServer to revoke and introspect refresh tokens');
     }
     const options = refreshTokens === undefined || refreshTokens === this.#options.refreshTokens ? this.#options : { ...this.#options, refreshTokens };
-    return { server: await this.context(), options, maxBodyBytes: this.#maxBodyBytes };
+    const dpop = this.#options.dpop;
+    const dpopAlgorithms = dpop === false ? undefined : (dpop?.algorithms ?? DPOP_ALGORITHMS);
+    return { server: await this.context(), options, maxBodyBytes: this.#maxBodyBytes, dpopAlgorithms };
   }
 
   #heldRefreshTokens(): RefreshTokenRepository | undefined {

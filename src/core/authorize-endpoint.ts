@@ -16,7 +16,12 @@ export interface AuthorizeEndpointContext {
   /** The enabled grant of a type with its access-token lifetime (seconds). */
   readonly enabled: (grantType: string) => { readonly grant: Grant; readonly ttl: number } | undefined;
   readonly maxBodyBytes: number;
+  /** Every token must be DPoP-bound (RFC 9449): implicit access tokens, which cannot be, are refused. */
+  readonly requireDpop?: boolean | undefined;
 }
+
+/** RFC 9449 §10: `dpop_jkt` is a base64url SHA-256 JWK thumbprint (RFC 7638). */
+const JKT = /^[A-Za-z0-9_-]{43}$/;
 
 /**
  * The user's answer on the consent page.
@@ -69,7 +74,7 @@ export async function validateAuthorizationRequest(request: Request, ctx: Author
     issuer: server.issuer,
   };
   try {
-    const { grant, pkce, scopes } = await checkRequest(ctx, client, params, undefined);
+    const { grant, pkce, scopes, dpopJkt } = await checkRequest(ctx, client, params, undefined);
     return {
       responseType: grant.responseType,
       clientId: client.id,
@@ -79,6 +84,7 @@ export async function validateAuthorizationRequest(request: Request, ctx: Author
       scopes,
       ...(state === undefined ? {} : { state }),
       ...pkce,
+      ...(dpopJkt === undefined ? {} : { dpopJkt }),
     };
   } catch (error) {
     throw AuthorizationError.redirecting(asOAuthError(server, error), target);
@@ -99,6 +105,15 @@ async function checkRequest(ctx: AuthorizeEndpointContext, client: Client, param
   // RFC 6749 §4.1.2.1 unauthorized_client: "not authorized to request an authorization code using this method".
   if (!client.grantTypes.includes(grant.grantType)) throw OAuthError.unauthorizedClient();
   const pkce = grant.checkAuthorizationParams(params, client);
+  const dpopJkt = params.get('dpop_jkt');
+  if (dpopJkt !== undefined && (!JKT.test(dpopJkt) || grant.responseType !== 'code')) {
+    throw OAuthError.invalidRequest('The dpop_jkt parameter must be a JWK SHA-256 thumbprint, with response_type=code (RFC 9449 section 10).');
+  }
+  // RFC 9449 §5.2 dpop_bound_access_tokens / a server requiring DPoP: an access token issued at the authorization
+  // endpoint (implicit) has no proof to be bound to.
+  if (grant.responseType === 'token' && (ctx.requireDpop === true || client.dpopBoundAccessTokens === true)) {
+    throw OAuthError.unauthorizedClient('This client must use DPoP-bound access tokens, which the implicit grant cannot issue.');
+  }
   const scopes = await resolveScopes({
     server: ctx.server,
     client,
@@ -107,7 +122,7 @@ async function checkRequest(ctx: AuthorizeEndpointContext, client: Client, param
     requested: params.get('scope'),
     finalize: user !== undefined,
   });
-  return { grant, ttl: enabled.ttl, pkce, scopes };
+  return { grant, ttl: enabled.ttl, pkce, scopes, dpopJkt };
 }
 
 /**
@@ -144,6 +159,7 @@ export async function completeAuthorizationRequest(
     if (authRequest.scopes.length > 0) stored.set('scope', authRequest.scopes.join(' '));
     if (authRequest.codeChallenge !== undefined) stored.set('code_challenge', authRequest.codeChallenge);
     if (authRequest.codeChallengeMethod !== undefined) stored.set('code_challenge_method', authRequest.codeChallengeMethod);
+    if (authRequest.dpopJkt !== undefined) stored.set('dpop_jkt', authRequest.dpopJkt);
     const user = decision.user!;
     const { grant, ttl, scopes } = await checkRequest(ctx, client, stored, user);
     const params = await grant.approve({ server, client, user, authRequest, scopes, accessTokenTTL: ttl });

@@ -11,6 +11,10 @@ import { loadCryptoBackend } from '../tokens/crypto/crypto-backend.js';
 import { isOpaqueAccessToken, opaqueAccessTokenId } from '../tokens/opaque-access-token.js';
 import { checkTokenClaims } from './check-token-claims.js';
 import { TokenIntrospector, type IntrospectionAnswer, type IntrospectionOptions } from './remote-introspection.js';
+import type { HeaderReader } from '../contracts/plain-request.js';
+import type { ReplayRepository } from '../contracts/replay-repository.js';
+import { DPOP_ALGORITHMS, verifyDpopProof } from '../tokens/dpop-proof.js';
+import { DPOP_FAILURES, readDpopHeader, type DpopOptions } from './dpop-options.js';
 
 /**
  * Options of a {@link ResourceServer}.
@@ -54,6 +58,29 @@ export interface ResourceServerOptions {
   clock?: Clock;
   /** The `realm` of the `WWW-Authenticate` challenge (RFC 6750 §3). */
   realm?: string;
+  /**
+   * DPoP (RFC 9449 §7), on by default: `Authorization: DPoP <token>` with its `DPoP` proof is accepted besides
+   * Bearer; `required: true` refuses Bearer; `false` accepts Bearer only. A DPoP-bound token (`cnf.jkt`) is never
+   * accepted as Bearer.
+   */
+  dpop?: DpopOptions | false;
+  /** Single use of proof `jti`s (RFC 9449 §11.1): the storage's `replays`; without it, proofs are not remembered. */
+  replays?: ReplayRepository;
+}
+
+/**
+ * The parts of an HTTP request a {@link ResourceServer} reads: a Fetch `Request` has them.
+ *
+ * @example
+ * ```ts
+ * const parts: ResourceRequest = { method: 'GET', url: 'https://api.example.com/orders', headers: new Headers({ authorization }) };
+ * const claims = await rs.validateRequest(parts);
+ * ```
+ */
+export interface ResourceRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: HeaderReader;
 }
 
 const DESCRIPTIONS: Record<AccessTokenFailure | 'revoked' | 'inactive', string> = {
@@ -74,6 +101,8 @@ const MAX_INTROSPECTED_LENGTH = 8192;
 
 /** RFC 6750 §2.1: `Authorization: Bearer <b64token>`. */
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+/** RFC 9449 §7.1: `Authorization: DPoP <token68>`. */
+const DPOP = /^DPoP +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
 /**
  * The API side of OAuth (the seed's `ResourceServer`): checks the bearer access token of a request and returns its
@@ -105,6 +134,8 @@ export class ResourceServer {
   readonly #leeway: number;
   readonly #clock: Clock;
   readonly #realm: string | undefined;
+  readonly #dpop: DpopOptions | false;
+  readonly #replays: ReplayRepository | undefined;
 
   constructor(options: ResourceServerOptions) {
     if (!options.issuer) throw new TypeError('grantry: ResourceServer needs the issuer');
@@ -126,6 +157,8 @@ export class ResourceServer {
     this.#leeway = options.clockTolerance ?? 10;
     this.#clock = options.clock ?? systemClock;
     this.#realm = options.realm;
+    this.#dpop = options.dpop ?? {};
+    this.#replays = options.replays;
   }
 
   /**
@@ -164,36 +197,46 @@ export class ResourceServer {
    * be loaded or the introspection endpoint fails.
    */
   async validateAuthenticatedRequest(request: Request): Promise<AccessTokenClaims> {
-    return this.validateAuthorization(request.headers.get('authorization'));
+    return this.validateRequest(request);
   }
 
   /**
-   * The same check as {@link validateAuthenticatedRequest}, given the value of the `Authorization` header (or
-   * `null`/`undefined` when the request has none), for middlewares that have the header and no `Request`: the
-   * node:http, Express and Fastify ones. The same claims, the same {@link BearerTokenError}s (RFC 6750 §3.1).
+   * {@link validateAuthenticatedRequest} on the parts of a request (method, URL, headers): a Bearer token
+   * (RFC 6750), or a DPoP-bound token with its proof (RFC 9449 §7): the proof is checked against the request's
+   * method and URL, its `ath` against the token, its key against the token's `cnf.jkt`, its `jti` for single use
+   * (with `replays`). Refusals are {@link BearerTokenError}s with the RFC 9449 §7.1 challenges.
    *
    * @example
    * ```ts
-   * const claims = await rs.validateAuthorization(req.headers.authorization); // node:http / Express
+   * const claims = await rs.validateRequest({ method: 'GET', url: 'https://api.example.com/me', headers: request.headers });
+   * claims.cnf?.jkt; // the client's DPoP key, for a DPoP-bound token
    * ```
    */
-  async validateAuthorization(header: string | null | undefined): Promise<AccessTokenClaims> {
-    const realm = { realm: this.#realm };
-    // RFC 6750 §3.1: a request without credentials, or with another scheme, gets a challenge without error details.
-    if (header === null || header === undefined || !/^bearer(\s|$)/i.test(header)) throw BearerTokenError.missing(realm);
-    const match = BEARER.exec(header);
-    if (!match) throw BearerTokenError.malformed(undefined, realm);
-    const token = match[1]!;
-    const isJwt = token.split('.').length === 3;
-    if (isJwt && this.#keys) return this.#verifyJwt(token, this.#keys);
-    if (!isJwt && this.#opaqueTokens && isOpaqueAccessToken(token)) return this.#lookUpOpaque(token, this.#opaqueTokens);
-    // As verifyAccessToken does: a token this long is no token anyone issued; it is not sent on to the endpoint.
-    if (this.#introspector && token.length <= MAX_INTROSPECTED_LENGTH) return this.#introspect(token, this.#introspector);
-    throw BearerTokenError.invalid(DESCRIPTIONS.malformed, realm);
+  async validateRequest(request: ResourceRequest): Promise<AccessTokenClaims> {
+    const header = request.headers.get('authorization');
+    if (header !== null && this.#dpop !== false && /^dpop(\s|$)/i.test(header)) return this.#validateDpop(request, header, this.#dpop);
+    return this.validateAuthorization(header);
   }
 
-  async #verifyJwt(token: string, keys: KeyResolver): Promise<AccessTokenClaims> {
-    const realm = { realm: this.#realm };
+  /** The challenge parameters: the realm, and DPoP's algorithms when it is accepted (RFC 9449 §7.1). */
+  #challenge(scheme: 'Bearer' | 'DPoP' = 'Bearer') {
+    const dpop = this.#dpop;
+    if (dpop === false) return { realm: this.#realm, scheme };
+    return { realm: this.#realm, scheme, dpopAlgs: dpop.algorithms ?? DPOP_ALGORITHMS, bearer: dpop.required !== true };
+  }
+
+  /** The token's claims, by its form: a JWT with the keys, an opaque token in the storage, else introspection. */
+  async #verify(token: string, scheme: 'Bearer' | 'DPoP'): Promise<AccessTokenClaims> {
+    const challenge = this.#challenge(scheme);
+    const isJwt = token.split('.').length === 3;
+    if (isJwt && this.#keys) return this.#verifyJwt(token, this.#keys, scheme);
+    if (!isJwt && this.#opaqueTokens && isOpaqueAccessToken(token)) return this.#lookUpOpaque(token, this.#opaqueTokens, scheme);
+    // As verifyAccessToken does: a token this long is no token anyone issued; it is not sent on to the endpoint.
+    if (this.#introspector && token.length <= MAX_INTROSPECTED_LENGTH) return this.#introspect(token, this.#introspector, scheme);
+    throw BearerTokenError.invalid(DESCRIPTIONS.malformed, challenge);
+  }
+
+  async #verifyJwt(token: string, keys: KeyResolver, scheme: 'Bearer' | 'DPoP'): Promise<AccessTokenClaims> {
     let result;
     try {
       result = await verifyAccessToken(token, {
@@ -209,38 +252,105 @@ export class ResourceServer {
       }
       throw error;
     }
-    if (!result.valid) throw BearerTokenError.invalid(DESCRIPTIONS[result.reason], realm);
-    if (this.#accessTokens && (await this.#accessTokens.isRevoked(result.claims.jti))) {
-      throw BearerTokenError.invalid(DESCRIPTIONS.revoked, realm);
-    }
+    if (!result.valid) throw BearerTokenError.invalid(DESCRIPTIONS[result.reason], this.#challenge(scheme));
     return result.claims;
   }
 
+  async #checkRevoked(claims: AccessTokenClaims, scheme: 'Bearer' | 'DPoP'): Promise<void> {
+    if (this.#accessTokens && (await this.#accessTokens.isRevoked(claims.jti))) {
+      throw BearerTokenError.invalid(DESCRIPTIONS.revoked, this.#challenge(scheme));
+    }
+  }
+
+  async #validateDpop(request: ResourceRequest, header: string, dpop: DpopOptions): Promise<AccessTokenClaims> {
+    const challenge = this.#challenge('DPoP');
+    const match = DPOP.exec(header);
+    if (!match) throw BearerTokenError.malformed(undefined, challenge);
+    const token = match[1]!;
+    const claims = await this.#verify(token, 'DPoP');
+    // RFC 9449 §7.1: the token must be bound (cnf.jkt) and the proof made with that key.
+    const jkt = typeof claims.cnf?.jkt === 'string' ? claims.cnf.jkt : undefined;
+    if (jkt === undefined) throw BearerTokenError.invalid('The access token is not DPoP-bound.', challenge);
+    const proofHeader = readDpopHeader(request.headers);
+    if (proofHeader?.proof === undefined) throw BearerTokenError.invalidProof('Send exactly one DPoP proof header with a DPoP token.', challenge);
+    // RFC 9449 §7.1 / §4.3: htm and htu of this request, iat, ath = the hash of this token, single use of jti.
+    const result = await verifyDpopProof(proofHeader.proof, {
+      method: request.method,
+      url: request.url,
+      now: this.#clock.now(),
+      accessToken: token,
+      algorithms: dpop.algorithms,
+      maxAge: dpop.maxAge,
+      clockTolerance: dpop.clockTolerance,
+      nonces: dpop.nonces,
+      replays: this.#replays,
+    });
+    if (!result.valid) {
+      if (result.reason === 'nonce' && result.nonce !== undefined) throw BearerTokenError.nonceRequired(result.nonce, challenge);
+      throw BearerTokenError.invalidProof(DPOP_FAILURES[result.reason], challenge);
+    }
+    if (result.proof.jkt !== jkt) throw BearerTokenError.invalidProof('The DPoP proof is not signed by the key the access token is bound to.', challenge);
+    await this.#checkRevoked(claims, 'DPoP');
+    return claims;
+  }
+
+  /**
+   * The same check as {@link validateAuthenticatedRequest}, given the value of the `Authorization` header (or
+   * `null`/`undefined` when the request has none), for middlewares that have the header and no `Request`: the
+   * node:http, Express and Fastify ones. The same claims, the same {@link BearerTokenError}s (RFC 6750 §3.1).
+   *
+   * @example
+   * ```ts
+   * const claims = await rs.validateAuthorization(req.headers.authorization); // node:http / Express
+   * ```
+   */
+  async validateAuthorization(header: string | null | undefined): Promise<AccessTokenClaims> {
+    const challenge = this.#challenge();
+    if (header !== null && header !== undefined && this.#dpop !== false && /^dpop(\s|$)/i.test(header)) {
+      // The header alone carries no proof: a DPoP token needs the whole request (validateRequest).
+      throw BearerTokenError.invalidProof('Send exactly one DPoP proof header with a DPoP token.', this.#challenge('DPoP'));
+    }
+    // RFC 6750 §3.1: a request without credentials, or with another scheme, gets a challenge without error details.
+    if (header === null || header === undefined || !/^bearer(\s|$)/i.test(header)) throw BearerTokenError.missing(challenge);
+    if (this.#dpop !== false && this.#dpop.required === true) {
+      throw BearerTokenError.invalid('This resource accepts DPoP-bound access tokens only (RFC 9449).', this.#challenge('DPoP'));
+    }
+    const match = BEARER.exec(header);
+    if (!match) throw BearerTokenError.malformed(undefined, challenge);
+    const claims = await this.#verify(match[1]!, 'Bearer');
+    // RFC 9449 §7.2: a DPoP-bound access token presented as a bearer token is refused.
+    if (claims.cnf?.jkt !== undefined) throw BearerTokenError.invalid('The access token is DPoP-bound: present it with the DPoP scheme and a proof.', challenge);
+    await this.#checkRevoked(claims, 'Bearer');
+    return claims;
+  }
+
   /** An opaque token in the shared storage, by its SHA-256: unknown, revoked or expired is refused at once. */
-  async #lookUpOpaque(token: string, repository: AccessTokenRepository): Promise<AccessTokenClaims> {
-    const realm = { realm: this.#realm };
+  async #lookUpOpaque(token: string, repository: AccessTokenRepository, scheme: 'Bearer' | 'DPoP'): Promise<AccessTokenClaims> {
+    const realm = this.#challenge(scheme);
     const record = await repository.find(await opaqueAccessTokenId(await loadCryptoBackend(), token));
     // Only an opaque token's record holds claims; a JWT's record is keyed by a jti no presented string hashes to.
     if (!record?.claims) throw BearerTokenError.invalid(DESCRIPTIONS.inactive, realm);
     if (record.revoked) throw BearerTokenError.invalid(DESCRIPTIONS.revoked, realm);
     // The record is the authorization server's own: its expiry holds exactly, with no clock skew to allow for.
     if (record.expiresAt <= this.#clock.now()) throw BearerTokenError.invalid(DESCRIPTIONS.expired, realm);
-    return this.#checkClaims(record.claims, 0);
+    return this.#checkClaims(record.claims, 0, scheme);
   }
 
   /** RFC 7662: the authorization server says whether the token is active and what it carries. */
-  async #introspect(token: string, introspector: TokenIntrospector): Promise<AccessTokenClaims> {
-    const realm = { realm: this.#realm };
+  async #introspect(token: string, introspector: TokenIntrospector, scheme: 'Bearer' | 'DPoP'): Promise<AccessTokenClaims> {
+    const realm = this.#challenge(scheme);
     const answer: IntrospectionAnswer = await introspector.introspect(token);
     if (!answer.active) throw BearerTokenError.invalid(DESCRIPTIONS.inactive, realm);
-    // RFC 7662 §2.2 token_type: a refresh token is active too, but is no access token (grantry names none for it).
-    if (typeof answer.token_type !== 'string' || answer.token_type.toLowerCase() !== 'bearer') throw BearerTokenError.invalid(DESCRIPTIONS.type, realm);
-    return this.#checkClaims(answer, this.#leeway);
+    // RFC 7662 §2.2 token_type: a refresh token is active too, but is no access token (grantry names none for it);
+    // a DPoP-bound access token is introspected as `DPoP` (RFC 9449 §6.2).
+    const type = typeof answer.token_type === 'string' ? answer.token_type.toLowerCase() : undefined;
+    if (type !== 'bearer' && type !== 'dpop') throw BearerTokenError.invalid(DESCRIPTIONS.type, realm);
+    return this.#checkClaims(answer, this.#leeway, scheme);
   }
 
-  #checkClaims(claims: Readonly<Record<string, unknown>>, leeway: number): AccessTokenClaims {
+  #checkClaims(claims: Readonly<Record<string, unknown>>, leeway: number, scheme: 'Bearer' | 'DPoP'): AccessTokenClaims {
     const result = checkTokenClaims(claims, { issuer: this.#issuer, audience: this.#audience, now: this.#clock.now(), leeway });
-    if (!result.valid) throw BearerTokenError.invalid(DESCRIPTIONS[result.reason], { realm: this.#realm });
+    if (!result.valid) throw BearerTokenError.invalid(DESCRIPTIONS[result.reason], this.#challenge(scheme));
     return result.claims;
   }
 }

@@ -118,6 +118,7 @@ export class AuthorizationCodeGrant implements AuthorizationResponder {
       codeChallenge: authRequest.codeChallenge,
       codeChallengeMethod: authRequest.codeChallengeMethod,
       expiresAt: secondsToMs(exp),
+      ...(authRequest.dpopJkt === undefined ? {} : { dpopJkt: authRequest.dpopJkt }),
     });
     return { code: token };
   }
@@ -150,7 +151,7 @@ export class AuthorizationCodeGrant implements AuthorizationResponder {
     await this.#checkProof(req, found, verifier);
     const record = await this.#consume(server, opened.id);
     this.#checkLive(req, record);
-    const body = await issueTokens({ server, client, accessTokenTTL: req.accessTokenTTL }, this.#issueOptions(client, record));
+    const body = await issueTokens({ server, client, accessTokenTTL: req.accessTokenTTL, dpopJkt: req.dpop?.jkt }, this.#issueOptions(client, record));
     // A replay that raced this redemption may have run its family revocation before our tokens were saved; the
     // code's revoked mark tells us so, and we revoke them ourselves (see the replay branch in #consume).
     if (this.authCodes.isRevoked && (await this.authCodes.isRevoked(record.id))) await this.#revokeFamily(server, record);
@@ -175,7 +176,7 @@ export class AuthorizationCodeGrant implements AuthorizationResponder {
       throw OAuthError.invalidGrant();
     }
     this.#checkLive(req, found);
-    const ctx = { server, client, accessTokenTTL: req.accessTokenTTL };
+    const ctx = { server, client, accessTokenTTL: req.accessTokenTTL, dpopJkt: req.dpop?.jkt };
     const options = this.#issueOptions(client, found);
     const minted = await mintTokens(ctx, options);
     const result = await this.authCodes.redeem!(id, { accessToken: minted.accessToken, refreshToken: minted.refreshToken });
@@ -204,6 +205,12 @@ export class AuthorizationCodeGrant implements AuthorizationResponder {
       throw OAuthError.invalidGrant('The redirect_uri does not match the authorization request.');
     }
     await this.#checkVerifier(server, record, verifier);
+    // RFC 9449 §10: "the authorization server MUST ensure that the public key ... in the DPoP proof [at the token
+    // endpoint] matches the dpop_jkt" of the authorization request.
+    if (record.dpopJkt !== undefined) {
+      if (req.dpop === undefined) throw OAuthError.invalidDpopProof('The code is bound to a DPoP key (dpop_jkt): send a DPoP proof made with it.');
+      if (req.dpop.jkt !== record.dpopJkt) throw OAuthError.invalidGrant('The DPoP proof key does not match the dpop_jkt of the authorization request.');
+    }
   }
 
   /** RFC 6749 §4.1.2: a code is short-lived; an expired one is refused (after a replay had its chance to revoke). */

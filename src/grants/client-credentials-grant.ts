@@ -57,7 +57,7 @@ export class ClientCredentialsGrant implements Grant {
     const client = req.client.client;
     const scopes = await resolveScopes({ server, client, grantType: this.grantType, userId: undefined, requested: params.get('scope') });
     return issueTokens(
-      { server, client, accessTokenTTL: req.accessTokenTTL },
+      { server, client, accessTokenTTL: req.accessTokenTTL, dpopJkt: req.dpop?.jkt },
       {
         userId: undefined,
         subject: this.#subject(client),

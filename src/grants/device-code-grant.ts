@@ -182,7 +182,7 @@ export class DeviceCodeGrant implements DeviceAuthorizationGrant {
     const userId = record.userId;
     const scopes = await resolveScopes({ server, client, grantType: this.grantType, userId, requested: undefined, granted: record.scopes });
     return issueTokens(
-      { server, client, accessTokenTTL: req.accessTokenTTL },
+      { server, client, accessTokenTTL: req.accessTokenTTL, dpopJkt: req.dpop?.jkt },
       {
         userId,
         scopes,

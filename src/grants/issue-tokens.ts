@@ -1,6 +1,6 @@
 import { epochSeconds } from '../contracts/clock.js';
 import type { ServerContext } from '../contracts/server-context.js';
-import type { Client, GrantType } from '../contracts/types.js';
+import { isConfidential, type Client, type GrantType } from '../contracts/types.js';
 import type { AccessTokenRecord, RefreshTokenRecord, RefreshTokenRepository } from '../contracts/repositories.js';
 import { encodeBase64url } from '../tokens/base64url.js';
 import { signJwt } from '../tokens/jwt.js';
@@ -22,6 +22,11 @@ export interface IssueContext {
   readonly server: ServerContext;
   readonly client: Client;
   readonly accessTokenTTL: number;
+  /**
+   * The thumbprint of the request's DPoP key (`TokenRequest.dpop.jkt`, RFC 9449 §5): the access token gets
+   * `cnf.jkt` and `token_type` `DPoP`, and a public client's refresh token is bound to the key.
+   */
+  readonly dpopJkt?: string | undefined;
 }
 
 /**
@@ -108,7 +113,7 @@ export function refreshIssueFor(
  */
 export const DEFAULT_ABSOLUTE_LIFETIME = 'P90D';
 
-const REGISTERED = new Set(['iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', 'client_id', 'scope']);
+const REGISTERED = new Set(['iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', 'client_id', 'scope', 'cnf']);
 
 /**
  * Tokens signed and sealed but not yet stored: the response body and the records to store for it.
@@ -180,11 +185,15 @@ export async function mintTokens(ctx: IssueContext, options: IssueOptions): Prom
   if (extra) for (const [k, v] of Object.entries(extra)) if (!REGISTERED.has(k)) claims[k] = v;
   // RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat and jti are required; scope per §2.2.3.
   Object.assign(claims, { iss: server.issuer, sub, aud: server.audience, client_id: client.id, scope, iat, exp, jti });
+  // RFC 9449 §6.1: a DPoP-bound access token carries the key's thumbprint as `cnf.jkt` (an opaque one in its record's claims).
+  const dpopJkt = ctx.dpopJkt;
+  if (dpopJkt !== undefined) claims.cnf = { jkt: dpopJkt };
   // An opaque token carries nothing: its claims are stored in its record, which is keyed by its hash.
   const accessToken = opaque ? opaque.token : await signJwt(server.signingKeys.active, claims, 'at+jwt');
 
   // RFC 6749 §3.3: a scope value has at least one scope-token; with none granted, §5.1's OPTIONAL scope is left out.
-  const body: TokenResponseBody = { access_token: accessToken, token_type: 'Bearer', expires_in: accessTokenTTL };
+  // RFC 9449 §5: "token_type ... DPoP" for a bound access token.
+  const body: TokenResponseBody = { access_token: accessToken, token_type: dpopJkt === undefined ? 'Bearer' : 'DPoP', expires_in: accessTokenTTL };
   if (scope !== '') body.scope = scope;
   let refreshToken: RefreshTokenRecord | undefined;
   if (options.refresh) {
@@ -194,6 +203,9 @@ export async function mintTokens(ctx: IssueContext, options: IssueOptions): Prom
     const refreshExp = absoluteLifetime === undefined ? iat + ttl : Math.min(iat + ttl, toEpochSeconds(authTime) + absoluteLifetime);
     const { token, id } = await server.refreshTokenCodec.issue(client.id, refreshExp);
     refreshToken = { id, familyId: familyId!, clientId: client.id, userId: options.userId, scopes, expiresAt: secondsToMs(refreshExp), accessTokenId: jti, authTime };
+    // RFC 9449 §5: "Refresh tokens issued to public clients ... MUST be bound to the DPoP public key"; a confidential
+    // client's refresh token is bound to its client authentication instead.
+    if (dpopJkt !== undefined && !isConfidential(client)) refreshToken = { ...refreshToken, dpopJkt };
     body.refresh_token = token;
   }
   const accessRecord: AccessTokenRecord = {

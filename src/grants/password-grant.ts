@@ -85,7 +85,7 @@ export class PasswordGrant implements Grant {
     }
     const scopes = await resolveScopes({ server, client, grantType: this.grantType, userId: user.id, requested });
     return issueTokens(
-      { server, client, accessTokenTTL: req.accessTokenTTL },
+      { server, client, accessTokenTTL: req.accessTokenTTL, dpopJkt: req.dpop?.jkt },
       {
         userId: user.id,
         scopes,

@@ -151,7 +151,7 @@ export class RefreshTokenGrant implements Grant, RefreshTokenHolder {
     const revokeOld = this.rotate && record.accessTokenId !== undefined ? server.accessTokens.revoke(record.accessTokenId) : undefined;
     const [body] = await Promise.all([
       issueTokens(
-        { server, client, accessTokenTTL: req.accessTokenTTL },
+        { server, client, accessTokenTTL: req.accessTokenTTL, dpopJkt: req.dpop?.jkt },
         {
           userId: record.userId,
           scopes: regrant.scopes,
@@ -186,6 +186,14 @@ export class RefreshTokenGrant implements Grant, RefreshTokenHolder {
   async #regrant(req: TokenRequest, record: RefreshTokenRecord, requested: string | undefined, reject: (r: RefreshRejectReason, d?: string) => never): Promise<Regrant> {
     const { server } = req;
     const client = req.client.client;
+    // RFC 9449 §5: a refresh token bound to a DPoP key is refreshed only with a proof of that key.
+    if (record.dpopJkt !== undefined && req.dpop?.jkt !== record.dpopJkt) {
+      if (req.dpop === undefined) {
+        server.events.emit('refresh_token.rejected', { reason: 'dpop_key', clientId: client.id });
+        throw OAuthError.invalidDpopProof('The refresh token is bound to a DPoP key: send a DPoP proof made with it.');
+      }
+      return reject('dpop_key', 'The refresh token is bound to another DPoP key.');
+    }
     if (record.authTime !== undefined && record.authTime + secondsToMs(this.absoluteLifetime) <= server.clock.now()) return reject('expired');
     if (record.userId !== undefined && this.#users) {
       const user = await this.#users.getUser(record.userId);
@@ -234,7 +242,7 @@ export class RefreshTokenGrant implements Grant, RefreshTokenHolder {
     // The user, the family's absolute lifetime and every granted scope, checked before the token is spent: a
     // refusal must not cost the client its token.
     const regrant = await this.#regrant(req, live, requested, reject);
-    const ctx = { server, client, accessTokenTTL: req.accessTokenTTL };
+    const ctx = { server, client, accessTokenTTL: req.accessTokenTTL, dpopJkt: req.dpop?.jkt };
     const options: IssueOptions = {
       userId: live.userId,
       scopes: regrant.scopes,

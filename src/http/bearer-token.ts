@@ -124,6 +124,19 @@ export function withBearerToken<Claims extends { scope?: string }>(
 }
 
 /**
+ * Whether an `Authorization` header uses the DPoP scheme (RFC 9449 §7.1), which the middlewares check on the whole
+ * request rather than on the header alone.
+ *
+ * @example
+ * ```ts
+ * isDpopScheme('DPoP eyJ…'); // true
+ * ```
+ */
+export function isDpopScheme(header: string | null | undefined): boolean {
+  return typeof header === 'string' && /^dpop(\s|$)/i.test(header);
+}
+
+/**
  * The default `onError` of the bearer middlewares: one line, the message only.
  *
  * @example

@@ -2,7 +2,7 @@ import type { Request as ExpressRequest, RequestHandler } from 'express';
 import type { AuthorizationServer } from '../core/authorization-server.js';
 import { OAuthError } from '../contracts/oauth-error.js';
 import type { AccessTokenClaims } from '../tokens/verify-access-token.js';
-import { checkBearerHeader, checkBearerToken, type BearerTokenOptions, type BearerTokenValidator } from './bearer-token.js';
+import { checkBearerHeader, checkBearerToken, isDpopScheme, type BearerTokenOptions, type BearerTokenValidator } from './bearer-token.js';
 import { resolveAdapterOptions, type AdapterOptions, type FetchHandler } from './fetch-handler.js';
 import { serveNodeRequest, servePlainRequest } from './serve-node-request.js';
 import { RawHeaderReader, toFetchRequest } from './node-request.js';
@@ -118,9 +118,11 @@ export function requireBearerToken(
   const resolved = resolveAdapterOptions(options);
   const byHeader = typeof validator.validateAuthorization === 'function' ? (validator as Required<typeof validator>) : undefined;
   return async (req, res, next) => {
-    if (byHeader) {
+    const authorization = new RawHeaderReader(req.rawHeaders).get('authorization');
+    // A DPoP token (RFC 9449 §7) is checked against the whole request (method, URL, proof): the Request path.
+    if (byHeader && !isDpopScheme(authorization)) {
       // The header's value alone: no Request (RawHeaderReader joins a repeated header as the Fetch API would).
-      const check = await checkBearerHeader(byHeader, new RawHeaderReader(req.rawHeaders).get('authorization'), resolved.onError, options.scopes);
+      const check = await checkBearerHeader(byHeader, authorization, resolved.onError, options.scopes);
       if (!check.ok) return writeFetchResponse(check.response, res);
       res.locals.accessToken = check.claims;
       return next();

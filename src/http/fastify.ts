@@ -4,7 +4,7 @@ import type { AuthorizationServer } from '../core/authorization-server.js';
 import { OAuthError } from '../contracts/oauth-error.js';
 import type { AccessTokenClaims } from '../tokens/verify-access-token.js';
 import { closeIfBodyUnread } from './close-if-body-unread.js';
-import { checkBearerHeader, checkBearerToken, type BearerTokenOptions, type BearerTokenValidator } from './bearer-token.js';
+import { checkBearerHeader, checkBearerToken, isDpopScheme, type BearerTokenOptions, type BearerTokenValidator } from './bearer-token.js';
 import { callHandler, resolveAdapterOptions, type AdapterOptions, type FetchHandler } from './fetch-handler.js';
 import { RawHeaderReader, toFetchRequest } from './node-request.js';
 import { responseBody } from './node-response.js';
@@ -177,9 +177,11 @@ export function requireBearerToken(
   const resolved = resolveAdapterOptions(options);
   const byHeader = typeof validator.validateAuthorization === 'function' ? (validator as Required<typeof validator>) : undefined;
   return async (request, reply) => {
-    if (byHeader) {
+    const authorization = new RawHeaderReader(request.raw.rawHeaders).get('authorization');
+    // A DPoP token (RFC 9449 §7) is checked against the whole request (method, URL, proof): the Request path.
+    if (byHeader && !isDpopScheme(authorization)) {
       // The header's value alone: no Request (RawHeaderReader joins a repeated header as the Fetch API would).
-      const check = await checkBearerHeader(byHeader, new RawHeaderReader(request.raw.rawHeaders).get('authorization'), resolved.onError, options.scopes);
+      const check = await checkBearerHeader(byHeader, authorization, resolved.onError, options.scopes);
       if (!check.ok) return sendResponse(reply, check.response);
       request.accessToken = check.claims;
       return undefined;

@@ -81,6 +81,12 @@ export interface ServerConfig {
   readonly sessionTTL: number;
   /** Write one JSON line per request to stdout. */
   readonly requestLog: boolean;
+  /** Refuse token requests without a DPoP proof (RFC 9449): every access token is sender-constrained. */
+  readonly requireDpop: boolean;
+  /** Require server-provided DPoP nonces (RFC 9449 §8) in proofs at the token endpoint. */
+  readonly dpopNonce: boolean;
+  /** Seconds a DPoP proof is accepted after its `iat` (its `jti` is remembered that long). */
+  readonly dpopProofMaxAge: number;
   /** Which hops in front of the server are proxies whose `X-Forwarded-For` entries are believed (see {@link parseTrustProxy}). */
   readonly trustProxy: TrustProxy;
   /** PostgreSQL: seconds a statement may take before it is cancelled and answered 503. */
@@ -198,6 +204,9 @@ export const SERVER_OPTIONS = [
   { key: 'lockoutSeconds', flag: 'lockout-seconds', env: ['GRANTRY_LOCKOUT_SECONDS'], type: 'duration', default: '900', help: 'how long a lockout lasts (seconds or ISO 8601 duration)' },
   { key: 'sessionTTL', flag: 'session-ttl', env: ['GRANTRY_SESSION_TTL'], type: 'duration', default: 'PT1H', help: 'login session lifetime' },
   { key: 'requestLog', flag: 'request-log', env: ['GRANTRY_REQUEST_LOG'], type: 'boolean', default: 'true', help: 'one JSON log line per request on stdout' },
+  { key: 'requireDpop', flag: 'require-dpop', env: ['GRANTRY_REQUIRE_DPOP'], type: 'boolean', default: 'false', help: 'refuse token requests without a DPoP proof (RFC 9449); per client: clients create --dpop-bound' },
+  { key: 'dpopNonce', flag: 'dpop-nonce', env: ['GRANTRY_DPOP_NONCE'], type: 'boolean', default: 'false', help: 'require server-provided DPoP nonces (RFC 9449 §8), the same on every instance' },
+  { key: 'dpopProofMaxAge', flag: 'dpop-proof-max-age', env: ['GRANTRY_DPOP_PROOF_MAX_AGE'], type: 'duration', default: 'PT60S', help: 'how long a DPoP proof is accepted after its iat' },
   { key: 'trustProxy', flag: 'trust-proxy', env: ['GRANTRY_TRUST_PROXY'], type: 'trust-proxy', default: 'false', help: 'proxies whose X-Forwarded-For is believed: a hop count (1 = one proxy; true means 1) or addresses and CIDR ranges (10.0.0.0/8,::1); the client is the right-most untrusted address' },
   { key: 'dbQueryTimeout', flag: 'db-query-timeout', env: ['GRANTRY_DB_QUERY_TIMEOUT'], type: 'duration', default: 'PT5S', help: 'PostgreSQL: longest statement; past it the request is answered 503' },
   { key: 'dbConnectTimeout', flag: 'db-connect-timeout', env: ['GRANTRY_DB_CONNECT_TIMEOUT'], type: 'duration', default: 'PT5S', help: 'PostgreSQL: longest wait for a connection' },

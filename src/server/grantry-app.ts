@@ -1,4 +1,5 @@
 import { AuthorizationServer } from '../core/authorization-server.js';
+import { DpopNonces } from '../tokens/dpop-nonces.js';
 import { systemClock, type Clock } from '../contracts/clock.js';
 import { toOAuthError } from '../contracts/oauth-error.js';
 import type { Logger } from '../contracts/server-context.js';
@@ -134,6 +135,14 @@ export async function createGrantryApp(options: GrantryAppOptions): Promise<Gran
           },
         }
       : {}),
+    // DPoP (RFC 9449): proof jti single use in the shared storage; nonces derived from the shared session key, so
+    // every instance issues and accepts the same ones.
+    replays: storage.replays,
+    dpop: {
+      required: config.requireDpop,
+      maxAge: config.dpopProofMaxAge,
+      ...(config.dpopNonce ? { nonces: new DpopNonces(`grantry-dpop-nonce:${keys.session}`) } : {}),
+    },
   });
   enableGrants(server, storage, config, issuer);
   try {

@@ -37,6 +37,8 @@ export interface NewClient {
   readonly permissions?: readonly ClientPermission[] | undefined;
   /** The form of its access tokens; absent: the server's `--access-token-format`. */
   readonly accessTokenFormat?: AccessTokenFormat | undefined;
+  /** RFC 9449 §5.2 `dpop_bound_access_tokens`: token requests without a DPoP proof are refused. */
+  readonly dpopBoundAccessTokens?: boolean | undefined;
 }
 
 /**
@@ -217,6 +219,7 @@ export async function createClient(store: ServerStore, input: NewClient): Promis
     scopes: [...input.scopes],
     ...(input.permissions === undefined || input.permissions.length === 0 ? {} : { permissions: [...input.permissions] }),
     ...(input.accessTokenFormat === undefined ? {} : { accessTokenFormat: input.accessTokenFormat }),
+    ...(input.dpopBoundAccessTokens === true ? { dpopBoundAccessTokens: true } : {}),
   };
   await store.storage.admin.createClient(client);
   return { client, secret: generated };

@@ -3,6 +3,7 @@ import type { ClientRegistrationRepository, InitialAccessTokenRepository } from 
 import type { SessionRepository } from './session-repository.js';
 import type { ConsentRepository } from './consent-repository.js';
 import type { StorageAdmin } from './storage-admin.js';
+import type { ReplayRepository } from '../contracts/replay-repository.js';
 
 /**
  * Limits of one {@link ManagedStorage.cleanup} run.
@@ -39,6 +40,8 @@ export interface CleanupReport {
   readonly deviceCodes: number;
   /** Expired sessions of the ready server's pages. */
   readonly sessions: number;
+  /** Expired single-use identifiers (DPoP proof `jti`s, migration 8). */
+  readonly replays: number;
   /** Revoked families whose last token is gone. */
   readonly families: number;
   /** `false` when a table hit `maxBatches` and may hold more expired rows. */
@@ -83,6 +86,8 @@ export interface ManagedStorage extends Storage {
   readonly registrations: ClientRegistrationRepository;
   /** The operator's initial access tokens for registration (RFC 7591 §3), stored as hashes. */
   readonly initialAccessTokens: InitialAccessTokenRepository;
+  /** Single use of short-lived identifiers: DPoP proof `jti`s (RFC 9449 §11.1), client assertion `jti`s. */
+  readonly replays: ReplayRepository;
   /** Applies pending schema migrations. Safe to call twice and from several processes at once. */
   migrate(): Promise<MigrationReport>;
   /** Deletes expired records in bounded batches. */

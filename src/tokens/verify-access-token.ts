@@ -24,6 +24,8 @@ export interface AccessTokenClaims {
   /** Space-delimited scopes (RFC 9068 §2.2.3). */
   readonly scope?: string;
   readonly nbf?: number;
+  /** RFC 9449 §6.1: the confirmation of a DPoP-bound token, the thumbprint of its key. */
+  readonly cnf?: { readonly jkt?: string; readonly [member: string]: unknown };
   readonly [claim: string]: unknown;
 }
 

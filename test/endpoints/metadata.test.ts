@@ -31,6 +31,7 @@ describe('authorization server metadata (RFC 8414)', () => {
       revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
       introspection_endpoint: `${ISSUER}/introspect`,
       introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      dpop_signing_alg_values_supported: ['ES256', 'PS256', 'RS256', 'EdDSA'],
     });
   });
 

@@ -7,6 +7,7 @@ import { ClientCredentialsGrant } from '../../src/grants/client-credentials-gran
 import { RefreshTokenGrant } from '../../src/grants/refresh-token-grant.js';
 import { basic, CLIENT_SECRET, createTestServer, ISSUER, mintTokens, serverOn, type TestServer } from '../support/fixtures.js';
 import type { RunningAdapter, StartAdapter } from './mounts.js';
+import { DpopKey, ath } from '../dpop/support/dpop-key.js';
 
 /** Client id and secret with every character RFC 6749 §2.3.1 makes the client form-url-encode. */
 export const SPECIAL_ID = 'my client:ü+%/&=?#';
@@ -155,6 +156,29 @@ export function describeAdapter(name: string, start: StartAdapter): void {
       const admin = await mintTokens(t, 'app', ['admin']);
       const ok = await fetch(`${running.origin}/api/admin`, { headers: { authorization: `Bearer ${admin.access_token}` } });
       expect(ok.status).toBe(200);
+    });
+
+    it('issues a DPoP-bound token and lets it through with a proof of its key; refuses it as Bearer and with a wrong ath (RFC 9449 §5, §7)', async () => {
+      const key = new DpopKey('ES256');
+      const iat = Math.floor(t.clock.now() / 1000);
+      const issued = await post('grant_type=client_credentials&scope=read', {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: basic('app', CLIENT_SECRET),
+        dpop: key.proof('POST', `${running.origin}/token`, { iat }),
+      });
+      const body = await oauthJson(issued);
+      expect(issued.status, JSON.stringify(body)).toBe(200);
+      expect(body.token_type).toBe('DPoP');
+      const at = body.access_token as string;
+      const api = `${running.origin}/api/me`;
+      const ok = await fetch(api, { headers: { authorization: `DPoP ${at}`, dpop: key.proof('GET', api, { iat, ath: ath(at) }) } });
+      expect(ok.status).toBe(200);
+      const asBearer = await fetch(api, { headers: { authorization: `Bearer ${at}` } });
+      expect(asBearer.status).toBe(401);
+      expect(asBearer.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token"/);
+      const wrongAth = await fetch(api, { headers: { authorization: `DPoP ${at}`, dpop: key.proof('GET', api, { iat, ath: ath('another token') }) } });
+      expect(wrongAth.status).toBe(401);
+      expect(wrongAth.headers.get('www-authenticate')).toMatch(/^DPoP error="invalid_dpop_proof"/);
     });
   });
 }

@@ -50,18 +50,18 @@ describe('ResourceServer.validateAuthenticatedRequest (RFC 6750, RFC 9068 §4)',
   it.each([
     ['no Authorization header', {}],
     ['another authentication scheme', { authorization: 'Basic YXBwOnNlY3JldA==' }],
-  ])('answers %s with 401 and a bare "WWW-Authenticate: Bearer", no error code and no body (RFC 6750 §3.1)', async (_name, headers) => {
+  ])('answers %s with 401 and bare Bearer and DPoP challenges, no error code and no body (RFC 6750 §3.1, RFC 9449 §7.1)', async (_name, headers) => {
     const { rs } = await setup();
     const r = await refusal(rs.validateAuthenticatedRequest(apiRequest(undefined, headers)));
     expect(r.status).toBe(401);
-    expect(r.challenge).toBe('Bearer');
+    expect(r.challenge).toBe('Bearer, DPoP algs="ES256 PS256 RS256 EdDSA"');
     expect(r.body).toBe('');
     expect((r.error as BearerTokenError).tokenMissing).toBe(true);
   });
 
   it('adds the configured realm to every challenge (RFC 6750 §3)', async () => {
     const { rs } = await setup({ realm: 'orders' });
-    expect((await refusal(rs.validateAuthenticatedRequest(apiRequest(undefined)))).challenge).toBe('Bearer realm="orders"');
+    expect((await refusal(rs.validateAuthenticatedRequest(apiRequest(undefined)))).challenge).toBe('Bearer realm="orders", DPoP realm="orders", algs="ES256 PS256 RS256 EdDSA"');
     expect((await refusal(rs.validateAuthenticatedRequest(apiRequest('x.y.z')))).challenge).toMatch(/^Bearer realm="orders", error="invalid_token"/);
   });
 

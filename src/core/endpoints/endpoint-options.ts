@@ -86,6 +86,8 @@ export interface EndpointContext {
   readonly server: ServerContext;
   readonly options: EndpointOptions;
   readonly maxBodyBytes: number;
+  /** The DPoP proof algorithms the token endpoint accepts (RFC 9449 §5.1); absent when DPoP is off. */
+  readonly dpopAlgorithms?: readonly string[] | undefined;
 }
 
 /**

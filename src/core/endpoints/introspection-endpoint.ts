@@ -30,6 +30,8 @@ export interface IntrospectionResponseBody {
   aud?: string | readonly string[];
   iss?: string;
   jti?: string;
+  /** RFC 9449 §6.2: the DPoP key a token is bound to. */
+  cnf?: { jkt: string };
 }
 
 const json = (body: IntrospectionResponseBody): Response =>
@@ -92,12 +94,14 @@ async function describe(ctx: EndpointContext, found: FoundToken): Promise<Intros
     const { claims } = found;
     // RFC 7662 §2.2 / RFC 9068 §2.2: the JWT's own claims; exp and nbf checked exactly, this server being the clock.
     if (secondsToMs(claims.exp) <= now || (claims.nbf !== undefined && secondsToMs(claims.nbf) > now)) return undefined;
+    const jkt = typeof claims.cnf?.jkt === 'string' ? claims.cnf.jkt : undefined;
     return {
       active: true,
       scope: claims.scope ?? record.scopes.join(' '),
       client_id: claims.client_id,
       ...(username === undefined ? {} : { username }),
-      token_type: 'Bearer',
+      // RFC 9449 §6.2: a DPoP-bound token is introspected with token_type DPoP and its cnf.
+      token_type: jkt === undefined ? 'Bearer' : 'DPoP',
       exp: claims.exp,
       iat: claims.iat,
       ...(claims.nbf === undefined ? {} : { nbf: claims.nbf }),
@@ -105,6 +109,7 @@ async function describe(ctx: EndpointContext, found: FoundToken): Promise<Intros
       aud: claims.aud,
       iss: claims.iss,
       jti: claims.jti,
+      ...(jkt === undefined ? {} : { cnf: { jkt } }),
     };
   }
   // A rotated refresh token has been used up: it will never be accepted again, so it is not active.
@@ -118,6 +123,7 @@ async function describe(ctx: EndpointContext, found: FoundToken): Promise<Intros
     exp: toEpochSeconds(record.expiresAt),
     sub: record.userId ?? record.clientId,
     iss: ctx.server.issuer,
+    ...(found.record.dpopJkt === undefined ? {} : { cnf: { jkt: found.record.dpopJkt } }),
   };
 }
 

@@ -32,6 +32,7 @@ export interface AuthorizationServerMetadata {
   registration_endpoint?: string;
   authorization_response_iss_parameter_supported?: boolean;
   client_id_metadata_document_supported?: boolean;
+  dpop_signing_alg_values_supported?: string[];
   [member: string]: unknown;
 }
 
@@ -93,6 +94,9 @@ export async function buildMetadata(ctx: EndpointContext, grants: readonly Grant
     ...(responders.length > 0 ? { authorization_response_iss_parameter_supported: true } : {}),
     // draft-ietf-oauth-client-id-metadata-document §5: servers that support it "MUST include" this member.
     ...(server.clients instanceof MetadataDocumentClients ? { client_id_metadata_document_supported: true } : {}),
+    // RFC 9449 §5.1: "dpop_signing_alg_values_supported: A JSON array containing a list of the JWS alg values ...
+    // supported by the authorization server for DPoP proof JWTs."
+    ...(ctx.dpopAlgorithms ? { dpop_signing_alg_values_supported: [...ctx.dpopAlgorithms] } : {}),
   };
   return { ...metadata, ...options.metadata };
 }

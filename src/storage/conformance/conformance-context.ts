@@ -3,6 +3,7 @@ import type { AccessTokenRecord, AuthCodeRecord, DeviceCodeRecord, RefreshTokenR
 import type { SessionRepository } from '../session-repository.js';
 import type { StorageAdmin } from '../storage-admin.js';
 import type { ClientRegistrationRepository, InitialAccessTokenRepository } from '../../contracts/client-registration-repository.js';
+import type { ReplayRepository } from '../../contracts/replay-repository.js';
 
 /**
  * What the conformance suite runs against: the repositories, and optionally the admin and clean-up, which are
@@ -20,6 +21,7 @@ export type ConformanceStorage = Storage & {
   readonly sessions?: SessionRepository;
   readonly registrations?: ClientRegistrationRepository;
   readonly initialAccessTokens?: InitialAccessTokenRepository;
+  readonly replays?: ReplayRepository;
   cleanup?(options?: CleanupOptions): Promise<CleanupReport>;
   close?(): Promise<void>;
 };

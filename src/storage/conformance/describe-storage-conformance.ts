@@ -6,6 +6,7 @@ import type { ConformanceContext, ConformanceStorage } from './conformance-conte
 import { deviceCases } from './device-cases.js';
 import { ownerCases } from './owner-cases.js';
 import { registrationCases } from './registration-cases.js';
+import { replayCases } from './replay-cases.js';
 import { tokenCases } from './token-cases.js';
 
 /**
@@ -75,5 +76,6 @@ export function describeStorageConformance(
     cleanupCases(ctx);
     ownerCases(ctx);
     registrationCases(ctx);
+    replayCases(ctx);
   });
 }

@@ -20,3 +20,4 @@ export {
 } from './memory-token-repositories.js';
 export { MemoryConsentRepository } from './memory-consent-repository.js';
 export { MemoryClientRegistrationRepository, MemoryInitialAccessTokenRepository } from './memory-registration-repositories.js';
+export { MemoryReplayRepository } from './memory-replay-repository.js';

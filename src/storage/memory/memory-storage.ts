@@ -1,4 +1,5 @@
 import { MemoryConsentRepository } from './memory-consent-repository.js';
+import { MemoryReplayRepository } from './memory-replay-repository.js';
 import { systemClock, type Clock } from '../../contracts/clock.js';
 import type { Client, Scope, User } from '../../contracts/types.js';
 import {
@@ -85,6 +86,7 @@ export class MemoryStorage implements ManagedStorage {
   readonly authCodes: MemoryAuthCodeRepository;
   readonly deviceCodes: MemoryDeviceCodeRepository;
   readonly sessions: MemorySessionRepository;
+  readonly replays: MemoryReplayRepository;
   readonly consents = new MemoryConsentRepository();
   readonly admin: MemoryStorageAdmin;
   readonly registrations: MemoryClientRegistrationRepository;
@@ -108,6 +110,7 @@ export class MemoryStorage implements ManagedStorage {
     this.authCodes = new MemoryAuthCodeRepository(onWrite, { refreshTokens: this.refreshTokens, accessTokens: this.accessTokens });
     this.deviceCodes = new MemoryDeviceCodeRepository(onWrite);
     this.sessions = new MemorySessionRepository(onWrite);
+    this.replays = new MemoryReplayRepository(() => this.#clock.now(), onWrite);
     this.admin = new MemoryStorageAdmin(this.clients, this.users, this.scopes, this);
     this.registrations = new MemoryClientRegistrationRepository(this.clients, this.admin);
   }
@@ -134,6 +137,7 @@ export class MemoryStorage implements ManagedStorage {
       authCodes: sweepMap(this.authCodes.records, now, limit),
       deviceCodes,
       sessions: sweepMap(this.sessions.records, now, limit),
+      replays: sweepMap(this.replays.records, now, limit),
       families: 0,
     };
     const complete = Object.values(report).every((n) => n < limit);

@@ -2,12 +2,12 @@ import type { Client, GrantType, Scope, User } from '../../contracts/types.js';
 import { burnPasswordCheck, hashPassword, verifyPassword } from '../password-hash.js';
 import type { ClientRepository, ScopeRepository, UserRepository } from '../../contracts/repositories.js';
 import { revokeOwnedSql } from '../sql/revoke-owned-sql.js';
-import { clientColumns, toClient, toScope, type Row } from '../sql/rows.js';
+import { CLIENT_COLUMN_NAMES, clientColumns, toClient, toScope, type Row, insertClientSql, updateClientSql } from '../sql/rows.js';
 import { checkClient } from '../check-client.js';
 import { DuplicateRecordError, type NewUser, type StorageAdmin } from '../storage-admin.js';
 import { hasNul, isUniqueViolation, type PostgresQueries } from './postgres-queries.js';
 
-const CLIENT = 'id, name, secret_hash, redirect_uris, grant_types, scopes, permissions, access_token_format';
+const CLIENT = CLIENT_COLUMN_NAMES.join(', ');
 /** What a read of a client selects: its columns, and how it was created (migration 7). */
 const CLIENT_READ = `${CLIENT}, origin`;
 const toUser = (row: Row): User => ({ id: String(row.id), username: String(row.username) });
@@ -144,7 +144,7 @@ export class PostgresStorageAdmin implements StorageAdmin {
     checkClient(client);
     try {
       await this.sql.count(
-        `INSERT INTO grantry_clients (${CLIENT}, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        insertClientSql((i) => `$${i}`, ['created_at']),
         [...clientColumns(client), Date.now()],
       );
     } catch (e) {
@@ -155,7 +155,7 @@ export class PostgresStorageAdmin implements StorageAdmin {
     checkClient(client);
     this.cache.invalidate(client.id);
     const changed = await this.sql.count(
-      'UPDATE grantry_clients SET name = $2, secret_hash = $3, redirect_uris = $4, grant_types = $5, scopes = $6, permissions = $7, access_token_format = $8 WHERE id = $1',
+      updateClientSql((i) => `$${i}`),
       clientColumns(client),
     );
     return changed === 1;

@@ -112,6 +112,18 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
     `,
   },
   {
+    version: 8,
+    name: 'DPoP (RFC 9449): single-use identifiers, key-bound refresh tokens and codes, clients that require DPoP',
+    sql: `
+      CREATE TABLE grantry_replays (
+        namespace text NOT NULL, id text NOT NULL, expires_at bigint NOT NULL, PRIMARY KEY (namespace, id));
+      CREATE INDEX grantry_replays_expiry ON grantry_replays (expires_at);
+      ALTER TABLE grantry_refresh_tokens ADD COLUMN dpop_jkt text;
+      ALTER TABLE grantry_auth_codes ADD COLUMN dpop_jkt text;
+      ALTER TABLE grantry_clients ADD COLUMN dpop_bound boolean NOT NULL DEFAULT false;
+    `,
+  },
+  {
     version: 10,
     name: 'opaque access tokens: a client\'s access-token format, an opaque token\'s claims',
     // access_token_format: 'jwt', 'opaque' or NULL (the server's default); claims: JSON text, only for opaque tokens.

@@ -6,7 +6,7 @@ import type {
 } from '../../contracts/client-registration-repository.js';
 import type { Client } from '../../contracts/types.js';
 import { checkClient } from '../check-client.js';
-import { clientColumns, toClientRegistration, toInitialAccessToken } from '../sql/rows.js';
+import { clientColumns, toClientRegistration, toInitialAccessToken, insertClientSql, updateClientSql } from '../sql/rows.js';
 import { DuplicateRecordError, type StorageAdmin } from '../storage-admin.js';
 import type { ClientCache } from './postgres-admin.js';
 import { hasNul, isUniqueViolation, type PostgresQueries } from './postgres-queries.js';
@@ -34,9 +34,8 @@ export class PostgresClientRegistrationRepository implements ClientRegistrationR
     try {
       await this.sql.transaction(async (db) => {
         await this.sql.count(
-          `INSERT INTO grantry_clients (id, name, secret_hash, redirect_uris, grant_types, scopes, permissions, created_at, origin)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'registration')`,
-          [...clientColumns(client), r.issuedAt],
+          insertClientSql((i) => `$${i}`, ['created_at', 'origin']),
+          [...clientColumns(client), r.issuedAt, 'registration'],
           db,
         );
         await this.sql.count(
@@ -61,8 +60,7 @@ export class PostgresClientRegistrationRepository implements ClientRegistrationR
     this.cache.invalidate(client.id);
     return this.sql.transaction(async (db) => {
       const changed = await this.sql.count(
-        `UPDATE grantry_clients SET name = $2, secret_hash = $3, redirect_uris = $4, grant_types = $5, scopes = $6, permissions = $7
-         WHERE id = $1 AND origin = 'registration'`,
+        updateClientSql((i) => `$${i}`, " AND origin = 'registration'"),
         clientColumns(client),
         db,
       );

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { PostgresReplayRepository } from './postgres-replay-repository.js';
 import {
   type CleanupOptions,
   type CleanupReport,
@@ -100,6 +101,7 @@ export class PostgresStorage implements ManagedStorage {
   readonly consents: PostgresConsentRepository;
   readonly registrations: PostgresClientRegistrationRepository;
   readonly initialAccessTokens: PostgresInitialAccessTokenRepository;
+  readonly replays: PostgresReplayRepository;
 
   constructor(
     readonly pool: pg.Pool,
@@ -121,6 +123,7 @@ export class PostgresStorage implements ManagedStorage {
     this.consents = new PostgresConsentRepository(sql);
     this.registrations = new PostgresClientRegistrationRepository(sql, this.admin, cache);
     this.initialAccessTokens = new PostgresInitialAccessTokenRepository(sql);
+    this.replays = new PostgresReplayRepository(sql);
   }
 
   async migrate(): Promise<MigrationReport> {

@@ -22,8 +22,8 @@ import { PostgresTokenWriter } from './postgres-token-writer.js';
 
 // Explicit column lists: a prepared statement stays valid when a later migration adds columns.
 const AT = 't.id, t.client_id, t.user_id, t.scopes, t.expires_at, t.family_id, t.claims, t.revoked';
-const RT = 't.id, t.family_id, t.client_id, t.user_id, t.scopes, t.expires_at, t.access_token_id, t.auth_time, t.consumed, t.revoked';
-const CODE = 't.id, t.family_id, t.client_id, t.user_id, t.scopes, t.redirect_uri, t.code_challenge, t.code_challenge_method, t.expires_at, t.consumed, t.revoked';
+const RT = 't.id, t.family_id, t.client_id, t.user_id, t.scopes, t.expires_at, t.access_token_id, t.auth_time, t.dpop_jkt, t.consumed, t.revoked';
+const CODE = 't.id, t.family_id, t.client_id, t.user_id, t.scopes, t.redirect_uri, t.code_challenge, t.code_challenge_method, t.expires_at, t.dpop_jkt, t.consumed, t.revoked';
 const DC = 't.id, t.user_code, t.client_id, t.scopes, t.expires_at, t.poll_interval, t.last_polled_at, t.status, t.user_id';
 const FAMILY_REVOKED = 'EXISTS (SELECT 1 FROM grantry_revoked_families f WHERE f.family_id = t.family_id) AS family_revoked';
 
@@ -151,7 +151,7 @@ export class PostgresAuthCodeRepository implements AuthCodeRepository {
   async save(r: AuthCodeRecord): Promise<void> {
     await this.sql.count(
       `INSERT INTO grantry_auth_codes (id, family_id, client_id, user_id, scopes, redirect_uri, code_challenge,
-         code_challenge_method, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+         code_challenge_method, expires_at, dpop_jkt) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
       [
         r.id,
         r.familyId,
@@ -162,6 +162,7 @@ export class PostgresAuthCodeRepository implements AuthCodeRepository {
         r.codeChallenge ?? null,
         r.codeChallengeMethod ?? null,
         r.expiresAt,
+        r.dpopJkt ?? null,
       ],
     );
   }

@@ -52,6 +52,12 @@ export async function cleanupSql(dialect: CleanupDialect, options: CleanupOption
       now,
     );
   }
+  // Expired single-use identifiers (migration 8), keyed by (namespace, id).
+  const replays = await drain(
+    `DELETE FROM grantry_replays WHERE (namespace, id) IN (
+       SELECT namespace, id FROM grantry_replays WHERE expires_at <= ${before} LIMIT ${limit} ${dialect.lockRows})`,
+    now,
+  );
   // A revoked family is forgotten once no token of it is left (and a grace period has passed).
   const families = await drain(
     `DELETE FROM grantry_revoked_families WHERE family_id IN (
@@ -68,6 +74,7 @@ export async function cleanupSql(dialect: CleanupDialect, options: CleanupOption
     authCodes: counts.authCodes ?? 0,
     deviceCodes: counts.deviceCodes ?? 0,
     sessions: counts.sessions ?? 0,
+    replays,
     families,
     complete,
   };

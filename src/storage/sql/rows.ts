@@ -35,6 +35,8 @@ export function toClient(row: Row): Client {
     // The origin column (migration 7): only a client that registered itself carries one on the record.
     ...(row.origin === 'registration' ? { origin: 'registration' as const } : {}),
     ...accessTokenFormatOf(row.access_token_format),
+    // RFC 9449 §5.2 dpop_bound_access_tokens (column of migration 8): omitted when false.
+    ...(bool(row.dpop_bound) ? { dpopBoundAccessTokens: true } : {}),
   };
 }
 
@@ -74,10 +76,7 @@ function permissionsOf(value: SqlValue | undefined): { permissions?: ClientPermi
   return list.length === 0 ? {} : { permissions: list };
 }
 
-/**
- * A client's columns in insert order: id, name, secret_hash, redirect_uris, grant_types, scopes, permissions,
- * access_token_format.
- */
+/** A client's columns in insert order: {@link CLIENT_COLUMN_NAMES}. */
 export const clientColumns = (c: Client): SqlValue[] => [
   c.id,
   c.name,
@@ -87,7 +86,29 @@ export const clientColumns = (c: Client): SqlValue[] => [
   joinScopes(c.scopes),
   JSON.stringify(c.permissions ?? []),
   c.accessTokenFormat ?? null,
+  c.dpopBoundAccessTokens === true ? 1 : 0,
 ];
+
+/** The columns of {@link clientColumns}, in order: every engine's client INSERT and UPDATE are built from it. */
+export const CLIENT_COLUMN_NAMES = [
+  'id',
+  'name',
+  'secret_hash',
+  'redirect_uris',
+  'grant_types',
+  'scopes',
+  'permissions',
+  'access_token_format',
+  'dpop_bound',
+] as const;
+
+/** `INSERT INTO grantry_clients` with every client column, then `extra` columns; `mark(i)` writes the i-th placeholder. */
+export const insertClientSql = (mark: (i: number) => string, extra: readonly string[] = []): string =>
+  `INSERT INTO grantry_clients (${[...CLIENT_COLUMN_NAMES, ...extra].join(', ')}) VALUES (${[...CLIENT_COLUMN_NAMES, ...extra].map((_, i) => mark(i + 1)).join(', ')})`;
+
+/** `UPDATE grantry_clients SET` every column but the id, `WHERE id =` the first parameter (`mark(1)`), plus `where`. */
+export const updateClientSql = (mark: (i: number) => string, where = ''): string =>
+  `UPDATE grantry_clients SET ${CLIENT_COLUMN_NAMES.slice(1).map((c, i) => `${c} = ${mark(i + 2)}`).join(', ')} WHERE id = ${mark(1)}${where}`;
 
 /**
  * An access-token record as the values of its insert, in column order: `id, client_id, user_id, scopes, expires_at,
@@ -105,7 +126,7 @@ export const accessTokenColumns = (r: AccessTokenRecord): SqlValue[] => [
 
 /**
  * A refresh-token record as the values of its insert, in column order: `id, family_id, client_id, user_id, scopes,
- * expires_at, access_token_id, auth_time`.
+ * expires_at, access_token_id, auth_time, dpop_jkt`.
  */
 export const refreshTokenColumns = (r: RefreshTokenRecord): SqlValue[] => [
   r.id,
@@ -116,6 +137,7 @@ export const refreshTokenColumns = (r: RefreshTokenRecord): SqlValue[] => [
   r.expiresAt,
   r.accessTokenId ?? null,
   r.authTime ?? null,
+  r.dpopJkt ?? null,
 ];
 
 export function toScope(row: Row): Scope {
@@ -146,6 +168,7 @@ export function toRefreshToken(row: Row): RefreshTokenRecord & { revoked: boolea
     expiresAt: num(row.expires_at),
     accessTokenId: optStr(row.access_token_id),
     authTime: row.auth_time === null || row.auth_time === undefined ? undefined : num(row.auth_time),
+    ...dpopJktOf(row),
     revoked: bool(row.revoked) || bool(row.family_revoked),
     consumed: bool(row.consumed),
   };
@@ -153,8 +176,14 @@ export function toRefreshToken(row: Row): RefreshTokenRecord & { revoked: boolea
 
 /** Strips the storage flags off a record returned by a consume. */
 export function plainRefreshToken(r: RefreshTokenRecord): RefreshTokenRecord {
-  const { id, familyId, clientId, userId, scopes, expiresAt, accessTokenId, authTime } = r;
-  return { id, familyId, clientId, userId, scopes, expiresAt, accessTokenId, authTime };
+  const { id, familyId, clientId, userId, scopes, expiresAt, accessTokenId, authTime, dpopJkt } = r;
+  return { id, familyId, clientId, userId, scopes, expiresAt, accessTokenId, authTime, ...(dpopJkt === undefined ? {} : { dpopJkt }) };
+}
+
+/** The DPoP key thumbprint column (migration 8, RFC 9449 §5 and §10): omitted when empty. */
+function dpopJktOf(row: Row): { dpopJkt?: string } {
+  const jkt = optStr(row.dpop_jkt);
+  return jkt === undefined ? {} : { dpopJkt: jkt };
 }
 
 export function toAuthCode(row: Row): AuthCodeRecord & { revoked: boolean; consumed: boolean } {
@@ -169,14 +198,15 @@ export function toAuthCode(row: Row): AuthCodeRecord & { revoked: boolean; consu
     codeChallenge: optStr(row.code_challenge),
     codeChallengeMethod: method === 'S256' || method === 'plain' ? method : undefined,
     expiresAt: num(row.expires_at),
+    ...dpopJktOf(row),
     revoked: bool(row.revoked),
     consumed: bool(row.consumed),
   };
 }
 
 export function plainAuthCode(r: AuthCodeRecord): AuthCodeRecord {
-  const { id, familyId, clientId, userId, scopes, redirectUri, codeChallenge, codeChallengeMethod, expiresAt } = r;
-  return { id, familyId, clientId, userId, scopes, redirectUri, codeChallenge, codeChallengeMethod, expiresAt };
+  const { id, familyId, clientId, userId, scopes, redirectUri, codeChallenge, codeChallengeMethod, expiresAt, dpopJkt } = r;
+  return { id, familyId, clientId, userId, scopes, redirectUri, codeChallenge, codeChallengeMethod, expiresAt, ...(dpopJkt === undefined ? {} : { dpopJkt }) };
 }
 
 export function toDeviceCode(row: Row): DeviceCodeRecord {
@@ -223,6 +253,7 @@ export const GRANTRY_TABLES = [
   'grantry_consent_opt_outs',
   'grantry_client_registrations',
   'grantry_initial_access_tokens',
+  'grantry_replays',
 ] as const;
 
 /** How long a revoked family outlives its last token before clean-up forgets it (covers in-flight saves). */

@@ -2,7 +2,7 @@ import type { Client, GrantType, Scope, User } from '../../contracts/types.js';
 import { burnPasswordCheck, hashPassword, verifyPassword } from '../password-hash.js';
 import type { ClientRepository, ScopeRepository, UserRepository } from '../../contracts/repositories.js';
 import { revokeOwnedSql } from '../sql/revoke-owned-sql.js';
-import { clientColumns, toClient, toScope, type Row } from '../sql/rows.js';
+import { clientColumns, toClient, toScope, type Row, insertClientSql, updateClientSql } from '../sql/rows.js';
 import { checkClient } from '../check-client.js';
 import { DuplicateRecordError, type NewUser, type StorageAdmin } from '../storage-admin.js';
 import type { SqliteStatements } from './sqlite-statements.js';
@@ -97,7 +97,7 @@ export class SqliteStorageAdmin implements StorageAdmin {
     checkClient(client);
     try {
       this.sql
-        .get('INSERT INTO grantry_clients (id, name, secret_hash, redirect_uris, grant_types, scopes, permissions, access_token_format, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .get(insertClientSql(() => '?', ['created_at']))
         .run(...clientColumns(client), Date.now());
     } catch (e) {
       throw isUniqueViolation(e) ? new DuplicateRecordError('client', client.id) : e;
@@ -106,8 +106,9 @@ export class SqliteStorageAdmin implements StorageAdmin {
   async updateClient(client: Client): Promise<boolean> {
     checkClient(client);
     const [id, ...rest] = clientColumns(client);
+    // Positional `?`: the id (first in updateClientSql's numbering) is bound last, after the SET values.
     const result = this.sql
-      .get('UPDATE grantry_clients SET name = ?, secret_hash = ?, redirect_uris = ?, grant_types = ?, scopes = ?, permissions = ?, access_token_format = ? WHERE id = ?')
+      .get(updateClientSql(() => '?'))
       .run(...rest, id);
     return result.changes === 1;
   }

@@ -113,6 +113,18 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
     `,
   },
   {
+    version: 8,
+    name: 'DPoP (RFC 9449): single-use identifiers, key-bound refresh tokens and codes, clients that require DPoP',
+    sql: `
+      CREATE TABLE grantry_replays (
+        namespace TEXT NOT NULL, id TEXT NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (namespace, id));
+      CREATE INDEX grantry_replays_expiry ON grantry_replays (expires_at);
+      ALTER TABLE grantry_refresh_tokens ADD COLUMN dpop_jkt TEXT;
+      ALTER TABLE grantry_auth_codes ADD COLUMN dpop_jkt TEXT;
+      ALTER TABLE grantry_clients ADD COLUMN dpop_bound INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
+  {
     version: 10,
     name: 'opaque access tokens: a client\'s access-token format, an opaque token\'s claims',
     // access_token_format: 'jwt', 'opaque' or NULL (the server's default); claims: JSON, only for opaque tokens.

@@ -6,7 +6,7 @@ import type {
 } from '../../contracts/client-registration-repository.js';
 import type { Client } from '../../contracts/types.js';
 import { checkClient } from '../check-client.js';
-import { clientColumns, toClientRegistration, toInitialAccessToken, type Row } from '../sql/rows.js';
+import { clientColumns, toClientRegistration, toInitialAccessToken, type Row, insertClientSql, updateClientSql } from '../sql/rows.js';
 import { DuplicateRecordError, type StorageAdmin } from '../storage-admin.js';
 import type { SqliteStatements } from './sqlite-statements.js';
 
@@ -34,9 +34,8 @@ export class SqliteClientRegistrationRepository implements ClientRegistrationRep
     checkClient(client);
     const run = this.sql.db.transaction(() => {
       this.sql
-        .get(`INSERT INTO grantry_clients (id, name, secret_hash, redirect_uris, grant_types, scopes, permissions, created_at, origin)
-              VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'registration')`)
-        .run(...clientColumns(client), r.issuedAt);
+        .get(insertClientSql(() => '?', ['created_at', 'origin']))
+        .run(...clientColumns(client), r.issuedAt, 'registration');
       this.sql
         .get('INSERT INTO grantry_client_registrations (client_id, access_token_hash, metadata, issued_at) VALUES (?, ?, ?, ?)')
         .run(client.id, r.accessTokenHash, JSON.stringify(r.metadata), r.issuedAt);
@@ -58,8 +57,7 @@ export class SqliteClientRegistrationRepository implements ClientRegistrationRep
     const [id, ...rest] = clientColumns(client);
     const run = this.sql.db.transaction(() => {
       const changed = this.sql
-        .get(`UPDATE grantry_clients SET name = ?, secret_hash = ?, redirect_uris = ?, grant_types = ?, scopes = ?, permissions = ?
-              WHERE id = ? AND origin = 'registration'`)
+        .get(updateClientSql(() => '?', " AND origin = 'registration'"))
         .run(...rest, id).changes;
       if (changed !== 1) return false;
       return (

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { SqliteReplayRepository } from './sqlite-replay-repository.js';
 import {
   type CleanupOptions,
   type CleanupReport,
@@ -137,6 +138,7 @@ export class SqliteStorage implements ManagedStorage {
   readonly consents: SqliteConsentRepository;
   readonly registrations: SqliteClientRegistrationRepository;
   readonly initialAccessTokens: SqliteInitialAccessTokenRepository;
+  readonly replays: SqliteReplayRepository;
 
   constructor(
     readonly database: Database.Database,
@@ -157,6 +159,7 @@ export class SqliteStorage implements ManagedStorage {
     this.consents = guard(new SqliteConsentRepository(sql));
     this.registrations = guard(new SqliteClientRegistrationRepository(sql, this.admin));
     this.initialAccessTokens = guard(new SqliteInitialAccessTokenRepository(sql));
+    this.replays = guard(new SqliteReplayRepository(sql));
   }
 
   async migrate(): Promise<MigrationReport> {

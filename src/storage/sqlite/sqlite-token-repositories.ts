@@ -29,8 +29,8 @@ function revokeFamilyIn(sql: SqliteStatements, table: string, familyId: string):
 }
 
 const INSERT_ACCESS = 'INSERT INTO grantry_access_tokens (id, client_id, user_id, scopes, expires_at, family_id, claims) VALUES (?, ?, ?, ?, ?, ?, ?)';
-const INSERT_REFRESH = `INSERT INTO grantry_refresh_tokens (id, family_id, client_id, user_id, scopes, expires_at, access_token_id, auth_time)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
+const INSERT_REFRESH = `INSERT INTO grantry_refresh_tokens (id, family_id, client_id, user_id, scopes, expires_at, access_token_id, auth_time, dpop_jkt)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 /** The writes of an atomic step after its spend: run inside the caller's transaction (a savepoint). */
 function writeIssued(sql: SqliteStatements, next: IssuedTokens): void {
@@ -184,7 +184,7 @@ export class SqliteAuthCodeRepository implements AuthCodeRepository {
   async save(r: AuthCodeRecord): Promise<void> {
     return this.sql.write(
       `INSERT INTO grantry_auth_codes (id, family_id, client_id, user_id, scopes, redirect_uri, code_challenge,
-         code_challenge_method, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         code_challenge_method, expires_at, dpop_jkt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         r.id,
         r.familyId,
@@ -195,6 +195,7 @@ export class SqliteAuthCodeRepository implements AuthCodeRepository {
         r.codeChallenge ?? null,
         r.codeChallengeMethod ?? null,
         r.expiresAt,
+        r.dpopJkt ?? null,
       ],
     );
   }
