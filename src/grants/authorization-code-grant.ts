@@ -125,7 +125,7 @@ export class AuthorizationCodeGrant implements AuthorizationResponder {
   /** The token request (RFC 6749 §4.1.3). */
   async respondToAccessTokenRequest(req: TokenRequest): Promise<TokenResponseBody> {
     const { server, params } = req;
-    const client = req.client.client;
+    const { client } = req.client;
     const code = params.get('code');
     if (code === undefined) throw OAuthError.invalidRequest('The code parameter is required.');
     const verifier = params.get('code_verifier');
@@ -163,7 +163,7 @@ export class AuthorizationCodeGrant implements AuthorizationResponder {
    */
   async #redeemAtomically(req: TokenRequest, id: string, verifier: string | undefined): Promise<TokenResponseBody> {
     const { server } = req;
-    const client = req.client.client;
+    const { client } = req.client;
     const found = await this.authCodes.find(id);
     if (!found) throw OAuthError.invalidGrant();
     // Only a request that proves it may redeem the code reaches the replay check: a replay by whoever merely saw
@@ -197,7 +197,8 @@ export class AuthorizationCodeGrant implements AuthorizationResponder {
   /** The proof that this request may redeem the code: its client, its redirect_uri and its PKCE verifier. */
   async #checkProof(req: TokenRequest, record: AuthCodeRecord, verifier: string | undefined): Promise<void> {
     const { server, params } = req;
-    if (record.clientId !== req.client.client.id) throw OAuthError.invalidGrant();
+    const { client } = req.client;
+    if (record.clientId !== client.id) throw OAuthError.invalidGrant();
     // RFC 6749 §4.1.3: redirect_uri is required "if the redirect_uri parameter was included in the authorization
     // request", and "their values MUST be identical".
     if (record.redirectUri !== undefined && params.get('redirect_uri') !== record.redirectUri) {

@@ -10,6 +10,7 @@ import { DEFAULT_ABSOLUTE_LIFETIME, issueTokens, refreshIssueFor } from './issue
 import { resolveScopes } from './resolve-scopes.js';
 import { formatUserCode, generateUserCode, isWellFormedUserCode, normalizeUserCode } from './user-code.js';
 import { secondsToMs } from '../tokens/time-units.js';
+import { DEVICE_CODE_GRANT_TYPE } from '../contracts/types.js';
 
 /**
  * Options of the {@link DeviceCodeGrant}.
@@ -42,8 +43,6 @@ export interface DeviceCodeGrantOptions {
 
 export type { DeviceAuthorization, DeviceAuthorizationResponseBody } from '../contracts/capabilities.js';
 
-const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
-
 /**
  * The device authorization grant (RFC 8628): a device without a browser shows a user code, the user approves it on
  * another device, and the device polls the token endpoint. Device codes are stored only as their SHA-256.
@@ -56,7 +55,7 @@ const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
  * ```
  */
 export class DeviceCodeGrant implements DeviceAuthorizationGrant {
-  readonly grantType = DEVICE_CODE_GRANT;
+  readonly grantType = DEVICE_CODE_GRANT_TYPE;
   /** RFC 8628 §3.1: devices are usually public clients; confidential ones authenticate as usual. */
   readonly allowsPublicClients = true;
   readonly deviceCodeTTL: number;
@@ -148,7 +147,7 @@ export class DeviceCodeGrant implements DeviceAuthorizationGrant {
   /** The device access token request (RFC 8628 §3.4/§3.5). */
   async respondToAccessTokenRequest(req: TokenRequest): Promise<TokenResponseBody> {
     const { server, params } = req;
-    const client = req.client.client;
+    const { client } = req.client;
     const deviceCode = params.get('device_code');
     if (deviceCode === undefined) throw OAuthError.invalidRequest('The device_code parameter is required.');
     // RFC 8628 §3.4 / RFC 6749 §5.2 invalid_grant: a code "issued to another client". The client id goes into the
@@ -178,7 +177,7 @@ export class DeviceCodeGrant implements DeviceAuthorizationGrant {
 
   async #issue(req: TokenRequest, record: DeviceCodeRecord): Promise<TokenResponseBody> {
     const { server } = req;
-    const client = req.client.client;
+    const { client } = req.client;
     const userId = record.userId;
     const scopes = await resolveScopes({ server, client, grantType: this.grantType, userId, requested: undefined, granted: record.scopes });
     return issueTokens(

@@ -62,7 +62,7 @@ export class PasswordGrant implements Grant {
 
   async respondToAccessTokenRequest(req: TokenRequest): Promise<TokenResponseBody> {
     const { server, params } = req;
-    const client = req.client.client;
+    const { client } = req.client;
     // RFC 6749 §4.3.2: username and password are REQUIRED.
     const username = params.get('username');
     const password = params.get('password');

@@ -104,7 +104,7 @@ export class RefreshTokenGrant implements Grant, RefreshTokenHolder {
 
   async respondToAccessTokenRequest(req: TokenRequest): Promise<TokenResponseBody> {
     const { server, params } = req;
-    const client = req.client.client;
+    const { client } = req.client;
     const presented = params.get('refresh_token');
     if (presented === undefined) throw OAuthError.invalidRequest('The refresh_token parameter is required.');
 
@@ -185,7 +185,7 @@ export class RefreshTokenGrant implements Grant, RefreshTokenHolder {
    */
   async #regrant(req: TokenRequest, record: RefreshTokenRecord, requested: string | undefined, reject: (r: RefreshRejectReason, d?: string) => never): Promise<Regrant> {
     const { server } = req;
-    const client = req.client.client;
+    const { client } = req.client;
     if (record.authTime !== undefined && record.authTime + secondsToMs(this.absoluteLifetime) <= server.clock.now()) return reject('expired');
     if (record.userId !== undefined && this.#users) {
       const user = await this.#users.getUser(record.userId);
@@ -220,7 +220,7 @@ export class RefreshTokenGrant implements Grant, RefreshTokenHolder {
     reject: (r: RefreshRejectReason, d?: string) => never,
   ): Promise<TokenResponseBody> {
     const { server } = req;
-    const client = req.client.client;
+    const { client } = req.client;
     const live = await this.refreshTokens.find(id);
     if (!live) return reject('unknown');
     if (live.clientId !== client.id) {

@@ -1,6 +1,7 @@
 import type { Grant } from '../../contracts/grant.js';
 import { OAuthError } from '../../contracts/oauth-error.js';
 import { endpointUrl, type EndpointContext } from './endpoint-options.js';
+import { DEVICE_CODE_GRANT_TYPE } from '../../contracts/types.js';
 
 /**
  * The RFC 8414 §2 authorization server metadata grantry generates (plus any configured extra members).
@@ -31,8 +32,6 @@ export interface AuthorizationServerMetadata {
   authorization_response_iss_parameter_supported?: boolean;
   [member: string]: unknown;
 }
-
-const DEVICE_CODE = 'urn:ietf:params:oauth:grant-type:device_code';
 
 /** What the grants at the authorization endpoint expose (`AuthorizationResponder`, `AuthorizationCodeGrant`). */
 interface AuthorizationGrant {
@@ -82,7 +81,7 @@ export async function buildMetadata(ctx: EndpointContext, grants: readonly Grant
     introspection_endpoint: url('introspection'),
     introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     ...(pkce.length > 0 ? { code_challenge_methods_supported: pkce } : {}),
-    ...(grants.some((g) => g.grantType === DEVICE_CODE) ? { device_authorization_endpoint: url('deviceAuthorization') } : {}),
+    ...(grants.some((g) => g.grantType === DEVICE_CODE_GRANT_TYPE) ? { device_authorization_endpoint: url('deviceAuthorization') } : {}),
     // RFC 9207 §3: the authorization endpoint adds `iss` to every authorization response.
     ...(responders.length > 0 ? { authorization_response_iss_parameter_supported: true } : {}),
   };
