@@ -8,7 +8,7 @@ import type { AuthCodeRecord, AuthCodeRepository, RefreshTokenRepository } from 
 import { encodeBase64url } from '../tokens/base64url.js';
 import type { ApprovedAuthorization, AuthorizationRequest, AuthorizationResponder } from '../contracts/authorization-request.js';
 import type { TokenRequest, TokenResponseBody } from '../contracts/grant.js';
-import { announceTokens, DEFAULT_ABSOLUTE_LIFETIME, issueTokens, mintTokens, refreshIssueFor, type IssueOptions } from './issue-tokens.js';
+import { announceTokens, DEFAULT_REFRESH_TOKEN_ABSOLUTE_TTL, issueTokens, mintTokens, refreshIssueFor, type IssueOptions } from './issue-tokens.js';
 import { isValidCodeChallenge, isValidCodeVerifier, verifyCodeVerifier } from './pkce.js';
 import { secondsToMs } from '../tokens/time-units.js';
 
@@ -29,7 +29,7 @@ export interface AuthorizationCodeGrantOptions {
   /** Lifetime of refresh tokens (default `'P1M'`). */
   refreshTokenTTL?: Duration;
   /** Absolute lifetime of the refresh-token family this grant starts, however often it is rotated (default `'P90D'`). */
-  absoluteLifetime?: Duration;
+  refreshTokenAbsoluteTTL?: Duration;
   /** Lifetime of codes: default and maximum `'PT10M'` (RFC 6749 §4.1.2: "maximum … of 10 minutes"). */
   authCodeTTL?: Duration;
   /**
@@ -62,7 +62,7 @@ export class AuthorizationCodeGrant implements AuthorizationResponder {
   readonly allowsPublicClients = true;
   readonly authCodeTTL: number;
   readonly refreshTokenTTL: number;
-  readonly absoluteLifetime: number;
+  readonly refreshTokenAbsoluteTTL: number;
   readonly requirePkce: 'all' | 'public';
   readonly allowPlainPkce: boolean;
   readonly #refreshTokens: RefreshTokenRepository | undefined;
@@ -75,7 +75,7 @@ export class AuthorizationCodeGrant implements AuthorizationResponder {
     this.authCodeTTL = toSeconds(options.authCodeTTL ?? 'PT10M');
     if (this.authCodeTTL > MAX_CODE_TTL) throw new TypeError('grantry: authCodeTTL must be at most 10 minutes (RFC 6749 §4.1.2)');
     this.refreshTokenTTL = toSeconds(options.refreshTokenTTL ?? 'P1M');
-    this.absoluteLifetime = toSeconds(options.absoluteLifetime ?? DEFAULT_ABSOLUTE_LIFETIME);
+    this.refreshTokenAbsoluteTTL = toSeconds(options.refreshTokenAbsoluteTTL ?? DEFAULT_REFRESH_TOKEN_ABSOLUTE_TTL);
     this.requirePkce = options.requirePkce ?? 'all';
     if (this.requirePkce !== 'all' && this.requirePkce !== 'public') throw new TypeError("grantry: requirePkce is 'all' or 'public'");
     this.allowPlainPkce = options.allowPlainPkce ?? false;
@@ -219,7 +219,7 @@ export class AuthorizationCodeGrant implements AuthorizationResponder {
       grantType: this.grantType,
       // Tokens join the code's family, so a replayed code can revoke them (RFC 6749 §4.1.2).
       familyId: record.familyId,
-      refresh: refreshIssueFor(client, this.#refreshTokens, { ttl: this.refreshTokenTTL, absoluteLifetime: this.absoluteLifetime, scopes: record.scopes }),
+      refresh: refreshIssueFor(client, this.#refreshTokens, { ttl: this.refreshTokenTTL, absoluteTTL: this.refreshTokenAbsoluteTTL, scopes: record.scopes }),
     };
   }
 

@@ -6,7 +6,7 @@ import type { DeviceCodeRecord, DeviceCodeRepository, RefreshTokenRepository } f
 import { encodeBase64url } from '../tokens/base64url.js';
 import type { DeviceAuthorization, DeviceAuthorizationDecision, DeviceAuthorizationGrant, DeviceAuthorizationResponseBody } from '../contracts/capabilities.js';
 import type { TokenRequest, TokenResponseBody } from '../contracts/grant.js';
-import { DEFAULT_ABSOLUTE_LIFETIME, issueTokens, refreshIssueFor } from './issue-tokens.js';
+import { DEFAULT_REFRESH_TOKEN_ABSOLUTE_TTL, issueTokens, refreshIssueFor } from './issue-tokens.js';
 import { resolveScopes } from './resolve-scopes.js';
 import { formatUserCode, generateUserCode, isWellFormedUserCode, normalizeUserCode } from './user-code.js';
 import { secondsToMs } from '../tokens/time-units.js';
@@ -38,7 +38,7 @@ export interface DeviceCodeGrantOptions {
   /** Lifetime of refresh tokens (default `'P1M'`). */
   refreshTokenTTL?: Duration;
   /** Absolute lifetime of the refresh-token family this grant starts, however often it is rotated (default `'P90D'`). */
-  absoluteLifetime?: Duration;
+  refreshTokenAbsoluteTTL?: Duration;
 }
 
 export type { DeviceAuthorization, DeviceAuthorizationResponseBody } from '../contracts/capabilities.js';
@@ -62,7 +62,7 @@ export class DeviceCodeGrant implements DeviceAuthorizationGrant {
   readonly interval: number;
   readonly userCodeLength: number;
   readonly refreshTokenTTL: number;
-  readonly absoluteLifetime: number;
+  readonly refreshTokenAbsoluteTTL: number;
   readonly #verificationUri: string | undefined;
   readonly #refreshTokens: RefreshTokenRepository | undefined;
 
@@ -81,7 +81,7 @@ export class DeviceCodeGrant implements DeviceAuthorizationGrant {
     if (!Number.isInteger(this.interval) || this.interval < 1) throw new TypeError('grantry: interval must be a positive integer');
     if (!Number.isInteger(this.userCodeLength) || this.userCodeLength < 6) throw new TypeError('grantry: userCodeLength must be at least 6');
     this.refreshTokenTTL = toSeconds(options.refreshTokenTTL ?? 'P1M');
-    this.absoluteLifetime = toSeconds(options.absoluteLifetime ?? DEFAULT_ABSOLUTE_LIFETIME);
+    this.refreshTokenAbsoluteTTL = toSeconds(options.refreshTokenAbsoluteTTL ?? DEFAULT_REFRESH_TOKEN_ABSOLUTE_TTL);
     this.#refreshTokens = options.refreshTokens;
   }
 
@@ -186,7 +186,7 @@ export class DeviceCodeGrant implements DeviceAuthorizationGrant {
         userId,
         scopes,
         grantType: this.grantType,
-        refresh: refreshIssueFor(client, this.#refreshTokens, { ttl: this.refreshTokenTTL, absoluteLifetime: this.absoluteLifetime, scopes }),
+        refresh: refreshIssueFor(client, this.#refreshTokens, { ttl: this.refreshTokenTTL, absoluteTTL: this.refreshTokenAbsoluteTTL, scopes }),
       },
     );
   }
