@@ -413,7 +413,8 @@ function readConfigFile(path: string): ConfigFile {
     const near = closestName(key, known);
     throw new TypeError(`the config file ${path} has an unknown key ${JSON.stringify(key)}${near === undefined ? '' : `; did you mean ${JSON.stringify(near)}?`} (keys are the flag names of grantry serve --help)`);
   }
-  return { path, values: parsed as Record<string, unknown> };
+  const values: Record<string, unknown> = Object.fromEntries(Object.entries(parsed));
+  return { path, values };
 }
 
 /** The parser's message with the line and column of the mistake (Node gives a character position). */
