@@ -21,7 +21,7 @@ export { toSeconds } from './contracts/duration.js';
 
 // Issuing tokens in steps (mint, store atomically, announce), as the refresh and code grants do.
 export {
-  DEFAULT_ABSOLUTE_LIFETIME,
+  DEFAULT_REFRESH_TOKEN_ABSOLUTE_TTL,
   announceTokens,
   mintTokens,
   type MintedTokens,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { redirectUriProblem } from '../contracts/redirect-uri-rules.js';
 import { hashClientSecret } from '../contracts/client-secret.js';
-import type { AccessTokenFormat, Client, ClientPermission } from '../contracts/types.js';
+import type { AccessTokenFormat, Client, ClientPermission, GrantType } from '../contracts/types.js';
 import { createClient, type ServerStore } from '../server/server-store.js';
 import type { CommandOutput, Flags } from './admin-commands.js';
 import { UsageError } from './cli-error.js';
@@ -9,7 +9,7 @@ import { GRANT_NAMES } from '../server/config.js';
 import { closestName } from '../server/closest-name.js';
 
 const PERMISSIONS: readonly ClientPermission[] = ['introspect'];
-const DEVICE_CODE = 'urn:ietf:params:oauth:grant-type:device_code';
+const DEVICE_CODE = GRANT_NAMES.device_code;
 
 const list = (value: string | boolean | undefined, separator: RegExp): string[] =>
   typeof value === 'string' ? value.split(separator).map((s) => s.trim()).filter(Boolean) : [];
@@ -50,10 +50,10 @@ const clientText = (c: Client): string => {
 };
 
 /** Grant types by the names `--grant-types` takes: the short names of `--grants`, or the registered URN. */
-const KNOWN_GRANT_TYPES: Readonly<Record<string, string>> = { ...GRANT_NAMES, [DEVICE_CODE]: DEVICE_CODE };
+const KNOWN_GRANT_TYPES: Readonly<Record<string, GrantType>> = { ...GRANT_NAMES, [DEVICE_CODE]: DEVICE_CODE };
 
 /** `--grant-types a,b`: each a grant the server knows (RFC 6749 §4, RFC 8628 §3.4), by its short name or URN. */
-function grantTypesOf(flags: Flags): string[] {
+function grantTypesOf(flags: Flags): GrantType[] {
   return list(flags['grant-types'], /[\s,]+/).map((name) => {
     const type = Object.hasOwn(KNOWN_GRANT_TYPES, name) ? KNOWN_GRANT_TYPES[name] : undefined;
     if (type === undefined) {

@@ -33,7 +33,7 @@ export interface TokenResponseBody {
  *   readonly allowsPublicClients = false;
  *   async respondToAccessTokenRequest(req: TokenRequest): Promise<TokenResponseBody> {
  *     const { server, params, accessTokenTTL } = req;
- *     const client = req.client.client; // req.client.method tells how it authenticated
+ *     const { client } = req.client; // and req.client.method: how it authenticated
  *     const scopes = await resolveScopes({ server, client, grantType: this.grantType, userId: undefined, requested: params.get('scope') });
  *     return issueTokens({ server, client, accessTokenTTL }, { userId: undefined, scopes, grantType: this.grantType });
  *   }
@@ -43,7 +43,10 @@ export interface TokenResponseBody {
 export interface TokenRequest {
   readonly request: Request;
   readonly params: Params;
-  /** The authenticated (or, for public clients, identified) client. */
+  /**
+   * The authenticated (or, for public clients, identified) client: `req.client.client` is the registered
+   * `Client`, `req.client.method` how it authenticated. Grants read it as `const { client } = req.client`.
+   */
   readonly client: AuthenticatedClient;
   /** The access-token lifetime this grant was enabled with, in seconds. */
   readonly accessTokenTTL: number;

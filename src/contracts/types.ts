@@ -16,6 +16,9 @@ export type GrantType =
   | 'urn:ietf:params:oauth:grant-type:device_code'
   | (string & {});
 
+/** The device authorization grant's `grant_type` (RFC 8628 §3.4): the one place this URN is written. */
+export const DEVICE_CODE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code';
+
 /**
  * What a client may do beyond its grants, given at registration. `introspect`: learn about tokens issued to other
  * clients at the introspection endpoint (RFC 7662 §4); a resource server's client needs it. Without it a client

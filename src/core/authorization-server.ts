@@ -44,6 +44,7 @@ import type { DpopBinding } from '../contracts/grant.js';
 import type { DpopOptions } from './dpop-options.js';
 import { checkTokenRequestProof, LocalReplays } from './token-endpoint-dpop.js';
 import { DPOP_ALGORITHMS } from '../tokens/dpop-proof.js';
+import { DEVICE_CODE_GRANT_TYPE } from '../contracts/types.js';
 
 /**
  * Options of an {@link AuthorizationServer}: the seed's repositories and keys, plus grantry's settings (the
@@ -282,14 +283,14 @@ export class AuthorizationServer {
     const enabled = this.#grants.get(grantType);
     if (!enabled) throw OAuthError.unsupportedGrantType();
 
-    const client = await authenticateClient(request, params, server);
+    const authenticated = await authenticateClient(request, params, server);
     // RFC 6749 §4.4 / §2.1: grants for confidential clients only refuse a client that did not authenticate.
-    if (client.method === 'none' && !enabled.grant.allowsPublicClients) {
+    if (authenticated.method === 'none' && !enabled.grant.allowsPublicClients) {
       throw OAuthError.unauthorizedClient('This grant type requires a confidential client.');
     }
     // RFC 6749 §5.2 unauthorized_client: "not authorized to use this authorization grant type".
-    if (!client.client.grantTypes.includes(grantType)) throw OAuthError.unauthorizedClient();
-    const dpop = await this.#checkDpop(request, client.client, server);
+    if (!authenticated.client.grantTypes.includes(grantType)) throw OAuthError.unauthorizedClient();
+    const dpop = await this.#checkDpop(request, authenticated.client, server);
 
     const body = await enabled.grant.respondToAccessTokenRequest({
       // A PlainRequest becomes a Fetch Request only if the grant reads this field (the built-in grants do not).
@@ -297,7 +298,7 @@ export class AuthorizationServer {
         return request instanceof PlainRequest ? request.toRequest() : request;
       },
       params,
-      client,
+      client: authenticated,
       accessTokenTTL: enabled.ttl,
       server,
       dpop,
@@ -388,7 +389,7 @@ export class AuthorizationServer {
 
   /** The device authorization endpoint (RFC 8628 §3.1); throws an `OAuthError` on failure. */
   async respondToDeviceAuthorizationRequest(request: Request): Promise<Response> {
-    const grant = this.#grants.get('urn:ietf:params:oauth:grant-type:device_code')?.grant;
+    const grant = this.#grants.get(DEVICE_CODE_GRANT_TYPE)?.grant;
     return respondToDeviceAuthorizationRequest(request, { server: await this.context(), grant, maxBodyBytes: this.#maxBodyBytes });
   }
 
@@ -412,7 +413,7 @@ export class AuthorizationServer {
   }
 
   #deviceGrant(): DeviceAuthorizationGrant {
-    const grant = this.#grants.get('urn:ietf:params:oauth:grant-type:device_code')?.grant;
+    const grant = this.#grants.get(DEVICE_CODE_GRANT_TYPE)?.grant;
     if (!grant || !isDeviceAuthorizationGrant(grant)) throw new TypeError('grantry: the device code grant is not enabled');
     return grant;
   }

@@ -1,6 +1,6 @@
 import { OAuthError } from '../contracts/oauth-error.js';
 import { redirectUriProblem } from '../contracts/redirect-uri-rules.js';
-import type { Client, GrantType } from '../contracts/types.js';
+import { DEVICE_CODE_GRANT_TYPE, type Client, type GrantType } from '../contracts/types.js';
 
 /**
  * Whether a `client_id` names a client ID metadata document (draft-ietf-oauth-client-id-metadata-document §3): it
@@ -46,7 +46,7 @@ export function clientIdUrlProblem(clientId: string): string | undefined {
 }
 
 /** The grant types a client described by its own document may use: those open to public clients, never implicit (RFC 9700 §2.1.2). */
-const DOCUMENT_GRANT_TYPES: ReadonlySet<string> = new Set(['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code']);
+const DOCUMENT_GRANT_TYPES: ReadonlySet<string> = new Set(['authorization_code', 'refresh_token', DEVICE_CODE_GRANT_TYPE]);
 /** Methods built on a shared secret, which a published document cannot establish (draft §4.1). */
 const SECRET_METHODS = new Set(['client_secret_basic', 'client_secret_post', 'client_secret_jwt']);
 const MAX_NAME_LENGTH = 100;

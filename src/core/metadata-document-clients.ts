@@ -6,6 +6,7 @@ import type { ClientRepository } from '../contracts/repositories.js';
 import type { Client } from '../contracts/types.js';
 import { SafeFetchError, safeFetchJson, type SafeFetchTransport } from '../tokens/safe-fetch.js';
 import { clientFromMetadataDocument, clientIdUrlProblem, isClientIdMetadataDocumentUrl } from './client-metadata-document.js';
+import { secondsToMs } from '../tokens/time-units.js';
 
 /**
  * Settings of client ID metadata documents (draft-ietf-oauth-client-id-metadata-document): given to
@@ -142,7 +143,7 @@ export class MetadataDocumentClients implements ClientRepository {
     // draft §4.4: respect HTTP cache headers, within the server's own bounds; a document that failed is never cached.
     const ttl = Math.min(fetched.maxAgeSeconds ?? this.#defaultTTL, this.#maxTTL);
     if (ttl > 0) {
-      this.#cache.set(clientId, { client, expiresAt: this.clock.now() + ttl * 1000 });
+      this.#cache.set(clientId, { client, expiresAt: this.clock.now() + secondsToMs(ttl) });
       while (this.#cache.size > this.#maxEntries) this.#cache.delete(this.#cache.keys().next().value!);
     }
     return client;

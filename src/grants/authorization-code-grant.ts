@@ -8,7 +8,7 @@ import type { AuthCodeRecord, AuthCodeRepository, RefreshTokenRepository } from 
 import { encodeBase64url } from '../tokens/base64url.js';
 import type { ApprovedAuthorization, AuthorizationRequest, AuthorizationResponder } from '../contracts/authorization-request.js';
 import type { TokenRequest, TokenResponseBody } from '../contracts/grant.js';
-import { announceTokens, DEFAULT_ABSOLUTE_LIFETIME, issueTokens, mintTokens, refreshIssueFor, type IssueOptions } from './issue-tokens.js';
+import { announceTokens, DEFAULT_REFRESH_TOKEN_ABSOLUTE_TTL, issueTokens, mintTokens, refreshIssueFor, type IssueOptions } from './issue-tokens.js';
 import { isValidCodeChallenge, isValidCodeVerifier, verifyCodeVerifier } from './pkce.js';
 import { secondsToMs } from '../tokens/time-units.js';
 
@@ -29,7 +29,7 @@ export interface AuthorizationCodeGrantOptions {
   /** Lifetime of refresh tokens (default `'P1M'`). */
   refreshTokenTTL?: Duration;
   /** Absolute lifetime of the refresh-token family this grant starts, however often it is rotated (default `'P90D'`). */
-  absoluteLifetime?: Duration;
+  refreshTokenAbsoluteTTL?: Duration;
   /** Lifetime of codes: default and maximum `'PT10M'` (RFC 6749 §4.1.2: "maximum … of 10 minutes"). */
   authCodeTTL?: Duration;
   /**
@@ -62,7 +62,7 @@ export class AuthorizationCodeGrant implements AuthorizationResponder {
   readonly allowsPublicClients = true;
   readonly authCodeTTL: number;
   readonly refreshTokenTTL: number;
-  readonly absoluteLifetime: number;
+  readonly refreshTokenAbsoluteTTL: number;
   readonly requirePkce: 'all' | 'public';
   readonly allowPlainPkce: boolean;
   readonly #refreshTokens: RefreshTokenRepository | undefined;
@@ -75,7 +75,7 @@ export class AuthorizationCodeGrant implements AuthorizationResponder {
     this.authCodeTTL = toSeconds(options.authCodeTTL ?? 'PT10M');
     if (this.authCodeTTL > MAX_CODE_TTL) throw new TypeError('grantry: authCodeTTL must be at most 10 minutes (RFC 6749 §4.1.2)');
     this.refreshTokenTTL = toSeconds(options.refreshTokenTTL ?? 'P1M');
-    this.absoluteLifetime = toSeconds(options.absoluteLifetime ?? DEFAULT_ABSOLUTE_LIFETIME);
+    this.refreshTokenAbsoluteTTL = toSeconds(options.refreshTokenAbsoluteTTL ?? DEFAULT_REFRESH_TOKEN_ABSOLUTE_TTL);
     this.requirePkce = options.requirePkce ?? 'all';
     if (this.requirePkce !== 'all' && this.requirePkce !== 'public') throw new TypeError("grantry: requirePkce is 'all' or 'public'");
     this.allowPlainPkce = options.allowPlainPkce ?? false;
@@ -126,7 +126,7 @@ export class AuthorizationCodeGrant implements AuthorizationResponder {
   /** The token request (RFC 6749 §4.1.3). */
   async respondToAccessTokenRequest(req: TokenRequest): Promise<TokenResponseBody> {
     const { server, params } = req;
-    const client = req.client.client;
+    const { client } = req.client;
     const code = params.get('code');
     if (code === undefined) throw OAuthError.invalidRequest('The code parameter is required.');
     const verifier = params.get('code_verifier');
@@ -164,7 +164,7 @@ export class AuthorizationCodeGrant implements AuthorizationResponder {
    */
   async #redeemAtomically(req: TokenRequest, id: string, verifier: string | undefined): Promise<TokenResponseBody> {
     const { server } = req;
-    const client = req.client.client;
+    const { client } = req.client;
     const found = await this.authCodes.find(id);
     if (!found) throw OAuthError.invalidGrant();
     // Only a request that proves it may redeem the code reaches the replay check: a replay by whoever merely saw
@@ -198,7 +198,8 @@ export class AuthorizationCodeGrant implements AuthorizationResponder {
   /** The proof that this request may redeem the code: its client, its redirect_uri and its PKCE verifier. */
   async #checkProof(req: TokenRequest, record: AuthCodeRecord, verifier: string | undefined): Promise<void> {
     const { server, params } = req;
-    if (record.clientId !== req.client.client.id) throw OAuthError.invalidGrant();
+    const { client } = req.client;
+    if (record.clientId !== client.id) throw OAuthError.invalidGrant();
     // RFC 6749 §4.1.3: redirect_uri is required "if the redirect_uri parameter was included in the authorization
     // request", and "their values MUST be identical".
     if (record.redirectUri !== undefined && params.get('redirect_uri') !== record.redirectUri) {
@@ -225,7 +226,7 @@ export class AuthorizationCodeGrant implements AuthorizationResponder {
       grantType: this.grantType,
       // Tokens join the code's family, so a replayed code can revoke them (RFC 6749 §4.1.2).
       familyId: record.familyId,
-      refresh: refreshIssueFor(client, this.#refreshTokens, { ttl: this.refreshTokenTTL, absoluteLifetime: this.absoluteLifetime, scopes: record.scopes }),
+      refresh: refreshIssueFor(client, this.#refreshTokens, { ttl: this.refreshTokenTTL, absoluteTTL: this.refreshTokenAbsoluteTTL, scopes: record.scopes }),
     };
   }
 

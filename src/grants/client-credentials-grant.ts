@@ -54,7 +54,7 @@ export class ClientCredentialsGrant implements Grant {
 
   async respondToAccessTokenRequest(req: TokenRequest): Promise<TokenResponseBody> {
     const { server, params } = req;
-    const client = req.client.client;
+    const { client } = req.client;
     const scopes = await resolveScopes({ server, client, grantType: this.grantType, userId: undefined, requested: params.get('scope') });
     return issueTokens(
       { server, client, accessTokenTTL: req.accessTokenTTL, dpopJkt: req.dpop?.jkt },

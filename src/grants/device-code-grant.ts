@@ -6,10 +6,11 @@ import type { DeviceCodeRecord, DeviceCodeRepository, RefreshTokenRepository } f
 import { encodeBase64url } from '../tokens/base64url.js';
 import type { DeviceAuthorization, DeviceAuthorizationDecision, DeviceAuthorizationGrant, DeviceAuthorizationResponseBody } from '../contracts/capabilities.js';
 import type { TokenRequest, TokenResponseBody } from '../contracts/grant.js';
-import { DEFAULT_ABSOLUTE_LIFETIME, issueTokens, refreshIssueFor } from './issue-tokens.js';
+import { DEFAULT_REFRESH_TOKEN_ABSOLUTE_TTL, issueTokens, refreshIssueFor } from './issue-tokens.js';
 import { resolveScopes } from './resolve-scopes.js';
 import { formatUserCode, generateUserCode, isWellFormedUserCode, normalizeUserCode } from './user-code.js';
 import { secondsToMs } from '../tokens/time-units.js';
+import { DEVICE_CODE_GRANT_TYPE } from '../contracts/types.js';
 
 /**
  * Options of the {@link DeviceCodeGrant}.
@@ -37,12 +38,10 @@ export interface DeviceCodeGrantOptions {
   /** Lifetime of refresh tokens (default `'P1M'`). */
   refreshTokenTTL?: Duration;
   /** Absolute lifetime of the refresh-token family this grant starts, however often it is rotated (default `'P90D'`). */
-  absoluteLifetime?: Duration;
+  refreshTokenAbsoluteTTL?: Duration;
 }
 
 export type { DeviceAuthorization, DeviceAuthorizationResponseBody } from '../contracts/capabilities.js';
-
-const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
 /**
  * The device authorization grant (RFC 8628): a device without a browser shows a user code, the user approves it on
@@ -56,14 +55,14 @@ const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
  * ```
  */
 export class DeviceCodeGrant implements DeviceAuthorizationGrant {
-  readonly grantType = DEVICE_CODE_GRANT;
+  readonly grantType = DEVICE_CODE_GRANT_TYPE;
   /** RFC 8628 §3.1: devices are usually public clients; confidential ones authenticate as usual. */
   readonly allowsPublicClients = true;
   readonly deviceCodeTTL: number;
   readonly interval: number;
   readonly userCodeLength: number;
   readonly refreshTokenTTL: number;
-  readonly absoluteLifetime: number;
+  readonly refreshTokenAbsoluteTTL: number;
   readonly #verificationUri: string | undefined;
   readonly #refreshTokens: RefreshTokenRepository | undefined;
 
@@ -82,7 +81,7 @@ export class DeviceCodeGrant implements DeviceAuthorizationGrant {
     if (!Number.isInteger(this.interval) || this.interval < 1) throw new TypeError('grantry: interval must be a positive integer');
     if (!Number.isInteger(this.userCodeLength) || this.userCodeLength < 6) throw new TypeError('grantry: userCodeLength must be at least 6');
     this.refreshTokenTTL = toSeconds(options.refreshTokenTTL ?? 'P1M');
-    this.absoluteLifetime = toSeconds(options.absoluteLifetime ?? DEFAULT_ABSOLUTE_LIFETIME);
+    this.refreshTokenAbsoluteTTL = toSeconds(options.refreshTokenAbsoluteTTL ?? DEFAULT_REFRESH_TOKEN_ABSOLUTE_TTL);
     this.#refreshTokens = options.refreshTokens;
   }
 
@@ -148,7 +147,7 @@ export class DeviceCodeGrant implements DeviceAuthorizationGrant {
   /** The device access token request (RFC 8628 §3.4/§3.5). */
   async respondToAccessTokenRequest(req: TokenRequest): Promise<TokenResponseBody> {
     const { server, params } = req;
-    const client = req.client.client;
+    const { client } = req.client;
     const deviceCode = params.get('device_code');
     if (deviceCode === undefined) throw OAuthError.invalidRequest('The device_code parameter is required.');
     // RFC 8628 §3.4 / RFC 6749 §5.2 invalid_grant: a code "issued to another client". The client id goes into the
@@ -178,7 +177,7 @@ export class DeviceCodeGrant implements DeviceAuthorizationGrant {
 
   async #issue(req: TokenRequest, record: DeviceCodeRecord): Promise<TokenResponseBody> {
     const { server } = req;
-    const client = req.client.client;
+    const { client } = req.client;
     const userId = record.userId;
     const scopes = await resolveScopes({ server, client, grantType: this.grantType, userId, requested: undefined, granted: record.scopes });
     return issueTokens(
@@ -187,7 +186,7 @@ export class DeviceCodeGrant implements DeviceAuthorizationGrant {
         userId,
         scopes,
         grantType: this.grantType,
-        refresh: refreshIssueFor(client, this.#refreshTokens, { ttl: this.refreshTokenTTL, absoluteLifetime: this.absoluteLifetime, scopes }),
+        refresh: refreshIssueFor(client, this.#refreshTokens, { ttl: this.refreshTokenTTL, absoluteTTL: this.refreshTokenAbsoluteTTL, scopes }),
       },
     );
   }

@@ -59,13 +59,13 @@ export interface IssueOptions {
 
 /**
  * The refresh token to issue with an access token: where it is stored, its idle lifetime (`ttl`, seconds), the
- * scope it keeps, and the family's absolute limit. A token never outlives `authTime + absoluteLifetime`, however
+ * scope it keeps, and the family's absolute limit. A token never outlives `authTime + absoluteTTL`, however
  * often it is rotated.
  *
  * @example
  * ```ts
  * const refresh: RefreshIssue = { repository: storage.refreshTokens, ttl: 30 * 86400, scopes: ['read'],
- *   absoluteLifetime: 90 * 86400, authTime: record.authTime };
+ *   absoluteTTL: 90 * 86400, authTime: record.authTime };
  * ```
  */
 export interface RefreshIssue {
@@ -74,7 +74,7 @@ export interface RefreshIssue {
   readonly ttl: number;
   readonly scopes: readonly string[];
   /** Seconds from the family's start to its end; default: no absolute limit. */
-  readonly absoluteLifetime?: number | undefined;
+  readonly absoluteTTL?: number | undefined;
   /** When the family began (ms since the epoch); default: now, a new authorization. */
   readonly authTime?: number | undefined;
 }
@@ -108,10 +108,10 @@ export function refreshIssueFor(
  *
  * @example
  * ```ts
- * new RefreshTokenGrant(storage.refreshTokens, { absoluteLifetime: DEFAULT_ABSOLUTE_LIFETIME }); // 'P90D'
+ * new RefreshTokenGrant(storage.refreshTokens, { refreshTokenAbsoluteTTL: DEFAULT_REFRESH_TOKEN_ABSOLUTE_TTL }); // 'P90D'
  * ```
  */
-export const DEFAULT_ABSOLUTE_LIFETIME = 'P90D';
+export const DEFAULT_REFRESH_TOKEN_ABSOLUTE_TTL = 'P90D';
 
 const REGISTERED = new Set(['iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', 'client_id', 'scope', 'cnf']);
 
@@ -197,10 +197,10 @@ export async function mintTokens(ctx: IssueContext, options: IssueOptions): Prom
   if (scope !== '') body.scope = scope;
   let refreshToken: RefreshTokenRecord | undefined;
   if (options.refresh) {
-    const { ttl, scopes, absoluteLifetime } = options.refresh;
+    const { ttl, scopes, absoluteTTL } = options.refresh;
     const authTime = options.refresh.authTime ?? secondsToMs(iat);
     // The idle limit, capped by the family's absolute end (whole seconds, as the sealed token's `exp`).
-    const refreshExp = absoluteLifetime === undefined ? iat + ttl : Math.min(iat + ttl, toEpochSeconds(authTime) + absoluteLifetime);
+    const refreshExp = absoluteTTL === undefined ? iat + ttl : Math.min(iat + ttl, toEpochSeconds(authTime) + absoluteTTL);
     const { token, id } = await server.refreshTokenCodec.issue(client.id, refreshExp);
     refreshToken = { id, familyId: familyId!, clientId: client.id, userId: options.userId, scopes, expiresAt: secondsToMs(refreshExp), accessTokenId: jti, authTime };
     // RFC 9449 §5: "Refresh tokens issued to public clients ... MUST be bound to the DPoP public key"; a confidential

@@ -2,7 +2,7 @@ import { toSeconds, type Duration } from '../contracts/duration.js';
 import { OAuthError } from '../contracts/oauth-error.js';
 import type { RefreshTokenRepository, UserRepository } from '../contracts/repositories.js';
 import type { Grant, TokenRequest, TokenResponseBody } from '../contracts/grant.js';
-import { DEFAULT_ABSOLUTE_LIFETIME, issueTokens, refreshIssueFor } from './issue-tokens.js';
+import { DEFAULT_REFRESH_TOKEN_ABSOLUTE_TTL, issueTokens, refreshIssueFor } from './issue-tokens.js';
 import { resolveScopes } from './resolve-scopes.js';
 
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
@@ -23,7 +23,7 @@ export interface PasswordGrantOptions {
   /** Lifetime of refresh tokens (default `'P1M'`). */
   refreshTokenTTL?: Duration;
   /** Absolute lifetime of the refresh-token family this grant starts, however often it is rotated (default `'P90D'`). */
-  absoluteLifetime?: Duration;
+  refreshTokenAbsoluteTTL?: Duration;
   /**
    * Let public clients use the grant (default `false`). RFC 6749 §4.3 allows it, but a public client cannot keep
    * anything secret and RFC 9700 §2.4 says the grant "MUST NOT be used" at all: keep it for confidential,
@@ -46,7 +46,7 @@ export class PasswordGrant implements Grant {
   readonly grantType = 'password';
   readonly allowsPublicClients: boolean;
   readonly refreshTokenTTL: number;
-  readonly absoluteLifetime: number;
+  readonly refreshTokenAbsoluteTTL: number;
   readonly #refreshTokens: RefreshTokenRepository | undefined;
 
   constructor(
@@ -57,12 +57,12 @@ export class PasswordGrant implements Grant {
     this.allowsPublicClients = options.allowPublicClients ?? false;
     this.#refreshTokens = options.refreshTokens;
     this.refreshTokenTTL = toSeconds(options.refreshTokenTTL ?? 'P1M');
-    this.absoluteLifetime = toSeconds(options.absoluteLifetime ?? DEFAULT_ABSOLUTE_LIFETIME);
+    this.refreshTokenAbsoluteTTL = toSeconds(options.refreshTokenAbsoluteTTL ?? DEFAULT_REFRESH_TOKEN_ABSOLUTE_TTL);
   }
 
   async respondToAccessTokenRequest(req: TokenRequest): Promise<TokenResponseBody> {
     const { server, params } = req;
-    const client = req.client.client;
+    const { client } = req.client;
     // RFC 6749 §4.3.2: username and password are REQUIRED.
     const username = params.get('username');
     const password = params.get('password');
@@ -90,7 +90,7 @@ export class PasswordGrant implements Grant {
         userId: user.id,
         scopes,
         grantType: this.grantType,
-        refresh: refreshIssueFor(client, this.#refreshTokens, { ttl: this.refreshTokenTTL, absoluteLifetime: this.absoluteLifetime, scopes }),
+        refresh: refreshIssueFor(client, this.#refreshTokens, { ttl: this.refreshTokenTTL, absoluteTTL: this.refreshTokenAbsoluteTTL, scopes }),
       },
     );
   }

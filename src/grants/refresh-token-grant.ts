@@ -5,7 +5,7 @@ import type { Client, User } from '../contracts/types.js';
 import type { RefreshTokenRecord, RefreshTokenRepository, UserRepository } from '../contracts/repositories.js';
 import type { RefreshTokenHolder } from '../contracts/capabilities.js';
 import type { Grant, TokenRequest, TokenResponseBody } from '../contracts/grant.js';
-import { announceTokens, DEFAULT_ABSOLUTE_LIFETIME, issueTokens, mintTokens, type IssueOptions } from './issue-tokens.js';
+import { announceTokens, DEFAULT_REFRESH_TOKEN_ABSOLUTE_TTL, issueTokens, mintTokens, type IssueOptions } from './issue-tokens.js';
 import { resolveScopes } from './resolve-scopes.js';
 import { secondsToMs } from '../tokens/time-units.js';
 
@@ -14,7 +14,7 @@ import { secondsToMs } from '../tokens/time-units.js';
  *
  * @example
  * ```ts
- * const options: RefreshTokenGrantOptions = { refreshTokenTTL: 'P14D', absoluteLifetime: 'P90D', rotate: true, reuseGraceSeconds: 10,
+ * const options: RefreshTokenGrantOptions = { refreshTokenTTL: 'P14D', refreshTokenAbsoluteTTL: 'P90D', rotate: true, reuseGraceSeconds: 10,
  *   users: storage.users, isUserActive: (user) => !directory.isDisabled(user.id) };
  * server.enableGrantType(new RefreshTokenGrant(storage.refreshTokens, options), 'PT15M');
  * ```
@@ -26,7 +26,7 @@ export interface RefreshTokenGrantOptions {
    * The absolute limit: a family ends this long after the original authorization, however often it is rotated
    * (default `'P90D'`). A rotated token expires at the earlier of now + `refreshTokenTTL` and the family's end.
    */
-  absoluteLifetime?: Duration;
+  refreshTokenAbsoluteTTL?: Duration;
   /**
    * Rotate on every use (default `true`, RFC 9700 §4.14.2): a new refresh token replaces the presented one, whose
    * reuse then revokes the whole family. With `false` the refresh token is reusable until it expires.
@@ -73,7 +73,7 @@ export class RefreshTokenGrant implements Grant, RefreshTokenHolder {
   readonly allowsPublicClients = true;
   readonly refreshTokenTTL: number;
   /** Seconds from a family's original authorization to its end. */
-  readonly absoluteLifetime: number;
+  readonly refreshTokenAbsoluteTTL: number;
   readonly rotate: boolean;
   readonly #users: UserRepository | undefined;
   readonly #isUserActive: ((user: User) => boolean | Promise<boolean>) | undefined;
@@ -88,7 +88,7 @@ export class RefreshTokenGrant implements Grant, RefreshTokenHolder {
   ) {
     if (!refreshTokens) throw new TypeError('grantry: RefreshTokenGrant needs a refresh token repository');
     this.refreshTokenTTL = toSeconds(options.refreshTokenTTL ?? 'P1M');
-    this.absoluteLifetime = toSeconds(options.absoluteLifetime ?? DEFAULT_ABSOLUTE_LIFETIME);
+    this.refreshTokenAbsoluteTTL = toSeconds(options.refreshTokenAbsoluteTTL ?? DEFAULT_REFRESH_TOKEN_ABSOLUTE_TTL);
     this.rotate = options.rotate ?? true;
     if (options.isUserActive && !options.users) throw new TypeError('grantry: isUserActive needs the users repository');
     this.#users = options.users;
@@ -104,7 +104,7 @@ export class RefreshTokenGrant implements Grant, RefreshTokenHolder {
 
   async respondToAccessTokenRequest(req: TokenRequest): Promise<TokenResponseBody> {
     const { server, params } = req;
-    const client = req.client.client;
+    const { client } = req.client;
     const presented = params.get('refresh_token');
     if (presented === undefined) throw OAuthError.invalidRequest('The refresh_token parameter is required.');
 
@@ -166,7 +166,7 @@ export class RefreshTokenGrant implements Grant, RefreshTokenHolder {
                   repository: this.refreshTokens,
                   ttl: this.refreshTokenTTL,
                   scopes: regrant.keep,
-                  absoluteLifetime: this.absoluteLifetime,
+                  absoluteTTL: this.refreshTokenAbsoluteTTL,
                   authTime: record.authTime ?? now,
                 },
               }
@@ -185,7 +185,7 @@ export class RefreshTokenGrant implements Grant, RefreshTokenHolder {
    */
   async #regrant(req: TokenRequest, record: RefreshTokenRecord, requested: string | undefined, reject: (r: RefreshRejectReason, d?: string) => never): Promise<Regrant> {
     const { server } = req;
-    const client = req.client.client;
+    const { client } = req.client;
     // RFC 9449 §5: a refresh token bound to a DPoP key is refreshed only with a proof of that key.
     if (record.dpopJkt !== undefined && req.dpop?.jkt !== record.dpopJkt) {
       if (req.dpop === undefined) {
@@ -194,7 +194,7 @@ export class RefreshTokenGrant implements Grant, RefreshTokenHolder {
       }
       return reject('dpop_key', 'The refresh token is bound to another DPoP key.');
     }
-    if (record.authTime !== undefined && record.authTime + secondsToMs(this.absoluteLifetime) <= server.clock.now()) return reject('expired');
+    if (record.authTime !== undefined && record.authTime + secondsToMs(this.refreshTokenAbsoluteTTL) <= server.clock.now()) return reject('expired');
     if (record.userId !== undefined && this.#users) {
       const user = await this.#users.getUser(record.userId);
       if (!user || (this.#isUserActive && !(await this.#isUserActive(user)))) return reject('user_inactive');
@@ -228,7 +228,7 @@ export class RefreshTokenGrant implements Grant, RefreshTokenHolder {
     reject: (r: RefreshRejectReason, d?: string) => never,
   ): Promise<TokenResponseBody> {
     const { server } = req;
-    const client = req.client.client;
+    const { client } = req.client;
     const live = await this.refreshTokens.find(id);
     if (!live) return reject('unknown');
     if (live.clientId !== client.id) {
@@ -250,7 +250,7 @@ export class RefreshTokenGrant implements Grant, RefreshTokenHolder {
       familyId: live.familyId,
       // The new refresh token keeps the original scope (RFC 6749 §6), not the narrowed one, and the family's start,
       // so that rotation never extends the family past its absolute lifetime.
-      refresh: { repository: this.refreshTokens, ttl: this.refreshTokenTTL, scopes: regrant.keep, absoluteLifetime: this.absoluteLifetime, authTime: live.authTime ?? now },
+      refresh: { repository: this.refreshTokens, ttl: this.refreshTokenTTL, scopes: regrant.keep, absoluteTTL: this.refreshTokenAbsoluteTTL, authTime: live.authTime ?? now },
     };
     const minted = await mintTokens(ctx, options);
     const next = { accessToken: minted.accessToken, refreshToken: minted.refreshToken, revokeAccessTokenId: live.accessTokenId };

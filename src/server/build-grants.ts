@@ -24,16 +24,15 @@ export function enableGrants(server: AuthorizationServer, storage: Storage, conf
 }
 
 function makeGrant(name: GrantName, storage: Storage, config: ServerConfig, issuer: string): Grant {
-  const absoluteLifetime = config.refreshTokenAbsoluteTTL;
   const refresh = config.grants.includes('refresh_token')
-    ? { refreshTokens: storage.refreshTokens, refreshTokenTTL: config.refreshTokenTTL, absoluteLifetime }
+    ? { refreshTokens: storage.refreshTokens, refreshTokenTTL: config.refreshTokenTTL, refreshTokenAbsoluteTTL: config.refreshTokenAbsoluteTTL }
     : {};
   switch (name) {
     case 'refresh_token':
       // The user is looked up on every refresh: a deleted user's refresh token is refused.
       return new RefreshTokenGrant(storage.refreshTokens, {
         refreshTokenTTL: config.refreshTokenTTL,
-        absoluteLifetime,
+        refreshTokenAbsoluteTTL: config.refreshTokenAbsoluteTTL,
         users: storage.users,
         reuseGraceSeconds: config.refreshReuseGrace,
       });

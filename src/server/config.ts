@@ -1,25 +1,31 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { toSeconds } from '../contracts/duration.js';
-import type { AccessTokenFormat } from '../contracts/types.js';
+import { DEVICE_CODE_GRANT_TYPE, type AccessTokenFormat, type GrantType } from '../contracts/types.js';
 import { parseTrustProxy, type TrustProxy } from './trusted-proxy.js';
 import type { KeyLifecyclePolicy } from './key-lifecycle.js';
 import { checkKeysSecret, type KeysSecrets } from './keys-at-rest.js';
 import { isLogLevel, LOG_LEVELS, type LogLevel } from './log-level.js';
 import { closestName } from './closest-name.js';
 
-/** The grant types the ready server can enable, by their short names on the command line. */
+/**
+ * The grant types the ready server can enable: each short name (`--grants`, {@link GrantName}) and the
+ * {@link GrantType} it stands for, the `grant_type` wire value (RFC 6749 §4, RFC 8628 §3.4). The two are the same
+ * except `device_code`, whose grant type is a URN.
+ */
 export const GRANT_NAMES = {
   authorization_code: 'authorization_code',
   client_credentials: 'client_credentials',
   refresh_token: 'refresh_token',
-  device_code: 'urn:ietf:params:oauth:grant-type:device_code',
+  device_code: DEVICE_CODE_GRANT_TYPE,
   password: 'password',
   implicit: 'implicit',
-} as const;
+} as const satisfies Readonly<Record<string, GrantType>>;
 
 /**
- * A short grant name as `--grants` takes it.
+ * A grant's short name on the ready server's command line (`--grants`, `clients create --grant-types`): not a
+ * second spelling of {@link GrantType} (the library's `grant_type` wire value), but a key for it;
+ * `GRANT_NAMES[name]` is the grant type (`device_code` → `urn:ietf:params:oauth:grant-type:device_code`).
  *
  * @example
  * ```ts
@@ -448,7 +454,8 @@ function readConfigFile(path: string): ConfigFile {
     const near = closestName(key, known);
     throw new TypeError(`the config file ${path} has an unknown key ${JSON.stringify(key)}${near === undefined ? '' : `; did you mean ${JSON.stringify(near)}?`} (keys are the flag names of grantry serve --help)`);
   }
-  return { path, values: parsed as Record<string, unknown> };
+  const values: Record<string, unknown> = Object.fromEntries(Object.entries(parsed));
+  return { path, values };
 }
 
 /** The parser's message with the line and column of the mistake (Node gives a character position). */

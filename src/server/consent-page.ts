@@ -12,6 +12,7 @@ import { clientLabel, unverifiedClientHost, unverifiedClientNotice } from './unv
 /** A pending authorization request as carried through the consent form: signed and bound to the session. */
 interface PendingConsent {
   readonly sid: string;
+  /** Expiry in ms since the epoch (not a JWT `exp` in seconds); the name is part of the sealed form, kept as it is. */
   readonly exp: number;
   readonly authRequest: AuthorizationRequest;
 }

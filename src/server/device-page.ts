@@ -5,8 +5,7 @@ import { scopeList } from './scope-list.js';
 import { readPageForm, type PageContext, type PageRequest } from './page-context.js';
 import { clientLabel, unverifiedClientHost, unverifiedClientNotice } from './unverified-client.js';
 import { Html } from './page-templates.js';
-
-const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+import { DEVICE_CODE_GRANT_TYPE } from '../contracts/types.js';
 
 /**
  * The device verification page (RFC 8628 §3.3): `GET /device` asks a signed-in user for the `user_code`
@@ -22,7 +21,7 @@ const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
  */
 export async function handleDevice(ctx: PageContext, req: PageRequest): Promise<Response> {
   const { view } = ctx;
-  if (!ctx.server.enabledGrantTypes.includes(DEVICE_GRANT)) return view.error(404, view.s.not_found_title, { title: view.s.not_found_title });
+  if (!ctx.server.enabledGrantTypes.includes(DEVICE_CODE_GRANT_TYPE)) return view.error(404, view.s.not_found_title, { title: view.s.not_found_title });
   if (req.session.userId === undefined) return redirectToLogin(req.request);
   if (req.request.method === 'GET') {
     return renderEntry(ctx, req, new URL(req.request.url).searchParams.get('user_code') ?? '');
@@ -55,7 +54,7 @@ export async function handleDevice(ctx: PageContext, req: PageRequest): Promise<
  */
 export async function handleDeviceDecision(ctx: PageContext, req: PageRequest): Promise<Response> {
   const { view } = ctx;
-  if (!ctx.server.enabledGrantTypes.includes(DEVICE_GRANT)) return view.error(404, view.s.not_found_title, { title: view.s.not_found_title });
+  if (!ctx.server.enabledGrantTypes.includes(DEVICE_CODE_GRANT_TYPE)) return view.error(404, view.s.not_found_title, { title: view.s.not_found_title });
   if (req.session.userId === undefined) return view.error(403, view.s.sign_in_again);
   const form = await readPageForm(req.request);
   if (!form) return view.error(400, view.s.form_unreadable, { title: view.s.bad_request_title });

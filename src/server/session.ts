@@ -8,8 +8,8 @@ export interface Session {
   readonly sid: string;
   readonly userId: string | undefined;
   readonly username: string | undefined;
-  /** Expiry, ms since the epoch. */
-  readonly exp: number;
+  /** Expiry, ms since the epoch (as its stored `SessionRecord.expiresAt`). */
+  readonly expiresAt: number;
 }
 
 export const SESSION_COOKIE = 'grantry_session';
@@ -51,10 +51,10 @@ export class SessionManager {
       sid: randomBytes(32).toString('base64url'),
       userId: user?.id,
       username: user?.username,
-      exp: now + secondsToMs(this.options.ttlSeconds),
+      expiresAt: now + secondsToMs(this.options.ttlSeconds),
     };
     if (user) {
-      await this.store.save({ id: hashSessionId(session.sid), userId: user.id, username: user.username, createdAt: now, expiresAt: session.exp });
+      await this.store.save({ id: hashSessionId(session.sid), userId: user.id, username: user.username, createdAt: now, expiresAt: session.expiresAt });
     }
     return session;
   }
@@ -68,8 +68,8 @@ export class SessionManager {
     if (sid === undefined || !SESSION_ID.test(sid)) return undefined;
     const now = this.options.clock.now();
     const stored = await this.store.find(hashSessionId(sid));
-    if (stored && stored.expiresAt > now) return { sid, userId: stored.userId, username: stored.username, exp: stored.expiresAt };
-    return { sid, userId: undefined, username: undefined, exp: now + secondsToMs(this.options.ttlSeconds) };
+    if (stored && stored.expiresAt > now) return { sid, userId: stored.userId, username: stored.username, expiresAt: stored.expiresAt };
+    return { sid, userId: undefined, username: undefined, expiresAt: now + secondsToMs(this.options.ttlSeconds) };
   }
 
   /** Ends a session in the store (sign-out): every copy of its cookie is anonymous from now on. */

@@ -1,4 +1,5 @@
 import { encodeBase64url, utf8 } from './base64url.js';
+import { msToSeconds } from './time-units.js';
 
 /**
  * Stateless DPoP server nonces (RFC 9449 §8): a nonce is the number of the current time window and an HMAC of it,
@@ -30,12 +31,12 @@ export class DpopNonces {
 
   /** The nonce of the window that holds `now` (milliseconds since the epoch). */
   async current(now: number): Promise<string> {
-    return this.#nonce(Math.floor(now / 1000 / this.windowSeconds));
+    return this.#nonce(Math.floor(msToSeconds(now) / this.windowSeconds));
   }
 
   /** Whether `nonce` is the current window's or the previous one's. */
   async isValid(nonce: string, now: number): Promise<boolean> {
-    const window = Math.floor(now / 1000 / this.windowSeconds);
+    const window = Math.floor(msToSeconds(now) / this.windowSeconds);
     const [current, previous] = await Promise.all([this.#nonce(window), this.#nonce(window - 1)]);
     return equal(nonce, current) || equal(nonce, previous);
   }

@@ -3,6 +3,7 @@ import { loadCryptoBackend, type CryptoBackend, type SigningAlgorithm } from './
 import { jwkThumbprint } from './crypto/jwk-thumbprint.js';
 import type { DpopNonces } from './dpop-nonces.js';
 import { decodeJwt } from './jwt.js';
+import { msToSeconds, secondsToMs } from './time-units.js';
 
 /**
  * The proof algorithms grantry verifies by default (RFC 9449 §5.1 `dpop_signing_alg_values_supported`): asymmetric
@@ -199,7 +200,7 @@ export async function verifyDpopProof(proof: string, options: VerifyDpopProofOpt
   const expected = (typeof options.url === 'string' ? [options.url] : options.url).map(normalizeHtu);
   if (presented === undefined || !expected.includes(presented)) return fail('url');
   // Item 11: "the creation time of the JWT, as determined by ... the iat claim, is within an acceptable window".
-  const now = options.now / 1000;
+  const now = msToSeconds(options.now);
   const maxAge = options.maxAge ?? 60;
   const tolerance = options.clockTolerance ?? 5;
   if (iat > now + tolerance || iat < now - maxAge) return fail('iat');
@@ -216,7 +217,7 @@ export async function verifyDpopProof(proof: string, options: VerifyDpopProofOpt
   // long as the proof would be accepted.
   if (options.replays) {
     const id = await crypto.sha256(`${jkt}.${jti}`);
-    const expiresAt = Math.ceil((iat + maxAge + tolerance) * 1000);
+    const expiresAt = Math.ceil(secondsToMs(iat + maxAge + tolerance));
     if (!(await options.replays.useOnce('dpop', id, expiresAt))) return fail('replayed');
   }
   return { valid: true, proof: { jkt, jti, iat, htm, htu, nonce: nonce, alg, jwk: members } };

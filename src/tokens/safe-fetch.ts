@@ -1,4 +1,5 @@
 import { classifyAddress, isIpAddress, type AddressKind } from './special-use-address.js';
+import { toEpochSeconds } from './time-units.js';
 
 /**
  * Why {@link safeFetchJson} refused or failed: a stable code for programs, a message for people.
@@ -278,7 +279,7 @@ function cacheLifetime(headers: Headers, now: number): number | undefined {
   const at = Date.parse(expires);
   if (Number.isNaN(at)) return 0;
   const date = Date.parse(headers.get('date') ?? '');
-  return Math.max(0, Math.floor((at - (Number.isNaN(date) ? now : date)) / 1000));
+  return Math.max(0, toEpochSeconds(at - (Number.isNaN(date) ? now : date)));
 }
 
 function describe(error: unknown): string {

@@ -70,7 +70,7 @@ describe('refresh re-validates the granted scopes (issue 11)', () => {
 
 describe('absolute lifetime of a refresh family (issue 11)', () => {
   it('caps a rotated token at the family end: expiry = min(now + TTL, start + absolute lifetime)', async () => {
-    const t = await setUp({ refreshTokenTTL: 'P1D', absoluteLifetime: 'P2D' });
+    const t = await setUp({ refreshTokenTTL: 'P1D', refreshTokenAbsoluteTTL: 'P2D' });
     const start = t.clock.now();
     const first = await t.mint(start);
     t.clock.advance(36 * 3600);
@@ -84,7 +84,7 @@ describe('absolute lifetime of a refresh family (issue 11)', () => {
   });
 
   it('starts the clock at the next rotation for a record saved before the family start was stored', async () => {
-    const t = await setUp({ absoluteLifetime: 'P2D' });
+    const t = await setUp({ refreshTokenAbsoluteTTL: 'P2D' });
     const legacy = await t.mint();
     const [id, record] = [...t.storage.refreshTokens.records.entries()][0]!;
     const { authTime: _, ...withoutStart } = record;

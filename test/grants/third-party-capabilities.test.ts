@@ -36,7 +36,7 @@ class LicenceGrant implements Grant, RefreshTokenHolder {
 
   async respondToAccessTokenRequest(req: TokenRequest): Promise<TokenResponseBody> {
     const { server, params } = req;
-    const client = req.client.client;
+    const { client } = req.client;
     if (params.get('licence') !== 'valid-licence') throw new TypeError('test grant: bad licence');
     const scopes = await resolveScopes({ server, client, grantType: this.grantType, userId: undefined, requested: params.get('scope') });
     return issueTokens(

@@ -63,11 +63,11 @@ export async function introspectToken(request: Request, ctx: EndpointContext): P
  */
 export async function introspectionBody(request: AnyRequest, ctx: EndpointContext): Promise<IntrospectionResponseBody> {
   const params = await readForm(request, ctx.maxBodyBytes);
-  const auth = await authenticateClient(request, params, ctx.server);
+  const authenticated = await authenticateClient(request, params, ctx.server);
   // RFC 7662 §2.1: "To prevent token scanning attacks, the endpoint MUST also require some form of authorization to
   // access this endpoint". A public client proves nothing, so only clients that authenticated may introspect.
-  if (auth.method === 'none') {
-    ctx.server.events.emit('client.authentication_failed', { clientId: auth.client.id, reason: 'missing_credentials' });
+  if (authenticated.method === 'none') {
+    ctx.server.events.emit('client.authentication_failed', { clientId: authenticated.client.id, reason: 'missing_credentials' });
     throw OAuthError.invalidClient(false, 'Introspection requires client authentication.');
   }
   const token = params.get('token');
@@ -79,7 +79,7 @@ export async function introspectionBody(request: AnyRequest, ctx: EndpointContex
   // on this server, or the protected resource is not allowed to introspect this particular token, then the
   // authorization server MUST return an introspection response with the "active" field set to false." and §4: it
   // "SHOULD NOT include any additional information about an inactive token".
-  const allowed = found !== undefined && (await mayIntrospect(ctx, auth.client, found));
+  const allowed = found !== undefined && (await mayIntrospect(ctx, authenticated.client, found));
   const body = allowed ? await describe(ctx, found) : undefined;
   return body ?? { active: false };
 }

@@ -2,6 +2,7 @@ import type { Grant } from '../../contracts/grant.js';
 import { OAuthError } from '../../contracts/oauth-error.js';
 import { MetadataDocumentClients } from '../metadata-document-clients.js';
 import { endpointUrl, type EndpointContext } from './endpoint-options.js';
+import { DEVICE_CODE_GRANT_TYPE } from '../../contracts/types.js';
 
 /**
  * The RFC 8414 §2 authorization server metadata grantry generates (plus any configured extra members).
@@ -35,8 +36,6 @@ export interface AuthorizationServerMetadata {
   dpop_signing_alg_values_supported?: string[];
   [member: string]: unknown;
 }
-
-const DEVICE_CODE = 'urn:ietf:params:oauth:grant-type:device_code';
 
 /** What the grants at the authorization endpoint expose (`AuthorizationResponder`, `AuthorizationCodeGrant`). */
 interface AuthorizationGrant {
@@ -86,7 +85,7 @@ export async function buildMetadata(ctx: EndpointContext, grants: readonly Grant
     introspection_endpoint: url('introspection'),
     introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     ...(pkce.length > 0 ? { code_challenge_methods_supported: pkce } : {}),
-    ...(grants.some((g) => g.grantType === DEVICE_CODE) ? { device_authorization_endpoint: url('deviceAuthorization') } : {}),
+    ...(grants.some((g) => g.grantType === DEVICE_CODE_GRANT_TYPE) ? { device_authorization_endpoint: url('deviceAuthorization') } : {}),
     // RFC 8414 §2: "registration_endpoint OPTIONAL. URL of the authorization server's OAuth 2.0 Dynamic Client
     // Registration endpoint [RFC7591]", announced when registration is on.
     ...(options.registration ? { registration_endpoint: url('registration') } : {}),

@@ -1,5 +1,5 @@
 import type { ClientRegistrationRepository, InitialAccessTokenRepository } from '../../contracts/client-registration-repository.js';
-import type { GrantType } from '../../contracts/types.js';
+import { DEVICE_CODE_GRANT_TYPE, type GrantType } from '../../contracts/types.js';
 
 /**
  * Settings of dynamic client registration (RFC 7591) and its management (RFC 7592); the `registration` option of
@@ -50,7 +50,7 @@ export interface RegistrationOptions {
 export const DEFAULT_REGISTRATION_GRANT_TYPES: readonly GrantType[] = Object.freeze([
   'authorization_code',
   'refresh_token',
-  'urn:ietf:params:oauth:grant-type:device_code',
+  DEVICE_CODE_GRANT_TYPE,
 ]);
 
 /**
