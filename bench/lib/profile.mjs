@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { startServer } from './child.mjs';
 import { refreshLoad } from './refresh-load.mjs';
+import { requestsFor, runLoad, stopLoad } from './load.mjs';
 
 /** Maps a line of the esbuild bundle to the source file it came from (esbuild writes `// src/x.ts` markers). */
 function bundleLineMap(bundlePath) {
@@ -96,7 +97,7 @@ export function analyzeProfile(profile, bundlePath) {
   return {
     busySamples: busy,
     idlePercent: (100 * idle) / total,
-    selfTop: top(self, 15),
+    selfTop: top(self, 25),
     grantryInclusive: top(incl, 15, (l) => l.includes(' — src/')),
     layers: top(layers, 10, (l) => l !== 'idle'),
     layerDetail: Object.fromEntries(
@@ -107,6 +108,49 @@ export function analyzeProfile(profile, bundlePath) {
       }),
     ),
   };
+}
+
+/**
+ * A CPU profile of one grantry workload (bare node:http, in-memory storage) under load at 32 connections, taken
+ * with the V8 inspector around the timed window only; its analysis and a Markdown summary.
+ */
+export async function profileWorkload({ keysDir, scratchDir, resultsDir, seconds, log, workload = 'W2', alg = 'RS256', top = 15 }) {
+  const spec = { group: 'grantry', impl: 'grantry', name: `grantry · ${alg} memory · node (profile ${workload})`, variant: `${alg} memory`, framework: 'node', alg, storage: 'memory', format: 'jwt', keysDir, scratchDir };
+  let server;
+  try {
+    server = await startServer(spec);
+    const accessToken = workload === 'W3' || workload === 'W4' ? await server.call('mintAccess') : undefined;
+    const drive = async (secs, estimate, during) => {
+      let exhausted = false;
+      const pool = workload === 'W2' ? await server.call('mintRefresh', Math.ceil(estimate * secs * 2) + 200) : undefined;
+      const requests = requestsFor(workload, { pool, accessToken, onExhausted: () => { if (!exhausted) stopLoad(); exhausted = true; } });
+      if (during) await during();
+      return runLoad({ port: server.port, requests, seconds: secs, connections: 32 });
+    };
+    const warm = await drive(2, 1500);
+    const path = join(resultsDir, `${workload}-${alg}.cpuprofile`);
+    const result = await drive(seconds, warm.rps * 1.3, () => server.call('profileStart'));
+    await server.call('profileStop', path);
+    const analysis = analyzeProfile(JSON.parse(readFileSync(path, 'utf8')), process.env.BENCH_GRANTRY_BUNDLE);
+    const markdown = [
+      `${workload} ${alg}, in memory, bare node:http, 32 connections: ${seconds} s at ${Math.round(result.rps)} req/s (non-2xx ${result.non2xx}); idle ${analysis.idlePercent.toFixed(1)}%; \`bench/results/${workload}-${alg}.cpuprofile\`.`,
+      '',
+      `By layer: ${analysis.layers.map((x) => `${x.label} ${x.percent.toFixed(1)}%`).join('; ')}.`,
+      '',
+      '| top self time — where | self |\n|---|---|',
+      ...analysis.selfTop.slice(0, top).map((x) => `| ${x.label.replace(/\|/g, '\\|')} | ${x.percent.toFixed(1)}% |`),
+      '',
+      '| grantry, inclusive — source file | inclusive |\n|---|---|',
+      ...analysis.grantryInclusive.slice(0, 10).map((x) => `| ${x.label.replace(/\|/g, '\\|')} | ${x.percent.toFixed(1)}% |`),
+    ].join('\n');
+    log(`profile ${workload} ${alg}: ${analysis.layers.slice(0, 4).map((x) => `${x.label.split(' (')[0]} ${x.percent.toFixed(0)}%`).join(', ')}`);
+    return { workload, alg, path, analysis, markdown, rps: result.rps };
+  } catch (error) {
+    log(`profile ${workload} ${alg} failed: ${error.stack}`);
+    return { workload, alg, error: error.message };
+  } finally {
+    await server?.stop();
+  }
 }
 
 export async function profileRefresh({ keysDir, scratchDir, resultsDir, seconds, log }) {
