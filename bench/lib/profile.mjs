@@ -48,7 +48,7 @@ export function analyzeProfile(profile, bundlePath) {
   const label = (n) => {
     const { functionName, url, lineNumber } = n.callFrame;
     const name = functionName || '(anonymous)';
-    if (name === 'run' && url === '') return 'run — native signature job of node:crypto.sign (RSA/EdDSA)';
+    if (name === 'run' && url === '') return 'run — native job of node:crypto sign/verify (RSA, EdDSA)';
     if (url.includes('grantry.mjs')) return `${name} — ${fileOf(lineNumber)}`;
     if (url === '') return name;
     return `${name} — ${url.startsWith('file://') ? relative(process.cwd(), new URL(url).pathname) : url}`;
@@ -122,14 +122,15 @@ export async function profileWorkload({ keysDir, scratchDir, resultsDir, seconds
     const accessToken = workload === 'W3' || workload === 'W4' ? await server.call('mintAccess') : undefined;
     const drive = async (secs, estimate, during) => {
       let exhausted = false;
-      const pool = workload === 'W2' ? await server.call('mintRefresh', Math.ceil(estimate * secs * 2) + 200) : undefined;
+      // A pool that outlasts the run: a dry pool would answer 400s fast and skew the profile.
+      const pool = workload === 'W2' ? await server.call('mintRefresh', Math.ceil(estimate * secs * 3) + 3000) : undefined;
       const requests = requestsFor(workload, { pool, accessToken, onExhausted: () => { if (!exhausted) stopLoad(); exhausted = true; } });
       if (during) await during();
       return runLoad({ port: server.port, requests, seconds: secs, connections: 32 });
     };
-    const warm = await drive(2, 1500);
+    const warm = await drive(2, 3000);
     const path = join(resultsDir, `${workload}-${alg}.cpuprofile`);
-    const result = await drive(seconds, warm.rps * 1.3, () => server.call('profileStart'));
+    const result = await drive(seconds, Math.max(warm.rps, 1000) * 1.5, () => server.call('profileStart'));
     await server.call('profileStop', path);
     const analysis = analyzeProfile(JSON.parse(readFileSync(path, 'utf8')), process.env.BENCH_GRANTRY_BUNDLE);
     const markdown = [

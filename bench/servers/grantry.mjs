@@ -128,9 +128,21 @@ export async function create(spec) {
     if (rs) app.get('/resource', g.expressHttp.requireBearerToken(rs), (_req, res) => res.json(me(res.locals.accessToken)));
     requestListener = app;
   } else {
-    const api = rs
-      ? g.nodeHttp.toNodeHandler(g.nodeHttp.withBearerToken(rs, async (_request, claims) => Response.json(me(claims))))
-      : (_req, res) => res.writeHead(404).end();
+    // `bearer: 'header'`: a middleware of one's own on the header entry point, rs.validateAuthorization (no Request).
+    const byHeader = async (req, res) => {
+      try {
+        const claims = await rs.validateAuthorization(req.headers.authorization ?? null);
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(me(claims)));
+      } catch (error) {
+        const e = g.toOAuthError(error);
+        res.writeHead(e.status, { 'content-type': 'application/json', ...(e.headers ?? {}) }).end(JSON.stringify(e.toJSON()));
+      }
+    };
+    const api = !rs
+      ? (_req, res) => res.writeHead(404).end()
+      : spec.bearer === 'header'
+        ? byHeader
+        : g.nodeHttp.toNodeHandler(g.nodeHttp.withBearerToken(rs, async (_request, claims) => Response.json(me(claims))));
     requestListener = g.nodeHttp.oauthEndpointsListener(server, { fallback: api });
   }
 
