@@ -53,7 +53,7 @@ export function requestsFor(workload, { pool, accessToken, onExhausted }) {
 }
 
 /** One timed run; resolves with the figures autocannon measured. */
-export function runLoad({ port, requests, seconds, connections = 10 }) {
+export function runLoad({ port, requests, seconds, connections = 32 }) {
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       { url: `http://127.0.0.1:${port}`, connections, duration: seconds, requests, timeout: 10 },

@@ -1,10 +1,10 @@
-// A CPU profile of grantry's refresh grant (W2, RS256, in-memory, bare node:http), taken with the V8 inspector
+// CPU profiles of grantry's workloads (bare node:http, in memory, 32 connections), taken with the V8 inspector
 // around the timed load only (the same .cpuprofile that `node --cpu-prof` writes, minus start-up and minting),
-// and its top costs: self time by function, inclusive time of grantry's steps, and time by layer.
+// and their top costs: self time by function, inclusive time of grantry's steps, and time by layer.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { startServer } from './child.mjs';
-import { refreshLoad } from './refresh-load.mjs';
+import { requestsFor, runLoad, stopLoad } from './load.mjs';
 
 /** Maps a line of the esbuild bundle to the source file it came from (esbuild writes `// src/x.ts` markers). */
 function bundleLineMap(bundlePath) {
@@ -47,7 +47,7 @@ export function analyzeProfile(profile, bundlePath) {
   const label = (n) => {
     const { functionName, url, lineNumber } = n.callFrame;
     const name = functionName || '(anonymous)';
-    if (name === 'run' && url === '') return 'run — native signature job of node:crypto.sign (RSA/EdDSA)';
+    if (name === 'run' && url === '') return 'run — native job of node:crypto sign/verify (RSA, EdDSA)';
     if (url.includes('grantry.mjs')) return `${name} — ${fileOf(lineNumber)}`;
     if (url === '') return name;
     return `${name} — ${url.startsWith('file://') ? relative(process.cwd(), new URL(url).pathname) : url}`;
@@ -96,7 +96,7 @@ export function analyzeProfile(profile, bundlePath) {
   return {
     busySamples: busy,
     idlePercent: (100 * idle) / total,
-    selfTop: top(self, 15),
+    selfTop: top(self, 25),
     grantryInclusive: top(incl, 15, (l) => l.includes(' — src/')),
     layers: top(layers, 10, (l) => l !== 'idle'),
     layerDetail: Object.fromEntries(
@@ -109,47 +109,45 @@ export function analyzeProfile(profile, bundlePath) {
   };
 }
 
-export async function profileRefresh({ keysDir, scratchDir, resultsDir, seconds, log }) {
-  const spec = { group: 'grantry', impl: 'grantry', name: 'grantry · RS256 memory · node (profile)', framework: 'node', alg: 'RS256', storage: 'memory', format: 'jwt', keysDir, scratchDir };
+/**
+ * A CPU profile of one grantry workload (bare node:http, in-memory storage) under load at 32 connections, taken
+ * with the V8 inspector around the timed window only; its analysis and a Markdown summary.
+ */
+export async function profileWorkload({ keysDir, scratchDir, resultsDir, seconds, log, workload = 'W2', alg = 'RS256', top = 15 }) {
+  const spec = { group: 'grantry', impl: 'grantry', name: `grantry · ${alg} memory · node (profile ${workload})`, variant: `${alg} memory`, framework: 'node', alg, storage: 'memory', format: 'jwt', keysDir, scratchDir };
   let server;
   try {
     server = await startServer(spec);
-    const warm = await refreshLoad(server, 3, 1500);
-    const path = join(resultsDir, 'refresh-grant.cpuprofile');
-    const result = await refreshLoad(server, seconds, warm.rps * 1.2, async () => {
-      await server.call('profileStart');
-    });
+    const accessToken = workload === 'W3' || workload === 'W4' ? await server.call('mintAccess') : undefined;
+    const drive = async (secs, estimate, during) => {
+      let exhausted = false;
+      // A pool that outlasts the run: a dry pool would answer 400s fast and skew the profile.
+      const pool = workload === 'W2' ? await server.call('mintRefresh', Math.ceil(estimate * secs * 3) + 3000) : undefined;
+      const requests = requestsFor(workload, { pool, accessToken, onExhausted: () => { if (!exhausted) stopLoad(); exhausted = true; } });
+      if (during) await during();
+      return runLoad({ port: server.port, requests, seconds: secs, connections: 32 });
+    };
+    const warm = await drive(2, 3000);
+    const path = join(resultsDir, `${workload}-${alg}.cpuprofile`);
+    const result = await drive(seconds, Math.max(warm.rps, 1000) * 1.5, () => server.call('profileStart'));
     await server.call('profileStop', path);
     const analysis = analyzeProfile(JSON.parse(readFileSync(path, 'utf8')), process.env.BENCH_GRANTRY_BUNDLE);
-    const lines = [
-      `grantry's refresh grant (W2), RS256, in-memory storage, bare node:http: ${seconds} s under load at ${Math.round(result.rps)} req/s (non-2xx ${result.non2xx}), sampled every 200 µs by the V8 inspector. The profile is \`bench/results/refresh-grant.cpuprofile\` (open it in Chrome DevTools → Performance, or speedscope); percentages are of the busy (non-idle) samples, idle was ${analysis.idlePercent.toFixed(1)}%.`,
+    const markdown = [
+      `${workload} ${alg}, in memory, bare node:http, 32 connections: ${seconds} s at ${Math.round(result.rps)} req/s (non-2xx ${result.non2xx}); idle ${analysis.idlePercent.toFixed(1)}%; \`bench/results/${workload}-${alg}.cpuprofile\`.`,
       '',
-      '**Time by layer (self time)**',
+      `By layer: ${analysis.layers.map((x) => `${x.label} ${x.percent.toFixed(1)}%`).join('; ')}.`,
       '',
-      '| layer | share |\n|---|---|',
-      ...analysis.layers.map((x) => `| ${x.label} | ${x.percent.toFixed(1)}% |`),
+      '| top self time — where | self |\n|---|---|',
+      ...analysis.selfTop.slice(0, top).map((x) => `| ${x.label.replace(/\|/g, '\\|')} | ${x.percent.toFixed(1)}% |`),
       '',
-      '**What each layer spends on** (top functions by self time)',
-      '',
-      ...analysis.layers.slice(0, 5).map((x) => `- ${x.label}: ${(analysis.layerDetail[x.label] ?? []).slice(0, 4).map((d) => `${d.label.replace(/\|/g, '\\|')} ${d.percent.toFixed(1)}%`).join('; ')}`),
-      '',
-      '**Top functions by self time**',
-      '',
-      '| function — where | self |\n|---|---|',
-      ...analysis.selfTop.map((x) => `| ${x.label.replace(/\|/g, '\\|')} | ${x.percent.toFixed(1)}% |`),
-      '',
-      '**grantry functions by inclusive time** (the function and all it calls; an `async` function resumes from the microtask queue after each `await`, so its inclusive time covers the synchronous stretch in which the profiler saw it on the stack, e.g. the grant and `signJwt` but not the server method awaiting them)',
-      '',
-      '| function — source file | inclusive |\n|---|---|',
-      ...analysis.grantryInclusive.map((x) => `| ${x.label.replace(/\|/g, '\\|')} | ${x.percent.toFixed(1)}% |`),
-    ];
-    const markdown = lines.join('\n');
-    writeFileSync(join(resultsDir, 'refresh-grant-profile.md'), markdown + '\n');
-    log(`profile: ${analysis.layers.map((x) => `${x.label} ${x.percent.toFixed(0)}%`).join(', ')}`);
-    return { path, analysis, markdown, rps: result.rps };
+      '| grantry, inclusive — source file | inclusive |\n|---|---|',
+      ...analysis.grantryInclusive.slice(0, 10).map((x) => `| ${x.label.replace(/\|/g, '\\|')} | ${x.percent.toFixed(1)}% |`),
+    ].join('\n');
+    log(`profile ${workload} ${alg}: ${analysis.layers.slice(0, 4).map((x) => `${x.label.split(' (')[0]} ${x.percent.toFixed(0)}%`).join(', ')}`);
+    return { workload, alg, path, analysis, markdown, rps: result.rps };
   } catch (error) {
-    log(`profile failed: ${error.stack}`);
-    return { error: error.message };
+    log(`profile ${workload} ${alg} failed: ${error.stack}`);
+    return { workload, alg, error: error.message };
   } finally {
     await server?.stop();
   }

@@ -19,6 +19,7 @@ const commands = {
   gc: () => (globalThis.gc ? (globalThis.gc(), true) : false),
   mintRefresh: (n) => app.mintRefresh(n),
   mintAccess: () => app.mintAccess(),
+  signCost: (n) => app.signCostUs?.(n),
   async profileStart() {
     session = new Session();
     session.connect();

@@ -28,13 +28,13 @@ import {
   type AuthorizationDecision,
   type AuthorizeEndpointContext,
 } from './authorize-endpoint.js';
-import { respondToDeviceAuthorizationRequest } from './device-authorization-endpoint.js';
+import { deviceAuthorizationBody, respondToDeviceAuthorizationRequest } from './device-authorization-endpoint.js';
 import { endpointUrl, type EndpointContext, type EndpointOptions } from './endpoints/endpoint-options.js';
 import { introspectionBody, introspectToken } from './endpoints/introspection-endpoint.js';
 import { PlainRequest, plainError, plainJson, type AnyRequest, type PlainResult } from '../contracts/plain-request.js';
 import { respondWithJwks } from './endpoints/jwks-endpoint.js';
 import { buildMetadata, respondWithMetadata, type AuthorizationServerMetadata } from './endpoints/metadata.js';
-import { revokeToken } from './endpoints/revocation-endpoint.js';
+import { revokeRequestedToken, revokeToken } from './endpoints/revocation-endpoint.js';
 import { respondToRegistration } from './endpoints/registration-endpoint.js';
 import { checkRegistrationOptions } from './endpoints/registration-options.js';
 import { withRotatedKeys, type KeyRotation } from './key-rotation.js';
@@ -354,6 +354,42 @@ export class AuthorizationServer {
     }
   }
 
+  /**
+   * The revocation endpoint (RFC 7009) on the Node adapters' path, like {@link serveTokenRequest}: never throws,
+   * the same answers as {@link handleRevocationRequest} (200 with an empty body, or the OAuth error).
+   *
+   * @example
+   * ```ts
+   * const { status, body } = await server.serveRevocationRequest(plainRequest); // 200 ''
+   * ```
+   */
+  async serveRevocationRequest(request: AnyRequest): Promise<PlainResult> {
+    try {
+      await revokeRequestedToken(request, await this.#endpointContext(true));
+      return PLAIN_EMPTY;
+    } catch (error) {
+      return plainError(this.#loggedError(error));
+    }
+  }
+
+  /**
+   * The device authorization endpoint (RFC 8628 §3.1) on the Node adapters' path, like {@link serveTokenRequest}:
+   * never throws, the same answers as {@link handleDeviceAuthorizationRequest}.
+   *
+   * @example
+   * ```ts
+   * const { status, body } = await server.serveDeviceAuthorizationRequest(plainRequest); // 200 '{"device_code":...}'
+   * ```
+   */
+  async serveDeviceAuthorizationRequest(request: AnyRequest): Promise<PlainResult> {
+    try {
+      const grant = this.#grants.get('urn:ietf:params:oauth:grant-type:device_code')?.grant;
+      return plainJson(await deviceAuthorizationBody(request, { server: await this.context(), grant, maxBodyBytes: this.#maxBodyBytes }));
+    } catch (error) {
+      return plainError(this.#loggedError(error));
+    }
+  }
+
   /** The token endpoint in one call that never throws: OAuth errors and unexpected failures become responses. */
   async handleTokenRequest(request: Request): Promise<Response> {
     try {
@@ -567,6 +603,9 @@ export class AuthorizationServer {
     return oauth;
   }
 }
+
+/** RFC 7009 §2.2: 200, no body, not cached. */
+const PLAIN_EMPTY: PlainResult = Object.freeze({ status: 200, headers: Object.freeze({ 'cache-control': 'no-store', pragma: 'no-cache' }), body: '' });
 
 /**
  * A successful token response (RFC 6749 §5.1) with `Cache-Control: no-store` and `Pragma: no-cache`.

@@ -1,10 +1,11 @@
-import { isDeviceAuthorizationGrant } from '../contracts/capabilities.js';
+import { isDeviceAuthorizationGrant, type DeviceAuthorizationResponseBody } from '../contracts/capabilities.js';
 import type { Grant } from '../contracts/grant.js';
 import { resolveScopes } from '../grants/resolve-scopes.js';
 import { authenticateClient } from '../contracts/client-authentication.js';
 import { readForm } from '../contracts/form.js';
 import { NO_STORE_HEADERS, OAuthError } from '../contracts/oauth-error.js';
 import type { ServerContext } from '../contracts/server-context.js';
+import type { AnyRequest } from '../contracts/plain-request.js';
 
 /** What the device authorization endpoint needs from the server. */
 export interface DeviceAuthorizationEndpointContext {
@@ -25,6 +26,19 @@ export interface DeviceAuthorizationEndpointContext {
  * ```
  */
 export async function respondToDeviceAuthorizationRequest(request: Request, ctx: DeviceAuthorizationEndpointContext): Promise<Response> {
+  return new Response(JSON.stringify(await deviceAuthorizationBody(request, ctx)), { status: 200, headers: NO_STORE_HEADERS });
+}
+
+/**
+ * The body of {@link respondToDeviceAuthorizationRequest}'s answer, for a `Request` or a `PlainRequest` (the Node
+ * adapters' path); throws the same `OAuthError`s.
+ *
+ * @example
+ * ```ts
+ * const body = await deviceAuthorizationBody(plainRequest, ctx); // { device_code, user_code, ... }
+ * ```
+ */
+export async function deviceAuthorizationBody(request: AnyRequest, ctx: DeviceAuthorizationEndpointContext): Promise<DeviceAuthorizationResponseBody> {
   const { server, grant } = ctx;
   if (!grant || !isDeviceAuthorizationGrant(grant)) {
     throw OAuthError.unsupportedGrantType('The device authorization grant is not enabled on this server.');
@@ -43,6 +57,5 @@ export async function respondToDeviceAuthorizationRequest(request: Request, ctx:
     requested: params.get('scope'),
     finalize: false,
   });
-  const body = await grant.startDeviceAuthorization(server, client, scopes);
-  return new Response(JSON.stringify(body), { status: 200, headers: NO_STORE_HEADERS });
+  return grant.startDeviceAuthorization(server, client, scopes);
 }

@@ -7,7 +7,7 @@ import { resolveAdapterOptions, type AdapterOptions, type FetchHandler } from '.
 import { serveNodeRequest, servePlainRequest } from './serve-node-request.js';
 import { RawHeaderReader, toFetchRequest } from './node-request.js';
 import { writeFetchResponse } from './node-response.js';
-import { lazyRouteTables, targetPath, type RoutableServer } from './oauth-routes.js';
+import { lazyRouteTables, plainTokenHandler, targetPath, type RoutableServer } from './oauth-routes.js';
 
 export type { AdapterOptions, FetchHandler } from './fetch-handler.js';
 export type { BearerTokenOptions, BearerTokenValidator } from './bearer-token.js';
@@ -67,7 +67,11 @@ export function toExpressHandler(handler: FetchHandler, options: AdapterOptions 
  * ```
  */
 export function tokenEndpoint(server: Pick<AuthorizationServer, 'handleTokenRequest'>, options: AdapterOptions = {}): RequestHandler {
-  return toExpressHandler((request) => server.handleTokenRequest(request), options);
+  const handler: FetchHandler = (request) => server.handleTokenRequest(request);
+  const plain = plainTokenHandler(server);
+  if (!plain) return toExpressHandler(handler, options);
+  const resolved = resolveAdapterOptions(options);
+  return (req, res) => servePlainRequest(plain, handler, req, res, resolved, { url: req.originalUrl, bytes: parsedBody(req) });
 }
 
 /**

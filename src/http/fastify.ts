@@ -6,9 +6,10 @@ import type { AccessTokenClaims } from '../tokens/verify-access-token.js';
 import { closeIfBodyUnread } from './close-if-body-unread.js';
 import { checkBearerHeader, checkBearerToken, isDpopScheme, type BearerTokenOptions, type BearerTokenValidator } from './bearer-token.js';
 import { callHandler, resolveAdapterOptions, type AdapterOptions, type FetchHandler } from './fetch-handler.js';
-import { RawHeaderReader, toFetchRequest } from './node-request.js';
+import { RawHeaderReader, toFetchRequest, toPlainRequest } from './node-request.js';
 import { responseBody } from './node-response.js';
-import { oauthRouteTable, type RoutableServer } from './oauth-routes.js';
+import { oauthRouteTable, plainRouteTable, plainTokenHandler, type RoutableServer } from './oauth-routes.js';
+import { plainError, type PlainRequest, type PlainResult } from '../contracts/plain-request.js';
 
 export type { AdapterOptions, FetchHandler } from './fetch-handler.js';
 export type { BearerTokenOptions, BearerTokenValidator } from './bearer-token.js';
@@ -80,6 +81,47 @@ export function toFastifyHandler(handler: FetchHandler, options: AdapterOptions 
   };
 }
 
+type FastifyRouteHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
+
+/**
+ * A route that hands a stock {@link AuthorizationServer}'s endpoint a {@link PlainRequest} (no `Request`, `Headers`
+ * or web stream; the body read whole from the raw message) and sends its {@link PlainResult} through the reply, as
+ * the node:http and Express adapters do. A request the plain path does not take (not a POST, a chunked or large
+ * body, a body a hook replaced) goes through `handler` on the Fetch path.
+ */
+function plainRoute(
+  plain: (request: PlainRequest) => Promise<PlainResult>,
+  handler: FetchHandler,
+  options: AdapterOptions,
+): FastifyRouteHandler {
+  const resolved = resolveAdapterOptions(options);
+  const viaFetch = toFastifyHandler(handler, options);
+  return async (request, reply) => {
+    let plainRequest: PlainRequest | undefined;
+    try {
+      plainRequest = await toPlainRequest(request.raw, resolved, { url: request.url, body: bodyStream(request) });
+    } catch {
+      return sendResponse(reply, unreadable());
+    }
+    if (plainRequest === undefined) return viaFetch(request, reply);
+    let result: PlainResult;
+    try {
+      result = await plain(plainRequest);
+    } catch (error) {
+      resolved.onError(error);
+      result = plainError(OAuthError.serverError());
+    }
+    return sendPlainResult(reply, result);
+  };
+}
+
+/** A core {@link PlainResult} through Fastify's reply: its JSON text as it is (Fastify adds the Content-Length). */
+function sendPlainResult(reply: FastifyReply, result: PlainResult): FastifyReply {
+  closeIfBodyUnread(reply.request.raw, reply.raw, bodyStream(reply.request));
+  void reply.code(result.status).headers(result.headers);
+  return result.body === '' ? reply.send() : reply.send(result.body);
+}
+
 /** Status, headers and body through Fastify's reply, an in-memory body as a Buffer so that it gets a Content-Length. */
 async function sendResponse(reply: FastifyReply, response: Response): Promise<FastifyReply> {
   // A body the handler left unread: `Connection: close`, unless all of it has arrived (see closeIfBodyUnread).
@@ -125,7 +167,9 @@ export interface TokenEndpointPluginOptions extends AdapterOptions {
 export const tokenEndpointPlugin: FastifyPluginAsync<TokenEndpointPluginOptions> = async (app, options) => {
   const { server, path = '/token', ...adapter } = options;
   useFetchBodies(app);
-  app.post(path, toFastifyHandler((request) => server.handleTokenRequest(request), adapter));
+  const handler: FetchHandler = (request) => server.handleTokenRequest(request);
+  const plain = plainTokenHandler(server);
+  app.post(path, plain ? plainRoute(plain, handler, adapter) : toFastifyHandler(handler, adapter));
 };
 
 /**
@@ -153,11 +197,14 @@ export interface OAuthEndpointsPluginOptions extends AdapterOptions {
 export const oauthEndpointsPlugin: FastifyPluginAsync<OAuthEndpointsPluginOptions> = async (app, options) => {
   const { server, ...adapter } = options;
   useFetchBodies(app);
-  const table = await oauthRouteTable(server);
-  for (const [path, handler] of table) app.all(path, toFastifyHandler(handler, adapter));
+  const [routes, plain] = await Promise.all([oauthRouteTable(server), plainRouteTable(server)]);
+  for (const [path, handler] of routes) {
+    const fast = plain.get(path);
+    app.all(path, fast ? plainRoute(fast, handler, adapter) : toFastifyHandler(handler, adapter));
+  }
   // RFC 7592 §2: the client configuration endpoints, /register/{client_id}, go to the registration handler too.
-  const registration = table.registrationPath === undefined ? undefined : table.get(table.registrationPath);
-  if (registration) app.all(`${table.registrationPath!}/:clientId`, toFastifyHandler(registration, adapter));
+  const registration = routes.registrationPath === undefined ? undefined : routes.get(routes.registrationPath);
+  if (registration) app.all(`${routes.registrationPath!}/:clientId`, toFastifyHandler(registration, adapter));
 };
 
 /**

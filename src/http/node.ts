@@ -1,12 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AuthorizationServer } from '../core/authorization-server.js';
+import type { AuthorizationServer } from '../core/authorization-server.js';
 import { OAuthError } from '../contracts/oauth-error.js';
 import { closeIfBodyUnread } from './close-if-body-unread.js';
 import { resolveAdapterOptions, type AdapterOptions, type FetchHandler } from './fetch-handler.js';
 import { writeFetchResponse } from './node-response.js';
 import { serveNodeRequest, servePlainRequest } from './serve-node-request.js';
-import type { PlainRequest, PlainResult } from '../contracts/plain-request.js';
-import { lazyRouteTables, targetPath, type RoutableServer } from './oauth-routes.js';
+import { lazyRouteTables, plainTokenHandler, targetPath, type RoutableServer } from './oauth-routes.js';
 
 export { withBearerToken, logBearerError, type BearerTokenOptions, type BearerTokenValidator } from './bearer-token.js';
 export type { AdapterOptions, FetchHandler } from './fetch-handler.js';
@@ -129,14 +128,6 @@ export function oauthEndpointsListener(server: RoutableServer, options: OAuthEnd
         await writeFetchResponse(OAuthError.serverError().toResponse(), res).catch(() => void res.destroy());
       },
     );
-}
-
-/** The plain token handler of a stock {@link AuthorizationServer}, else `undefined` (see `plainRouteTable`). */
-function plainTokenHandler(server: Pick<AuthorizationServer, 'handleTokenRequest'>): ((request: PlainRequest) => Promise<PlainResult>) | undefined {
-  const stock = AuthorizationServer.prototype;
-  if (!(server instanceof AuthorizationServer)) return undefined;
-  if (server.handleTokenRequest !== stock.handleTokenRequest || server.respondToAccessTokenRequest !== stock.respondToAccessTokenRequest) return undefined;
-  return (request) => server.serveTokenRequest(request);
 }
 
 function notFound(req: IncomingMessage, res: ServerResponse): void {

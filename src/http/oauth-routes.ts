@@ -120,8 +120,9 @@ export function targetPath(target: string | undefined): string {
 }
 
 /**
- * A path → handler table of the endpoints the Node adapters serve without Fetch objects (token and introspection),
- * for servers that offer the plain path (`serveTokenRequest`, `serveIntrospectionRequest`); empty otherwise.
+ * A path → handler table of the endpoints the Node adapters serve without Fetch objects (token, introspection,
+ * revocation and device authorization), for servers that offer the plain path (`serveTokenRequest` and the
+ * others); empty otherwise.
  *
  * @example
  * ```ts
@@ -131,12 +132,24 @@ export function targetPath(target: string | undefined): string {
  */
 export type PlainRouteTable = ReadonlyMap<string, (request: PlainRequest) => Promise<PlainResult>>;
 
-type PlainServer = Partial<Pick<AuthorizationServer, 'serveTokenRequest' | 'serveIntrospectionRequest'>>;
+type PlainMethod = 'serveTokenRequest' | 'serveIntrospectionRequest' | 'serveRevocationRequest' | 'serveDeviceAuthorizationRequest';
+type StockMethod =
+  | 'handleTokenRequest'
+  | 'respondToAccessTokenRequest'
+  | 'handleIntrospectionRequest'
+  | 'respondToIntrospectionRequest'
+  | 'handleRevocationRequest'
+  | 'respondToRevocationRequest'
+  | 'handleDeviceAuthorizationRequest'
+  | 'respondToDeviceAuthorizationRequest'
+  | 'errorResponse';
 
 /**
- * The plain-path counterpart of {@link oauthRouteTable}: the token and introspection endpoints at the paths the
- * metadata announces, when `server` is an {@link AuthorizationServer} (an object with only the Fetch handlers gets
- * an empty table, and the adapters use the Fetch path for it).
+ * The plain-path counterpart of {@link oauthRouteTable}: the token, introspection, revocation and device
+ * authorization endpoints at the paths the metadata announces, when `server` is an {@link AuthorizationServer}
+ * (an object with only the Fetch handlers gets an empty table, and the adapters use the Fetch path for it). An
+ * endpoint whose Fetch handler a subclass or wrapper overrides (or that overrides `errorResponse`) keeps the
+ * Fetch path, so that the override still runs.
  *
  * @example
  * ```ts
@@ -146,23 +159,44 @@ type PlainServer = Partial<Pick<AuthorizationServer, 'serveTokenRequest' | 'serv
  */
 export async function plainRouteTable(server: RoutableServer): Promise<PlainRouteTable> {
   const table = new Map<string, (request: PlainRequest) => Promise<PlainResult>>();
-  const plain = server as RoutableServer & PlainServer;
-  const { serveTokenRequest, serveIntrospectionRequest } = plain;
-  if (typeof serveTokenRequest !== 'function' || typeof serveIntrospectionRequest !== 'function') return table;
-  const metadata = await server.metadata();
-  const token = pathOf(metadata.token_endpoint);
-  const introspection = pathOf(metadata.introspection_endpoint);
-  // A server that overrides a Fetch handler (a subclass, a wrapper) keeps its override: only the stock ones go plain.
+  const plain = server as RoutableServer & Partial<Pick<AuthorizationServer, PlainMethod | StockMethod>>;
   const proto = AuthorizationServer.prototype;
-  const stock = (name: 'handleTokenRequest' | 'respondToAccessTokenRequest' | 'handleIntrospectionRequest' | 'respondToIntrospectionRequest'): boolean =>
-    (plain as Partial<AuthorizationServer>)[name] === proto[name];
-  if (token !== undefined && stock('handleTokenRequest') && stock('respondToAccessTokenRequest')) {
-    table.set(token, (r) => serveTokenRequest.call(plain, r));
-  }
-  if (introspection !== undefined && !table.has(introspection) && stock('handleIntrospectionRequest') && stock('respondToIntrospectionRequest')) {
-    table.set(introspection, (r) => serveIntrospectionRequest.call(plain, r));
-  }
+  const stock = (name: StockMethod): boolean => plain[name] === proto[name];
+  if (!stock('errorResponse')) return table;
+  const metadata = await server.metadata();
+  const add = (url: string | undefined, method: PlainMethod, handle: StockMethod, respond: StockMethod): void => {
+    const path = pathOf(url);
+    const serve = plain[method];
+    if (path === undefined || table.has(path) || typeof serve !== 'function' || !stock(handle) || !stock(respond)) return;
+    table.set(path, (r) => serve.call(plain, r));
+  };
+  add(metadata.token_endpoint, 'serveTokenRequest', 'handleTokenRequest', 'respondToAccessTokenRequest');
+  add(metadata.revocation_endpoint, 'serveRevocationRequest', 'handleRevocationRequest', 'respondToRevocationRequest');
+  add(metadata.introspection_endpoint, 'serveIntrospectionRequest', 'handleIntrospectionRequest', 'respondToIntrospectionRequest');
+  add(metadata.device_authorization_endpoint, 'serveDeviceAuthorizationRequest', 'handleDeviceAuthorizationRequest', 'respondToDeviceAuthorizationRequest');
   return table;
+}
+
+/**
+ * The plain token handler of a stock {@link AuthorizationServer} (its Fetch token handlers not overridden), else
+ * `undefined`: for adapters that serve the token endpoint alone.
+ *
+ * @example
+ * ```ts
+ * const plain = plainTokenHandler(server); // (request: PlainRequest) => Promise<PlainResult>, or undefined
+ * ```
+ */
+export function plainTokenHandler(server: Pick<AuthorizationServer, 'handleTokenRequest'>): ((request: PlainRequest) => Promise<PlainResult>) | undefined {
+  const stock = AuthorizationServer.prototype;
+  if (!(server instanceof AuthorizationServer)) return undefined;
+  if (
+    server.handleTokenRequest !== stock.handleTokenRequest ||
+    server.respondToAccessTokenRequest !== stock.respondToAccessTokenRequest ||
+    server.errorResponse !== stock.errorResponse
+  ) {
+    return undefined;
+  }
+  return (request) => server.serveTokenRequest(request);
 }
 
 /**

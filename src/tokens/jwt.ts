@@ -52,13 +52,32 @@ export function decodeJwt(token: string): (DecodedJwt & { signingInput: string; 
   if (parts.length !== 3) return undefined;
   const [h, p, s] = parts as [string, string, string];
   try {
-    const header = JSON.parse(decodeBase64urlText(h)) as unknown;
+    const header = parseHeader(h);
     const payload = JSON.parse(decodeBase64urlText(p)) as unknown;
-    if (!isObject(header) || !isObject(payload) || typeof header.alg !== 'string') return undefined;
-    return { header: header as DecodedJwt['header'], payload, signingInput: `${h}.${p}`, signature: decodeBase64url(s) };
+    if (header === undefined || !isObject(payload)) return undefined;
+    return { header, payload, signingInput: `${h}.${p}`, signature: decodeBase64url(s) };
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Valid headers by their encoded text: a server sees as many distinct headers as it has keys (and token types),
+ * so the JSON and base64url decoding of the header is done once per spelling, not per token. Bounded: a flood of
+ * distinct headers (DPoP proofs carry each client's key) only empties it. The objects are frozen, since they are
+ * shared.
+ */
+const parsedHeaders = new Map<string, DecodedJwt['header']>();
+
+function parseHeader(encoded: string): DecodedJwt['header'] | undefined {
+  const cached = parsedHeaders.get(encoded);
+  if (cached !== undefined) return cached;
+  const header = JSON.parse(decodeBase64urlText(encoded)) as unknown;
+  if (!isObject(header) || typeof header.alg !== 'string') return undefined;
+  if (parsedHeaders.size >= 64) parsedHeaders.clear();
+  const frozen = Object.freeze(header) as DecodedJwt['header'];
+  parsedHeaders.set(encoded, frozen);
+  return frozen;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { authenticateClient } from '../../contracts/client-authentication.js';
 import { readForm } from '../../contracts/form.js';
 import { OAuthError } from '../../contracts/oauth-error.js';
+import type { AnyRequest } from '../../contracts/plain-request.js';
 import type { EndpointContext } from './endpoint-options.js';
 import { findToken } from './find-token.js';
 
@@ -19,6 +20,22 @@ import { findToken } from './find-token.js';
  * ```
  */
 export async function revokeToken(request: Request, ctx: EndpointContext): Promise<Response> {
+  await revokeRequestedToken(request, ctx);
+  // RFC 7009 §2.2: "The authorization server responds with HTTP status code 200 if the token has been revoked
+  // successfully or if the client submitted an invalid token." The body is ignored by clients; none is sent.
+  return new Response(null, { status: 200, headers: { 'Cache-Control': 'no-store', Pragma: 'no-cache' } });
+}
+
+/**
+ * The work of {@link revokeToken} for a `Request` or a `PlainRequest` (the Node adapters' path), without the
+ * answer: resolves when the request was valid (whether or not a token was revoked), throws the same `OAuthError`s.
+ *
+ * @example
+ * ```ts
+ * await revokeRequestedToken(plainRequest, ctx); // then answer 200 with no body
+ * ```
+ */
+export async function revokeRequestedToken(request: AnyRequest, ctx: EndpointContext): Promise<void> {
   // RFC 7009 §2.1: "The client requests the revocation ... by sending ... an HTTP POST request" (readForm: 405 else).
   const params = await readForm(request, ctx.maxBodyBytes);
   // RFC 7009 §2.1: "The client also includes its authentication credentials as described in Section 2.3 of
@@ -48,7 +65,4 @@ export async function revokeToken(request: Request, ctx: EndpointContext): Promi
     const { id, familyId } = found.record;
     ctx.server.events.emit('token.revoked', { type: found.type, id, familyId, clientId: client.id });
   }
-  // RFC 7009 §2.2: "The authorization server responds with HTTP status code 200 if the token has been revoked
-  // successfully or if the client submitted an invalid token." The body is ignored by clients; none is sent.
-  return new Response(null, { status: 200, headers: { 'Cache-Control': 'no-store', Pragma: 'no-cache' } });
 }

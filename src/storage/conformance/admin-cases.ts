@@ -97,6 +97,19 @@ export function adminCases(ctx: ConformanceContext): void {
       expect(await admin().deleteScope(a)).toBe(true);
       expect(await ctx.storage().scopes.getScopes([a])).toEqual([]);
     });
+
+    it('sees a change made through the admin at once, even for scopes it has just read (an engine may remember them)', async (t) => {
+      needAdmin(t);
+      const [a, b] = [uid('scope'), uid('scope')];
+      await admin().addScope({ id: a, description: 'before' });
+      // Read first: an engine that remembers scopes (PostgreSQL) now holds `a` and knows `b` does not exist.
+      expect(await ctx.storage().scopes.getScopes([a, b])).toEqual([{ id: a, description: 'before' }]);
+      await admin().addScope({ id: a, description: 'after' });
+      await admin().addScope({ id: b });
+      expect(await ctx.storage().scopes.getScopes([a, b])).toEqual([{ id: a, description: 'after' }, { id: b }]);
+      expect(await admin().deleteScope(b)).toBe(true);
+      expect(await ctx.storage().scopes.getScopes([b, a])).toEqual([{ id: a, description: 'after' }]);
+    });
   });
 
   describe('users', () => {

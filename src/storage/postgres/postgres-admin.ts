@@ -13,7 +13,7 @@ const CLIENT_READ = `${CLIENT}, origin`;
 const toUser = (row: Row): User => ({ id: String(row.id), username: String(row.username) });
 
 /**
- * Clients remembered for at most `ttlMs` (default 1 s): a busy server saves a round trip per request, a change
+ * Clients (and scopes) remembered for at most `ttlMs` (default 1 s): a busy server saves a round trip per request, a change
  * made through this process's admin is seen at once, and one made by another process (the CLI) within `ttlMs`.
  *
  * @example
@@ -40,6 +40,33 @@ export class ClientCache {
   }
   invalidate(id: string): void {
     this.#entries.delete(id);
+  }
+
+  readonly #scopes = new Map<string, { scope: Scope | undefined; until: number }>();
+  /**
+   * The scopes of `ids` as remembered (a known scope, or `undefined` for one known not to exist), or `null` when
+   * any of them is not remembered: then the caller reads them all.
+   */
+  getScopes(ids: readonly string[]): Scope[] | null {
+    const now = Date.now();
+    const out: Scope[] = [];
+    for (const id of ids) {
+      const entry = this.#scopes.get(id);
+      if (!entry || entry.until <= now) return null;
+      if (entry.scope) out.push(entry.scope);
+    }
+    return out;
+  }
+  /** Remembers what a read of `ids` found: each id is known (`found`) or known not to exist. */
+  setScopes(ids: readonly string[], found: readonly Scope[]): void {
+    if (this.ttlMs <= 0) return;
+    if (this.#scopes.size >= 10_000) this.#scopes.clear();
+    const until = Date.now() + this.ttlMs;
+    const byId = new Map(found.map((s) => [s.id, s]));
+    for (const id of ids) this.#scopes.set(id, { scope: byId.get(id), until });
+  }
+  invalidateScope(id: string): void {
+    this.#scopes.delete(id);
   }
 }
 
@@ -68,7 +95,7 @@ export class PostgresClientRepository implements ClientRepository {
 }
 
 /**
- * Scopes in PostgreSQL.
+ * Scopes in PostgreSQL, remembered like clients (see {@link ClientCache}).
  *
  * @example
  * ```ts
@@ -77,11 +104,22 @@ export class PostgresClientRepository implements ClientRepository {
  * ```
  */
 export class PostgresScopeRepository implements ScopeRepository {
-  constructor(private readonly sql: PostgresQueries) {}
+  constructor(
+    private readonly sql: PostgresQueries,
+    private readonly cache = new ClientCache(),
+  ) {}
+  /** Remembered like clients (`clientCacheMs`): a token request reads its scopes without a round trip. */
   async getScopes(ids: readonly string[]): Promise<Scope[]> {
     // A NUL byte cannot be in a stored id (PostgreSQL text): such an id is simply unknown.
     const known = ids.filter((id) => !hasNul(id));
     if (known.length === 0) return [];
+    const cached = this.cache.getScopes(known);
+    if (cached) return cached;
+    const scopes = await this.#read(known);
+    this.cache.setScopes(known, scopes);
+    return scopes;
+  }
+  async #read(known: readonly string[]): Promise<Scope[]> {
     const rows = await this.sql.rows(
       `SELECT s.id, s.description FROM unnest($1::text[]) WITH ORDINALITY AS i(id, n)
        JOIN grantry_scopes s ON s.id = i.id ORDER BY i.n`,
@@ -212,11 +250,14 @@ export class PostgresStorageAdmin implements StorageAdmin {
       'INSERT INTO grantry_scopes (id, description) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET description = excluded.description',
       [scope.id, scope.description ?? null],
     );
+    this.cache.invalidateScope(scope.id);
   }
   async listScopes(): Promise<Scope[]> {
     return (await this.sql.rows('SELECT id, description FROM grantry_scopes ORDER BY id')).map(toScope);
   }
   async deleteScope(id: string): Promise<boolean> {
-    return (await this.sql.count('DELETE FROM grantry_scopes WHERE id = $1', [id])) === 1;
+    const deleted = (await this.sql.count('DELETE FROM grantry_scopes WHERE id = $1', [id])) === 1;
+    this.cache.invalidateScope(id);
+    return deleted;
   }
 }

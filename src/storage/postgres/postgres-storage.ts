@@ -41,8 +41,9 @@ export interface PostgresStorageOptions extends PostgresPoolOptions {
   /** A schema for grantry's tables (created by `migrate()`); default: the connection's search path. */
   readonly schema?: string;
   /**
-   * How long a client read from the database is reused (default 1000 ms; 0 turns it off). Changes made through
-   * this storage's `admin` are seen at once; changes by other processes within this time.
+   * How long a client or scope read from the database is reused (default 1000 ms; 0 turns it off), so that a
+   * token request does not spend a round trip on either. Changes made through this storage's `admin` are seen at
+   * once; changes by other processes within this time.
    */
   readonly clientCacheMs?: number;
 }
@@ -111,7 +112,7 @@ export class PostgresStorage implements ManagedStorage {
   ) {
     const sql = (this.#sql = new PostgresQueries(pool));
     this.clients = new PostgresClientRepository(sql, cache);
-    this.scopes = new PostgresScopeRepository(sql);
+    this.scopes = new PostgresScopeRepository(sql, cache);
     this.users = new PostgresUserRepository(sql);
     const writer = new PostgresTokenWriter(sql);
     this.accessTokens = new PostgresAccessTokenRepository(sql, writer);
