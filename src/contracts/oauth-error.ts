@@ -2,7 +2,7 @@ import { StorageUnavailableError } from './storage-unavailable-error.js';
 
 /**
  * The error codes grantry answers with: RFC 6749 §4.1.2.1 / §5.2, RFC 6750 §3.1, RFC 7009 §2.2.1 and
- * RFC 8628 §3.5, plus `too_many_requests` for the brute-force limiter.
+ * RFC 8628 §3.5, RFC 8707 §2 (`invalid_target`), plus `too_many_requests` for the brute-force limiter.
  *
  * @example
  * ```ts
@@ -27,6 +27,7 @@ export type OAuthErrorCode =
   | 'authorization_pending'
   | 'slow_down'
   | 'expired_token'
+  | 'invalid_target'
   | 'too_many_requests';
 
 const STATUS: Record<OAuthErrorCode, number> = {
@@ -46,6 +47,7 @@ const STATUS: Record<OAuthErrorCode, number> = {
   authorization_pending: 400,
   slow_down: 400,
   expired_token: 400,
+  invalid_target: 400,
   too_many_requests: 429,
 };
 
@@ -183,6 +185,11 @@ export class OAuthError extends Error {
 
   static invalidScope(description = 'The requested scope is invalid, unknown or exceeds what was granted.'): OAuthError {
     return new OAuthError('invalid_scope', description);
+  }
+
+  /** RFC 8707 §2: "The requested resource is invalid, missing, unknown, or malformed." */
+  static invalidTarget(description = 'The requested resource is invalid, unknown or not allowed for this client.'): OAuthError {
+    return new OAuthError('invalid_target', description);
   }
 
   static accessDenied(description = 'The resource owner or the server denied the request.'): OAuthError {

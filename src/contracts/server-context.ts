@@ -1,4 +1,4 @@
-import type { AccessTokenRepository, ClientRepository, ScopeRepository } from './repositories.js';
+import type { AccessTokenRepository, ClientRepository, ResourceRepository, ScopeRepository } from './repositories.js';
 import type { CryptoBackend } from '../tokens/crypto/crypto-backend.js';
 import type { TokenCodec } from '../tokens/refresh-token-codec.js';
 import type { SigningKeySet } from '../tokens/signing-key-set.js';
@@ -68,6 +68,11 @@ export interface ServerContext {
   readonly clients: ClientRepository;
   readonly accessTokens: AccessTokenRepository;
   readonly scopes: ScopeRepository;
+  /**
+   * The registered resources (RFC 8707): a requested `resource` is looked up here; without it, every `resource`
+   * is `invalid_target`, and tokens carry the default `audience`.
+   */
+  readonly resources?: ResourceRepository | undefined;
   /** Adds claims to access tokens; registered claims cannot be overridden. */
   readonly customClaims: ((ctx: AccessTokenClaimsContext) => Record<string, unknown> | Promise<Record<string, unknown>>) | undefined;
 }

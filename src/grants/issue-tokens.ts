@@ -5,6 +5,7 @@ import type { AccessTokenRecord, RefreshTokenRecord, RefreshTokenRepository } fr
 import { encodeBase64url } from '../tokens/base64url.js';
 import { signJwt } from '../tokens/jwt.js';
 import type { TokenResponseBody } from '../contracts/grant.js';
+import { audienceFor } from './resolve-resources.js';
 
 /**
  * Where tokens are issued: the server's services, the client, the access-token lifetime in seconds.
@@ -43,6 +44,11 @@ export interface IssueOptions {
   /** The grant this belongs to (a code or a refresh-token family); a new family is started when absent. */
   readonly familyId?: string;
   /**
+   * The resources (RFC 8707) the access token is for: its `aud` (see {@link resolveResources}). Absent or empty:
+   * the server's default audience.
+   */
+  readonly resources?: readonly string[] | undefined;
+  /**
    * Issue a refresh token too, stored in this repository, keeping `scopes` (the original grant's) across rotations.
    * Grants decide it with {@link refreshIssueFor}.
    */
@@ -65,6 +71,8 @@ export interface RefreshIssue {
   /** The idle limit: each new token expires this many seconds after it is issued (capped by the family's end). */
   readonly ttl: number;
   readonly scopes: readonly string[];
+  /** The resources of the grant (RFC 8707) the refresh token keeps; a refresh may narrow to a subset. */
+  readonly resources?: readonly string[] | undefined;
   /** Seconds from the family's start to its end; default: no absolute limit. */
   readonly absoluteLifetime?: number | undefined;
   /** When the family began (ms since the epoch); default: now, a new authorization. */
@@ -172,7 +180,9 @@ export async function mintTokens(ctx: IssueContext, options: IssueOptions): Prom
   const claims: Record<string, unknown> = {};
   if (extra) for (const [k, v] of Object.entries(extra)) if (!REGISTERED.has(k)) claims[k] = v;
   // RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat and jti are required; scope per §2.2.3.
-  Object.assign(claims, { iss: server.issuer, sub, aud: server.audience, client_id: client.id, scope, iat, exp, jti });
+  // RFC 8707 §2 / RFC 9068 §3: the audience is the requested resource(s), else the server's default.
+  const aud = audienceFor(server, options.resources ?? []);
+  Object.assign(claims, { iss: server.issuer, sub, aud, client_id: client.id, scope, iat, exp, jti });
   const accessToken = await signJwt(server.signingKeys.active, claims, 'at+jwt');
 
   // RFC 6749 §3.3: a scope value has at least one scope-token; with none granted, §5.1's OPTIONAL scope is left out.
@@ -185,7 +195,11 @@ export async function mintTokens(ctx: IssueContext, options: IssueOptions): Prom
     // The idle limit, capped by the family's absolute end (whole seconds, as the sealed token's `exp`).
     const refreshExp = absoluteLifetime === undefined ? iat + ttl : Math.min(iat + ttl, Math.floor(authTime / 1000) + absoluteLifetime);
     const { token, id } = await server.refreshTokenCodec.issue(client.id, refreshExp);
-    refreshToken = { id, familyId: familyId!, clientId: client.id, userId: options.userId, scopes, expiresAt: refreshExp * 1000, accessTokenId: jti, authTime };
+    const resources = options.refresh.resources;
+    refreshToken = {
+      id, familyId: familyId!, clientId: client.id, userId: options.userId, scopes, expiresAt: refreshExp * 1000, accessTokenId: jti, authTime,
+      ...(resources !== undefined && resources.length > 0 ? { resources: [...resources] } : {}),
+    };
     body.refresh_token = token;
   }
   const accessRecord: AccessTokenRecord = { id: jti, clientId: client.id, userId: options.userId, scopes: options.scopes, expiresAt: exp * 1000, familyId };

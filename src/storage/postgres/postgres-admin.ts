@@ -1,13 +1,14 @@
-import type { Client, GrantType, Scope, User } from '../../contracts/types.js';
+import type { Client, GrantType, Resource, Scope, User } from '../../contracts/types.js';
 import { burnPasswordCheck, hashPassword, verifyPassword } from '../password-hash.js';
-import type { ClientRepository, ScopeRepository, UserRepository } from '../../contracts/repositories.js';
+import type { ClientRepository, ResourceRepository, ScopeRepository, UserRepository } from '../../contracts/repositories.js';
 import { revokeOwnedSql } from '../sql/revoke-owned-sql.js';
-import { clientColumns, toClient, toScope, type Row } from '../sql/rows.js';
-import { checkClient } from '../check-client.js';
+import { clientColumns, resourceColumns, toClient, toResource, toScope, type Row } from '../sql/rows.js';
+import { checkClient, checkResource } from '../check-client.js';
 import { DuplicateRecordError, type NewUser, type StorageAdmin } from '../storage-admin.js';
 import { hasNul, isUniqueViolation, type PostgresQueries } from './postgres-queries.js';
 
-const CLIENT = 'id, name, secret_hash, redirect_uris, grant_types, scopes, permissions';
+const CLIENT = 'id, name, secret_hash, redirect_uris, grant_types, scopes, permissions, resources';
+const RESOURCE = 'id, name, scopes, access_token_ttl, access_token_format';
 const toUser = (row: Row): User => ({ id: String(row.id), username: String(row.username) });
 
 /**
@@ -94,6 +95,27 @@ export class PostgresScopeRepository implements ScopeRepository {
 }
 
 /**
+ * Resources (RFC 8707) in PostgreSQL, read on every call.
+ *
+ * @example
+ * ```ts
+ * const storage = openPostgresStorage({ connectionString: process.env.DATABASE_URL! });
+ * await storage.resources.getResource('https://api.example.com'); // { id, scopes, … } or undefined
+ * ```
+ */
+export class PostgresResourceRepository implements ResourceRepository {
+  constructor(private readonly sql: PostgresQueries) {}
+  async getResource(id: string): Promise<Resource | undefined> {
+    if (hasNul(id)) return undefined; // PostgreSQL text cannot hold NUL: no such record
+    const row = await this.sql.row(`SELECT ${RESOURCE} FROM grantry_resources WHERE id = $1`, [id]);
+    return row && toResource(row);
+  }
+  async listResources(): Promise<Resource[]> {
+    return (await this.sql.rows(`SELECT ${RESOURCE} FROM grantry_resources ORDER BY id`)).map(toResource);
+  }
+}
+
+/**
  * Users with scrypt password hashes in PostgreSQL.
  *
  * @example
@@ -142,7 +164,7 @@ export class PostgresStorageAdmin implements StorageAdmin {
     checkClient(client);
     try {
       await this.sql.count(
-        `INSERT INTO grantry_clients (${CLIENT}, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        `INSERT INTO grantry_clients (${CLIENT}, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
         [...clientColumns(client), Date.now()],
       );
     } catch (e) {
@@ -153,7 +175,7 @@ export class PostgresStorageAdmin implements StorageAdmin {
     checkClient(client);
     this.cache.invalidate(client.id);
     const changed = await this.sql.count(
-      'UPDATE grantry_clients SET name = $2, secret_hash = $3, redirect_uris = $4, grant_types = $5, scopes = $6, permissions = $7 WHERE id = $1',
+      'UPDATE grantry_clients SET name = $2, secret_hash = $3, redirect_uris = $4, grant_types = $5, scopes = $6, permissions = $7, resources = $8 WHERE id = $1',
       clientColumns(client),
     );
     return changed === 1;
@@ -216,5 +238,37 @@ export class PostgresStorageAdmin implements StorageAdmin {
   }
   async deleteScope(id: string): Promise<boolean> {
     return (await this.sql.count('DELETE FROM grantry_scopes WHERE id = $1', [id])) === 1;
+  }
+
+  async createResource(resource: Resource): Promise<void> {
+    checkResource(resource);
+    try {
+      await this.sql.count(`INSERT INTO grantry_resources (${RESOURCE}, created_at) VALUES ($1, $2, $3, $4, $5, $6)`, [
+        ...resourceColumns(resource),
+        Date.now(),
+      ]);
+    } catch (e) {
+      throw isUniqueViolation(e) ? new DuplicateRecordError('resource', resource.id) : e;
+    }
+  }
+  async updateResource(resource: Resource): Promise<boolean> {
+    checkResource(resource);
+    const changed = await this.sql.count(
+      'UPDATE grantry_resources SET name = $2, scopes = $3, access_token_ttl = $4, access_token_format = $5 WHERE id = $1',
+      resourceColumns(resource),
+    );
+    return changed === 1;
+  }
+  async getResource(id: string): Promise<Resource | undefined> {
+    if (hasNul(id)) return undefined;
+    const row = await this.sql.row(`SELECT ${RESOURCE} FROM grantry_resources WHERE id = $1`, [id]);
+    return row && toResource(row);
+  }
+  async listResources(): Promise<Resource[]> {
+    return (await this.sql.rows(`SELECT ${RESOURCE} FROM grantry_resources ORDER BY id`)).map(toResource);
+  }
+  async deleteResource(id: string): Promise<boolean> {
+    if (hasNul(id)) return false;
+    return (await this.sql.count('DELETE FROM grantry_resources WHERE id = $1', [id])) === 1;
   }
 }

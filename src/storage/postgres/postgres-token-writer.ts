@@ -9,19 +9,19 @@ interface Pending<R> {
 }
 
 const INSERT_ACCESS = 'INSERT INTO grantry_access_tokens (id, client_id, user_id, scopes, expires_at, family_id) VALUES ($1, $2, $3, $4, $5, $6)';
-const INSERT_REFRESH = `INSERT INTO grantry_refresh_tokens (id, family_id, client_id, user_id, scopes, expires_at, access_token_id, auth_time)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`;
+const INSERT_REFRESH = `INSERT INTO grantry_refresh_tokens (id, family_id, client_id, user_id, scopes, expires_at, access_token_id, auth_time, resources)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`;
 // One statement (one round trip, one transaction) for a token response's access and refresh token.
 const INSERT_PAIR = `WITH a AS (INSERT INTO grantry_access_tokens (id, client_id, user_id, scopes, expires_at, family_id)
     VALUES ($1, $2, $3, $4, $5, $6))
-  INSERT INTO grantry_refresh_tokens (id, family_id, client_id, user_id, scopes, expires_at, access_token_id, auth_time)
-  VALUES ($7, $8, $9, $10, $11, $12, $13, $14)`;
+  INSERT INTO grantry_refresh_tokens (id, family_id, client_id, user_id, scopes, expires_at, access_token_id, auth_time, resources)
+  VALUES ($7, $8, $9, $10, $11, $12, $13, $14, $15)`;
 // The same, with the revocation of the access token a rotation replaces (RFC 9700 §4.14.2 rotation).
-const INSERT_PAIR_REVOKE = `WITH r AS (UPDATE grantry_access_tokens SET revoked = true WHERE id = $15),
+const INSERT_PAIR_REVOKE = `WITH r AS (UPDATE grantry_access_tokens SET revoked = true WHERE id = $16),
   a AS (INSERT INTO grantry_access_tokens (id, client_id, user_id, scopes, expires_at, family_id)
     VALUES ($1, $2, $3, $4, $5, $6))
-  INSERT INTO grantry_refresh_tokens (id, family_id, client_id, user_id, scopes, expires_at, access_token_id, auth_time)
-  VALUES ($7, $8, $9, $10, $11, $12, $13, $14)`;
+  INSERT INTO grantry_refresh_tokens (id, family_id, client_id, user_id, scopes, expires_at, access_token_id, auth_time, resources)
+  VALUES ($7, $8, $9, $10, $11, $12, $13, $14, $15)`;
 const REVOKE_ACCESS = 'UPDATE grantry_access_tokens SET revoked = true WHERE id = ANY($1::text[])';
 
 

@@ -1,4 +1,4 @@
-import type { Client, ClientPermission, Scope } from '../../contracts/types.js';
+import type { Client, ClientPermission, Resource, Scope } from '../../contracts/types.js';
 import type { AccessTokenRecord, AuthCodeRecord, DeviceCodeRecord, RefreshTokenRecord } from '../../contracts/repositories.js';
 import type { SessionRecord } from '../session-repository.js';
 import type { RememberedConsent } from '../consent-repository.js';
@@ -31,6 +31,36 @@ export function toClient(row: Row): Client {
     grantTypes: JSON.parse(str(row.grant_types)) as string[],
     scopes: splitScopes(row.scopes),
     ...permissionsOf(row.permissions),
+    ...resourcesOf(row.resources),
+  };
+}
+
+/**
+ * A list of resource identifiers as stored (a JSON list; NULL or absent before migration 6, or when none):
+ * omitted from the record when empty.
+ */
+function resourcesOf(value: SqlValue | undefined): { resources?: string[] } {
+  const list = typeof value === 'string' && value !== '' ? (JSON.parse(value) as string[]) : [];
+  return list.length === 0 ? {} : { resources: list };
+}
+
+/** Resource identifiers for a column: a JSON list (URIs may hold any character but a space), NULL when none. */
+export const joinResources = (resources: readonly string[] | undefined): string | null =>
+  resources === undefined || resources.length === 0 ? null : JSON.stringify(resources);
+
+/** A resource's columns in insert order: id, name, scopes, access_token_ttl, access_token_format. */
+export const resourceColumns = (r: Resource): SqlValue[] => [r.id, r.name ?? null, joinScopes(r.scopes), r.accessTokenTTL ?? null, r.accessTokenFormat ?? null];
+
+export function toResource(row: Row): Resource {
+  const name = optStr(row.name);
+  const format = optStr(row.access_token_format);
+  const ttl = row.access_token_ttl;
+  return {
+    id: str(row.id),
+    ...(name === undefined ? {} : { name }),
+    scopes: splitScopes(row.scopes),
+    ...(ttl === null || ttl === undefined ? {} : { accessTokenTTL: num(ttl) }),
+    ...(format === 'jwt' || format === 'opaque' ? { accessTokenFormat: format } : {}),
   };
 }
 
@@ -40,7 +70,7 @@ function permissionsOf(value: SqlValue | undefined): { permissions?: ClientPermi
   return list.length === 0 ? {} : { permissions: list };
 }
 
-/** A client's columns in insert order: id, name, secret_hash, redirect_uris, grant_types, scopes, permissions. */
+/** A client's columns in insert order: id, name, secret_hash, redirect_uris, grant_types, scopes, permissions, resources. */
 export const clientColumns = (c: Client): SqlValue[] => [
   c.id,
   c.name,
@@ -49,6 +79,7 @@ export const clientColumns = (c: Client): SqlValue[] => [
   JSON.stringify(c.grantTypes),
   joinScopes(c.scopes),
   JSON.stringify(c.permissions ?? []),
+  JSON.stringify(c.resources ?? []),
 ];
 
 /**
@@ -59,7 +90,7 @@ export const accessTokenColumns = (r: AccessTokenRecord): SqlValue[] => [r.id, r
 
 /**
  * A refresh-token record as the values of its insert, in column order: `id, family_id, client_id, user_id, scopes,
- * expires_at, access_token_id, auth_time`.
+ * expires_at, access_token_id, auth_time, resources`.
  */
 export const refreshTokenColumns = (r: RefreshTokenRecord): SqlValue[] => [
   r.id,
@@ -70,6 +101,7 @@ export const refreshTokenColumns = (r: RefreshTokenRecord): SqlValue[] => [
   r.expiresAt,
   r.accessTokenId ?? null,
   r.authTime ?? null,
+  joinResources(r.resources),
 ];
 
 export function toScope(row: Row): Scope {
@@ -99,6 +131,7 @@ export function toRefreshToken(row: Row): RefreshTokenRecord & { revoked: boolea
     expiresAt: num(row.expires_at),
     accessTokenId: optStr(row.access_token_id),
     authTime: row.auth_time === null || row.auth_time === undefined ? undefined : num(row.auth_time),
+    ...resourcesOf(row.resources),
     revoked: bool(row.revoked) || bool(row.family_revoked),
     consumed: bool(row.consumed),
   };
@@ -106,8 +139,8 @@ export function toRefreshToken(row: Row): RefreshTokenRecord & { revoked: boolea
 
 /** Strips the storage flags off a record returned by a consume. */
 export function plainRefreshToken(r: RefreshTokenRecord): RefreshTokenRecord {
-  const { id, familyId, clientId, userId, scopes, expiresAt, accessTokenId, authTime } = r;
-  return { id, familyId, clientId, userId, scopes, expiresAt, accessTokenId, authTime };
+  const { id, familyId, clientId, userId, scopes, expiresAt, accessTokenId, authTime, resources } = r;
+  return { id, familyId, clientId, userId, scopes, expiresAt, accessTokenId, authTime, ...(resources === undefined ? {} : { resources }) };
 }
 
 export function toAuthCode(row: Row): AuthCodeRecord & { revoked: boolean; consumed: boolean } {
@@ -122,14 +155,15 @@ export function toAuthCode(row: Row): AuthCodeRecord & { revoked: boolean; consu
     codeChallenge: optStr(row.code_challenge),
     codeChallengeMethod: method === 'S256' || method === 'plain' ? method : undefined,
     expiresAt: num(row.expires_at),
+    ...resourcesOf(row.resources),
     revoked: bool(row.revoked),
     consumed: bool(row.consumed),
   };
 }
 
 export function plainAuthCode(r: AuthCodeRecord): AuthCodeRecord {
-  const { id, familyId, clientId, userId, scopes, redirectUri, codeChallenge, codeChallengeMethod, expiresAt } = r;
-  return { id, familyId, clientId, userId, scopes, redirectUri, codeChallenge, codeChallengeMethod, expiresAt };
+  const { id, familyId, clientId, userId, scopes, redirectUri, codeChallenge, codeChallengeMethod, expiresAt, resources } = r;
+  return { id, familyId, clientId, userId, scopes, redirectUri, codeChallenge, codeChallengeMethod, expiresAt, ...(resources === undefined ? {} : { resources }) };
 }
 
 export function toDeviceCode(row: Row): DeviceCodeRecord {
@@ -144,6 +178,7 @@ export function toDeviceCode(row: Row): DeviceCodeRecord {
     lastPolledAt: lastPolledAt === null || lastPolledAt === undefined ? undefined : num(lastPolledAt),
     status: str(row.status) as DeviceCodeRecord['status'],
     userId: optStr(row.user_id),
+    ...resourcesOf(row.resources),
   };
 }
 
@@ -174,6 +209,7 @@ export const GRANTRY_TABLES = [
   'grantry_sessions',
   'grantry_consents',
   'grantry_consent_opt_outs',
+  'grantry_resources',
 ] as const;
 
 /** How long a revoked family outlives its last token before clean-up forgets it (covers in-flight saves). */
