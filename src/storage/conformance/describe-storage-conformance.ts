@@ -5,6 +5,7 @@ import { cleanupCases } from './cleanup-cases.js';
 import type { ConformanceContext, ConformanceStorage } from './conformance-context.js';
 import { deviceCases } from './device-cases.js';
 import { ownerCases } from './owner-cases.js';
+import { resourceCases } from './resource-cases.js';
 import { tokenCases } from './token-cases.js';
 
 /**
@@ -25,7 +26,7 @@ export interface ConformanceOptions {
 /**
  * The storage contract as a vitest suite: round trips, atomic single use under concurrency (refresh tokens, codes,
  * device approvals), family revocation, and, when the storage has them, atomic rotation and redemption (all or
- * nothing under an injected failure, the reuse grace window), administration and clean-up. Run it
+ * nothing under an injected failure, the reuse grace window), administration, resources (RFC 8707) and clean-up. Run it
  * against your own repositories to check that grantry can rely on them.
  *
  * The storage is opened once for the suite; every case uses fresh random ids, so a shared database is fine.
@@ -72,5 +73,6 @@ export function describeStorageConformance(
     adminCases(ctx);
     cleanupCases(ctx);
     ownerCases(ctx);
+    resourceCases(ctx);
   });
 }

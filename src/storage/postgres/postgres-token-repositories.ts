@@ -24,7 +24,7 @@ import { PostgresTokenWriter } from './postgres-token-writer.js';
 const AT = 't.id, t.client_id, t.user_id, t.scopes, t.expires_at, t.family_id, t.revoked';
 const RT = 't.id, t.family_id, t.client_id, t.user_id, t.scopes, t.expires_at, t.access_token_id, t.auth_time, t.resources, t.consumed, t.revoked';
 const CODE = 't.id, t.family_id, t.client_id, t.user_id, t.scopes, t.redirect_uri, t.code_challenge, t.code_challenge_method, t.expires_at, t.resources, t.consumed, t.revoked';
-const DC = 't.id, t.user_code, t.client_id, t.scopes, t.expires_at, t.poll_interval, t.last_polled_at, t.status, t.user_id';
+const DC = 't.id, t.user_code, t.client_id, t.scopes, t.expires_at, t.poll_interval, t.last_polled_at, t.status, t.user_id, t.resources';
 const FAMILY_REVOKED = 'EXISTS (SELECT 1 FROM grantry_revoked_families f WHERE f.family_id = t.family_id) AS family_revoked';
 
 /** Marks a family revoked and revokes its tokens, as one statement (a set operation on the family index). */
