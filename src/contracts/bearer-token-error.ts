@@ -13,6 +13,11 @@ export interface BearerTokenErrorOptions {
   realm?: string | undefined;
   /** RFC 6750 §3 `scope`: the scopes the resource needs (with `insufficient_scope`). */
   scope?: readonly string[] | undefined;
+  /**
+   * RFC 9728 §5.1 `resource_metadata`: the URL of the resource's protected resource metadata, so that a client
+   * that got the challenge finds the authorization server. Sent with every challenge, a bare one included.
+   */
+  resourceMetadata?: string | undefined;
 }
 
 /** RFC 6750 §3: quoted-string values; fixed texts and scope tokens never carry `"` or `\`, but make sure. */
@@ -41,6 +46,7 @@ export class BearerTokenError extends OAuthError {
   ) {
     const params: string[] = [];
     if (options.realm !== undefined) params.push(`realm=${quote(options.realm)}`);
+    if (options.resourceMetadata !== undefined) params.push(`resource_metadata=${quote(options.resourceMetadata)}`);
     if (!missing) {
       params.push(`error=${quote(code)}`);
       if (description !== undefined) params.push(`error_description=${quote(description)}`);

@@ -29,6 +29,8 @@ export interface AuthorizationServerMetadata {
   code_challenge_methods_supported?: string[];
   device_authorization_endpoint?: string;
   authorization_response_iss_parameter_supported?: boolean;
+  /** RFC 9728 §4: the resources (RFC 8707 identifiers) this server issues tokens for. */
+  protected_resources?: string[];
   [member: string]: unknown;
 }
 
@@ -64,6 +66,8 @@ export async function buildMetadata(ctx: EndpointContext, grants: readonly Grant
   const pkce = unique(responders.flatMap(pkceMethods));
   const publicClients = grants.some((g) => g.allowsPublicClients);
   const scopes = options.scopesSupported ?? (await server.scopes.listScopes?.())?.map((s) => s.id);
+  // RFC 8707 defines no metadata member; RFC 9728 §4 `protected_resources` lists the registered resources.
+  const resources = (await server.resources?.listResources())?.map((r) => r.id) ?? [];
 
   const metadata: AuthorizationServerMetadata = {
     issuer: server.issuer,
@@ -85,6 +89,7 @@ export async function buildMetadata(ctx: EndpointContext, grants: readonly Grant
     ...(grants.some((g) => g.grantType === DEVICE_CODE) ? { device_authorization_endpoint: url('deviceAuthorization') } : {}),
     // RFC 9207 §3: the authorization endpoint adds `iss` to every authorization response.
     ...(responders.length > 0 ? { authorization_response_iss_parameter_supported: true } : {}),
+    ...(resources.length > 0 ? { protected_resources: resources } : {}),
   };
   return { ...metadata, ...options.metadata };
 }
