@@ -11,7 +11,7 @@ import { closestName } from '../server/closest-name.js';
 const PERMISSIONS: readonly ClientPermission[] = ['introspect'];
 const DEVICE_CODE = 'urn:ietf:params:oauth:grant-type:device_code';
 
-const list = (value: string | boolean | undefined, separator: RegExp): string[] =>
+const list = (value: Flags[string], separator: RegExp): string[] =>
   typeof value === 'string' ? value.split(separator).map((s) => s.trim()).filter(Boolean) : [];
 
 const required = (flags: Flags, name: string): string => {
@@ -28,6 +28,7 @@ const showClient = (c: Client) => ({
   scopes: c.scopes,
   redirect_uris: c.redirectUris,
   permissions: c.permissions ?? [],
+  resources: c.resources ?? [],
 });
 
 const clientText = (c: Client): string => {
@@ -38,6 +39,7 @@ const clientText = (c: Client): string => {
     `  scopes: ${s.scopes.join(' ') || '(any)'}`,
     `  redirect URIs: ${s.redirect_uris.join(' ') || '-'}`,
     `  permissions: ${s.permissions.join(', ') || '-'}`,
+    `  resources: ${s.resources.join(' ') || '(any registered)'}`,
   ].join('\n');
 };
 
@@ -68,6 +70,21 @@ async function scopesOf(store: ServerStore, flags: Flags): Promise<string[]> {
     );
   }
   return [...new Set(scopes)];
+}
+
+/**
+ * `--resource URI` (repeatable): the resources (RFC 8707) the client may ask tokens for; each must be registered
+ * (`grantry resources create`). `undefined` when not given; `--resource ""` alone clears the list (any resource).
+ */
+async function resourcesOf(store: ServerStore, flags: Flags): Promise<string[] | undefined> {
+  const given = flags.resource;
+  if (given === undefined) return undefined;
+  const values: readonly string[] = typeof given === 'string' ? [given] : typeof given === 'boolean' ? [] : given;
+  const ids = [...new Set(values.filter((r) => r !== ''))];
+  const known = new Set((await store.storage.admin.listResources()).map((r) => r.id));
+  const unknown = ids.filter((r) => !known.has(r));
+  if (unknown.length > 0) throw new UsageError(`--resource: unknown resource ${unknown.join(', ')}; register it first with grantry resources create ${unknown[0]}`);
+  return ids;
 }
 
 /** RFC 6749 §3.1.2.2: a client of the redirect-based grants must register its redirect URIs (required for public clients, and grantry requires them of all). */
@@ -179,6 +196,7 @@ export async function clientsCommand(
       const redirectUris = redirectUrisOf(flags);
       requireRedirectUris(grantTypes, redirectUris);
       const scopes = await scopesOf(store, flags);
+      const resources = await resourcesOf(store, flags);
       const rememberConsent = rememberConsentOf(flags);
       const { client, secret: generated } = await createClient(store, {
         id: typeof flags.id === 'string' ? flags.id : id,
@@ -189,6 +207,7 @@ export async function clientsCommand(
         public: isPublic,
         ...(secret === undefined ? {} : { secret }),
         ...(permissions === undefined ? {} : { permissions }),
+        ...(resources === undefined ? {} : { resources }),
       });
       if (rememberConsent === false) await store.storage.consents.setRememberAllowed(client.id, false);
       const note =
@@ -208,8 +227,11 @@ export async function clientsCommand(
       const permissions = permissionsOf(flags);
       const rememberConsent = rememberConsentOf(flags);
       const grantTypes = grantTypesOf(flags);
+      const resources = await resourcesOf(store, flags);
+      const { resources: _previous, ...rest } = current;
       const updated: Client = {
-        ...current,
+        ...(resources === undefined ? current : rest),
+        ...(resources === undefined || resources.length === 0 ? {} : { resources }),
         ...(typeof flags.name === 'string' ? { name: flags.name } : {}),
         ...(grantTypes.length > 0 ? { grantTypes } : {}),
         ...(flags.scopes !== undefined ? { scopes: await scopesOf(store, flags) } : {}),

@@ -26,6 +26,7 @@ const COMMAND_FLAGS = {
     permissions: { type: 'string' },
     'no-remember-consent': { type: 'boolean' },
     'remember-consent': { type: 'boolean' },
+    resource: { type: 'string', multiple: true },
   },
   users: {
     username: { type: 'string' },
@@ -36,6 +37,12 @@ const COMMAND_FLAGS = {
     description: { type: 'string' },
     scope: { type: 'string' },
   },
+  resources: {
+    name: { type: 'string' },
+    scopes: { type: 'string' },
+    'access-token-ttl': { type: 'string' },
+    'access-token-format': { type: 'string' },
+  },
 } as const;
 
 const GLOBAL_FLAGS = {
@@ -44,7 +51,7 @@ const GLOBAL_FLAGS = {
   version: { type: 'boolean' },
 } as const;
 
-const ADMIN_FLAGS = { ...COMMAND_FLAGS.clients, ...COMMAND_FLAGS.users, ...COMMAND_FLAGS.scopes, ...GLOBAL_FLAGS };
+const ADMIN_FLAGS = { ...COMMAND_FLAGS.clients, ...COMMAND_FLAGS.users, ...COMMAND_FLAGS.scopes, ...COMMAND_FLAGS.resources, ...GLOBAL_FLAGS };
 
 const SERVER_FLAGS = Object.fromEntries(SERVER_OPTIONS.map((o) => [o.flag, { type: 'string' as const }]));
 
@@ -104,7 +111,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     checkFlagsOf(command!, values);
     let config: ServerConfig;
     try {
-      config = loadConfig(values, env);
+      const { resource: _resources, ...settings } = values; // the one repeatable flag is no setting
+      config = loadConfig(settings, env);
     } catch (error) {
       throw new ConfigError(error instanceof Error ? error.message : String(error));
     }

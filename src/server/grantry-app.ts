@@ -112,6 +112,8 @@ export async function createGrantryApp(options: GrantryAppOptions): Promise<Gran
     // Revocation and introspection of refresh tokens, and `username` in introspection answers.
     refreshTokens: storage.refreshTokens,
     users: storage.users,
+    // RFC 8707: the resources registered with `grantry resources create`, read from the database on each request.
+    resources: storage.resources,
   });
   enableGrants(server, storage, config, issuer);
   try {

@@ -42,6 +42,7 @@ export const DEFAULT_PAGE_STRINGS = {
   consent_title: 'Authorize access',
   consent_intro: '{client} asks to access your account with these scopes:',
   consent_destination: 'After your decision you will be sent to {host}.',
+  consent_resources: 'The access is for use at {resources}.',
   no_particular_scope: 'No particular scope.',
   remember_label: 'Remember this decision: do not ask again when {client} asks for these scopes',
   allow_button: 'Allow',

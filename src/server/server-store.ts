@@ -34,6 +34,8 @@ export interface NewClient {
   readonly secret?: string | undefined;
   /** Permissions beyond the grants, e.g. `['introspect']` for a resource server's client (RFC 7662 §4). */
   readonly permissions?: readonly ClientPermission[] | undefined;
+  /** The resources (RFC 8707) it may ask tokens for; absent or empty: any registered resource. */
+  readonly resources?: readonly string[] | undefined;
 }
 
 /**
@@ -213,6 +215,7 @@ export async function createClient(store: ServerStore, input: NewClient): Promis
     grantTypes: [...input.grantTypes],
     scopes: [...input.scopes],
     ...(input.permissions === undefined || input.permissions.length === 0 ? {} : { permissions: [...input.permissions] }),
+    ...(input.resources === undefined || input.resources.length === 0 ? {} : { resources: [...input.resources] }),
   };
   await store.storage.admin.createClient(client);
   return { client, secret: generated };
