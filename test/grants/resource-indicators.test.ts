@@ -176,6 +176,19 @@ describe('resource indicators at the token endpoint (RFC 8707 §2.2)', () => {
     expect((await token(t, [['grant_type', 'client_credentials'], ...resources(API)], LIMITED)).status).toBe(200);
   });
 
+  it('reports the resource as aud at the introspection endpoint (RFC 7662 §2.2)', async () => {
+    const t = await setup();
+    const { body } = await token(t, [['grant_type', 'client_credentials'], ['scope', 'tools'], ...resources(MCP)]);
+    const res = await t.server.handleIntrospectionRequest(post('/introspect', [['token', body.access_token]]));
+    expect(await res.json()).toMatchObject({ active: true, aud: MCP, scope: 'tools' });
+  });
+
+  it('lists the registered resources in the metadata (RFC 9728 §4 protected_resources)', async () => {
+    const t = await setup();
+    expect((await t.server.metadata()).protected_resources).toEqual([MCP, API, OPEN].sort());
+    expect((await (await setup({ withResources: false })).server.metadata()).protected_resources).toBeUndefined();
+  });
+
   it('refuses every resource when the server has no resource repository', async () => {
     const t = await setup({ withResources: false });
     await expectError(t, [['grant_type', 'client_credentials'], ...resources(API)], 'invalid_target');
