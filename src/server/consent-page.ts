@@ -6,6 +6,7 @@ import { errorPage, redirectToLogin, signOutForm } from './login-page.js';
 import { scopeList } from './scope-list.js';
 import { readPageForm, type PageContext, type PageRequest } from './page-context.js';
 import { Html } from './page-templates.js';
+import type { PageView } from './page-view.js';
 
 /** A pending authorization request as carried through the consent form: signed and bound to the session. */
 interface PendingConsent {
@@ -66,7 +67,7 @@ export async function handleAuthorize(ctx: PageContext, req: PageRequest): Promi
     host,
     destination: view.t('consent_destination', { host }),
     scopes: new Html(await scopeList(ctx.store.storage.scopes, authRequest.scopes, view.s.no_particular_scope)),
-    resources: resources.length === 0 ? '' : new Html(`<p class="resources">${escapeHtml(view.t('consent_resources', { resources: resources.map(resourceLabel).join(', ') }))}</p>`),
+    resources: new Html(resourcesNote(view, resources)),
     hidden_fields: new Html(hidden('csrf_token', ctx.sessions.csrfToken(req.session)) + hidden('consent', ctx.sessions.seal(pending, 'consent'))),
     remember: new Html(remember),
     sign_out: signOutForm(ctx, req, username),
@@ -127,6 +128,19 @@ async function redirectOrError(ctx: PageContext, error: unknown): Promise<Respon
   // Not an OAuth error (storage unavailable, a bug): the library logs what failed.
   if (!(error instanceof OAuthError)) await ctx.server.errorResponse(error);
   return errorPage(ctx.view, error);
+}
+
+/**
+ * The sentence naming the resources (RFC 8707) a request is for, as markup; empty when it names none.
+ *
+ * @example
+ * ```ts
+ * resourcesNote(view, ['https://mcp.example.com/mcp']); // '<p class="resources">The access is for use at mcp.example.com/mcp.</p>'
+ * ```
+ */
+export function resourcesNote(view: PageView, resources: readonly string[]): string {
+  if (resources.length === 0) return '';
+  return `<p class="resources">${escapeHtml(view.t('consent_resources', { resources: resources.map(resourceLabel).join(', ') }))}</p>`;
 }
 
 /** A resource as the user reads it: the host and path of a URL (`api.example.com/mcp`), or the URI itself (a URN). */

@@ -4,6 +4,7 @@ import type { DeviceAuthorization } from '../contracts/capabilities.js';
 import { scopeList } from './scope-list.js';
 import { readPageForm, type PageContext, type PageRequest } from './page-context.js';
 import { Html } from './page-templates.js';
+import { resourcesNote } from './consent-page.js';
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
@@ -104,6 +105,7 @@ async function renderApproval(ctx: PageContext, req: PageRequest, record: Device
   const intro = view.tHtml('device_approval_intro', { client: new Html(`<strong>${escapeHtml(record.clientName)}</strong>`) });
   const body = `<p>${intro.html}</p>
 ${scopes}
+${resourcesNote(view, record.resources ?? [])}
 <form method="post" action="/device/decision">
 ${hidden('csrf_token', ctx.sessions.csrfToken(req.session))}${hidden('device', ctx.sessions.seal({ sid: req.session.sid, userCode: record.userCode }, 'device'))}
 <button type="submit" name="decision" value="allow">${escapeHtml(view.s.allow_button)}</button>

@@ -78,6 +78,25 @@ describe('ready server: resource indicators (RFC 8707) from storage', () => {
   });
 });
 
+describe('ready server: the device verification page names the resources', () => {
+  it('shows the resource the device asked for before the user approves', async () => {
+    const t = await createTestApp();
+    await resourcesCommand(t.store, 'create', MCP, { scopes: 'read' });
+    const started = await t.send('/device_authorization', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(t.clientId, t.clientSecret) },
+      body: new URLSearchParams([['scope', 'read'], ['resource', MCP]]).toString(),
+    });
+    expect(started.status).toBe(200);
+    const { user_code } = (await started.json()) as { user_code: string };
+    const b = new Browser(t);
+    await signIn(b);
+    const entry = await (await b.get(`/device?user_code=${user_code}`)).text();
+    const approval = await (await b.post('/device', { csrf_token: field(entry, 'csrf_token'), user_code })).text();
+    expect(approval).toContain('The access is for use at mcp.example.test/mcp.');
+  });
+});
+
 describe('grantry resources (CLI)', () => {
   it('creates, lists, updates, shows and deletes resources, and refuses bad values as usage errors', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'grantry-resources-'));
