@@ -3,7 +3,7 @@
 // the root: expect them to change more often. What neither lists stays internal.
 
 // Reading a token request the way the core does (RFC 6749 §2.3, §3.2).
-export { DEFAULT_MAX_BODY_BYTES, parseParams, readForm } from './contracts/form.js';
+export { DEFAULT_MAX_BODY_BYTES, paramValues, parseParams, readForm } from './contracts/form.js';
 export {
   authenticateClient,
   isWellFormedClientId,

@@ -20,7 +20,8 @@ export { EventEmitter, type GrantryEvents, type RefreshRejectReason } from './co
 export type { Clock } from './contracts/clock.js';
 export type { Duration } from './contracts/duration.js';
 export type { Params } from './contracts/form.js';
-export type { AccessTokenFormat, Client, ClientOrigin, ClientPermission, GrantType, Scope, User } from './contracts/types.js';
+export type { AccessTokenFormat, Client, ClientOrigin, ClientPermission, GrantType, Resource, Scope, User } from './contracts/types.js';
+export { isResourceIdentifier } from './contracts/resource-identifier.js';
 export type { ClientAuthMethod } from './contracts/client-authentication.js';
 export type { SigningKeyInput } from './tokens/signing-key-set.js';
 export type { EncryptionKeyInput } from './tokens/encryption-keys.js';
@@ -68,11 +69,22 @@ export type {
 export type { CodeChallengeMethod } from './contracts/types.js';
 export { issueTokens, refreshIssueFor, type IssueContext, type IssueOptions } from './grants/issue-tokens.js';
 export { resolveScopes, type ResolveScopesOptions } from './grants/resolve-scopes.js';
+export { requestedResources, resolveResources, type ResolveResourcesOptions, type ResourceTarget } from './grants/resolve-resources.js';
 export { tokenResponse } from './core/authorization-server.js';
 
 // Resource servers: bearer access tokens (RFC 6750, RFC 9068).
 export { ResourceServer, type ResourceRequest, type ResourceServerOptions } from './core/resource-server.js';
 export type { IntrospectionOptions } from './core/remote-introspection.js';
+// Protected resource metadata (RFC 9728).
+export {
+  PROTECTED_RESOURCE_METADATA_PATH,
+  protectedResourceMetadata,
+  protectedResourceMetadataUrl,
+  respondToProtectedResourceMetadataRequest,
+  type ProtectedResourceMetadata,
+  type ProtectedResourceMetadataSource,
+  type ResourceMetadataOptions,
+} from './core/protected-resource-metadata.js';
 export { requireScopes, tokenScopes } from './core/require-scopes.js';
 export {
   verifyAccessToken,
@@ -114,6 +126,7 @@ export type {
   IssuedTokens,
   RefreshTokenRecord,
   RefreshTokenRepository,
+  ResourceRepository,
   RotateOptions,
   RotateResult,
   ScopeRepository,

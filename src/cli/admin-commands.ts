@@ -4,6 +4,7 @@ import type { KeySource } from '../server/key-store.js';
 import { findUserByUsername, openServerStore, poolOptionsOf, type ServerStore } from '../server/server-store.js';
 import { clientsCommand, readStdin } from './clients-command.js';
 import { registrationTokensCommand } from './registration-tokens-command.js';
+import { resourcesCommand } from './resources-command.js';
 import { generateKeys } from './generate-keys.js';
 import { passwordProblem } from './password-policy.js';
 import { promptHidden, readPassword } from './read-password.js';
@@ -11,7 +12,7 @@ import { removeExpired } from '../server/remove-expired.js';
 import { UsageError } from './cli-error.js';
 
 /** Parsed flags of one command. */
-export type Flags = Readonly<Record<string, string | boolean | undefined>>;
+export type Flags = Readonly<Record<string, string | boolean | readonly string[] | undefined>>;
 
 /** What a command prints: an object for `--json`, and the text otherwise. */
 export interface CommandOutput {
@@ -62,6 +63,8 @@ export async function runAdminCommand(words: readonly string[], flags: Flags, co
         return await scopesCommand(store, action, arg, flags);
       case 'registration-tokens':
         return await registrationTokensCommand(store, action, arg, flags);
+      case 'resources':
+        return await resourcesCommand(store, action, arg, flags);
       default:
         throw new UsageError(`unknown command ${words.join(' ')}; see grantry --help`);
     }

@@ -11,7 +11,7 @@ import { closestName } from '../server/closest-name.js';
 const PERMISSIONS: readonly ClientPermission[] = ['introspect'];
 const DEVICE_CODE = GRANT_NAMES.device_code;
 
-const list = (value: string | boolean | undefined, separator: RegExp): string[] =>
+const list = (value: Flags[string], separator: RegExp): string[] =>
   typeof value === 'string' ? value.split(separator).map((s) => s.trim()).filter(Boolean) : [];
 
 const required = (flags: Flags, name: string): string => {
@@ -33,6 +33,7 @@ const showClient = (c: Client) => ({
   /** `null`: the server's `--access-token-format` applies. */
   access_token_format: c.accessTokenFormat ?? null,
   dpop_bound_access_tokens: c.dpopBoundAccessTokens === true,
+  resources: c.resources ?? [],
 });
 
 const clientText = (c: Client): string => {
@@ -46,6 +47,7 @@ const clientText = (c: Client): string => {
     `  origin: ${s.origin === 'registration' ? 'registration (registered itself, RFC 7591)' : 'operator'}`,
     `  access token format: ${s.access_token_format ?? "(the server's default)"}`,
     ...(s.dpop_bound_access_tokens ? ['  DPoP-bound access tokens: required (RFC 9449)'] : []),
+    `  resources: ${s.resources.join(' ') || '(any registered)'}`,
   ].join('\n');
 };
 
@@ -76,6 +78,21 @@ async function scopesOf(store: ServerStore, flags: Flags): Promise<string[]> {
     );
   }
   return [...new Set(scopes)];
+}
+
+/**
+ * `--resource URI` (repeatable): the resources (RFC 8707) the client may ask tokens for; each must be registered
+ * (`grantry resources create`). `undefined` when not given; `--resource ""` alone clears the list (any resource).
+ */
+async function resourcesOf(store: ServerStore, flags: Flags): Promise<string[] | undefined> {
+  const given = flags.resource;
+  if (given === undefined) return undefined;
+  const values: readonly string[] = typeof given === 'string' ? [given] : typeof given === 'boolean' ? [] : given;
+  const ids = [...new Set(values.filter((r) => r !== ''))];
+  const known = new Set((await store.storage.admin.listResources()).map((r) => r.id));
+  const unknown = ids.filter((r) => !known.has(r));
+  if (unknown.length > 0) throw new UsageError(`--resource: unknown resource ${unknown.join(', ')}; register it first with grantry resources create ${unknown[0]}`);
+  return ids;
 }
 
 /** RFC 6749 §3.1.2.2: a client of the redirect-based grants must register its redirect URIs (required for public clients, and grantry requires them of all). */
@@ -200,6 +217,7 @@ export async function clientsCommand(
       const redirectUris = redirectUrisOf(flags);
       requireRedirectUris(grantTypes, redirectUris);
       const scopes = await scopesOf(store, flags);
+      const resources = await resourcesOf(store, flags);
       const rememberConsent = rememberConsentOf(flags);
       const { client, secret: generated } = await createClient(store, {
         id: typeof flags.id === 'string' ? flags.id : id,
@@ -212,6 +230,7 @@ export async function clientsCommand(
         ...(permissions === undefined ? {} : { permissions }),
         ...(accessTokenFormat === undefined ? {} : { accessTokenFormat }),
         ...(flags['dpop-bound'] === true ? { dpopBoundAccessTokens: true } : {}),
+        ...(resources === undefined ? {} : { resources }),
       });
       if (rememberConsent === false) await store.storage.consents.setRememberAllowed(client.id, false);
       const note =
@@ -232,10 +251,14 @@ export async function clientsCommand(
       const format = accessTokenFormatOf(flags, true);
       const rememberConsent = rememberConsentOf(flags);
       const grantTypes = grantTypesOf(flags);
-      const { accessTokenFormat: currentFormat, ...rest } = current;
+      const resources = await resourcesOf(store, flags);
+      const { accessTokenFormat: currentFormat, resources: currentResources, ...rest } = current;
       const updated: Client = {
         ...rest,
         ...(format === undefined ? (currentFormat === undefined ? {} : { accessTokenFormat: currentFormat }) : format === null ? {} : { accessTokenFormat: format }),
+        ...(resources === undefined
+          ? currentResources === undefined ? {} : { resources: currentResources }
+          : resources.length === 0 ? {} : { resources }),
         ...(typeof flags.name === 'string' ? { name: flags.name } : {}),
         ...(grantTypes.length > 0 ? { grantTypes } : {}),
         ...(flags.scopes !== undefined ? { scopes: await scopesOf(store, flags) } : {}),

@@ -22,10 +22,13 @@ const COMMAND_HELP: Readonly<Record<string, string>> = {
                                       --secret-stdin / --secret-file: import a chosen secret (first line) instead
                                       of generating one; under 32 characters it is stored under a slow hash.
                                       --no-remember-consent: the consent page always asks (no "Remember").
+                                      --resource URI (repeatable): the resources (RFC 8707) it may ask tokens
+                                      for, each registered (grantry resources create); none: any registered.
   clients update <id> [--name N] [--grant-types a,b] [--scopes S] [--redirect-uris U] [--can-introspect]
                  [--permissions LIST] [--access-token-format jwt|opaque|default] [--dpop-bound | --no-dpop-bound]
-                 [--secret-stdin | --secret-file PATH]
+                 [--resource URI ...] [--secret-stdin | --secret-file PATH]
                                       change a client; --permissions "" removes every permission;
+                                      --resource replaces the allowed resources (--resource "": any);
                                       --no-remember-consent / --remember-consent turn remembered consent off/on
   clients list                        list clients
   clients show <id>                   show one client
@@ -51,6 +54,17 @@ const COMMAND_HELP: Readonly<Record<string, string>> = {
                                       may register with it.
   registration-tokens list            tokens by id (their hash), with expiry and uses left
   registration-tokens delete <id>     delete a token: no more registrations with it
+`,
+  resources: `  resources create <uri> [--name N] [--scopes "a b"] [--access-token-ttl PT10M] [--access-token-format jwt|opaque]
+                                      register a resource (RFC 8707): an absolute URI without #fragment, e.g.
+                                      https://api.example.com/mcp. Clients name it with the resource parameter;
+                                      its tokens get aud = the URI, only these scopes (none given: any), and
+                                      this lifetime (default: the grant's).
+  resources update <uri> [--name N] [--scopes S] [--access-token-ttl D] [--access-token-format F]
+                                      change a resource
+  resources list                      list resources
+  resources show <uri>                show one resource
+  resources delete <uri>              delete a resource (tokens for it are refused from then on)
 `,
   keys: `  keys list                           signing and encryption keys with their state (pending, active, retiring) and times
   keys rotate                         new keys, published now and used after --key-activation-delay; old ones kept while needed

@@ -30,6 +30,7 @@ const COMMAND_FLAGS = {
     'access-token-format': { type: 'string' },
     'no-remember-consent': { type: 'boolean' },
     'remember-consent': { type: 'boolean' },
+    resource: { type: 'string', multiple: true },
   },
   users: {
     username: { type: 'string' },
@@ -45,6 +46,12 @@ const COMMAND_FLAGS = {
     'expires-in': { type: 'string' },
     uses: { type: 'string' },
   },
+  resources: {
+    name: { type: 'string' },
+    scopes: { type: 'string' },
+    'access-token-ttl': { type: 'string' },
+    'access-token-format': { type: 'string' },
+  },
 } as const;
 
 const GLOBAL_FLAGS = {
@@ -53,7 +60,7 @@ const GLOBAL_FLAGS = {
   version: { type: 'boolean' },
 } as const;
 
-const ADMIN_FLAGS = { ...COMMAND_FLAGS.clients, ...COMMAND_FLAGS.users, ...COMMAND_FLAGS.scopes, ...COMMAND_FLAGS['registration-tokens'], ...GLOBAL_FLAGS };
+const ADMIN_FLAGS = { ...COMMAND_FLAGS.clients, ...COMMAND_FLAGS.users, ...COMMAND_FLAGS.scopes, ...COMMAND_FLAGS['registration-tokens'], ...COMMAND_FLAGS.resources, ...GLOBAL_FLAGS };
 
 const SERVER_FLAGS = Object.fromEntries(SERVER_OPTIONS.map((o) => [o.flag, { type: 'string' as const }]));
 
@@ -113,7 +120,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     checkFlagsOf(command!, values);
     let config: ServerConfig;
     try {
-      config = loadConfig(values, env);
+      const { resource: _resources, ...settings } = values; // the one repeatable flag is no setting
+      config = loadConfig(settings, env);
     } catch (error) {
       throw new ConfigError(error instanceof Error ? error.message : String(error));
     }

@@ -47,7 +47,7 @@ export async function promptHidden(question: string): Promise<string> {
  * const password = await readPassword({ 'password-stdin': true }, { stdin: readStdin, isTerminal: false, prompt: promptHidden });
  * ```
  */
-export async function readPassword(flags: Readonly<Record<string, string | boolean | undefined>>, sources: PasswordSources): Promise<string> {
+export async function readPassword(flags: Readonly<Record<string, string | boolean | readonly string[] | undefined>>, sources: PasswordSources): Promise<string> {
   const given = flags.password;
   const fromStdin = flags['password-stdin'] === true;
   if (given !== undefined && fromStdin) throw new UsageError('give --password or --password-stdin, not both');

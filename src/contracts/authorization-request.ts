@@ -38,6 +38,8 @@ export interface AuthorizationRequest {
   readonly redirectUriSent: boolean;
   /** The scopes asked for, after validation (the defaults when none were named). */
   readonly scopes: readonly string[];
+  /** The resources asked for (RFC 8707 `resource`), validated; absent when none were named. */
+  readonly resources?: readonly string[];
   readonly state?: string;
   readonly codeChallenge?: string;
   readonly codeChallengeMethod?: CodeChallengeMethod;
@@ -63,7 +65,9 @@ export interface ApprovedAuthorization {
   readonly authRequest: AuthorizationRequest;
   /** The final scopes (after the scope repository's finalize hook saw the user). */
   readonly scopes: readonly string[];
-  /** The access-token lifetime the grant was enabled with, in seconds. */
+  /** The resources (RFC 8707) the authorization is for: the code keeps them, an implicit token's `aud`. */
+  readonly resources?: readonly string[] | undefined;
+  /** The access-token lifetime, in seconds: the grant's, or the resources' own (RFC 8707). */
   readonly accessTokenTTL: number;
 }
 

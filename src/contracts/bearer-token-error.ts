@@ -22,6 +22,11 @@ export interface BearerTokenErrorOptions {
   bearer?: boolean | undefined;
   /** The scheme the refused request used: its challenge carries the error (default `Bearer`). */
   scheme?: 'Bearer' | 'DPoP' | undefined;
+  /**
+   * RFC 9728 §5.1 `resource_metadata`: the URL of the resource's protected resource metadata, so that a client
+   * that got the challenge finds the authorization server. Sent with every challenge, a bare one included.
+   */
+  resourceMetadata?: string | undefined;
 }
 
 /** RFC 6750 §3: quoted-string values; fixed texts and scope tokens never carry `"` or `\`, but make sure. */
@@ -53,6 +58,8 @@ export class BearerTokenError extends OAuthError {
     const challengeOf = (name: 'Bearer' | 'DPoP'): string => {
       const params: string[] = [];
       if (options.realm !== undefined) params.push(`realm=${quote(options.realm)}`);
+      // RFC 9728 §5.1: where the resource's metadata is, with every challenge (a bare one included).
+      if (options.resourceMetadata !== undefined) params.push(`resource_metadata=${quote(options.resourceMetadata)}`);
       if (!missing && name === scheme) {
         params.push(`error=${quote(code)}`);
         if (description !== undefined) params.push(`error_description=${quote(description)}`);

@@ -41,6 +41,8 @@ export interface DeviceAuthorization {
   readonly clientId: string;
   readonly clientName: string;
   readonly scopes: readonly string[];
+  /** The resources (RFC 8707) asked for, for the verification page; absent when none. */
+  readonly resources?: readonly string[];
   /** Milliseconds since the epoch. */
   readonly expiresAt: number;
 }
@@ -85,8 +87,16 @@ export interface DeviceAuthorizationDecision {
  * ```
  */
 export interface DeviceAuthorizationGrant extends Grant {
-  /** Starts a device authorization for a client and scopes the endpoint already validated (RFC 8628 §3.2). */
-  startDeviceAuthorization(server: ServerContext, client: Client, scopes: readonly string[]): Promise<DeviceAuthorizationResponseBody>;
+  /**
+   * Starts a device authorization for a client and scopes the endpoint already validated (RFC 8628 §3.2), and the
+   * resources (RFC 8707) it asked for, also validated: the device code keeps them.
+   */
+  startDeviceAuthorization(
+    server: ServerContext,
+    client: Client,
+    scopes: readonly string[],
+    resources?: readonly string[],
+  ): Promise<DeviceAuthorizationResponseBody>;
   /** The pending, unexpired authorization for a user code as the user typed it, if any. */
   findDeviceAuthorization(server: ServerContext, userCode: string): Promise<DeviceAuthorization | undefined>;
   /** Records the user's decision; `false` when the code is unknown, expired or already decided. */

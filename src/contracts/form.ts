@@ -27,7 +27,8 @@ const parsedForms = new WeakMap<AnyRequest, Promise<Params>>();
 
 /**
  * Reads an `application/x-www-form-urlencoded` POST body (RFC 6749 §3.2) within a size limit.
- * Repeated parameters are `invalid_request` (RFC 6749 §3.1: "MUST NOT be included more than once"); parameters
+ * Repeated parameters are `invalid_request` (RFC 6749 §3.1: "MUST NOT be included more than once"), except
+ * `resource` (RFC 8707 §2; read every value with {@link paramValues}); parameters
  * sent without a value are treated as omitted; unknown parameters are kept and ignored by the grants.
  * The body is read once per `Request`: later calls (a limiter, then the endpoint) get the same parameters or the
  * same error, and the first call's `maxBytes` applies. A {@link PlainRequest} (the Node adapters' body already in
@@ -87,11 +88,47 @@ export function parseParams(search: URLSearchParams): Params {
   const params = new Map<string, string>();
   const seen = new Set<string>();
   for (const [name, value] of search) {
+    if (REPEATABLE.has(name)) {
+      if (value === '') continue;
+      const values = repeatedValues(params);
+      values.set(name, [...(values.get(name) ?? []), value]);
+      if (!params.has(name)) params.set(name, value);
+      continue;
+    }
     if (seen.has(name)) throw OAuthError.invalidRequest('A parameter was sent more than once.');
     seen.add(name);
     if (value !== '') params.set(name, value);
   }
   return params;
+}
+
+/** RFC 8707 §2: `resource` "can be repeated to indicate multiple target resources"; every other parameter is once. */
+const REPEATABLE: ReadonlySet<string> = new Set(['resource']);
+
+/** Every value of the repeatable parameters, beside the one-value map (its `get` answers the first value). */
+const repeated = new WeakMap<Params, Map<string, string[]>>();
+
+function repeatedValues(params: Params): Map<string, string[]> {
+  let values = repeated.get(params);
+  if (!values) repeated.set(params, (values = new Map<string, string[]>()));
+  return values;
+}
+
+/**
+ * Every value of a parameter that may be repeated (RFC 8707 §2 `resource`), in the order sent; for a map built by
+ * hand (not by {@link readForm} or {@link parseParams}), its one value.
+ *
+ * @example
+ * ```ts
+ * // POST /token  grant_type=client_credentials&resource=https%3A%2F%2Fa.example&resource=https%3A%2F%2Fb.example
+ * paramValues(await readForm(request), 'resource'); // ['https://a.example', 'https://b.example']
+ * ```
+ */
+export function paramValues(params: Params, name: string): string[] {
+  const values = repeated.get(params)?.get(name);
+  if (values) return [...values];
+  const one = params.get(name);
+  return one === undefined ? [] : [one];
 }
 
 const tooLarge = (): OAuthError =>

@@ -2,8 +2,8 @@ import { StorageUnavailableError } from './storage-unavailable-error.js';
 
 /**
  * The error codes grantry answers with: RFC 6749 §4.1.2.1 / §5.2, RFC 6750 §3.1, RFC 7009 §2.2.1 and
- * RFC 8628 §3.5, RFC 7591 §3.2.2, RFC 9449 §12.2 (`invalid_dpop_proof`, `use_dpop_nonce`), plus `too_many_requests`
- * for the brute-force limiter.
+ * RFC 8628 §3.5, RFC 7591 §3.2.2, RFC 8707 §2 (`invalid_target`), RFC 9449 §12.2 (`invalid_dpop_proof`,
+ * `use_dpop_nonce`), plus `too_many_requests` for the brute-force limiter.
  *
  * @example
  * ```ts
@@ -32,6 +32,7 @@ export type OAuthErrorCode =
   | 'invalid_client_metadata'
   | 'invalid_dpop_proof'
   | 'use_dpop_nonce'
+  | 'invalid_target'
   | 'too_many_requests';
 
 const STATUS: Record<OAuthErrorCode, number> = {
@@ -55,6 +56,7 @@ const STATUS: Record<OAuthErrorCode, number> = {
   invalid_client_metadata: 400,
   invalid_dpop_proof: 400,
   use_dpop_nonce: 400,
+  invalid_target: 400,
   too_many_requests: 429,
 };
 
@@ -192,6 +194,11 @@ export class OAuthError extends Error {
 
   static invalidScope(description = 'The requested scope is invalid, unknown or exceeds what was granted.'): OAuthError {
     return new OAuthError('invalid_scope', description);
+  }
+
+  /** RFC 8707 §2: "The requested resource is invalid, missing, unknown, or malformed." */
+  static invalidTarget(description = 'The requested resource is invalid, unknown or not allowed for this client.'): OAuthError {
+    return new OAuthError('invalid_target', description);
   }
 
   static accessDenied(description = 'The resource owner or the server denied the request.'): OAuthError {

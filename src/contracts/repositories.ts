@@ -1,4 +1,4 @@
-import type { Client, GrantType, Scope, User } from './types.js';
+import type { Client, GrantType, Resource, Scope, User } from './types.js';
 
 /**
  * Storage contracts. Each is small and async; single use is a compare-and-set in storage (`consume`), never
@@ -19,6 +19,8 @@ export interface Storage {
   readonly authCodes: AuthCodeRepository;
   readonly users: UserRepository;
   readonly deviceCodes: DeviceCodeRepository;
+  /** The registered resources (RFC 8707); optional for storage written before it. */
+  readonly resources?: ResourceRepository;
 }
 
 /**
@@ -37,6 +39,26 @@ export interface Storage {
  */
 export interface ClientRepository {
   getClient(clientId: string): Promise<Client | undefined>;
+}
+
+/**
+ * The registered resources (RFC 8707 resource indicators): the token endpoint and the authorization endpoint look a
+ * requested `resource` up here; one that is not found is `invalid_target`.
+ *
+ * @example
+ * ```ts
+ * const known = new Map([['https://api.example.com', { id: 'https://api.example.com', scopes: ['read'] }]]);
+ * const resources: ResourceRepository = {
+ *   async getResource(id) { return known.get(id); },
+ *   async listResources() { return [...known.values()]; },
+ * };
+ * ```
+ */
+export interface ResourceRepository {
+  /** The resource with exactly this identifier, if registered. */
+  getResource(id: string): Promise<Resource | undefined>;
+  /** All resources, ordered by identifier. */
+  listResources(): Promise<Resource[]>;
 }
 
 /**
@@ -168,6 +190,8 @@ export interface RefreshTokenRecord {
    * proof with that key. Absent for unbound tokens (and always for confidential clients).
    */
   readonly dpopJkt?: string | undefined;
+  /** The resources of the original grant (RFC 8707), kept across rotations; a refresh may narrow to a subset. */
+  readonly resources?: readonly string[] | undefined;
 }
 
 /**
@@ -332,6 +356,8 @@ export interface AuthCodeRecord {
   readonly expiresAt: number;
   /** RFC 9449 §10 `dpop_jkt`: the code is redeemed only with a DPoP proof of this key. */
   readonly dpopJkt?: string | undefined;
+  /** The resources asked for at the authorization endpoint (RFC 8707); the token request may narrow them. */
+  readonly resources?: readonly string[] | undefined;
 }
 
 /**
@@ -419,6 +445,8 @@ export interface DeviceCodeRecord {
   readonly lastPolledAt: number | undefined;
   readonly status: 'pending' | 'approved' | 'denied' | 'consumed';
   readonly userId: string | undefined;
+  /** The resources asked for at the device authorization endpoint (RFC 8707). */
+  readonly resources?: readonly string[] | undefined;
 }
 
 /**

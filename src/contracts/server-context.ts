@@ -1,4 +1,4 @@
-import type { AccessTokenRepository, ClientRepository, ScopeRepository } from './repositories.js';
+import type { AccessTokenRepository, ClientRepository, ResourceRepository, ScopeRepository } from './repositories.js';
 import type { CryptoBackend } from '../tokens/crypto/crypto-backend.js';
 import type { TokenCodec } from '../tokens/refresh-token-codec.js';
 import type { SigningKeySet } from '../tokens/signing-key-set.js';
@@ -70,6 +70,11 @@ export interface ServerContext {
   readonly scopes: ScopeRepository;
   /** The server-wide form of access tokens, for clients that name none (default `jwt`). */
   readonly accessTokenFormat?: AccessTokenFormat | undefined;
+  /**
+   * The registered resources (RFC 8707): a requested `resource` is looked up here; without it, every `resource`
+   * is `invalid_target`, and tokens carry the default `audience`.
+   */
+  readonly resources?: ResourceRepository | undefined;
   /** Adds claims to access tokens; registered claims cannot be overridden. */
   readonly customClaims: ((ctx: AccessTokenClaimsContext) => Record<string, unknown> | Promise<Record<string, unknown>>) | undefined;
 }

@@ -93,6 +93,11 @@ export interface Client {
    * is refused (`invalid_dpop_proof`), and it never receives Bearer tokens.
    */
   readonly dpopBoundAccessTokens?: boolean | undefined;
+  /**
+   * The resource identifiers (RFC 8707) this client may ask tokens for, each a registered {@link Resource}; absent
+   * or empty means any registered resource.
+   */
+  readonly resources?: readonly string[] | undefined;
 }
 
 /**
@@ -129,6 +134,30 @@ export interface User {
 export interface Scope {
   readonly id: string;
   readonly description?: string;
+}
+
+/**
+ * A protected resource the server issues tokens for (RFC 8707): a client names it with the `resource` parameter,
+ * and the access token's `aud` is then its identifier.
+ *
+ * @example
+ * ```ts
+ * const mcp: Resource = { id: 'https://mcp.example.com/mcp', name: 'Example MCP server', scopes: ['tools:read', 'tools:call'],
+ *   accessTokenTTL: 600 };
+ * await storage.admin.createResource(mcp);
+ * ```
+ */
+export interface Resource {
+  /** The resource identifier: an absolute URI without a fragment (RFC 8707 §2), e.g. `https://api.example.com`. */
+  readonly id: string;
+  /** A name for people (the consent page, the CLI). */
+  readonly name?: string | undefined;
+  /** The scopes that apply to it: a token for it carries only these. Empty means any scope. */
+  readonly scopes: readonly string[];
+  /** The lifetime of access tokens for it, in seconds; default: the grant's. */
+  readonly accessTokenTTL?: number | undefined;
+  /** The format of access tokens for it; stored for the token issuer (default: `'jwt'`). */
+  readonly accessTokenFormat?: 'jwt' | 'opaque' | undefined;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Grant, TokenResponseBody } from '../contracts/grant.js';
-import type { AccessTokenRepository, ClientRepository, RefreshTokenRepository, ScopeRepository } from '../contracts/repositories.js';
+import type { AccessTokenRepository, ClientRepository, RefreshTokenRepository, ResourceRepository, ScopeRepository } from '../contracts/repositories.js';
 import { loadCryptoBackend, type PrivateKeyMaterial, type SigningAlgorithm } from '../tokens/crypto/crypto-backend.js';
 import { checkEncryptionKeys, loadEncryptionKeys, type EncryptionKeyInput, type EncryptionKeyMaterial } from '../tokens/encryption-keys.js';
 import { TokenCodec } from '../tokens/refresh-token-codec.js';
@@ -76,8 +76,14 @@ export interface AuthorizationServerOptions extends EndpointOptions {
   encryptionKey: EncryptionKeyMaterial | readonly EncryptionKeyInput[];
   /** The `iss` of tokens and metadata (RFC 8414 §2), e.g. `https://auth.example.com`. */
   issuer: string;
-  /** The `aud` of access tokens; defaults to the issuer. */
+  /** The `aud` of access tokens for a request that names no `resource` (RFC 8707); defaults to the issuer. */
   audience?: string | readonly string[];
+  /**
+   * The registered resources (RFC 8707 resource indicators): a `resource` parameter at the authorization, device
+   * authorization or token endpoint must name one of them (allowed for the client), and becomes the token's `aud`.
+   * Without it, every `resource` parameter is answered `invalid_target`.
+   */
+  resources?: ResourceRepository;
   /** Signing algorithm for a key whose type allows several (RSA: RS256 or PS256). Defaults from the key type. */
   signingAlgorithm?: SigningAlgorithm;
   /** `sealed` (default, the seed's encrypted payload) or `opaque` random refresh tokens and codes. */
@@ -259,6 +265,7 @@ export class AuthorizationServer {
       clients: this.#clients,
       accessTokens: o.accessTokens,
       scopes: o.scopes,
+      resources: o.resources,
       customClaims: o.customClaims,
       accessTokenFormat: o.accessTokenFormat ?? 'jwt',
     };

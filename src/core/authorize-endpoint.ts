@@ -2,6 +2,7 @@ import { isAuthorizationResponder, type AuthorizationRequest, type Authorization
 import type { Grant } from '../contracts/grant.js';
 import { resolveRedirectUri } from '../grants/redirect-uri.js';
 import { resolveScopes } from '../grants/resolve-scopes.js';
+import { requestedResources, resolveResources } from '../grants/resolve-resources.js';
 import { AuthorizationError, authorizationRedirect, type AuthorizationRedirect } from '../contracts/authorization-error.js';
 import { isWellFormedClientId } from '../contracts/client-authentication.js';
 import { parseParams, readForm, type Params } from '../contracts/form.js';
@@ -74,7 +75,7 @@ export async function validateAuthorizationRequest(request: Request, ctx: Author
     issuer: server.issuer,
   };
   try {
-    const { grant, pkce, scopes, dpopJkt } = await checkRequest(ctx, client, params, undefined);
+    const { grant, pkce, scopes, resources, dpopJkt } = await checkRequest(ctx, client, params, requestedResources(params), undefined);
     return {
       responseType: grant.responseType,
       clientId: client.id,
@@ -82,6 +83,7 @@ export async function validateAuthorizationRequest(request: Request, ctx: Author
       redirectUri,
       redirectUriSent: requestedUri !== undefined,
       scopes,
+      ...(resources.length > 0 ? { resources } : {}),
       ...(state === undefined ? {} : { state }),
       ...pkce,
       ...(dpopJkt === undefined ? {} : { dpopJkt }),
@@ -96,7 +98,7 @@ export async function validateAuthorizationRequest(request: Request, ctx: Author
  * them again on the stored request, so a request altered while stored cannot widen scope or drop PKCE; only then,
  * with the user known, does the scope repository's finalize hook run.
  */
-async function checkRequest(ctx: AuthorizeEndpointContext, client: Client, params: Params, user: User | undefined) {
+async function checkRequest(ctx: AuthorizeEndpointContext, client: Client, params: Params, requested: readonly string[], user: User | undefined) {
   const responseType = params.get('response_type');
   if (responseType === undefined) throw OAuthError.invalidRequest('The response_type parameter is required.');
   const enabled = responderFor(ctx, responseType);
@@ -122,7 +124,11 @@ async function checkRequest(ctx: AuthorizeEndpointContext, client: Client, param
     requested: params.get('scope'),
     finalize: user !== undefined,
   });
-  return { grant, ttl: enabled.ttl, pkce, scopes, dpopJkt };
+  // RFC 8707 §2.1: the resources are checked here (invalid_target is redirected back) and kept with the request.
+  const target = await resolveResources({
+    server: ctx.server, client, requested, scopes, scopeRequested: params.get('scope') !== undefined, accessTokenTTL: enabled.ttl,
+  });
+  return { grant, ttl: target.accessTokenTTL, pkce, scopes: target.scopes, resources: [...target.resources], dpopJkt };
 }
 
 /**
@@ -161,8 +167,8 @@ export async function completeAuthorizationRequest(
     if (authRequest.codeChallengeMethod !== undefined) stored.set('code_challenge_method', authRequest.codeChallengeMethod);
     if (authRequest.dpopJkt !== undefined) stored.set('dpop_jkt', authRequest.dpopJkt);
     const user = decision.user!;
-    const { grant, ttl, scopes } = await checkRequest(ctx, client, stored, user);
-    const params = await grant.approve({ server, client, user, authRequest, scopes, accessTokenTTL: ttl });
+    const { grant, ttl, scopes, resources } = await checkRequest(ctx, client, stored, authRequest.resources ?? [], user);
+    const params = await grant.approve({ server, client, user, authRequest, scopes, resources, accessTokenTTL: ttl });
     return authorizationRedirect(target, params);
   } catch (error) {
     return AuthorizationError.redirecting(asOAuthError(server, error), target).toResponse();

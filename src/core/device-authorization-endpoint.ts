@@ -1,6 +1,7 @@
 import { isDeviceAuthorizationGrant, type DeviceAuthorizationResponseBody } from '../contracts/capabilities.js';
 import type { Grant } from '../contracts/grant.js';
 import { resolveScopes } from '../grants/resolve-scopes.js';
+import { requestedResources, resolveResources } from '../grants/resolve-resources.js';
 import { authenticateClient } from '../contracts/client-authentication.js';
 import { readForm } from '../contracts/form.js';
 import { NO_STORE_HEADERS, OAuthError } from '../contracts/oauth-error.js';
@@ -57,5 +58,9 @@ export async function deviceAuthorizationBody(request: AnyRequest, ctx: DeviceAu
     requested: params.get('scope'),
     finalize: false,
   });
-  return grant.startDeviceAuthorization(server, client, scopes);
+  // RFC 8707 §2: the resources the device asks for, checked now and kept with the device code.
+  const target = await resolveResources({
+    server, client, requested: requestedResources(params), scopes, scopeRequested: params.get('scope') !== undefined, accessTokenTTL: 0,
+  });
+  return grant.startDeviceAuthorization(server, client, target.scopes, target.resources);
 }

@@ -23,7 +23,11 @@ export function tokenScopes(claims: Pick<AccessTokenClaims, 'scope'>): string[] 
  * requireScopes(claims, ['orders:write']);
  * ```
  */
-export function requireScopes(claims: Pick<AccessTokenClaims, 'scope'>, required: readonly string[], options: { realm?: string } = {}): void {
+export function requireScopes(
+  claims: Pick<AccessTokenClaims, 'scope'>,
+  required: readonly string[],
+  options: { realm?: string; resourceMetadata?: string | undefined } = {},
+): void {
   const granted = new Set(tokenScopes(claims));
   if (!required.every((s) => granted.has(s))) throw BearerTokenError.scopeRequired(required, undefined, options);
 }

@@ -15,6 +15,13 @@ import type { HeaderReader } from '../contracts/plain-request.js';
 import type { ReplayRepository } from '../contracts/replay-repository.js';
 import { DPOP_ALGORITHMS, verifyDpopProof } from '../tokens/dpop-proof.js';
 import { DPOP_FAILURES, readDpopHeader, type DpopOptions } from './dpop-options.js';
+import { isResourceIdentifier } from '../contracts/resource-identifier.js';
+import {
+  protectedResourceMetadata,
+  protectedResourceMetadataUrl,
+  type ProtectedResourceMetadata,
+  type ResourceMetadataOptions,
+} from './protected-resource-metadata.js';
 
 /**
  * Options of a {@link ResourceServer}.
@@ -33,8 +40,21 @@ import { DPOP_FAILURES, readDpopHeader, type DpopOptions } from './dpop-options.
 export interface ResourceServerOptions {
   /** The authorization server's issuer: tokens must carry exactly this `iss` (RFC 9068 §4). */
   issuer: string;
-  /** This API's identifiers: a token's `aud` must contain one of them (RFC 9068 §4). */
-  audience: string | readonly string[];
+  /**
+   * This API's identifiers: a token's `aud` must contain one of them (RFC 9068 §4). Optional with `resource`,
+   * which is then the audience (and with both, either is accepted).
+   */
+  audience?: string | readonly string[];
+  /**
+   * This API's resource identifier (RFC 8707, RFC 9728 §2 `resource`), e.g. `https://api.example.com/mcp`: a token
+   * whose `aud` does not contain it is refused with `invalid_token` (401); the 401 challenge names the metadata URL
+   * (`resource_metadata`, RFC 9728 §5.1); {@link ResourceServer.protectedResourceMetadata} describes it.
+   */
+  resource?: string;
+  /** What the protected resource metadata says besides the resource (RFC 9728 §2); needs `resource`. */
+  resourceMetadata?: ResourceMetadataOptions;
+  /** The URL of the metadata document; default: the RFC 9728 §3.1 URL of `resource`. */
+  resourceMetadataUrl?: string;
   /** The verification keys: the server's own key set, or any {@link KeyResolver} such as a {@link RemoteJwks}. */
   keys?: SigningKeySet | KeyResolver;
   /** Shorthand for `keys: new RemoteJwks(jwksUri, jwksOptions)`. */
@@ -136,16 +156,29 @@ export class ResourceServer {
   readonly #realm: string | undefined;
   readonly #dpop: DpopOptions | false;
   readonly #replays: ReplayRepository | undefined;
+  readonly #metadata: ResourceMetadataOptions | undefined;
+  /** This API's resource identifier (RFC 8707, RFC 9728), when configured. */
+  readonly resource: string | undefined;
+  /** The URL of this resource's protected resource metadata (RFC 9728 §3.1), when it has a `resource`. */
+  readonly resourceMetadataUrl: string | undefined;
 
   constructor(options: ResourceServerOptions) {
     if (!options.issuer) throw new TypeError('grantry: ResourceServer needs the issuer');
-    if (!options.audience || options.audience.length === 0) throw new TypeError('grantry: ResourceServer needs its audience');
+    if (options.resource !== undefined && !isResourceIdentifier(options.resource)) {
+      throw new TypeError(`grantry: ResourceServer resource must be an absolute URI without a fragment (RFC 8707 section 2): ${options.resource}`);
+    }
+    const audience = [...(options.resource === undefined ? [] : [options.resource]), ...[options.audience ?? []].flat()];
+    if (audience.length === 0) throw new TypeError('grantry: ResourceServer needs its audience (or its resource)');
+    if (options.resourceMetadata && options.resource === undefined) throw new TypeError('grantry: resourceMetadata needs the resource option');
     if (options.keys !== undefined && options.jwksUri !== undefined) throw new TypeError('grantry: give ResourceServer keys or jwksUri, not both');
     if (options.keys === undefined && options.jwksUri === undefined && options.introspection === undefined && options.accessTokens === undefined) {
       throw new TypeError('grantry: give ResourceServer keys or jwksUri (JWT access tokens), introspection or accessTokens (opaque ones)');
     }
     this.#issuer = options.issuer;
-    this.#audience = options.audience;
+    this.#audience = audience.length === 1 ? audience[0]! : audience;
+    this.resource = options.resource;
+    this.resourceMetadataUrl = options.resourceMetadataUrl ?? (options.resource === undefined ? undefined : protectedResourceMetadataUrl(options.resource));
+    this.#metadata = options.resourceMetadata;
     this.#keys =
       options.keys instanceof SigningKeySet
         ? keySetResolver(options.keys)
@@ -179,7 +212,8 @@ export class ResourceServer {
     const { checkRevocation = true, ...rest } = options;
     const rs = new ResourceServer({
       issuer: ctx.issuer,
-      audience: ctx.audience,
+      // With a resource, tokens for it are the ones accepted (RFC 8707), not the server's default audience.
+      ...(options.resource === undefined ? { audience: ctx.audience } : {}),
       clock: ctx.clock,
       ...rest,
       keys: keySetResolver(async () => (await server.context()).signingKeys),
@@ -221,8 +255,10 @@ export class ResourceServer {
   /** The challenge parameters: the realm, and DPoP's algorithms when it is accepted (RFC 9449 §7.1). */
   #challenge(scheme: 'Bearer' | 'DPoP' = 'Bearer') {
     const dpop = this.#dpop;
-    if (dpop === false) return { realm: this.#realm, scheme };
-    return { realm: this.#realm, scheme, dpopAlgs: dpop.algorithms ?? DPOP_ALGORITHMS, bearer: dpop.required !== true };
+    // RFC 9728 §5.1: every challenge names the resource's metadata, when the resource server has one.
+    const base = { realm: this.#realm, resourceMetadata: this.resourceMetadataUrl, scheme };
+    if (dpop === false) return base;
+    return { ...base, dpopAlgs: dpop.algorithms ?? DPOP_ALGORITHMS, bearer: dpop.required !== true };
   }
 
   /** The token's claims, by its form: a JWT with the keys, an opaque token in the storage, else introspection. */
@@ -352,5 +388,33 @@ export class ResourceServer {
     const result = checkTokenClaims(claims, { issuer: this.#issuer, audience: this.#audience, now: this.#clock.now(), leeway });
     if (!result.valid) throw BearerTokenError.invalid(DESCRIPTIONS[result.reason], this.#challenge(scheme));
     return result.claims;
+  }
+
+  /**
+   * The protected resource metadata document (RFC 9728 §2) of this API: its `resource`, the issuer as its
+   * authorization server (unless `resourceMetadata.authorizationServers` says otherwise) and the configured members.
+   * Throws a `TypeError` when the resource server has no `resource`.
+   *
+   * @example
+   * ```ts
+   * const rs = new ResourceServer({ issuer, jwksUri, resource: 'https://api.example.com/mcp' });
+   * rs.protectedResourceMetadata(); // { resource: 'https://api.example.com/mcp', authorization_servers: [issuer], … }
+   * ```
+   */
+  protectedResourceMetadata(): ProtectedResourceMetadata {
+    if (this.resource === undefined) throw new TypeError('grantry: protectedResourceMetadata needs the resource option of ResourceServer');
+    return protectedResourceMetadata(this.resource, { authorizationServers: [this.#issuer], ...this.#metadata });
+  }
+
+  /**
+   * Options for {@link requireScopes} that keep this server's challenge parameters (`realm`, `resource_metadata`).
+   *
+   * @example
+   * ```ts
+   * requireScopes(claims, ['tools:call'], rs.challengeOptions());
+   * ```
+   */
+  challengeOptions(): { realm?: string; resourceMetadata?: string | undefined } {
+    return { ...(this.#realm === undefined ? {} : { realm: this.#realm }), resourceMetadata: this.resourceMetadataUrl };
   }
 }

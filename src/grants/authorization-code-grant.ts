@@ -11,6 +11,7 @@ import type { TokenRequest, TokenResponseBody } from '../contracts/grant.js';
 import { announceTokens, DEFAULT_REFRESH_TOKEN_ABSOLUTE_TTL, issueTokens, mintTokens, refreshIssueFor, type IssueOptions } from './issue-tokens.js';
 import { isValidCodeChallenge, isValidCodeVerifier, verifyCodeVerifier } from './pkce.js';
 import { secondsToMs } from '../tokens/time-units.js';
+import { requestedResources, resolveResources, type ResourceTarget } from './resolve-resources.js';
 
 /**
  * Options of the {@link AuthorizationCodeGrant}.
@@ -104,7 +105,7 @@ export class AuthorizationCodeGrant implements AuthorizationResponder {
   }
 
   /** Issues a code for an approved request (RFC 6749 §4.1.2). */
-  async approve({ server, client, user, authRequest, scopes }: ApprovedAuthorization): Promise<Record<string, string>> {
+  async approve({ server, client, user, authRequest, scopes, resources }: ApprovedAuthorization): Promise<Record<string, string>> {
     const exp = epochSeconds(server.clock) + this.authCodeTTL;
     // Bound to the client: an opaque code presented by another client matches no record (RFC 6749 §4.1.3).
     const { token, id } = await server.authCodeCodec.issue(client.id, exp, true);
@@ -119,6 +120,8 @@ export class AuthorizationCodeGrant implements AuthorizationResponder {
       codeChallengeMethod: authRequest.codeChallengeMethod,
       expiresAt: secondsToMs(exp),
       ...(authRequest.dpopJkt === undefined ? {} : { dpopJkt: authRequest.dpopJkt }),
+      // RFC 8707 §2.1: the code remembers the resources it was asked for; the token request may narrow them.
+      ...(resources !== undefined && resources.length > 0 ? { resources: [...resources] } : {}),
     });
     return { code: token };
   }
@@ -149,9 +152,11 @@ export class AuthorizationCodeGrant implements AuthorizationResponder {
     const found = await this.authCodes.find(opened.id);
     if (!found) throw OAuthError.invalidGrant();
     await this.#checkProof(req, found, verifier);
+    // A `resource` outside the code's is refused before the code is spent (the record is immutable).
+    const target = await this.#target(req, found);
     const record = await this.#consume(server, opened.id);
     this.#checkLive(req, record);
-    const body = await issueTokens({ server, client, accessTokenTTL: req.accessTokenTTL, dpopJkt: req.dpop?.jkt }, this.#issueOptions(client, record));
+    const body = await issueTokens({ server, client, accessTokenTTL: target.accessTokenTTL, dpopJkt: req.dpop?.jkt }, this.#issueOptions(client, record, target));
     // A replay that raced this redemption may have run its family revocation before our tokens were saved; the
     // code's revoked mark tells us so, and we revoke them ourselves (see the replay branch in #consume).
     if (this.authCodes.isRevoked && (await this.authCodes.isRevoked(record.id))) await this.#revokeFamily(server, record);
@@ -176,8 +181,9 @@ export class AuthorizationCodeGrant implements AuthorizationResponder {
       throw OAuthError.invalidGrant();
     }
     this.#checkLive(req, found);
-    const ctx = { server, client, accessTokenTTL: req.accessTokenTTL, dpopJkt: req.dpop?.jkt };
-    const options = this.#issueOptions(client, found);
+    const target = await this.#target(req, found);
+    const ctx = { server, client, accessTokenTTL: target.accessTokenTTL, dpopJkt: req.dpop?.jkt };
+    const options = this.#issueOptions(client, found, target);
     const minted = await mintTokens(ctx, options);
     const result = await this.authCodes.redeem!(id, { accessToken: minted.accessToken, refreshToken: minted.refreshToken });
     if (result.status === 'reused') return this.#replayed(server, id, result.record);
@@ -219,14 +225,31 @@ export class AuthorizationCodeGrant implements AuthorizationResponder {
     if (record.expiresAt <= req.server.clock.now()) throw OAuthError.invalidGrant();
   }
 
-  #issueOptions(client: Client, record: AuthCodeRecord): IssueOptions {
+  /** RFC 8707 §2.2: the token request's `resource` narrows the code's resources (naming none: all of them). */
+  #target(req: TokenRequest, record: AuthCodeRecord): Promise<ResourceTarget> {
+    return resolveResources({
+      server: req.server,
+      client: req.client.client,
+      requested: requestedResources(req.params),
+      granted: record.resources ?? [],
+      scopes: record.scopes,
+      scopeRequested: false,
+      accessTokenTTL: req.accessTokenTTL,
+    });
+  }
+
+  #issueOptions(client: Client, record: AuthCodeRecord, target: ResourceTarget): IssueOptions {
     return {
       userId: record.userId,
-      scopes: record.scopes,
+      scopes: target.scopes,
+      resources: target.resources,
       grantType: this.grantType,
       // Tokens join the code's family, so a replayed code can revoke them (RFC 6749 §4.1.2).
       familyId: record.familyId,
-      refresh: refreshIssueFor(client, this.#refreshTokens, { ttl: this.refreshTokenTTL, absoluteTTL: this.refreshTokenAbsoluteTTL, scopes: record.scopes }),
+      // The refresh token keeps the whole grant: the code's scopes and resources, not the narrowed ones.
+      refresh: refreshIssueFor(client, this.#refreshTokens, {
+        ttl: this.refreshTokenTTL, absoluteTTL: this.refreshTokenAbsoluteTTL, scopes: record.scopes, resources: record.resources,
+      }),
     };
   }
 

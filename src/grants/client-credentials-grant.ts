@@ -4,6 +4,7 @@ import type { RefreshTokenRepository } from '../contracts/repositories.js';
 import type { Grant, TokenRequest, TokenResponseBody } from '../contracts/grant.js';
 import { issueTokens, refreshIssueFor } from './issue-tokens.js';
 import { resolveScopes } from './resolve-scopes.js';
+import { requestedResources, resolveResources } from './resolve-resources.js';
 
 /**
  * Options of the {@link ClientCredentialsGrant}.
@@ -55,16 +56,22 @@ export class ClientCredentialsGrant implements Grant {
   async respondToAccessTokenRequest(req: TokenRequest): Promise<TokenResponseBody> {
     const { server, params } = req;
     const { client } = req.client;
-    const scopes = await resolveScopes({ server, client, grantType: this.grantType, userId: undefined, requested: params.get('scope') });
+    const requested = params.get('scope');
+    const resolved = await resolveScopes({ server, client, grantType: this.grantType, userId: undefined, requested });
+    // RFC 8707 §2: the resources the client names are the token's audience.
+    const { scopes, resources, accessTokenTTL } = await resolveResources({
+      server, client, requested: requestedResources(params), scopes: resolved, scopeRequested: requested !== undefined, accessTokenTTL: req.accessTokenTTL,
+    });
     return issueTokens(
-      { server, client, accessTokenTTL: req.accessTokenTTL, dpopJkt: req.dpop?.jkt },
+      { server, client, accessTokenTTL, dpopJkt: req.dpop?.jkt },
       {
         userId: undefined,
         subject: this.#subject(client),
         scopes,
+        resources,
         grantType: this.grantType,
         // Opt-in only (see `refreshTokens`), and then by the same rule as every grant.
-        refresh: refreshIssueFor(client, this.#refreshTokens, { ttl: this.refreshTokenTTL, scopes }),
+        refresh: refreshIssueFor(client, this.#refreshTokens, { ttl: this.refreshTokenTTL, scopes, resources }),
       },
     );
   }

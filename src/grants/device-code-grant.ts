@@ -8,6 +8,7 @@ import type { DeviceAuthorization, DeviceAuthorizationDecision, DeviceAuthorizat
 import type { TokenRequest, TokenResponseBody } from '../contracts/grant.js';
 import { DEFAULT_REFRESH_TOKEN_ABSOLUTE_TTL, issueTokens, refreshIssueFor } from './issue-tokens.js';
 import { resolveScopes } from './resolve-scopes.js';
+import { requestedResources, resolveResources } from './resolve-resources.js';
 import { formatUserCode, generateUserCode, isWellFormedUserCode, normalizeUserCode } from './user-code.js';
 import { secondsToMs } from '../tokens/time-units.js';
 import { DEVICE_CODE_GRANT_TYPE } from '../contracts/types.js';
@@ -86,7 +87,12 @@ export class DeviceCodeGrant implements DeviceAuthorizationGrant {
   }
 
   /** Starts a device authorization for validated scopes (RFC 8628 §3.2). */
-  async startDeviceAuthorization(server: ServerContext, client: Client, scopes: readonly string[]): Promise<DeviceAuthorizationResponseBody> {
+  async startDeviceAuthorization(
+    server: ServerContext,
+    client: Client,
+    scopes: readonly string[],
+    resources: readonly string[] = [],
+  ): Promise<DeviceAuthorizationResponseBody> {
     const deviceCode = encodeBase64url(server.crypto.randomBytes(32));
     const now = server.clock.now();
     const userCode = await this.#newUserCode(server);
@@ -100,6 +106,7 @@ export class DeviceCodeGrant implements DeviceAuthorizationGrant {
       lastPolledAt: undefined,
       status: 'pending',
       userId: undefined,
+      ...(resources.length > 0 ? { resources: [...resources] } : {}),
     });
     const verificationUri = this.#verificationUri ?? `${server.issuer}/device`;
     const shown = formatUserCode(userCode);
@@ -127,6 +134,7 @@ export class DeviceCodeGrant implements DeviceAuthorizationGrant {
       clientId: client.id,
       clientName: client.name,
       scopes: record.scopes,
+      ...(record.resources !== undefined && record.resources.length > 0 ? { resources: record.resources } : {}),
       expiresAt: record.expiresAt,
     };
   }
@@ -179,14 +187,22 @@ export class DeviceCodeGrant implements DeviceAuthorizationGrant {
     const { server } = req;
     const { client } = req.client;
     const userId = record.userId;
-    const scopes = await resolveScopes({ server, client, grantType: this.grantType, userId, requested: undefined, granted: record.scopes });
+    const resolved = await resolveScopes({ server, client, grantType: this.grantType, userId, requested: undefined, granted: record.scopes });
+    // RFC 8707: the resources named at the device authorization endpoint; the token request may narrow them.
+    const target = await resolveResources({
+      server, client, requested: requestedResources(req.params), granted: record.resources ?? [], scopes: resolved,
+      scopeRequested: false, accessTokenTTL: req.accessTokenTTL,
+    });
     return issueTokens(
-      { server, client, accessTokenTTL: req.accessTokenTTL, dpopJkt: req.dpop?.jkt },
+      { server, client, accessTokenTTL: target.accessTokenTTL, dpopJkt: req.dpop?.jkt },
       {
         userId,
-        scopes,
+        scopes: target.scopes,
+        resources: target.resources,
         grantType: this.grantType,
-        refresh: refreshIssueFor(client, this.#refreshTokens, { ttl: this.refreshTokenTTL, absoluteTTL: this.refreshTokenAbsoluteTTL, scopes }),
+        refresh: refreshIssueFor(client, this.#refreshTokens, {
+          ttl: this.refreshTokenTTL, absoluteTTL: this.refreshTokenAbsoluteTTL, scopes: resolved, resources: record.resources,
+        }),
       },
     );
   }

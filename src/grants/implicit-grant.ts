@@ -25,8 +25,8 @@ export class ImplicitGrant implements AuthorizationResponder {
   }
 
   /** RFC 6749 §4.2.2: access_token, token_type, expires_in and scope, in the fragment; no refresh token. */
-  async approve({ server, client, user, scopes, accessTokenTTL }: ApprovedAuthorization): Promise<Record<string, string>> {
-    const body = await issueTokens({ server, client, accessTokenTTL }, { userId: user.id, scopes, grantType: this.grantType });
+  async approve({ server, client, user, scopes, resources, accessTokenTTL }: ApprovedAuthorization): Promise<Record<string, string>> {
+    const body = await issueTokens({ server, client, accessTokenTTL }, { userId: user.id, scopes, resources, grantType: this.grantType });
     return {
       access_token: body.access_token,
       token_type: body.token_type,

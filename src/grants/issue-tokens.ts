@@ -8,6 +8,7 @@ import { newOpaqueAccessToken } from '../tokens/opaque-access-token.js';
 import { accessTokenFormatFor } from './access-token-format.js';
 import type { TokenResponseBody } from '../contracts/grant.js';
 import { secondsToMs, toEpochSeconds } from '../tokens/time-units.js';
+import { audienceFor } from './resolve-resources.js';
 
 /**
  * Where tokens are issued: the server's services, the client, the access-token lifetime in seconds.
@@ -51,6 +52,11 @@ export interface IssueOptions {
   /** The grant this belongs to (a code or a refresh-token family); a new family is started when absent. */
   readonly familyId?: string;
   /**
+   * The resources (RFC 8707) the access token is for: its `aud` (see {@link resolveResources}). Absent or empty:
+   * the server's default audience.
+   */
+  readonly resources?: readonly string[] | undefined;
+  /**
    * Issue a refresh token too, stored in this repository, keeping `scopes` (the original grant's) across rotations.
    * Grants decide it with {@link refreshIssueFor}.
    */
@@ -73,6 +79,8 @@ export interface RefreshIssue {
   /** The idle limit: each new token expires this many seconds after it is issued (capped by the family's end). */
   readonly ttl: number;
   readonly scopes: readonly string[];
+  /** The resources of the grant (RFC 8707) the refresh token keeps; a refresh may narrow to a subset. */
+  readonly resources?: readonly string[] | undefined;
   /** Seconds from the family's start to its end; default: no absolute limit. */
   readonly absoluteTTL?: number | undefined;
   /** When the family began (ms since the epoch); default: now, a new authorization. */
@@ -184,7 +192,9 @@ export async function mintTokens(ctx: IssueContext, options: IssueOptions): Prom
   const claims: Record<string, unknown> = {};
   if (extra) for (const [k, v] of Object.entries(extra)) if (!REGISTERED.has(k)) claims[k] = v;
   // RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat and jti are required; scope per §2.2.3.
-  Object.assign(claims, { iss: server.issuer, sub, aud: server.audience, client_id: client.id, scope, iat, exp, jti });
+  // RFC 8707 §2 / RFC 9068 §3: the audience is the requested resource(s), else the server's default.
+  const aud = audienceFor(server, options.resources ?? []);
+  Object.assign(claims, { iss: server.issuer, sub, aud, client_id: client.id, scope, iat, exp, jti });
   // RFC 9449 §6.1: a DPoP-bound access token carries the key's thumbprint as `cnf.jkt` (an opaque one in its record's claims).
   const dpopJkt = ctx.dpopJkt;
   if (dpopJkt !== undefined) claims.cnf = { jkt: dpopJkt };
@@ -202,7 +212,11 @@ export async function mintTokens(ctx: IssueContext, options: IssueOptions): Prom
     // The idle limit, capped by the family's absolute end (whole seconds, as the sealed token's `exp`).
     const refreshExp = absoluteTTL === undefined ? iat + ttl : Math.min(iat + ttl, toEpochSeconds(authTime) + absoluteTTL);
     const { token, id } = await server.refreshTokenCodec.issue(client.id, refreshExp);
-    refreshToken = { id, familyId: familyId!, clientId: client.id, userId: options.userId, scopes, expiresAt: secondsToMs(refreshExp), accessTokenId: jti, authTime };
+    const resources = options.refresh.resources;
+    refreshToken = {
+      id, familyId: familyId!, clientId: client.id, userId: options.userId, scopes, expiresAt: secondsToMs(refreshExp), accessTokenId: jti, authTime,
+      ...(resources !== undefined && resources.length > 0 ? { resources: [...resources] } : {}),
+    };
     // RFC 9449 §5: "Refresh tokens issued to public clients ... MUST be bound to the DPoP public key"; a confidential
     // client's refresh token is bound to its client authentication instead.
     if (dpopJkt !== undefined && !isConfidential(client)) refreshToken = { ...refreshToken, dpopJkt };

@@ -4,6 +4,7 @@ import type { RefreshTokenRepository, UserRepository } from '../contracts/reposi
 import type { Grant, TokenRequest, TokenResponseBody } from '../contracts/grant.js';
 import { DEFAULT_REFRESH_TOKEN_ABSOLUTE_TTL, issueTokens, refreshIssueFor } from './issue-tokens.js';
 import { resolveScopes } from './resolve-scopes.js';
+import { requestedResources, resolveResources } from './resolve-resources.js';
 
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const NOT_UNICODECHARNOCRLF = /[\x00-\x08\x0A-\x1F\x7F]/;
@@ -74,7 +75,12 @@ export class PasswordGrant implements Grant {
     }
     // Scope first: a malformed or unknown scope is answered without spending a credential check.
     const requested = params.get('scope');
-    await resolveScopes({ server, client, grantType: this.grantType, userId: undefined, requested, finalize: false });
+    const asked = await resolveScopes({ server, client, grantType: this.grantType, userId: undefined, requested, finalize: false });
+    // And the resources (RFC 8707): a bad one is invalid_target before the password is checked.
+    const resources = requestedResources(params);
+    const targetOf = (scopes: readonly string[]) =>
+      resolveResources({ server, client, requested: resources, scopes, scopeRequested: requested !== undefined, accessTokenTTL: req.accessTokenTTL });
+    await targetOf(asked);
 
     const user = await this.users.getUserByCredentials(username, password, this.grantType, client);
     if (!user) {
@@ -83,14 +89,16 @@ export class PasswordGrant implements Grant {
       // limiter, counted against the username whether or not it exists.
       throw OAuthError.invalidGrant('The username or password is incorrect.', { kind: 'password', subject: username });
     }
-    const scopes = await resolveScopes({ server, client, grantType: this.grantType, userId: user.id, requested });
+    const target = await targetOf(await resolveScopes({ server, client, grantType: this.grantType, userId: user.id, requested }));
+    const { scopes, resources: granted } = target;
     return issueTokens(
-      { server, client, accessTokenTTL: req.accessTokenTTL, dpopJkt: req.dpop?.jkt },
+      { server, client, accessTokenTTL: target.accessTokenTTL, dpopJkt: req.dpop?.jkt },
       {
         userId: user.id,
         scopes,
+        resources: granted,
         grantType: this.grantType,
-        refresh: refreshIssueFor(client, this.#refreshTokens, { ttl: this.refreshTokenTTL, absoluteTTL: this.refreshTokenAbsoluteTTL, scopes }),
+        refresh: refreshIssueFor(client, this.#refreshTokens, { ttl: this.refreshTokenTTL, absoluteTTL: this.refreshTokenAbsoluteTTL, scopes, resources: granted }),
       },
     );
   }

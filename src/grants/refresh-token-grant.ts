@@ -8,6 +8,7 @@ import type { Grant, TokenRequest, TokenResponseBody } from '../contracts/grant.
 import { announceTokens, DEFAULT_REFRESH_TOKEN_ABSOLUTE_TTL, issueTokens, mintTokens, type IssueOptions } from './issue-tokens.js';
 import { resolveScopes } from './resolve-scopes.js';
 import { secondsToMs } from '../tokens/time-units.js';
+import { requestedResources, resolveResources, type ResourceTarget } from './resolve-resources.js';
 
 /**
  * Options of the {@link RefreshTokenGrant}.
@@ -56,6 +57,8 @@ interface Regrant {
   readonly scopes: string[];
   /** The scopes the new refresh token keeps: the original grant, less any scope the client lost since. */
   readonly keep: readonly string[];
+  /** The access token's resources (RFC 8707), its lifetime, and its scopes narrowed to the resources. */
+  readonly target: ResourceTarget;
 }
 
 /**
@@ -151,10 +154,11 @@ export class RefreshTokenGrant implements Grant, RefreshTokenHolder {
     const revokeOld = this.rotate && record.accessTokenId !== undefined ? server.accessTokens.revoke(record.accessTokenId) : undefined;
     const [body] = await Promise.all([
       issueTokens(
-        { server, client, accessTokenTTL: req.accessTokenTTL, dpopJkt: req.dpop?.jkt },
+        { server, client, accessTokenTTL: regrant.target.accessTokenTTL, dpopJkt: req.dpop?.jkt },
         {
           userId: record.userId,
           scopes: regrant.scopes,
+          resources: regrant.target.resources,
           grantType: this.grantType,
           familyId: record.familyId,
           // The new refresh token keeps the original scope (RFC 6749 §6), not the narrowed one, and the family's
@@ -166,6 +170,7 @@ export class RefreshTokenGrant implements Grant, RefreshTokenHolder {
                   repository: this.refreshTokens,
                   ttl: this.refreshTokenTTL,
                   scopes: regrant.keep,
+                  resources: record.resources,
                   absoluteTTL: this.refreshTokenAbsoluteTTL,
                   authTime: record.authTime ?? now,
                 },
@@ -212,7 +217,13 @@ export class RefreshTokenGrant implements Grant, RefreshTokenHolder {
     // RFC 6749 §6: "The requested scope MUST NOT include any scope not originally granted ... and if omitted is
     // treated as equal to the scope originally granted".
     const scopes = await resolveScopes({ server, client, grantType: this.grantType, userId: record.userId, requested, granted: keep });
-    return { scopes, keep };
+    // RFC 8707 §2.2: a refresh may name a subset of the grant's resources (one of them), never another; each must
+    // still be registered and allowed for the client.
+    const target = await resolveResources({
+      server, client, requested: requestedResources(req.params), granted: record.resources ?? [], scopes,
+      scopeRequested: requested !== undefined, accessTokenTTL: req.accessTokenTTL,
+    });
+    return { scopes: target.scopes, keep, target };
   }
 
   /**
@@ -242,15 +253,19 @@ export class RefreshTokenGrant implements Grant, RefreshTokenHolder {
     // The user, the family's absolute lifetime and every granted scope, checked before the token is spent: a
     // refusal must not cost the client its token.
     const regrant = await this.#regrant(req, live, requested, reject);
-    const ctx = { server, client, accessTokenTTL: req.accessTokenTTL, dpopJkt: req.dpop?.jkt };
+    const ctx = { server, client, accessTokenTTL: regrant.target.accessTokenTTL, dpopJkt: req.dpop?.jkt };
     const options: IssueOptions = {
       userId: live.userId,
       scopes: regrant.scopes,
+      resources: regrant.target.resources,
       grantType: this.grantType,
       familyId: live.familyId,
       // The new refresh token keeps the original scope (RFC 6749 §6), not the narrowed one, and the family's start,
       // so that rotation never extends the family past its absolute lifetime.
-      refresh: { repository: this.refreshTokens, ttl: this.refreshTokenTTL, scopes: regrant.keep, absoluteTTL: this.refreshTokenAbsoluteTTL, authTime: live.authTime ?? now },
+      refresh: {
+        repository: this.refreshTokens, ttl: this.refreshTokenTTL, scopes: regrant.keep, resources: live.resources,
+        absoluteTTL: this.refreshTokenAbsoluteTTL, authTime: live.authTime ?? now,
+      },
     };
     const minted = await mintTokens(ctx, options);
     const next = { accessToken: minted.accessToken, refreshToken: minted.refreshToken, revokeAccessTokenId: live.accessTokenId };

@@ -1,5 +1,9 @@
 import { OAuthError } from '../contracts/oauth-error.js';
 import { requireScopes } from '../core/require-scopes.js';
+import {
+  respondToProtectedResourceMetadataRequest,
+  type ProtectedResourceMetadataSource,
+} from '../core/protected-resource-metadata.js';
 import type { FetchHandler } from './fetch-handler.js';
 
 /**
@@ -11,13 +15,15 @@ import type { FetchHandler } from './fetch-handler.js';
  * const validator: BearerTokenValidator<AccessTokenClaims> = await ResourceServer.forAuthorizationServer(server);
  * ```
  */
-export interface BearerTokenValidator<Claims> {
+export interface BearerTokenValidator<Claims> extends ProtectedResourceMetadataSource {
   validateAuthenticatedRequest(request: Request): Promise<Claims>;
   /**
    * The same check from the `Authorization` header's value (a `ResourceServer` has it): the node:http-based
    * middlewares then build no `Request`.
    */
   validateAuthorization?(header: string | null | undefined): Promise<Claims>;
+  /** The challenge parameters (`realm`, RFC 9728 `resource_metadata`) for the `insufficient_scope` answer. */
+  challengeOptions?(): { realm?: string; resourceMetadata?: string | undefined };
 }
 
 /**
@@ -62,7 +68,7 @@ export async function checkBearerToken<Claims extends { scope?: string }>(
   onError: (error: unknown) => void,
   scopes: readonly string[] = [],
 ): Promise<BearerTokenCheck<Claims>> {
-  return settle(() => validator.validateAuthenticatedRequest(request), onError, scopes);
+  return settle(() => validator.validateAuthenticatedRequest(request), onError, scopes, validator);
 }
 
 /**
@@ -76,22 +82,23 @@ export async function checkBearerToken<Claims extends { scope?: string }>(
  * ```
  */
 export async function checkBearerHeader<Claims extends { scope?: string }>(
-  validator: Required<Pick<BearerTokenValidator<Claims>, 'validateAuthorization'>>,
+  validator: Required<Pick<BearerTokenValidator<Claims>, 'validateAuthorization'>> & Pick<BearerTokenValidator<Claims>, 'challengeOptions'>,
   header: string | null | undefined,
   onError: (error: unknown) => void,
   scopes: readonly string[] = [],
 ): Promise<BearerTokenCheck<Claims>> {
-  return settle(() => validator.validateAuthorization(header), onError, scopes);
+  return settle(() => validator.validateAuthorization(header), onError, scopes, validator);
 }
 
 async function settle<Claims extends { scope?: string }>(
   validate: () => Promise<Claims>,
   onError: (error: unknown) => void,
   scopes: readonly string[],
+  validator: Pick<BearerTokenValidator<Claims>, 'challengeOptions'>,
 ): Promise<BearerTokenCheck<Claims>> {
   try {
     const claims = await validate();
-    if (scopes.length > 0) requireScopes(claims, scopes);
+    if (scopes.length > 0) requireScopes(claims, scopes, validator.challengeOptions?.() ?? {});
     return { ok: true, claims };
   } catch (error) {
     if (error instanceof OAuthError && error.code !== 'server_error') return { ok: false, response: error.toResponse() };
@@ -102,7 +109,8 @@ async function settle<Claims extends { scope?: string }>(
 
 /**
  * Wraps a Fetch handler so that it runs only with a valid bearer access token (RFC 6750 §2.1), and receives its
- * claims. Use it with the node:http adapter or any Fetch-API runtime.
+ * claims. Use it with the node:http adapter or any Fetch-API runtime. With a `ResourceServer` that has a
+ * `resource`, it also answers `GET /.well-known/oauth-protected-resource[/path]` with the RFC 9728 document.
  *
  * @example
  * ```ts
@@ -118,6 +126,9 @@ export function withBearerToken<Claims extends { scope?: string }>(
 ): FetchHandler {
   const onError = options.onError ?? logBearerError;
   return async (request) => {
+    // RFC 9728 §3: the resource's metadata is public, served before any token is asked for.
+    const metadata = respondToProtectedResourceMetadataRequest(validator, request.method, new URL(request.url).pathname);
+    if (metadata) return metadata;
     const check = await checkBearerToken(validator, request, onError, options.scopes);
     return check.ok ? handler(request, check.claims) : check.response;
   };

@@ -7,6 +7,7 @@ import { resolveAdapterOptions, type AdapterOptions, type FetchHandler } from '.
 import { serveNodeRequest, servePlainRequest } from './serve-node-request.js';
 import { RawHeaderReader, toFetchRequest } from './node-request.js';
 import { writeFetchResponse } from './node-response.js';
+import { respondToProtectedResourceMetadataRequest, type ProtectedResourceMetadataSource } from '../core/protected-resource-metadata.js';
 import { lazyRouteTables, plainTokenHandler, targetPath, type RoutableServer } from './oauth-routes.js';
 
 export type { AdapterOptions, FetchHandler } from './fetch-handler.js';
@@ -122,6 +123,9 @@ export function requireBearerToken(
   const resolved = resolveAdapterOptions(options);
   const byHeader = typeof validator.validateAuthorization === 'function' ? (validator as Required<typeof validator>) : undefined;
   return async (req, res, next) => {
+    // Mounted for the whole app (`app.use`), it serves the resource's metadata (RFC 9728 §3) without a token.
+    const metadata = respondToProtectedResourceMetadataRequest(validator, req.method, req.path);
+    if (metadata) return writeFetchResponse(metadata, res);
     const authorization = new RawHeaderReader(req.rawHeaders).get('authorization');
     // A DPoP token (RFC 9449 §7) is checked against the whole request (method, URL, proof): the Request path.
     if (byHeader && !isDpopScheme(authorization)) {
@@ -142,5 +146,26 @@ export function requireBearerToken(
     if (!check.ok) return writeFetchResponse(check.response, res);
     res.locals.accessToken = check.claims;
     next();
+  };
+}
+
+/**
+ * Express middleware that answers `GET /.well-known/oauth-protected-resource` and the path form of RFC 9728 §3.1
+ * (`/.well-known/oauth-protected-resource/mcp` for `https://api.example.com/mcp`) with the resource server's
+ * metadata document, and passes every other request on. For apps whose bearer middleware guards single routes.
+ *
+ * @example
+ * ```ts
+ * const rs = await ResourceServer.forAuthorizationServer(server, { resource: 'https://api.example.com/mcp' });
+ * app.use(protectedResourceMetadata(rs));
+ * app.post('/mcp', requireBearerToken(rs), mcpHandler);
+ * ```
+ */
+export function protectedResourceMetadata(source: ProtectedResourceMetadataSource): RequestHandler {
+  if (source.resourceMetadataUrl === undefined) throw new TypeError('grantry: protectedResourceMetadata needs a ResourceServer with a resource');
+  return async (req, res, next) => {
+    const metadata = respondToProtectedResourceMetadataRequest(source, req.method, req.path);
+    if (metadata) return writeFetchResponse(metadata, res);
+    return next();
   };
 }

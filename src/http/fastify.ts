@@ -10,6 +10,11 @@ import { RawHeaderReader, toFetchRequest, toPlainRequest } from './node-request.
 import { responseBody } from './node-response.js';
 import { oauthRouteTable, plainRouteTable, plainTokenHandler, type RoutableServer } from './oauth-routes.js';
 import { plainError, type PlainRequest, type PlainResult } from '../contracts/plain-request.js';
+import {
+  PROTECTED_RESOURCE_METADATA_PATH,
+  respondToProtectedResourceMetadataRequest,
+  type ProtectedResourceMetadataSource,
+} from '../core/protected-resource-metadata.js';
 
 export type { AdapterOptions, FetchHandler } from './fetch-handler.js';
 export type { BearerTokenOptions, BearerTokenValidator } from './bearer-token.js';
@@ -224,6 +229,9 @@ export function requireBearerToken(
   const resolved = resolveAdapterOptions(options);
   const byHeader = typeof validator.validateAuthorization === 'function' ? (validator as Required<typeof validator>) : undefined;
   return async (request, reply) => {
+    // As a hook over the metadata routes too, it lets the resource's metadata (RFC 9728 §3) through without a token.
+    const metadata = respondToProtectedResourceMetadataRequest(validator, request.method, request.url.split('?', 1)[0]!);
+    if (metadata) return sendResponse(reply, metadata);
     const authorization = new RawHeaderReader(request.raw.rawHeaders).get('authorization');
     // A DPoP token (RFC 9449 §7) is checked against the whole request (method, URL, proof): the Request path.
     if (byHeader && !isDpopScheme(authorization)) {
@@ -246,3 +254,41 @@ export function requireBearerToken(
     return undefined;
   };
 }
+
+/**
+ * Options of {@link protectedResourceMetadataPlugin}.
+ *
+ * @example
+ * ```ts
+ * const options: ProtectedResourceMetadataPluginOptions = { resourceServer: rs };
+ * await app.register(protectedResourceMetadataPlugin, options);
+ * ```
+ */
+export interface ProtectedResourceMetadataPluginOptions {
+  /** A `ResourceServer` with a `resource` (or any source of the document). */
+  resourceServer: ProtectedResourceMetadataSource;
+}
+
+/**
+ * A Fastify plugin serving the resource server's metadata (RFC 9728): `GET /.well-known/oauth-protected-resource`
+ * and the path form of §3.1 (`/.well-known/oauth-protected-resource/mcp` for `https://api.example.com/mcp`).
+ *
+ * @example
+ * ```ts
+ * const rs = await ResourceServer.forAuthorizationServer(server, { resource: 'https://api.example.com/mcp' });
+ * await app.register(protectedResourceMetadataPlugin, { resourceServer: rs });
+ * app.post('/mcp', { preHandler: requireBearerToken(rs) }, mcpHandler);
+ * ```
+ */
+export const protectedResourceMetadataPlugin: FastifyPluginAsync<ProtectedResourceMetadataPluginOptions> = async (app, options) => {
+  const source = options.resourceServer;
+  const url = source.resourceMetadataUrl;
+  if (url === undefined) throw new TypeError('grantry: protectedResourceMetadataPlugin needs a ResourceServer with a resource');
+  const paths = [...new Set([new URL(url).pathname, PROTECTED_RESOURCE_METADATA_PATH])];
+  for (const path of paths) {
+    app.get(path, async (request, reply) => {
+      const metadata = respondToProtectedResourceMetadataRequest(source, request.method, path);
+      return sendResponse(reply, metadata ?? new Response(null, { status: 404 }));
+    });
+  }
+};

@@ -4,6 +4,7 @@ import { OAuthError } from '../contracts/oauth-error.js';
 import { checkBearerToken, type BearerTokenOptions, type BearerTokenValidator } from './bearer-token.js';
 import { callHandler, type FetchHandler } from './fetch-handler.js';
 import { lazyRouteTable, type RoutableServer } from './oauth-routes.js';
+import { respondToProtectedResourceMetadataRequest, type ProtectedResourceMetadataSource } from '../core/protected-resource-metadata.js';
 
 export type { FetchHandler } from './fetch-handler.js';
 export type { BearerTokenOptions, BearerTokenValidator } from './bearer-token.js';
@@ -127,9 +128,34 @@ export function requireBearerToken<Claims extends { scope?: string }>(
 ): MiddlewareHandler<{ Variables: { accessToken: Claims } }> {
   const onError = options.onError ?? logError;
   return async (c, next) => {
+    // Mounted for the whole app (`app.use`), it serves the resource's metadata (RFC 9728 §3) without a token.
+    const metadata = respondToProtectedResourceMetadataRequest(validator, c.req.method, c.req.path);
+    if (metadata) return metadata;
     const check = await checkBearerToken(validator, c.req.raw, onError, options.scopes);
     if (!check.ok) return check.response;
     c.set('accessToken', check.claims);
+    await next();
+    return undefined;
+  };
+}
+
+/**
+ * Hono middleware that answers `GET /.well-known/oauth-protected-resource` and the path form of RFC 9728 §3.1
+ * (`/.well-known/oauth-protected-resource/mcp` for `https://api.example.com/mcp`) with the resource server's
+ * metadata document, and passes every other request on.
+ *
+ * @example
+ * ```ts
+ * const rs = await ResourceServer.forAuthorizationServer(server, { resource: 'https://api.example.com/mcp' });
+ * app.use(protectedResourceMetadata(rs));
+ * app.post('/mcp', requireBearerToken(rs), mcpHandler);
+ * ```
+ */
+export function protectedResourceMetadata(source: ProtectedResourceMetadataSource): MiddlewareHandler {
+  if (source.resourceMetadataUrl === undefined) throw new TypeError('grantry: protectedResourceMetadata needs a ResourceServer with a resource');
+  return async (c, next) => {
+    const metadata = respondToProtectedResourceMetadataRequest(source, c.req.method, c.req.path);
+    if (metadata) return metadata;
     await next();
     return undefined;
   };

@@ -8,6 +8,7 @@ import { readPageForm, type PageContext, type PageRequest } from './page-context
 import { Html } from './page-templates.js';
 import { secondsToMs } from '../tokens/time-units.js';
 import { clientLabel, unverifiedClientHost, unverifiedClientNotice } from './unverified-client.js';
+import type { PageView } from './page-view.js';
 
 /** A pending authorization request as carried through the consent form: signed and bound to the session. */
 interface PendingConsent {
@@ -41,7 +42,9 @@ export async function handleAuthorize(ctx: PageContext, req: PageRequest): Promi
   const user = sessionUser(req);
   if (!user) return redirectToLogin(req.request);
   const consents = ctx.store.storage.consents;
-  const mayRemember = await consents.rememberAllowed(authRequest.clientId);
+  // A remembered consent names scopes, not resources (RFC 8707): a request for a resource is always asked.
+  const resources = authRequest.resources ?? [];
+  const mayRemember = resources.length === 0 && (await consents.rememberAllowed(authRequest.clientId));
   if (mayRemember) {
     const remembered = await consents.find(user.id, authRequest.clientId);
     if (remembered && authRequest.scopes.every((s) => remembered.scopes.includes(s))) {
@@ -70,6 +73,7 @@ export async function handleAuthorize(ctx: PageContext, req: PageRequest): Promi
     host,
     destination: view.t('consent_destination', { host }),
     scopes: new Html(await scopeList(ctx.store.storage.scopes, authRequest.scopes, view.s.no_particular_scope)),
+    resources: new Html(resourcesNote(view, resources)),
     hidden_fields: new Html(hidden('csrf_token', ctx.sessions.csrfToken(req.session)) + hidden('consent', ctx.sessions.seal(pending, 'consent'))),
     remember: new Html(remember),
     sign_out: signOutForm(ctx, req, username),
@@ -130,4 +134,28 @@ async function redirectOrError(ctx: PageContext, error: unknown): Promise<Respon
   // Not an OAuth error (storage unavailable, a bug): the library logs what failed.
   if (!(error instanceof OAuthError)) await ctx.server.errorResponse(error);
   return errorPage(ctx.view, error);
+}
+
+/**
+ * The sentence naming the resources (RFC 8707) a request is for, as markup; empty when it names none.
+ *
+ * @example
+ * ```ts
+ * resourcesNote(view, ['https://mcp.example.com/mcp']); // '<p class="resources">The access is for use at mcp.example.com/mcp.</p>'
+ * ```
+ */
+export function resourcesNote(view: PageView, resources: readonly string[]): string {
+  if (resources.length === 0) return '';
+  return `<p class="resources">${escapeHtml(view.t('consent_resources', { resources: resources.map(resourceLabel).join(', ') }))}</p>`;
+}
+
+/** A resource as the user reads it: the host and path of a URL (`api.example.com/mcp`), or the URI itself (a URN). */
+function resourceLabel(resource: string): string {
+  try {
+    const url = new URL(resource);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') return resource;
+    return `${url.host}${url.pathname === '/' ? '' : url.pathname}`;
+  } catch {
+    return resource;
+  }
 }

@@ -6,6 +6,7 @@ import { readPageForm, type PageContext, type PageRequest } from './page-context
 import { clientLabel, unverifiedClientHost, unverifiedClientNotice } from './unverified-client.js';
 import { Html } from './page-templates.js';
 import { DEVICE_CODE_GRANT_TYPE } from '../contracts/types.js';
+import { resourcesNote } from './consent-page.js';
 
 /**
  * The device verification page (RFC 8628 §3.3): `GET /device` asks a signed-in user for the `user_code`
@@ -106,6 +107,7 @@ async function renderApproval(ctx: PageContext, req: PageRequest, record: Device
   const intro = view.tHtml('device_approval_intro', { client: new Html(`<strong>${escapeHtml(client)}</strong>`) });
   const body = `<p>${intro.html}</p>
 ${unverifiedClientNotice(ctx, documentHost).html}${scopes}
+${resourcesNote(view, record.resources ?? [])}
 <form method="post" action="/device/decision">
 ${hidden('csrf_token', ctx.sessions.csrfToken(req.session))}${hidden('device', ctx.sessions.seal({ sid: req.session.sid, userCode: record.userCode }, 'device'))}
 <button type="submit" name="decision" value="allow">${escapeHtml(view.s.allow_button)}</button>

@@ -143,6 +143,8 @@ export async function createGrantryApp(options: GrantryAppOptions): Promise<Gran
       maxAge: config.dpopProofMaxAge,
       ...(config.dpopNonce ? { nonces: new DpopNonces(`grantry-dpop-nonce:${keys.session}`) } : {}),
     },
+    // RFC 8707: the resources registered with `grantry resources create`, read from the database on each request.
+    resources: storage.resources,
   });
   enableGrants(server, storage, config, issuer);
   try {

@@ -45,6 +45,7 @@ export const DEFAULT_PAGE_STRINGS = {
   unverified_client_name: '{client} (name given by {host}, not verified)',
   unverified_client_notice:
     'This application is not registered with this server: it describes itself in a document published at {host}, and nothing about it has been verified. Allow only if you expect to connect an application from {host}.',
+  consent_resources: 'The access is for use at {resources}.',
   no_particular_scope: 'No particular scope.',
   remember_label: 'Remember this decision: do not ask again when {client} asks for these scopes',
   allow_button: 'Allow',

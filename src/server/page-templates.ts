@@ -30,7 +30,7 @@ export type TemplateValue = string | Html;
 export const TEMPLATE_PLACEHOLDERS = {
   layout: ['lang', 'title', 'product_name', 'logo', 'content'],
   login: ['product_name', 'error', 'hidden_fields', 'username', 'username_autofocus', 'password_autofocus'],
-  consent: ['product_name', 'intro', 'client', 'client_notice', 'username', 'host', 'destination', 'scopes', 'hidden_fields', 'remember', 'sign_out'],
+  consent: ['product_name', 'intro', 'client', 'client_notice', 'username', 'host', 'destination', 'scopes', 'resources', 'hidden_fields', 'remember', 'sign_out'],
   device: ['product_name', 'error', 'hidden_fields', 'user_code', 'username', 'signed_in'],
   error: ['product_name', 'message', 'code', 'description', 'next_step'],
 } as const;
@@ -70,6 +70,7 @@ export const DEFAULT_TEMPLATES: Readonly<Record<TemplateName, string>> = {
 </form>`,
   consent: `<p>{{intro}}</p>
 {{client_notice}}{{scopes}}
+{{resources}}
 <p>{{destination}}</p>
 <form method="post" action="/authorize/decision">
 {{hidden_fields}}{{remember}}

@@ -39,6 +39,8 @@ export interface NewClient {
   readonly accessTokenFormat?: AccessTokenFormat | undefined;
   /** RFC 9449 §5.2 `dpop_bound_access_tokens`: token requests without a DPoP proof are refused. */
   readonly dpopBoundAccessTokens?: boolean | undefined;
+  /** The resources (RFC 8707) it may ask tokens for; absent or empty: any registered resource. */
+  readonly resources?: readonly string[] | undefined;
 }
 
 /**
@@ -220,6 +222,7 @@ export async function createClient(store: ServerStore, input: NewClient): Promis
     ...(input.permissions === undefined || input.permissions.length === 0 ? {} : { permissions: [...input.permissions] }),
     ...(input.accessTokenFormat === undefined ? {} : { accessTokenFormat: input.accessTokenFormat }),
     ...(input.dpopBoundAccessTokens === true ? { dpopBoundAccessTokens: true } : {}),
+    ...(input.resources === undefined || input.resources.length === 0 ? {} : { resources: [...input.resources] }),
   };
   await store.storage.admin.createClient(client);
   return { client, secret: generated };

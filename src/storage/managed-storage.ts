@@ -1,4 +1,4 @@
-import type { Storage } from '../contracts/repositories.js';
+import type { ResourceRepository, Storage } from '../contracts/repositories.js';
 import type { ClientRegistrationRepository, InitialAccessTokenRepository } from '../contracts/client-registration-repository.js';
 import type { SessionRepository } from './session-repository.js';
 import type { ConsentRepository } from './consent-repository.js';
@@ -78,6 +78,8 @@ export interface MigrationReport {
 export interface ManagedStorage extends Storage {
   readonly engine: 'memory' | 'sqlite' | 'postgres';
   readonly admin: StorageAdmin;
+  /** The registered resources (RFC 8707). */
+  readonly resources: ResourceRepository;
   /** Sessions of the ready server's sign-in pages (server-side; the cookie holds only an opaque id). */
   readonly sessions: SessionRepository;
   /** Consents users asked the pages to remember, and the clients that never remember. */

@@ -1,4 +1,4 @@
-import type { Client, Scope, User } from '../contracts/types.js';
+import type { Client, Resource, Scope, User } from '../contracts/types.js';
 
 /**
  * A new user: the password is hashed with scrypt before it is stored, never kept as given.
@@ -60,6 +60,19 @@ export interface StorageAdmin {
   listScopes(): Promise<Scope[]>;
   /** `false` when there was no such scope. */
   deleteScope(id: string): Promise<boolean>;
+
+  /**
+   * Registers a resource (RFC 8707); throws {@link DuplicateRecordError} when the identifier is taken, and a
+   * `TypeError` for an identifier that is not an absolute URI without a fragment.
+   */
+  createResource(resource: Resource): Promise<void>;
+  /** Replaces a resource's record; `false` when there is no such resource. */
+  updateResource(resource: Resource): Promise<boolean>;
+  getResource(id: string): Promise<Resource | undefined>;
+  /** All resources, ordered by identifier. */
+  listResources(): Promise<Resource[]>;
+  /** `false` when there was no such resource. Clients that list it keep the identifier, which then matches nothing. */
+  deleteResource(id: string): Promise<boolean>;
 }
 
 /**
@@ -74,7 +87,7 @@ export interface StorageAdmin {
 export class DuplicateRecordError extends Error {
   readonly code = 'duplicate_record';
   constructor(
-    readonly kind: 'client' | 'user',
+    readonly kind: 'client' | 'user' | 'resource',
     readonly key: string,
   ) {
     super(`grantry: a ${kind} ${JSON.stringify(key)} exists already`);

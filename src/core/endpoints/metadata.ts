@@ -34,6 +34,8 @@ export interface AuthorizationServerMetadata {
   authorization_response_iss_parameter_supported?: boolean;
   client_id_metadata_document_supported?: boolean;
   dpop_signing_alg_values_supported?: string[];
+  /** RFC 9728 §4: the resources (RFC 8707 identifiers) this server issues tokens for. */
+  protected_resources?: string[];
   [member: string]: unknown;
 }
 
@@ -67,6 +69,8 @@ export async function buildMetadata(ctx: EndpointContext, grants: readonly Grant
   const pkce = unique(responders.flatMap(pkceMethods));
   const publicClients = grants.some((g) => g.allowsPublicClients);
   const scopes = options.scopesSupported ?? (await server.scopes.listScopes?.())?.map((s) => s.id);
+  // RFC 8707 defines no metadata member; RFC 9728 §4 `protected_resources` lists the registered resources.
+  const resources = (await server.resources?.listResources())?.map((r) => r.id) ?? [];
 
   const metadata: AuthorizationServerMetadata = {
     issuer: server.issuer,
@@ -96,6 +100,7 @@ export async function buildMetadata(ctx: EndpointContext, grants: readonly Grant
     // RFC 9449 §5.1: "dpop_signing_alg_values_supported: A JSON array containing a list of the JWS alg values ...
     // supported by the authorization server for DPoP proof JWTs."
     ...(ctx.dpopAlgorithms ? { dpop_signing_alg_values_supported: [...ctx.dpopAlgorithms] } : {}),
+    ...(resources.length > 0 ? { protected_resources: resources } : {}),
   };
   return { ...metadata, ...options.metadata };
 }

@@ -7,6 +7,7 @@ import { deviceCases } from './device-cases.js';
 import { ownerCases } from './owner-cases.js';
 import { registrationCases } from './registration-cases.js';
 import { replayCases } from './replay-cases.js';
+import { resourceCases } from './resource-cases.js';
 import { tokenCases } from './token-cases.js';
 
 /**
@@ -27,8 +28,8 @@ export interface ConformanceOptions {
 /**
  * The storage contract as a vitest suite: round trips, atomic single use under concurrency (refresh tokens, codes,
  * device approvals), family revocation, and, when the storage has them, atomic rotation and redemption (all or
- * nothing under an injected failure, the reuse grace window), administration, clean-up and dynamic client
- * registration. Run it
+ * nothing under an injected failure, the reuse grace window), administration, resources (RFC 8707), clean-up and
+ * dynamic client registration. Run it
  * against your own repositories to check that grantry can rely on them.
  *
  * The storage is opened once for the suite; every case uses fresh random ids, so a shared database is fine.
@@ -77,5 +78,6 @@ export function describeStorageConformance(
     ownerCases(ctx);
     registrationCases(ctx);
     replayCases(ctx);
+    resourceCases(ctx);
   });
 }

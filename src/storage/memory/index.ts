@@ -3,6 +3,7 @@
 export { MemoryStorage, createMemoryStorage, type MemoryStorageOptions, type MemoryStorageSeed } from './memory-storage.js';
 export {
   MemoryClientRepository,
+  MemoryResourceRepository,
   MemoryScopeRepository,
   MemoryStorageAdmin,
   MemoryUserRepository,

@@ -1,7 +1,7 @@
-import type { Client, Scope, User } from '../../contracts/types.js';
+import type { Client, Resource, Scope, User } from '../../contracts/types.js';
 import { burnPasswordCheck, hashPassword, verifyPassword } from '../password-hash.js';
-import type { ClientRepository, ScopeRepository, UserRepository } from '../../contracts/repositories.js';
-import { checkClient } from '../check-client.js';
+import type { ClientRepository, ResourceRepository, ScopeRepository, UserRepository } from '../../contracts/repositories.js';
+import { checkClient, checkResource } from '../check-client.js';
 import { DuplicateRecordError, type NewUser, type StorageAdmin } from '../storage-admin.js';
 import type {
   MemoryAccessTokenRepository,
@@ -99,6 +99,25 @@ export class MemoryScopeRepository implements ScopeRepository {
   }
 }
 
+/**
+ * Resources (RFC 8707) held in a `Map`.
+ *
+ * @example
+ * ```ts
+ * const storage = createMemoryStorage({ resources: [{ id: 'https://api.example.test', scopes: ['read'] }] });
+ * await storage.resources.getResource('https://api.example.test'); // the resource
+ * ```
+ */
+export class MemoryResourceRepository implements ResourceRepository {
+  readonly resources = new Map<string, Resource>();
+  async getResource(id: string): Promise<Resource | undefined> {
+    return this.resources.get(id);
+  }
+  async listResources(): Promise<Resource[]> {
+    return [...this.resources.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+}
+
 /** Equality of two strings in time that depends only on their lengths. */
 function constantTimeEqual(a: string, b: string): boolean {
   let diff = a.length ^ b.length;
@@ -152,6 +171,7 @@ export class MemoryStorageAdmin implements StorageAdmin {
     private readonly users: MemoryUserRepository,
     private readonly scopes: MemoryScopeRepository,
     private readonly grants?: MemoryGrantRecords,
+    private readonly resources: MemoryResourceRepository = new MemoryResourceRepository(),
   ) {}
 
   /** The operator's clients: any `origin` given is dropped (only registration creates a `registration` client). */
@@ -227,4 +247,30 @@ export class MemoryStorageAdmin implements StorageAdmin {
   async deleteScope(id: string): Promise<boolean> {
     return this.scopes.scopes.delete(id);
   }
+
+  async createResource(resource: Resource): Promise<void> {
+    checkResource(resource);
+    if (this.resources.resources.has(resource.id)) throw new DuplicateRecordError('resource', resource.id);
+    this.resources.resources.set(resource.id, copyResource(resource));
+  }
+  async updateResource(resource: Resource): Promise<boolean> {
+    checkResource(resource);
+    if (!this.resources.resources.has(resource.id)) return false;
+    this.resources.resources.set(resource.id, copyResource(resource));
+    return true;
+  }
+  async getResource(id: string): Promise<Resource | undefined> {
+    return this.resources.getResource(id);
+  }
+  async listResources(): Promise<Resource[]> {
+    return this.resources.listResources();
+  }
+  async deleteResource(id: string): Promise<boolean> {
+    return this.resources.resources.delete(id);
+  }
+}
+
+/** A stored copy without undefined members, as the SQL engines read it back. */
+function copyResource(r: Resource): Resource {
+  return Object.fromEntries(Object.entries({ ...r, scopes: [...r.scopes] }).filter(([, v]) => v !== undefined)) as unknown as Resource;
 }

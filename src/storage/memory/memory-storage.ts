@@ -1,7 +1,7 @@
 import { MemoryConsentRepository } from './memory-consent-repository.js';
 import { MemoryReplayRepository } from './memory-replay-repository.js';
 import { systemClock, type Clock } from '../../contracts/clock.js';
-import type { Client, Scope, User } from '../../contracts/types.js';
+import type { Client, Resource, Scope, User } from '../../contracts/types.js';
 import {
   DEFAULT_CLEANUP_BATCH,
   DEFAULT_CLEANUP_MAX_BATCHES,
@@ -11,7 +11,7 @@ import {
   type MigrationReport,
 } from '../managed-storage.js';
 import { FAMILY_GRACE_MS } from '../sql/rows.js';
-import { MemoryClientRepository, MemoryScopeRepository, MemoryStorageAdmin, MemoryUserRepository } from './memory-repositories.js';
+import { MemoryClientRepository, MemoryResourceRepository, MemoryScopeRepository, MemoryStorageAdmin, MemoryUserRepository } from './memory-repositories.js';
 import { MemoryClientRegistrationRepository, MemoryInitialAccessTokenRepository } from './memory-registration-repositories.js';
 import {
   MemoryAccessTokenRepository,
@@ -42,6 +42,8 @@ export interface MemoryStorageSeed {
   scopes?: readonly (Scope | string)[];
   /** Users with a plain password, for tests and examples only (users made with `admin.createUser` get a `hashPassword` hash). */
   users?: readonly (User & { password: string })[];
+  /** Registered resources (RFC 8707). */
+  resources?: readonly Resource[];
 }
 
 /**
@@ -80,6 +82,7 @@ export class MemoryStorage implements ManagedStorage {
   readonly clients = new MemoryClientRepository();
   readonly scopes = new MemoryScopeRepository();
   readonly users = new MemoryUserRepository();
+  readonly resources = new MemoryResourceRepository();
   readonly families: MemoryFamilies;
   readonly accessTokens: MemoryAccessTokenRepository;
   readonly refreshTokens: MemoryRefreshTokenRepository;
@@ -111,7 +114,7 @@ export class MemoryStorage implements ManagedStorage {
     this.deviceCodes = new MemoryDeviceCodeRepository(onWrite);
     this.sessions = new MemorySessionRepository(onWrite);
     this.replays = new MemoryReplayRepository(() => this.#clock.now(), onWrite);
-    this.admin = new MemoryStorageAdmin(this.clients, this.users, this.scopes, this);
+    this.admin = new MemoryStorageAdmin(this.clients, this.users, this.scopes, this, this.resources);
     this.registrations = new MemoryClientRegistrationRepository(this.clients, this.admin);
   }
 
@@ -177,5 +180,6 @@ export function createMemoryStorage(seed: MemoryStorageSeed = {}, options: Memor
     storage.scopes.scopes.set(scope.id, scope);
   }
   for (const u of seed.users ?? []) storage.users.users.set(u.id, u);
+  for (const r of seed.resources ?? []) storage.resources.resources.set(r.id, r);
   return storage;
 }

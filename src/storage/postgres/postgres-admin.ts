@@ -1,15 +1,16 @@
-import type { Client, GrantType, Scope, User } from '../../contracts/types.js';
+import type { Client, GrantType, Resource, Scope, User } from '../../contracts/types.js';
 import { burnPasswordCheck, hashPassword, verifyPassword } from '../password-hash.js';
-import type { ClientRepository, ScopeRepository, UserRepository } from '../../contracts/repositories.js';
+import type { ClientRepository, ResourceRepository, ScopeRepository, UserRepository } from '../../contracts/repositories.js';
 import { revokeOwnedSql } from '../sql/revoke-owned-sql.js';
-import { CLIENT_COLUMN_NAMES, clientColumns, toClient, toScope, type Row, insertClientSql, updateClientSql } from '../sql/rows.js';
-import { checkClient } from '../check-client.js';
+import { CLIENT_COLUMN_NAMES, clientColumns, resourceColumns, toClient, toResource, toScope, type Row, insertClientSql, updateClientSql } from '../sql/rows.js';
+import { checkClient, checkResource } from '../check-client.js';
 import { DuplicateRecordError, type NewUser, type StorageAdmin } from '../storage-admin.js';
 import { hasNul, isUniqueViolation, type PostgresQueries } from './postgres-queries.js';
 
 const CLIENT = CLIENT_COLUMN_NAMES.join(', ');
 /** What a read of a client selects: its columns, and how it was created (migration 7). */
 const CLIENT_READ = `${CLIENT}, origin`;
+const RESOURCE = 'id, name, scopes, access_token_ttl, access_token_format';
 const toUser = (row: Row): User => ({ id: String(row.id), username: String(row.username) });
 
 /**
@@ -130,6 +131,27 @@ export class PostgresScopeRepository implements ScopeRepository {
   /** All scopes, ordered by id (for `scopes_supported` in the metadata). */
   async listScopes(): Promise<Scope[]> {
     return (await this.sql.rows('SELECT id, description FROM grantry_scopes ORDER BY id')).map(toScope);
+  }
+}
+
+/**
+ * Resources (RFC 8707) in PostgreSQL, read on every call.
+ *
+ * @example
+ * ```ts
+ * const storage = openPostgresStorage({ connectionString: process.env.DATABASE_URL! });
+ * await storage.resources.getResource('https://api.example.com'); // { id, scopes, … } or undefined
+ * ```
+ */
+export class PostgresResourceRepository implements ResourceRepository {
+  constructor(private readonly sql: PostgresQueries) {}
+  async getResource(id: string): Promise<Resource | undefined> {
+    if (hasNul(id)) return undefined; // PostgreSQL text cannot hold NUL: no such record
+    const row = await this.sql.row(`SELECT ${RESOURCE} FROM grantry_resources WHERE id = $1`, [id]);
+    return row && toResource(row);
+  }
+  async listResources(): Promise<Resource[]> {
+    return (await this.sql.rows(`SELECT ${RESOURCE} FROM grantry_resources ORDER BY id`)).map(toResource);
   }
 }
 
@@ -259,5 +281,37 @@ export class PostgresStorageAdmin implements StorageAdmin {
     const deleted = (await this.sql.count('DELETE FROM grantry_scopes WHERE id = $1', [id])) === 1;
     this.cache.invalidateScope(id);
     return deleted;
+  }
+
+  async createResource(resource: Resource): Promise<void> {
+    checkResource(resource);
+    try {
+      await this.sql.count(`INSERT INTO grantry_resources (${RESOURCE}, created_at) VALUES ($1, $2, $3, $4, $5, $6)`, [
+        ...resourceColumns(resource),
+        Date.now(),
+      ]);
+    } catch (e) {
+      throw isUniqueViolation(e) ? new DuplicateRecordError('resource', resource.id) : e;
+    }
+  }
+  async updateResource(resource: Resource): Promise<boolean> {
+    checkResource(resource);
+    const changed = await this.sql.count(
+      'UPDATE grantry_resources SET name = $2, scopes = $3, access_token_ttl = $4, access_token_format = $5 WHERE id = $1',
+      resourceColumns(resource),
+    );
+    return changed === 1;
+  }
+  async getResource(id: string): Promise<Resource | undefined> {
+    if (hasNul(id)) return undefined;
+    const row = await this.sql.row(`SELECT ${RESOURCE} FROM grantry_resources WHERE id = $1`, [id]);
+    return row && toResource(row);
+  }
+  async listResources(): Promise<Resource[]> {
+    return (await this.sql.rows(`SELECT ${RESOURCE} FROM grantry_resources ORDER BY id`)).map(toResource);
+  }
+  async deleteResource(id: string): Promise<boolean> {
+    if (hasNul(id)) return false;
+    return (await this.sql.count('DELETE FROM grantry_resources WHERE id = $1', [id])) === 1;
   }
 }

@@ -12,26 +12,26 @@ import type { SqlParam } from './postgres-queries.js';
 const FAMILY_LIVE = 'NOT EXISTS (SELECT 1 FROM grantry_revoked_families f WHERE f.family_id = t.family_id)';
 
 /**
- * The CTEs that store `IssuedTokens` for each row of `source`, with parameters `$base` … `$base+16` (the access
- * token's claims last, `$base+16`, so that the numbers before it stay those of the statements that use them).
+ * The CTEs that store `IssuedTokens` for each row of `source`, with parameters `$base` … `$base+17` (the access
+ * token's claims last, `$base+17`, so that the numbers before it stay those of the statements that use them).
  */
 function issuedCtes(source: string, base: number): string {
   const p = (i: number): string => `$${base + i}`;
-  return `old_at AS (UPDATE grantry_access_tokens SET revoked = true WHERE id = ${p(15)}::text AND EXISTS (SELECT 1 FROM ${source})),
+  return `old_at AS (UPDATE grantry_access_tokens SET revoked = true WHERE id = ${p(16)}::text AND EXISTS (SELECT 1 FROM ${source})),
   new_at AS (INSERT INTO grantry_access_tokens (id, client_id, user_id, scopes, expires_at, family_id, claims)
-    SELECT ${p(0)}::text, ${p(1)}::text, ${p(2)}::text, ${p(3)}::text, ${p(4)}::bigint, ${p(5)}::text, ${p(16)}::text FROM ${source} WHERE ${p(0)}::text IS NOT NULL),
-  new_rt AS (INSERT INTO grantry_refresh_tokens (id, family_id, client_id, user_id, scopes, expires_at, access_token_id, auth_time, dpop_jkt)
-    SELECT ${p(6)}::text, ${p(7)}::text, ${p(8)}::text, ${p(9)}::text, ${p(10)}::text, ${p(11)}::bigint, ${p(12)}::text, ${p(13)}::bigint, ${p(14)}::text FROM ${source} WHERE ${p(6)}::text IS NOT NULL)`;
+    SELECT ${p(0)}::text, ${p(1)}::text, ${p(2)}::text, ${p(3)}::text, ${p(4)}::bigint, ${p(5)}::text, ${p(17)}::text FROM ${source} WHERE ${p(0)}::text IS NOT NULL),
+  new_rt AS (INSERT INTO grantry_refresh_tokens (id, family_id, client_id, user_id, scopes, expires_at, access_token_id, auth_time, dpop_jkt, resources)
+    SELECT ${p(6)}::text, ${p(7)}::text, ${p(8)}::text, ${p(9)}::text, ${p(10)}::text, ${p(11)}::bigint, ${p(12)}::text, ${p(13)}::bigint, ${p(14)}::text, ${p(15)}::text FROM ${source} WHERE ${p(6)}::text IS NOT NULL)`;
 }
 
 const none = (n: number): null[] => Array.from({ length: n }, () => null);
 
-/** The 17 parameters of {@link issuedCtes}. */
+/** The 18 parameters of {@link issuedCtes}. */
 export function issuedParams(next: IssuedTokens): SqlParam[] {
   const access = next.accessToken ? accessTokenColumns(next.accessToken) : none(7);
   return [
     ...access.slice(0, 6),
-    ...(next.refreshToken ? refreshTokenColumns(next.refreshToken) : none(9)),
+    ...(next.refreshToken ? refreshTokenColumns(next.refreshToken) : none(10)),
     next.revokeAccessTokenId ?? null,
     access[6] ?? null,
   ];

@@ -101,6 +101,20 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
     `,
   },
   {
+    version: 6,
+    name: 'resource indicators (RFC 8707): registered resources, the resources a client may use, and those of a grant',
+    // Resource lists are JSON text; NULL on a code, refresh token or device code means none (the default audience).
+    sql: `
+      CREATE TABLE grantry_resources (
+        id text PRIMARY KEY, name text, scopes text NOT NULL, access_token_ttl integer, access_token_format text,
+        created_at bigint NOT NULL);
+      ALTER TABLE grantry_clients ADD COLUMN resources text NOT NULL DEFAULT '[]';
+      ALTER TABLE grantry_auth_codes ADD COLUMN resources text;
+      ALTER TABLE grantry_refresh_tokens ADD COLUMN resources text;
+      ALTER TABLE grantry_device_codes ADD COLUMN resources text;
+    `,
+  },
+  {
     version: 7,
     name: 'dynamic client registration (RFC 7591/7592): client origin, registrations, initial access tokens',
     sql: `

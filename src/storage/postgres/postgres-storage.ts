@@ -7,7 +7,7 @@ import {
   type MigrationReport,
 } from '../managed-storage.js';
 import { cleanupSql } from '../sql/cleanup.js';
-import { ClientCache, PostgresClientRepository, PostgresScopeRepository, PostgresStorageAdmin, PostgresUserRepository } from './postgres-admin.js';
+import { ClientCache, PostgresClientRepository, PostgresResourceRepository, PostgresScopeRepository, PostgresStorageAdmin, PostgresUserRepository } from './postgres-admin.js';
 import { migratePostgres } from './postgres-migrations.js';
 import { createPostgresPool, type PostgresPoolOptions } from './postgres-pool.js';
 import { PostgresQueries } from './postgres-queries.js';
@@ -93,6 +93,7 @@ export class PostgresStorage implements ManagedStorage {
   readonly clients: PostgresClientRepository;
   readonly scopes: PostgresScopeRepository;
   readonly users: PostgresUserRepository;
+  readonly resources: PostgresResourceRepository;
   readonly accessTokens: PostgresAccessTokenRepository;
   readonly refreshTokens: PostgresRefreshTokenRepository;
   readonly authCodes: PostgresAuthCodeRepository;
@@ -114,6 +115,7 @@ export class PostgresStorage implements ManagedStorage {
     this.clients = new PostgresClientRepository(sql, cache);
     this.scopes = new PostgresScopeRepository(sql, cache);
     this.users = new PostgresUserRepository(sql);
+    this.resources = new PostgresResourceRepository(sql);
     const writer = new PostgresTokenWriter(sql);
     this.accessTokens = new PostgresAccessTokenRepository(sql, writer);
     this.refreshTokens = new PostgresRefreshTokenRepository(sql, writer, this.accessTokens);

@@ -15,16 +15,16 @@ import type {
   RotateResult,
 } from '../../contracts/repositories.js';
 import { pollDeviceCode } from '../device-poll.js';
-import { joinScopes, plainAuthCode, plainRefreshToken, toAccessToken, toAuthCode, toDeviceCode, toRefreshToken } from '../sql/rows.js';
+import { joinResources, joinScopes, plainAuthCode, plainRefreshToken, toAccessToken, toAuthCode, toDeviceCode, toRefreshToken } from '../sql/rows.js';
 import { issuedParams, LOCK_PARENT_SQL, REDEEM_SQL, REPLACE_SUCCESSOR_SQL, ROTATE_SQL } from './postgres-atomic-writes.js';
 import { hasNul, type PostgresQueries } from './postgres-queries.js';
 import { PostgresTokenWriter } from './postgres-token-writer.js';
 
 // Explicit column lists: a prepared statement stays valid when a later migration adds columns.
 const AT = 't.id, t.client_id, t.user_id, t.scopes, t.expires_at, t.family_id, t.claims, t.revoked';
-const RT = 't.id, t.family_id, t.client_id, t.user_id, t.scopes, t.expires_at, t.access_token_id, t.auth_time, t.dpop_jkt, t.consumed, t.revoked';
-const CODE = 't.id, t.family_id, t.client_id, t.user_id, t.scopes, t.redirect_uri, t.code_challenge, t.code_challenge_method, t.expires_at, t.dpop_jkt, t.consumed, t.revoked';
-const DC = 't.id, t.user_code, t.client_id, t.scopes, t.expires_at, t.poll_interval, t.last_polled_at, t.status, t.user_id';
+const RT = 't.id, t.family_id, t.client_id, t.user_id, t.scopes, t.expires_at, t.access_token_id, t.auth_time, t.dpop_jkt, t.resources, t.consumed, t.revoked';
+const CODE = 't.id, t.family_id, t.client_id, t.user_id, t.scopes, t.redirect_uri, t.code_challenge, t.code_challenge_method, t.expires_at, t.dpop_jkt, t.resources, t.consumed, t.revoked';
+const DC = 't.id, t.user_code, t.client_id, t.scopes, t.expires_at, t.poll_interval, t.last_polled_at, t.status, t.user_id, t.resources';
 const FAMILY_REVOKED = 'EXISTS (SELECT 1 FROM grantry_revoked_families f WHERE f.family_id = t.family_id) AS family_revoked';
 
 /** Marks a family revoked and revokes its tokens, as one statement (a set operation on the family index). */
@@ -151,7 +151,7 @@ export class PostgresAuthCodeRepository implements AuthCodeRepository {
   async save(r: AuthCodeRecord): Promise<void> {
     await this.sql.count(
       `INSERT INTO grantry_auth_codes (id, family_id, client_id, user_id, scopes, redirect_uri, code_challenge,
-         code_challenge_method, expires_at, dpop_jkt) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+         code_challenge_method, expires_at, dpop_jkt, resources) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
       [
         r.id,
         r.familyId,
@@ -163,6 +163,7 @@ export class PostgresAuthCodeRepository implements AuthCodeRepository {
         r.codeChallengeMethod ?? null,
         r.expiresAt,
         r.dpopJkt ?? null,
+        joinResources(r.resources),
       ],
     );
   }
@@ -209,9 +210,9 @@ export class PostgresDeviceCodeRepository implements DeviceCodeRepository {
   constructor(private readonly sql: PostgresQueries) {}
   async save(r: DeviceCodeRecord): Promise<void> {
     await this.sql.count(
-      `INSERT INTO grantry_device_codes (id, user_code, client_id, scopes, expires_at, poll_interval, last_polled_at, status, user_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [r.id, r.userCode, r.clientId, joinScopes(r.scopes), r.expiresAt, r.interval, r.lastPolledAt ?? null, r.status, r.userId ?? null],
+      `INSERT INTO grantry_device_codes (id, user_code, client_id, scopes, expires_at, poll_interval, last_polled_at, status, user_id, resources)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [r.id, r.userCode, r.clientId, joinScopes(r.scopes), r.expiresAt, r.interval, r.lastPolledAt ?? null, r.status, r.userId ?? null, joinResources(r.resources)],
     );
   }
   async findByUserCode(userCode: string): Promise<DeviceCodeRecord | undefined> {

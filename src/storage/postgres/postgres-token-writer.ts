@@ -9,19 +9,19 @@ interface Pending<R> {
 }
 
 const INSERT_ACCESS = 'INSERT INTO grantry_access_tokens (id, client_id, user_id, scopes, expires_at, family_id, claims) VALUES ($1, $2, $3, $4, $5, $6, $7)';
-const INSERT_REFRESH = `INSERT INTO grantry_refresh_tokens (id, family_id, client_id, user_id, scopes, expires_at, access_token_id, auth_time, dpop_jkt)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`;
+const INSERT_REFRESH = `INSERT INTO grantry_refresh_tokens (id, family_id, client_id, user_id, scopes, expires_at, access_token_id, auth_time, dpop_jkt, resources)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`;
 // One statement (one round trip, one transaction) for a token response's access and refresh token.
 const INSERT_PAIR = `WITH a AS (INSERT INTO grantry_access_tokens (id, client_id, user_id, scopes, expires_at, family_id, claims)
     VALUES ($1, $2, $3, $4, $5, $6, $7))
-  INSERT INTO grantry_refresh_tokens (id, family_id, client_id, user_id, scopes, expires_at, access_token_id, auth_time, dpop_jkt)
-  VALUES ($8, $9, $10, $11, $12, $13, $14, $15, $16)`;
+  INSERT INTO grantry_refresh_tokens (id, family_id, client_id, user_id, scopes, expires_at, access_token_id, auth_time, dpop_jkt, resources)
+  VALUES ($8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`;
 // The same, with the revocation of the access token a rotation replaces (RFC 9700 §4.14.2 rotation).
-const INSERT_PAIR_REVOKE = `WITH r AS (UPDATE grantry_access_tokens SET revoked = true WHERE id = $17),
+const INSERT_PAIR_REVOKE = `WITH r AS (UPDATE grantry_access_tokens SET revoked = true WHERE id = $18),
   a AS (INSERT INTO grantry_access_tokens (id, client_id, user_id, scopes, expires_at, family_id, claims)
     VALUES ($1, $2, $3, $4, $5, $6, $7))
-  INSERT INTO grantry_refresh_tokens (id, family_id, client_id, user_id, scopes, expires_at, access_token_id, auth_time, dpop_jkt)
-  VALUES ($8, $9, $10, $11, $12, $13, $14, $15, $16)`;
+  INSERT INTO grantry_refresh_tokens (id, family_id, client_id, user_id, scopes, expires_at, access_token_id, auth_time, dpop_jkt, resources)
+  VALUES ($8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`;
 const REVOKE_ACCESS = 'UPDATE grantry_access_tokens SET revoked = true WHERE id = ANY($1::text[])';
 
 

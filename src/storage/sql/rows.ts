@@ -1,4 +1,4 @@
-import type { AccessTokenFormat, Client, ClientPermission, Scope } from '../../contracts/types.js';
+import type { AccessTokenFormat, Client, ClientPermission, Resource, Scope } from '../../contracts/types.js';
 import type { AccessTokenRecord, AuthCodeRecord, DeviceCodeRecord, RefreshTokenRecord } from '../../contracts/repositories.js';
 import type { ClientRegistration, InitialAccessTokenRecord } from '../../contracts/client-registration-repository.js';
 import type { SessionRecord } from '../session-repository.js';
@@ -37,6 +37,36 @@ export function toClient(row: Row): Client {
     ...accessTokenFormatOf(row.access_token_format),
     // RFC 9449 §5.2 dpop_bound_access_tokens (column of migration 8): omitted when false.
     ...(bool(row.dpop_bound) ? { dpopBoundAccessTokens: true } : {}),
+    ...resourcesOf(row.resources),
+  };
+}
+
+/**
+ * A list of resource identifiers as stored (a JSON list; NULL or absent before migration 6, or when none):
+ * omitted from the record when empty.
+ */
+function resourcesOf(value: SqlValue | undefined): { resources?: string[] } {
+  const list = typeof value === 'string' && value !== '' ? (JSON.parse(value) as string[]) : [];
+  return list.length === 0 ? {} : { resources: list };
+}
+
+/** Resource identifiers for a column: a JSON list (URIs may hold any character but a space), NULL when none. */
+export const joinResources = (resources: readonly string[] | undefined): string | null =>
+  resources === undefined || resources.length === 0 ? null : JSON.stringify(resources);
+
+/** A resource's columns in insert order: id, name, scopes, access_token_ttl, access_token_format. */
+export const resourceColumns = (r: Resource): SqlValue[] => [r.id, r.name ?? null, joinScopes(r.scopes), r.accessTokenTTL ?? null, r.accessTokenFormat ?? null];
+
+export function toResource(row: Row): Resource {
+  const name = optStr(row.name);
+  const format = optStr(row.access_token_format);
+  const ttl = row.access_token_ttl;
+  return {
+    id: str(row.id),
+    ...(name === undefined ? {} : { name }),
+    scopes: splitScopes(row.scopes),
+    ...(ttl === null || ttl === undefined ? {} : { accessTokenTTL: num(ttl) }),
+    ...(format === 'jwt' || format === 'opaque' ? { accessTokenFormat: format } : {}),
   };
 }
 
@@ -87,6 +117,7 @@ export const clientColumns = (c: Client): SqlValue[] => [
   JSON.stringify(c.permissions ?? []),
   c.accessTokenFormat ?? null,
   c.dpopBoundAccessTokens === true ? 1 : 0,
+  JSON.stringify(c.resources ?? []),
 ];
 
 /** The columns of {@link clientColumns}, in order: every engine's client INSERT and UPDATE are built from it. */
@@ -100,6 +131,7 @@ export const CLIENT_COLUMN_NAMES = [
   'permissions',
   'access_token_format',
   'dpop_bound',
+  'resources',
 ] as const;
 
 /** `INSERT INTO grantry_clients` with every client column, then `extra` columns; `mark(i)` writes the i-th placeholder. */
@@ -126,7 +158,7 @@ export const accessTokenColumns = (r: AccessTokenRecord): SqlValue[] => [
 
 /**
  * A refresh-token record as the values of its insert, in column order: `id, family_id, client_id, user_id, scopes,
- * expires_at, access_token_id, auth_time, dpop_jkt`.
+ * expires_at, access_token_id, auth_time, dpop_jkt, resources`.
  */
 export const refreshTokenColumns = (r: RefreshTokenRecord): SqlValue[] => [
   r.id,
@@ -138,6 +170,7 @@ export const refreshTokenColumns = (r: RefreshTokenRecord): SqlValue[] => [
   r.accessTokenId ?? null,
   r.authTime ?? null,
   r.dpopJkt ?? null,
+  joinResources(r.resources),
 ];
 
 export function toScope(row: Row): Scope {
@@ -169,6 +202,7 @@ export function toRefreshToken(row: Row): RefreshTokenRecord & { revoked: boolea
     accessTokenId: optStr(row.access_token_id),
     authTime: row.auth_time === null || row.auth_time === undefined ? undefined : num(row.auth_time),
     ...dpopJktOf(row),
+    ...resourcesOf(row.resources),
     revoked: bool(row.revoked) || bool(row.family_revoked),
     consumed: bool(row.consumed),
   };
@@ -176,8 +210,12 @@ export function toRefreshToken(row: Row): RefreshTokenRecord & { revoked: boolea
 
 /** Strips the storage flags off a record returned by a consume. */
 export function plainRefreshToken(r: RefreshTokenRecord): RefreshTokenRecord {
-  const { id, familyId, clientId, userId, scopes, expiresAt, accessTokenId, authTime, dpopJkt } = r;
-  return { id, familyId, clientId, userId, scopes, expiresAt, accessTokenId, authTime, ...(dpopJkt === undefined ? {} : { dpopJkt }) };
+  const { id, familyId, clientId, userId, scopes, expiresAt, accessTokenId, authTime, dpopJkt, resources } = r;
+  return {
+    id, familyId, clientId, userId, scopes, expiresAt, accessTokenId, authTime,
+    ...(dpopJkt === undefined ? {} : { dpopJkt }),
+    ...(resources === undefined ? {} : { resources }),
+  };
 }
 
 /** The DPoP key thumbprint column (migration 8, RFC 9449 §5 and §10): omitted when empty. */
@@ -199,14 +237,19 @@ export function toAuthCode(row: Row): AuthCodeRecord & { revoked: boolean; consu
     codeChallengeMethod: method === 'S256' || method === 'plain' ? method : undefined,
     expiresAt: num(row.expires_at),
     ...dpopJktOf(row),
+    ...resourcesOf(row.resources),
     revoked: bool(row.revoked),
     consumed: bool(row.consumed),
   };
 }
 
 export function plainAuthCode(r: AuthCodeRecord): AuthCodeRecord {
-  const { id, familyId, clientId, userId, scopes, redirectUri, codeChallenge, codeChallengeMethod, expiresAt, dpopJkt } = r;
-  return { id, familyId, clientId, userId, scopes, redirectUri, codeChallenge, codeChallengeMethod, expiresAt, ...(dpopJkt === undefined ? {} : { dpopJkt }) };
+  const { id, familyId, clientId, userId, scopes, redirectUri, codeChallenge, codeChallengeMethod, expiresAt, dpopJkt, resources } = r;
+  return {
+    id, familyId, clientId, userId, scopes, redirectUri, codeChallenge, codeChallengeMethod, expiresAt,
+    ...(dpopJkt === undefined ? {} : { dpopJkt }),
+    ...(resources === undefined ? {} : { resources }),
+  };
 }
 
 export function toDeviceCode(row: Row): DeviceCodeRecord {
@@ -221,6 +264,7 @@ export function toDeviceCode(row: Row): DeviceCodeRecord {
     lastPolledAt: lastPolledAt === null || lastPolledAt === undefined ? undefined : num(lastPolledAt),
     status: str(row.status) as DeviceCodeRecord['status'],
     userId: optStr(row.user_id),
+    ...resourcesOf(row.resources),
   };
 }
 
@@ -254,6 +298,7 @@ export const GRANTRY_TABLES = [
   'grantry_client_registrations',
   'grantry_initial_access_tokens',
   'grantry_replays',
+  'grantry_resources',
 ] as const;
 
 /** How long a revoked family outlives its last token before clean-up forgets it (covers in-flight saves). */

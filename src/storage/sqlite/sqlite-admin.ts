@@ -1,9 +1,9 @@
-import type { Client, GrantType, Scope, User } from '../../contracts/types.js';
+import type { Client, GrantType, Resource, Scope, User } from '../../contracts/types.js';
 import { burnPasswordCheck, hashPassword, verifyPassword } from '../password-hash.js';
-import type { ClientRepository, ScopeRepository, UserRepository } from '../../contracts/repositories.js';
+import type { ClientRepository, ResourceRepository, ScopeRepository, UserRepository } from '../../contracts/repositories.js';
 import { revokeOwnedSql } from '../sql/revoke-owned-sql.js';
-import { clientColumns, toClient, toScope, type Row, insertClientSql, updateClientSql } from '../sql/rows.js';
-import { checkClient } from '../check-client.js';
+import { clientColumns, resourceColumns, toClient, toResource, toScope, type Row, insertClientSql, updateClientSql } from '../sql/rows.js';
+import { checkClient, checkResource } from '../check-client.js';
 import { DuplicateRecordError, type NewUser, type StorageAdmin } from '../storage-admin.js';
 import type { SqliteStatements } from './sqlite-statements.js';
 
@@ -51,6 +51,26 @@ export class SqliteScopeRepository implements ScopeRepository {
   /** All scopes, ordered by id (for `scopes_supported` in the metadata). */
   async listScopes(): Promise<Scope[]> {
     return (this.sql.get('SELECT * FROM grantry_scopes ORDER BY id').all() as Row[]).map(toScope);
+  }
+}
+
+/**
+ * Resources (RFC 8707) in SQLite, read on every call.
+ *
+ * @example
+ * ```ts
+ * const storage = openSqliteStorage({ filename: 'grantry.db' });
+ * await storage.resources.getResource('https://api.example.com'); // { id, scopes, … } or undefined
+ * ```
+ */
+export class SqliteResourceRepository implements ResourceRepository {
+  constructor(private readonly sql: SqliteStatements) {}
+  async getResource(id: string): Promise<Resource | undefined> {
+    const row = this.sql.get('SELECT * FROM grantry_resources WHERE id = ?').get(id) as Row | undefined;
+    return row && toResource(row);
+  }
+  async listResources(): Promise<Resource[]> {
+    return (this.sql.get('SELECT * FROM grantry_resources ORDER BY id').all() as Row[]).map(toResource);
   }
 }
 
@@ -165,5 +185,34 @@ export class SqliteStorageAdmin implements StorageAdmin {
   }
   async deleteScope(id: string): Promise<boolean> {
     return this.sql.get('DELETE FROM grantry_scopes WHERE id = ?').run(id).changes === 1;
+  }
+
+  async createResource(resource: Resource): Promise<void> {
+    checkResource(resource);
+    try {
+      this.sql
+        .get('INSERT INTO grantry_resources (id, name, scopes, access_token_ttl, access_token_format, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(...resourceColumns(resource), Date.now());
+    } catch (e) {
+      throw isUniqueViolation(e) ? new DuplicateRecordError('resource', resource.id) : e;
+    }
+  }
+  async updateResource(resource: Resource): Promise<boolean> {
+    checkResource(resource);
+    const [id, ...rest] = resourceColumns(resource);
+    const result = this.sql
+      .get('UPDATE grantry_resources SET name = ?, scopes = ?, access_token_ttl = ?, access_token_format = ? WHERE id = ?')
+      .run(...rest, id);
+    return result.changes === 1;
+  }
+  async getResource(id: string): Promise<Resource | undefined> {
+    const row = this.sql.get('SELECT * FROM grantry_resources WHERE id = ?').get(id) as Row | undefined;
+    return row && toResource(row);
+  }
+  async listResources(): Promise<Resource[]> {
+    return (this.sql.get('SELECT * FROM grantry_resources ORDER BY id').all() as Row[]).map(toResource);
+  }
+  async deleteResource(id: string): Promise<boolean> {
+    return this.sql.get('DELETE FROM grantry_resources WHERE id = ?').run(id).changes === 1;
   }
 }

@@ -102,6 +102,20 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
     `,
   },
   {
+    version: 6,
+    name: 'resource indicators (RFC 8707): registered resources, the resources a client may use, and those of a grant',
+    // Resource lists are JSON; NULL on a code, refresh token or device code means none (the default audience).
+    sql: `
+      CREATE TABLE grantry_resources (
+        id TEXT PRIMARY KEY, name TEXT, scopes TEXT NOT NULL, access_token_ttl INTEGER, access_token_format TEXT,
+        created_at INTEGER NOT NULL);
+      ALTER TABLE grantry_clients ADD COLUMN resources TEXT NOT NULL DEFAULT '[]';
+      ALTER TABLE grantry_auth_codes ADD COLUMN resources TEXT;
+      ALTER TABLE grantry_refresh_tokens ADD COLUMN resources TEXT;
+      ALTER TABLE grantry_device_codes ADD COLUMN resources TEXT;
+    `,
+  },
+  {
     version: 7,
     name: 'dynamic client registration (RFC 7591/7592): client origin, registrations, initial access tokens',
     sql: `

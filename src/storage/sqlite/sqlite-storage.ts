@@ -9,7 +9,7 @@ import {
 import { cleanupSql } from '../sql/cleanup.js';
 import { guardStorageErrors } from '../storage-unavailable.js';
 import { DEFAULT_WAL_LIMIT_MIB, SqliteCheckpointer, walTruncateBytes } from './sqlite-checkpointer.js';
-import { SqliteClientRepository, SqliteScopeRepository, SqliteStorageAdmin, SqliteUserRepository } from './sqlite-admin.js';
+import { SqliteClientRepository, SqliteResourceRepository, SqliteScopeRepository, SqliteStorageAdmin, SqliteUserRepository } from './sqlite-admin.js';
 import { migrateSqlite } from './sqlite-migrations.js';
 import { SqliteSessionRepository } from './sqlite-session-repository.js';
 import { SqliteConsentRepository } from './sqlite-consent-repository.js';
@@ -129,6 +129,7 @@ export class SqliteStorage implements ManagedStorage {
   readonly clients: SqliteClientRepository;
   readonly scopes: SqliteScopeRepository;
   readonly users: SqliteUserRepository;
+  readonly resources: SqliteResourceRepository;
   readonly accessTokens: SqliteAccessTokenRepository;
   readonly refreshTokens: SqliteRefreshTokenRepository;
   readonly authCodes: SqliteAuthCodeRepository;
@@ -150,6 +151,7 @@ export class SqliteStorage implements ManagedStorage {
     this.clients = guard(new SqliteClientRepository(sql));
     this.scopes = guard(new SqliteScopeRepository(sql));
     this.users = guard(new SqliteUserRepository(sql));
+    this.resources = guard(new SqliteResourceRepository(sql));
     this.accessTokens = guard(new SqliteAccessTokenRepository(sql));
     this.refreshTokens = guard(new SqliteRefreshTokenRepository(sql, this.accessTokens));
     this.authCodes = guard(new SqliteAuthCodeRepository(sql, { accessTokens: this.accessTokens, refreshTokens: this.refreshTokens }));

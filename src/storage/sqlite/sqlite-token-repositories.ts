@@ -15,7 +15,7 @@ import type {
   RotateResult,
 } from '../../contracts/repositories.js';
 import { pollDeviceCode } from '../device-poll.js';
-import { accessTokenColumns, joinScopes, plainAuthCode, refreshTokenColumns, plainRefreshToken, toAccessToken, toAuthCode, toDeviceCode, toRefreshToken, type Row } from '../sql/rows.js';
+import { accessTokenColumns, joinResources, joinScopes, plainAuthCode, refreshTokenColumns, plainRefreshToken, toAccessToken, toAuthCode, toDeviceCode, toRefreshToken, type Row } from '../sql/rows.js';
 import type { SqliteStatements } from './sqlite-statements.js';
 
 const FAMILY_REVOKED = 'EXISTS (SELECT 1 FROM grantry_revoked_families f WHERE f.family_id = t.family_id) AS family_revoked';
@@ -29,8 +29,8 @@ function revokeFamilyIn(sql: SqliteStatements, table: string, familyId: string):
 }
 
 const INSERT_ACCESS = 'INSERT INTO grantry_access_tokens (id, client_id, user_id, scopes, expires_at, family_id, claims) VALUES (?, ?, ?, ?, ?, ?, ?)';
-const INSERT_REFRESH = `INSERT INTO grantry_refresh_tokens (id, family_id, client_id, user_id, scopes, expires_at, access_token_id, auth_time, dpop_jkt)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const INSERT_REFRESH = `INSERT INTO grantry_refresh_tokens (id, family_id, client_id, user_id, scopes, expires_at, access_token_id, auth_time, dpop_jkt, resources)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 /** The writes of an atomic step after its spend: run inside the caller's transaction (a savepoint). */
 function writeIssued(sql: SqliteStatements, next: IssuedTokens): void {
@@ -184,7 +184,7 @@ export class SqliteAuthCodeRepository implements AuthCodeRepository {
   async save(r: AuthCodeRecord): Promise<void> {
     return this.sql.write(
       `INSERT INTO grantry_auth_codes (id, family_id, client_id, user_id, scopes, redirect_uri, code_challenge,
-         code_challenge_method, expires_at, dpop_jkt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         code_challenge_method, expires_at, dpop_jkt, resources) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         r.id,
         r.familyId,
@@ -196,6 +196,7 @@ export class SqliteAuthCodeRepository implements AuthCodeRepository {
         r.codeChallengeMethod ?? null,
         r.expiresAt,
         r.dpopJkt ?? null,
+        joinResources(r.resources),
       ],
     );
   }
@@ -246,9 +247,9 @@ export class SqliteDeviceCodeRepository implements DeviceCodeRepository {
   constructor(private readonly sql: SqliteStatements) {}
   async save(r: DeviceCodeRecord): Promise<void> {
     return this.sql.write(
-      `INSERT INTO grantry_device_codes (id, user_code, client_id, scopes, expires_at, poll_interval, last_polled_at, status, user_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [r.id, r.userCode, r.clientId, joinScopes(r.scopes), r.expiresAt, r.interval, r.lastPolledAt ?? null, r.status, r.userId ?? null],
+      `INSERT INTO grantry_device_codes (id, user_code, client_id, scopes, expires_at, poll_interval, last_polled_at, status, user_id, resources)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [r.id, r.userCode, r.clientId, joinScopes(r.scopes), r.expiresAt, r.interval, r.lastPolledAt ?? null, r.status, r.userId ?? null, joinResources(r.resources)],
     );
   }
   async findByUserCode(userCode: string): Promise<DeviceCodeRecord | undefined> {
