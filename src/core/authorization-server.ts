@@ -390,7 +390,7 @@ export class AuthorizationServer {
    */
   async serveDeviceAuthorizationRequest(request: AnyRequest): Promise<PlainResult> {
     try {
-      const grant = this.#grants.get('urn:ietf:params:oauth:grant-type:device_code')?.grant;
+      const grant = this.#grants.get(DEVICE_CODE_GRANT_TYPE)?.grant;
       return plainJson(await deviceAuthorizationBody(request, { server: await this.context(), grant, maxBodyBytes: this.#maxBodyBytes }));
     } catch (error) {
       return plainError(this.#loggedError(error));

@@ -124,7 +124,8 @@ describe.each(ADAPTERS)('protected resource metadata (RFC 9728) on %s', (_name, 
   it('answers a request without a token 401 with WWW-Authenticate: Bearer resource_metadata (RFC 9728 §5.1)', async () => {
     const res = await get('/mcp');
     expect(res.status).toBe(401);
-    expect(res.headers.get('www-authenticate')).toBe(`Bearer resource_metadata="${METADATA_URL}"`);
+    // A bare challenge for each scheme the resource accepts (RFC 6750 §3, RFC 9449 §7.1), each naming the metadata.
+    expect(res.headers.get('www-authenticate')).toBe(`Bearer resource_metadata="${METADATA_URL}", DPoP resource_metadata="${METADATA_URL}", algs="ES256 PS256 RS256 EdDSA"`);
   });
 
   it('lets a token for this resource through', async () => {

@@ -103,7 +103,9 @@ describe('ResourceServer with a resource (RFC 8707 audience, RFC 9728 §5.1 chal
     const rs = await ResourceServer.forAuthorizationServer(t.server, { resource: RESOURCE, realm: 'mcp' });
     const res = await refusal(rs.validateAuthenticatedRequest(new Request(RESOURCE)));
     expect(res.status).toBe(401);
-    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="mcp", resource_metadata="https://api.example.test/.well-known/oauth-protected-resource/mcp"');
+    const metadata = 'resource_metadata="https://api.example.test/.well-known/oauth-protected-resource/mcp"';
+    // One bare challenge per accepted scheme (RFC 6750 §3, RFC 9449 §7.1), each naming the metadata.
+    expect(res.headers.get('www-authenticate')).toBe(`Bearer realm="mcp", ${metadata}, DPoP realm="mcp", ${metadata}, algs="ES256 PS256 RS256 EdDSA"`);
   });
 
   it('accepts the configured audience besides the resource when both are given', async () => {
