@@ -41,6 +41,8 @@ export interface AuthorizationRequest {
   readonly state?: string;
   readonly codeChallenge?: string;
   readonly codeChallengeMethod?: CodeChallengeMethod;
+  /** The stored id of the pushed request it came from (RFC 9126); completing the request consumes it. */
+  readonly pushedRequestId?: string;
 }
 
 /**

@@ -6,6 +6,7 @@ import type { TokenSealer } from '../tokens/sealed-token.js';
 import type { Clock } from './clock.js';
 import type { EventEmitter, GrantryEvents } from './events.js';
 import type { Client, GrantType } from './types.js';
+import type { ClientAssertionVerifier } from './client-assertion.js';
 
 /**
  * What the custom-claims hook sees when an access token is minted.
@@ -68,6 +69,8 @@ export interface ServerContext {
   readonly clients: ClientRepository;
   readonly accessTokens: AccessTokenRepository;
   readonly scopes: ScopeRepository;
+  /** Verifies JWT client assertions (`private_key_jwt`, `client_secret_jwt`); absent when they are not enabled. */
+  readonly clientAssertions?: ClientAssertionVerifier | undefined;
   /** Adds claims to access tokens; registered claims cannot be overridden. */
   readonly customClaims: ((ctx: AccessTokenClaimsContext) => Record<string, unknown> | Promise<Record<string, unknown>>) | undefined;
 }

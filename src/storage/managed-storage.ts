@@ -1,3 +1,4 @@
+import type { PushedAuthorizationRequestRepository } from '../contracts/pushed-authorization-request-repository.js';
 import type { Storage } from '../contracts/repositories.js';
 import type { SessionRepository } from './session-repository.js';
 import type { ConsentRepository } from './consent-repository.js';
@@ -38,6 +39,8 @@ export interface CleanupReport {
   readonly deviceCodes: number;
   /** Expired sessions of the ready server's pages. */
   readonly sessions: number;
+  /** Pushed authorization requests (RFC 9126) past their lifetime and the time kept for a sign-in in progress. */
+  readonly pushedAuthorizationRequests: number;
   /** Revoked families whose last token is gone. */
   readonly families: number;
   /** `false` when a table hit `maxBatches` and may hold more expired rows. */
@@ -78,6 +81,8 @@ export interface ManagedStorage extends Storage {
   readonly sessions: SessionRepository;
   /** Consents users asked the pages to remember, and the clients that never remember. */
   readonly consents: ConsentRepository;
+  /** Pushed authorization requests (RFC 9126). */
+  readonly pushedAuthorizationRequests: PushedAuthorizationRequestRepository;
   /** Applies pending schema migrations. Safe to call twice and from several processes at once. */
   migrate(): Promise<MigrationReport>;
   /** Deletes expired records in bounded batches. */

@@ -11,7 +11,7 @@ import type { Client } from '../../contracts/types.js';
  * endpointUrl('https://auth.example.com', name, {}); // 'https://auth.example.com/introspect'
  * ```
  */
-export type EndpointName = 'authorization' | 'token' | 'revocation' | 'introspection' | 'jwks' | 'deviceAuthorization';
+export type EndpointName = 'authorization' | 'token' | 'revocation' | 'introspection' | 'jwks' | 'deviceAuthorization' | 'pushedAuthorization';
 
 /**
  * Where each endpoint lives unless configured otherwise: paths under the issuer. The HTTP adapters and the ready
@@ -30,6 +30,7 @@ export const DEFAULT_ENDPOINT_PATHS: Readonly<Record<EndpointName, string>> = Ob
   introspection: '/introspect',
   jwks: '/.well-known/jwks.json',
   deviceAuthorization: '/device_authorization',
+  pushedAuthorization: '/par',
 });
 
 /**
@@ -79,6 +80,8 @@ export interface EndpointContext {
   readonly server: ServerContext;
   readonly options: EndpointOptions;
   readonly maxBodyBytes: number;
+  /** Set when the PAR endpoint is served (RFC 9126), with whether every request must be pushed. */
+  readonly pushedAuthorization?: { readonly required: boolean } | undefined;
 }
 
 /**

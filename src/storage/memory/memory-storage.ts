@@ -10,6 +10,8 @@ import {
   type MigrationReport,
 } from '../managed-storage.js';
 import { FAMILY_GRACE_MS } from '../sql/rows.js';
+import { PUSHED_REQUEST_KEEP_MS } from '../../contracts/pushed-authorization-request-repository.js';
+import { MemoryPushedRequestRepository } from './memory-pushed-request-repository.js';
 import { MemoryClientRepository, MemoryScopeRepository, MemoryStorageAdmin, MemoryUserRepository } from './memory-repositories.js';
 import {
   MemoryAccessTokenRepository,
@@ -85,6 +87,7 @@ export class MemoryStorage implements ManagedStorage {
   readonly deviceCodes: MemoryDeviceCodeRepository;
   readonly sessions: MemorySessionRepository;
   readonly consents = new MemoryConsentRepository();
+  readonly pushedAuthorizationRequests: MemoryPushedRequestRepository;
   readonly admin: MemoryStorageAdmin;
   readonly #clock: Clock;
   readonly #sweepEvery: number;
@@ -105,6 +108,7 @@ export class MemoryStorage implements ManagedStorage {
     this.authCodes = new MemoryAuthCodeRepository(onWrite, { refreshTokens: this.refreshTokens, accessTokens: this.accessTokens });
     this.deviceCodes = new MemoryDeviceCodeRepository(onWrite);
     this.sessions = new MemorySessionRepository(onWrite);
+    this.pushedAuthorizationRequests = new MemoryPushedRequestRepository(onWrite);
     this.admin = new MemoryStorageAdmin(this.clients, this.users, this.scopes, this);
   }
 
@@ -130,6 +134,7 @@ export class MemoryStorage implements ManagedStorage {
       authCodes: sweepMap(this.authCodes.records, now, limit),
       deviceCodes,
       sessions: sweepMap(this.sessions.records, now, limit),
+      pushedAuthorizationRequests: sweepMap(this.pushedAuthorizationRequests.records, now - PUSHED_REQUEST_KEEP_MS, limit),
       families: 0,
     };
     const complete = Object.values(report).every((n) => n < limit);

@@ -2,12 +2,14 @@ import type { Client, GrantType, Scope, User } from '../../contracts/types.js';
 import { burnPasswordCheck, hashPassword, verifyPassword } from '../password-hash.js';
 import type { ClientRepository, ScopeRepository, UserRepository } from '../../contracts/repositories.js';
 import { revokeOwnedSql } from '../sql/revoke-owned-sql.js';
-import { clientColumns, toClient, toScope, type Row } from '../sql/rows.js';
+import { CLIENT_COLUMN_NAMES, clientColumns, toClient, toScope, type Row } from '../sql/rows.js';
 import { checkClient } from '../check-client.js';
 import { DuplicateRecordError, type NewUser, type StorageAdmin } from '../storage-admin.js';
 import { hasNul, isUniqueViolation, type PostgresQueries } from './postgres-queries.js';
 
-const CLIENT = 'id, name, secret_hash, redirect_uris, grant_types, scopes, permissions';
+const CLIENT = CLIENT_COLUMN_NAMES.join(', ');
+const INSERT_CLIENT = `INSERT INTO grantry_clients (${CLIENT}, created_at) VALUES (${CLIENT_COLUMN_NAMES.map((_, i) => `$${i + 1}`).join(', ')}, $${CLIENT_COLUMN_NAMES.length + 1})`;
+const UPDATE_CLIENT = `UPDATE grantry_clients SET ${CLIENT_COLUMN_NAMES.slice(1).map((c, i) => `${c} = $${i + 2}`).join(', ')} WHERE id = $1`;
 const toUser = (row: Row): User => ({ id: String(row.id), username: String(row.username) });
 
 /**
@@ -142,7 +144,7 @@ export class PostgresStorageAdmin implements StorageAdmin {
     checkClient(client);
     try {
       await this.sql.count(
-        `INSERT INTO grantry_clients (${CLIENT}, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        INSERT_CLIENT,
         [...clientColumns(client), Date.now()],
       );
     } catch (e) {
@@ -153,7 +155,7 @@ export class PostgresStorageAdmin implements StorageAdmin {
     checkClient(client);
     this.cache.invalidate(client.id);
     const changed = await this.sql.count(
-      'UPDATE grantry_clients SET name = $2, secret_hash = $3, redirect_uris = $4, grant_types = $5, scopes = $6, permissions = $7 WHERE id = $1',
+      UPDATE_CLIENT,
       clientColumns(client),
     );
     return changed === 1;

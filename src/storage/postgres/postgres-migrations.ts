@@ -100,6 +100,21 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       CREATE TABLE grantry_consent_opt_outs (client_id text PRIMARY KEY);
     `,
   },
+  {
+    version: 9,
+    name: 'client authentication methods (private_key_jwt, client_secret_jwt) and pushed authorization requests',
+    sql: `
+      ALTER TABLE grantry_clients ADD COLUMN token_endpoint_auth_method text;
+      ALTER TABLE grantry_clients ADD COLUMN jwks text;
+      ALTER TABLE grantry_clients ADD COLUMN jwks_uri text;
+      ALTER TABLE grantry_clients ADD COLUMN secret_for_jwt text;
+      ALTER TABLE grantry_clients ADD COLUMN require_pushed_requests boolean NOT NULL DEFAULT false;
+      CREATE TABLE grantry_pushed_requests (
+        id text PRIMARY KEY, client_id text NOT NULL, params text NOT NULL, expires_at bigint NOT NULL,
+        consumed boolean NOT NULL DEFAULT false);
+      CREATE INDEX grantry_pushed_requests_expiry ON grantry_pushed_requests (expires_at);
+    `,
+  },
 ];
 
 /**

@@ -1,3 +1,4 @@
+import { PostgresPushedRequestRepository } from './postgres-pushed-request-repository.js';
 import pg from 'pg';
 import {
   type CleanupOptions,
@@ -97,6 +98,7 @@ export class PostgresStorage implements ManagedStorage {
   readonly admin: PostgresStorageAdmin;
   readonly sessions: PostgresSessionRepository;
   readonly consents: PostgresConsentRepository;
+  readonly pushedAuthorizationRequests: PostgresPushedRequestRepository;
 
   constructor(
     readonly pool: pg.Pool,
@@ -116,6 +118,7 @@ export class PostgresStorage implements ManagedStorage {
     this.admin = new PostgresStorageAdmin(sql, cache);
     this.sessions = new PostgresSessionRepository(sql);
     this.consents = new PostgresConsentRepository(sql);
+    this.pushedAuthorizationRequests = new PostgresPushedRequestRepository(sql);
   }
 
   async migrate(): Promise<MigrationReport> {

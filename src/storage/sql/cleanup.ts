@@ -1,5 +1,6 @@
 import { DEFAULT_CLEANUP_BATCH, DEFAULT_CLEANUP_MAX_BATCHES, type CleanupOptions, type CleanupReport } from '../managed-storage.js';
 import { FAMILY_GRACE_MS } from './rows.js';
+import { PUSHED_REQUEST_KEEP_MS } from '../../contracts/pushed-authorization-request-repository.js';
 
 const TOKEN_TABLES = [
   ['accessTokens', 'grantry_access_tokens'],
@@ -52,6 +53,11 @@ export async function cleanupSql(dialect: CleanupDialect, options: CleanupOption
       now,
     );
   }
+  // A pushed request outlives its expiry by the time a sign-in in progress may still need it (consumed at the end).
+  const pushed = await drain(
+    `DELETE FROM grantry_pushed_requests WHERE id IN (SELECT id FROM grantry_pushed_requests WHERE expires_at <= ${before} LIMIT ${limit} ${dialect.lockRows})`,
+    now - PUSHED_REQUEST_KEEP_MS,
+  );
   // A revoked family is forgotten once no token of it is left (and a grace period has passed).
   const families = await drain(
     `DELETE FROM grantry_revoked_families WHERE family_id IN (
@@ -68,6 +74,7 @@ export async function cleanupSql(dialect: CleanupDialect, options: CleanupOption
     authCodes: counts.authCodes ?? 0,
     deviceCodes: counts.deviceCodes ?? 0,
     sessions: counts.sessions ?? 0,
+    pushedAuthorizationRequests: pushed,
     families,
     complete,
   };

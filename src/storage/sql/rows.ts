@@ -1,4 +1,5 @@
-import type { Client, ClientPermission, Scope } from '../../contracts/types.js';
+import type { Client, ClientJwks, ClientPermission, Scope, TokenEndpointAuthMethod } from '../../contracts/types.js';
+import type { PushedAuthorizationRequestRecord } from '../../contracts/pushed-authorization-request-repository.js';
 import type { AccessTokenRecord, AuthCodeRecord, DeviceCodeRecord, RefreshTokenRecord } from '../../contracts/repositories.js';
 import type { SessionRecord } from '../session-repository.js';
 import type { RememberedConsent } from '../consent-repository.js';
@@ -31,6 +32,22 @@ export function toClient(row: Row): Client {
     grantTypes: JSON.parse(str(row.grant_types)) as string[],
     scopes: splitScopes(row.scopes),
     ...permissionsOf(row.permissions),
+    ...authenticationOf(row),
+  };
+}
+
+/** The columns of migration 9: how the client authenticates, and whether it must push its requests (RFC 9126). */
+function authenticationOf(row: Row): Partial<Client> {
+  const method = optStr(row.token_endpoint_auth_method) as TokenEndpointAuthMethod | undefined;
+  const jwks = optStr(row.jwks);
+  const jwksUri = optStr(row.jwks_uri);
+  const secretForJwt = optStr(row.secret_for_jwt);
+  return {
+    ...(method === undefined ? {} : { tokenEndpointAuthMethod: method }),
+    ...(jwks === undefined ? {} : { jwks: JSON.parse(jwks) as ClientJwks }),
+    ...(jwksUri === undefined ? {} : { jwksUri }),
+    ...(secretForJwt === undefined ? {} : { secretForJwt }),
+    ...(bool(row.require_pushed_requests) ? { requirePushedAuthorizationRequests: true } : {}),
   };
 }
 
@@ -40,7 +57,7 @@ function permissionsOf(value: SqlValue | undefined): { permissions?: ClientPermi
   return list.length === 0 ? {} : { permissions: list };
 }
 
-/** A client's columns in insert order: id, name, secret_hash, redirect_uris, grant_types, scopes, permissions. */
+/** A client's columns in insert order: {@link CLIENT_COLUMN_NAMES}. */
 export const clientColumns = (c: Client): SqlValue[] => [
   c.id,
   c.name,
@@ -49,7 +66,40 @@ export const clientColumns = (c: Client): SqlValue[] => [
   JSON.stringify(c.grantTypes),
   joinScopes(c.scopes),
   JSON.stringify(c.permissions ?? []),
+  c.tokenEndpointAuthMethod ?? null,
+  c.jwks === undefined ? null : JSON.stringify(c.jwks),
+  c.jwksUri ?? null,
+  c.secretForJwt ?? null,
+  // 1/0: SQLite has no boolean binding; PostgreSQL reads '1'/'0' as a boolean.
+  c.requirePushedAuthorizationRequests === true ? 1 : 0,
 ];
+
+/** The columns of {@link clientColumns}, in order. */
+export const CLIENT_COLUMN_NAMES = [
+  'id',
+  'name',
+  'secret_hash',
+  'redirect_uris',
+  'grant_types',
+  'scopes',
+  'permissions',
+  'token_endpoint_auth_method',
+  'jwks',
+  'jwks_uri',
+  'secret_for_jwt',
+  'require_pushed_requests',
+] as const;
+
+/** A pushed authorization request's row (RFC 9126). */
+export function toPushedRequest(row: Row): PushedAuthorizationRequestRecord & { consumed: boolean } {
+  return {
+    id: str(row.id),
+    clientId: str(row.client_id),
+    params: JSON.parse(str(row.params)) as Record<string, string>,
+    expiresAt: num(row.expires_at),
+    consumed: bool(row.consumed),
+  };
+}
 
 /**
  * An access-token record as the values of its insert, in column order: `id, client_id, user_id, scopes, expires_at,
@@ -174,6 +224,7 @@ export const GRANTRY_TABLES = [
   'grantry_sessions',
   'grantry_consents',
   'grantry_consent_opt_outs',
+  'grantry_pushed_requests',
 ] as const;
 
 /** How long a revoked family outlives its last token before clean-up forgets it (covers in-flight saves). */

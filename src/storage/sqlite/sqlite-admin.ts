@@ -2,7 +2,10 @@ import type { Client, GrantType, Scope, User } from '../../contracts/types.js';
 import { burnPasswordCheck, hashPassword, verifyPassword } from '../password-hash.js';
 import type { ClientRepository, ScopeRepository, UserRepository } from '../../contracts/repositories.js';
 import { revokeOwnedSql } from '../sql/revoke-owned-sql.js';
-import { clientColumns, toClient, toScope, type Row } from '../sql/rows.js';
+import { CLIENT_COLUMN_NAMES, clientColumns, toClient, toScope, type Row } from '../sql/rows.js';
+
+const INSERT_CLIENT = `INSERT INTO grantry_clients (${CLIENT_COLUMN_NAMES.join(', ')}, created_at) VALUES (${CLIENT_COLUMN_NAMES.map(() => '?').join(', ')}, ?)`;
+const UPDATE_CLIENT = `UPDATE grantry_clients SET ${CLIENT_COLUMN_NAMES.slice(1).map((c) => `${c} = ?`).join(', ')} WHERE id = ?`;
 import { checkClient } from '../check-client.js';
 import { DuplicateRecordError, type NewUser, type StorageAdmin } from '../storage-admin.js';
 import type { SqliteStatements } from './sqlite-statements.js';
@@ -97,7 +100,7 @@ export class SqliteStorageAdmin implements StorageAdmin {
     checkClient(client);
     try {
       this.sql
-        .get('INSERT INTO grantry_clients (id, name, secret_hash, redirect_uris, grant_types, scopes, permissions, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+        .get(INSERT_CLIENT)
         .run(...clientColumns(client), Date.now());
     } catch (e) {
       throw isUniqueViolation(e) ? new DuplicateRecordError('client', client.id) : e;
@@ -107,7 +110,7 @@ export class SqliteStorageAdmin implements StorageAdmin {
     checkClient(client);
     const [id, ...rest] = clientColumns(client);
     const result = this.sql
-      .get('UPDATE grantry_clients SET name = ?, secret_hash = ?, redirect_uris = ?, grant_types = ?, scopes = ?, permissions = ? WHERE id = ?')
+      .get(UPDATE_CLIENT)
       .run(...rest, id);
     return result.changes === 1;
   }

@@ -12,6 +12,7 @@ import { SqliteClientRepository, SqliteScopeRepository, SqliteStorageAdmin, Sqli
 import { migrateSqlite } from './sqlite-migrations.js';
 import { SqliteSessionRepository } from './sqlite-session-repository.js';
 import { SqliteConsentRepository } from './sqlite-consent-repository.js';
+import { SqlitePushedRequestRepository } from './sqlite-pushed-request-repository.js';
 import { SqliteStatements } from './sqlite-statements.js';
 import {
   SqliteAccessTokenRepository,
@@ -134,6 +135,7 @@ export class SqliteStorage implements ManagedStorage {
   readonly admin: SqliteStorageAdmin;
   readonly sessions: SqliteSessionRepository;
   readonly consents: SqliteConsentRepository;
+  readonly pushedAuthorizationRequests: SqlitePushedRequestRepository;
 
   constructor(
     readonly database: Database.Database,
@@ -152,6 +154,7 @@ export class SqliteStorage implements ManagedStorage {
     this.admin = guard(new SqliteStorageAdmin(sql));
     this.sessions = guard(new SqliteSessionRepository(sql));
     this.consents = guard(new SqliteConsentRepository(sql));
+    this.pushedAuthorizationRequests = guard(new SqlitePushedRequestRepository(sql));
   }
 
   async migrate(): Promise<MigrationReport> {
