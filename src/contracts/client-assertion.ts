@@ -110,7 +110,7 @@ export class ClientAssertionVerifier {
     if (iss !== client.id || sub !== client.id) return undefined;
     // draft-ietf-oauth-rfc7523bis: the audience is the issuer identifier, as the sole value (a one-element array is
     // the same value); RFC 7523 §3 item 3: "MUST reject any JWT that does not contain its own identity".
-    const audience = Array.isArray(aud) && aud.length === 1 ? aud[0] : aud;
+    const audience: unknown = Array.isArray(aud) && aud.length === 1 ? (aud as unknown[])[0] : aud;
     if (typeof audience !== 'string' || !this.#options.audiences.includes(audience)) return undefined;
     // RFC 7523 §3 item 4: exp is required and the JWT is rejected after it; grantry also bounds how far ahead it may
     // be, so that a stolen assertion cannot be replayed for long against a server without the jti record.

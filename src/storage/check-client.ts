@@ -46,7 +46,7 @@ function checkJwks(jwks: unknown, fail: (why: string) => never): void {
   for (const key of keys as unknown[]) {
     if (typeof key !== 'object' || key === null || typeof (key as { kty?: unknown }).kty !== 'string') fail('every key of jwks needs a kty');
     // RFC 7517 §4: a client registers public keys only; a private member here is a leaked key.
-    if (['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'].some((m) => m in (key as object))) fail('jwks holds a private or symmetric key; register the public keys only');
+    if (['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'].some((m) => m in key)) fail('jwks holds a private or symmetric key; register the public keys only');
   }
 }
 

@@ -10,11 +10,11 @@ import { assertion, assertionParams, clientKey, TestReplays, type ClientKey } fr
 
 const CC = { grant_type: 'client_credentials' };
 
-async function setup(clients: Client[], options: Partial<AuthorizationServerOptions> = {}) {
+async function setup(clients: Client[], options: Partial<AuthorizationServerOptions> = {}, withReplays = true) {
   const clock = testClock();
   const storage = createMemoryStorage({ clients: [...clients, await confidentialClient()], scopes: ['read'] }, { clock });
   const replays = new TestReplays(clock);
-  const server = serverOn(storage, clock, { replays, ...options });
+  const server = serverOn(storage, clock, { ...(withReplays ? { replays } : {}), ...options });
   server.enableGrantType(new ClientCredentialsGrant());
   const token = async (params: Record<string, string>, headers: Record<string, string> = {}) => {
     const res = await server.handleTokenRequest(tokenRequest({ ...CC, ...params }, headers));
@@ -117,7 +117,7 @@ describe('private_key_jwt (RFC 7523 §2.2, OpenID Connect Core §9)', () => {
 
   it('refuses JWT client authentication when the server has no replay store', async () => {
     const key = await clientKey('k1');
-    const t = await setup([bankClient(key)], { replays: undefined });
+    const t = await setup([bankClient(key)], {}, false);
     expect((await t.token(assertionParams(await assertion(key, 'bank', t.clock.now())))).res.status).toBe(401);
     const metadata = await t.server.metadata();
     expect(metadata.token_endpoint_auth_methods_supported).not.toContain('private_key_jwt');
