@@ -2,6 +2,7 @@ import type { CleanupOptions, CleanupReport } from '../managed-storage.js';
 import type { AccessTokenRecord, AuthCodeRecord, DeviceCodeRecord, RefreshTokenRecord, Storage } from '../../contracts/repositories.js';
 import type { SessionRepository } from '../session-repository.js';
 import type { StorageAdmin } from '../storage-admin.js';
+import type { PushedAuthorizationRequestRepository } from '../../contracts/pushed-authorization-request-repository.js';
 
 /**
  * What the conformance suite runs against: the repositories, and optionally the admin and clean-up, which are
@@ -17,6 +18,7 @@ import type { StorageAdmin } from '../storage-admin.js';
 export type ConformanceStorage = Storage & {
   readonly admin?: StorageAdmin;
   readonly sessions?: SessionRepository;
+  readonly pushedAuthorizationRequests?: PushedAuthorizationRequestRepository;
   cleanup?(options?: CleanupOptions): Promise<CleanupReport>;
   close?(): Promise<void>;
 };

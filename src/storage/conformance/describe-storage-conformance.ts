@@ -6,6 +6,7 @@ import type { ConformanceContext, ConformanceStorage } from './conformance-conte
 import { deviceCases } from './device-cases.js';
 import { ownerCases } from './owner-cases.js';
 import { tokenCases } from './token-cases.js';
+import { pushedRequestCases } from './pushed-request-cases.js';
 
 /**
  * Options of {@link describeStorageConformance}.
@@ -24,7 +25,7 @@ export interface ConformanceOptions {
 
 /**
  * The storage contract as a vitest suite: round trips, atomic single use under concurrency (refresh tokens, codes,
- * device approvals), family revocation, and, when the storage has them, atomic rotation and redemption (all or
+ * device approvals, pushed authorization requests), family revocation, and, when the storage has them, atomic rotation and redemption (all or
  * nothing under an injected failure, the reuse grace window), administration and clean-up. Run it
  * against your own repositories to check that grantry can rely on them.
  *
@@ -72,5 +73,6 @@ export function describeStorageConformance(
     adminCases(ctx);
     cleanupCases(ctx);
     ownerCases(ctx);
+    pushedRequestCases(ctx);
   });
 }
