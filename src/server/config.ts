@@ -118,6 +118,14 @@ export interface ServerConfig {
   readonly logoUrl: string | undefined;
   /** A JSON file of page strings replacing the English ones (a translation). */
   readonly strings: string | undefined;
+  /** RFC 9126 §5: every authorization request must be pushed to /par first. */
+  readonly requirePushedAuthorizationRequests: boolean;
+  /** Seconds a pushed `request_uri` may wait for /authorize (RFC 9126 §2.2 `expires_in`). */
+  readonly requestUriTTL: number;
+  /** The longest lifetime of a JWT client assertion (`private_key_jwt`, `client_secret_jwt`), in seconds. */
+  readonly clientAssertionMaxTTL: number;
+  /** Also accept the token endpoint URL as a client assertion's `aud` (default: the issuer only). */
+  readonly acceptTokenEndpointAudience: boolean;
 }
 
 /** One setting: its flag, environment variables, default and help text. */
@@ -176,6 +184,10 @@ export const SERVER_OPTIONS: readonly OptionSpec[] = [
   { key: 'shutdownTimeout', flag: 'shutdown-timeout', env: ['GRANTRY_SHUTDOWN_TIMEOUT'], type: 'number', default: '10', help: 'seconds after SIGTERM by which the process exits, cutting connections still open' },
   { key: 'logLevel', flag: 'log-level', env: ['GRANTRY_LOG_LEVEL'], type: 'string', default: 'info', help: `least severe log lines written, one of ${LOG_LEVELS.join(', ')} (debug adds probe and scrape requests)` },
   { key: 'metricsPort', flag: 'metrics-port', env: ['GRANTRY_METRICS_PORT'], type: 'number', default: undefined, help: 'serve /metrics on this port of --host instead of the main port (0 picks a free one)' },
+  { key: 'requirePushedAuthorizationRequests', flag: 'require-pushed-authorization-requests', env: ['GRANTRY_REQUIRE_PUSHED_AUTHORIZATION_REQUESTS'], type: 'boolean', default: 'false', help: 'every authorization request must be pushed to /par first (RFC 9126); per client: grantry clients create --require-par' },
+  { key: 'requestUriTTL', flag: 'request-uri-ttl', env: ['GRANTRY_REQUEST_URI_TTL'], type: 'duration', default: 'PT60S', help: 'how long a pushed request_uri may wait for /authorize (RFC 9126)' },
+  { key: 'clientAssertionMaxTTL', flag: 'client-assertion-max-ttl', env: ['GRANTRY_CLIENT_ASSERTION_MAX_TTL'], type: 'duration', default: 'PT5M', help: 'longest lifetime of a private_key_jwt or client_secret_jwt assertion (RFC 7523)' },
+  { key: 'acceptTokenEndpointAudience', flag: 'accept-token-endpoint-audience', env: ['GRANTRY_ACCEPT_TOKEN_ENDPOINT_AUDIENCE'], type: 'boolean', default: 'false', help: 'also accept <issuer>/token as a client assertion audience (default: the issuer only, draft-ietf-oauth-rfc7523bis)' },
   { key: 'metricsTokenFile', flag: 'metrics-token-file', env: ['GRANTRY_METRICS_TOKEN_FILE'], type: 'string', default: undefined, help: 'file holding a token that /metrics requires as "Authorization: Bearer" (or set GRANTRY_METRICS_TOKEN)' },
 ];
 

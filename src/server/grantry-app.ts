@@ -2,6 +2,7 @@ import { AuthorizationServer } from '../core/authorization-server.js';
 import { systemClock, type Clock } from '../contracts/clock.js';
 import { toOAuthError } from '../contracts/oauth-error.js';
 import type { Logger } from '../contracts/server-context.js';
+import type { ReplayRepository } from '../contracts/replay-repository.js';
 import { enableGrants } from './build-grants.js';
 import type { ServerConfig } from './config.js';
 import { handleAuthorize, handleConsentDecision } from './consent-page.js';
@@ -41,6 +42,8 @@ export interface GrantryAppOptions {
   readonly logger?: Logger;
   /** Where security events go, one JSON object per line (failed authentications, throttling, replays). */
   readonly log?: LogSink;
+  /** Single use of client assertion `jti`s: enables `private_key_jwt` and `client_secret_jwt` (RFC 7523). */
+  readonly replays?: ReplayRepository;
 }
 
 /**
@@ -112,6 +115,13 @@ export async function createGrantryApp(options: GrantryAppOptions): Promise<Gran
     // Revocation and introspection of refresh tokens, and `username` in introspection answers.
     refreshTokens: storage.refreshTokens,
     users: storage.users,
+    // Pushed authorization requests (RFC 9126) at /par.
+    pushedAuthorizationRequests: storage.pushedAuthorizationRequests,
+    requestUriTTL: config.requestUriTTL,
+    requirePushedAuthorizationRequests: config.requirePushedAuthorizationRequests,
+    // JWT client authentication is enabled by `replays` (the engines' ReplayRepository, wired with storage.replays).
+    ...(options.replays ? { replays: options.replays } : {}),
+    clientAssertions: { maxTTL: config.clientAssertionMaxTTL, acceptTokenEndpointAudience: config.acceptTokenEndpointAudience },
   });
   enableGrants(server, storage, config, issuer);
   try {
@@ -172,6 +182,7 @@ export async function createGrantryApp(options: GrantryAppOptions): Promise<Gran
     '/revoke': limited((r) => server.respondToRevocationRequest(r)),
     '/introspect': limited((r) => server.respondToIntrospectionRequest(r)),
     '/device_authorization': limited((r) => server.respondToDeviceAuthorizationRequest(r)),
+    '/par': limited((r) => server.respondToPushedAuthorizationRequest(r)),
     '/.well-known/oauth-authorization-server': (r) => server.handleMetadataRequest(r),
     '/.well-known/jwks.json': (r) => server.handleJwksRequest(r),
     '/authorize': page$(handleAuthorize),
