@@ -16,9 +16,23 @@ import type { Client } from './types.js';
  */
 export const JWT_BEARER_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
-/** `private_key_jwt`: the asymmetric algorithms grantry verifies (those of `RemoteJwks`). */
+/**
+ * `private_key_jwt`: the asymmetric algorithms grantry verifies (those of `RemoteJwks`).
+ *
+ * @example
+ * ```ts
+ * PRIVATE_KEY_JWT_ALGORITHMS.includes(header.alg); // RS256, PS256, ES256 or EdDSA
+ * ```
+ */
 export const PRIVATE_KEY_JWT_ALGORITHMS: readonly string[] = ['RS256', 'PS256', 'ES256', 'EdDSA'];
-/** `client_secret_jwt`: HMAC with SHA-2 (RFC 7518 §3.2). */
+/**
+ * `client_secret_jwt`: HMAC with SHA-2 (RFC 7518 §3.2).
+ *
+ * @example
+ * ```ts
+ * const method = CLIENT_SECRET_JWT_ALGORITHMS.includes(header.alg) ? 'client_secret_jwt' : 'private_key_jwt';
+ * ```
+ */
 export const CLIENT_SECRET_JWT_ALGORITHMS: readonly string[] = ['HS256', 'HS384', 'HS512'];
 
 /**
@@ -45,7 +59,15 @@ export interface ClientAssertionVerifierOptions {
   readonly jwksRefetchCooldown?: number;
 }
 
-/** Why an assertion was refused (the `reason` of a `client.authentication_failed` event). */
+/**
+ * Why an assertion was refused (the `reason` of a `client.authentication_failed` event).
+ *
+ * @example
+ * ```ts
+ * const failure: AssertionFailure | undefined = await verifier.verify(jwt, client, 'private_key_jwt');
+ * if (failure === 'replayed_assertion') log.warn('a client assertion was replayed', { clientId: client.id });
+ * ```
+ */
 export type AssertionFailure = 'bad_assertion' | 'replayed_assertion' | 'jwks_unavailable';
 
 const MAX_REMOTE_SETS = 1000;

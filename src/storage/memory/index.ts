@@ -19,3 +19,4 @@ export {
   type OnWrite,
 } from './memory-token-repositories.js';
 export { MemoryConsentRepository } from './memory-consent-repository.js';
+export { MemoryPushedRequestRepository } from './memory-pushed-request-repository.js';
