@@ -44,9 +44,8 @@ export async function respondToPushedAuthorizationRequest(request: Request, ctx:
   if (params.has('request_uri')) throw OAuthError.invalidRequest('A pushed authorization request cannot carry request_uri.');
   // Request objects (RFC 9101, the `request` parameter) are not supported.
   if (params.has('request')) throw OAuthError.invalidRequest('Request objects (the request parameter) are not supported.');
-  const stored: Record<string, string> = {};
-  for (const [name, value] of params) if (!CLIENT_AUTHENTICATION.has(name)) stored[name] = value;
-  stored.client_id = client.id;
+  // Object.fromEntries defines own properties: a parameter named __proto__ is data, never a prototype.
+  const stored: Record<string, string> = Object.fromEntries([...[...params].filter(([name]) => !CLIENT_AUTHENTICATION.has(name)), ['client_id', client.id]]);
   const pushed = new Map(Object.entries(stored));
   await checkPushedParams(ctx, client, pushed);
 
