@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClientCredentialsGrant } from '../../src/grants/client-credentials-grant.js';
+import { DeviceCodeGrant } from '../../src/grants/device-code-grant.js';
 import { createMemoryStorage } from '../../src/storage/memory/index.js';
 import type { Client } from '../../src/contracts/types.js';
 import type { AuthorizationServerOptions } from '../../src/core/authorization-server.js';
@@ -149,6 +150,22 @@ describe('private_key_jwt (RFC 7523 §2.2, OpenID Connect Core §9)', () => {
     expect(revoke.status).toBe(200);
     const replayed = await t.server.handleRevocationRequest(new Request(`${ISSUER}/revoke`, form({ token: 'x', ...assertionParams('a.b.c') })));
     expect(replayed.status).toBe(401);
+  });
+});
+
+describe('private_key_jwt at the device authorization endpoint (RFC 8628 §3.1)', () => {
+  it('authenticates the client by its assertion, and refuses a replayed one', async () => {
+    const key = await clientKey('k1');
+    const t = await setup([bankClient(key, { grantTypes: ['urn:ietf:params:oauth:grant-type:device_code'] })]);
+    t.server.enableGrantType(new DeviceCodeGrant(t.storage.deviceCodes, { verificationUri: `${ISSUER}/device` }));
+    const jwt = await assertion(key, 'bank', t.clock.now());
+    const start = () => t.server.handleDeviceAuthorizationRequest(new Request(`${ISSUER}/device_authorization`, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(assertionParams(jwt)).toString(),
+    }));
+    const first = await start();
+    expect(first.status).toBe(200);
+    expect(((await first.json()) as { device_code?: string }).device_code).toBeTypeOf('string');
+    expect((await start()).status).toBe(401);
   });
 });
 

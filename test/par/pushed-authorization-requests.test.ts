@@ -5,6 +5,7 @@ import { AuthorizationCodeGrant } from '../../src/grants/authorization-code-gran
 import { basic, CLIENT_SECRET, ISSUER, serverOn, tokenRequest, type TestServer } from '../support/fixtures.js';
 import { authorizeRequest, codeParams, createCodeServer, USER, VERIFIER } from '../grants/helpers.js';
 import { assertion, assertionParams, clientKey, TestReplays } from '../client-auth/support.js';
+import { oauthRouteTable } from '../../src/http/oauth-routes.js';
 
 async function parServer(serverOptions: Record<string, unknown> = {}): Promise<TestServer> {
   const t = await createCodeServer({}, { ...serverOptions });
@@ -153,6 +154,9 @@ describe('pushed authorization requests (RFC 9126)', () => {
     const metadata = await t.server.metadata();
     expect(metadata.pushed_authorization_request_endpoint).toBe(`${ISSUER}/par`);
     expect(metadata.require_pushed_authorization_requests).toBe(true);
+    // The HTTP adapters route what the metadata announces.
+    const routed = await (await oauthRouteTable(t.server)).get('/par')!(parRequest(codeParams()));
+    expect(routed.status).toBe(201);
     // An authorization request validated elsewhere without PAR cannot be completed either.
     const forged: AuthorizationRequest = { responseType: 'code', clientId: 'app', clientName: 'Test app', redirectUri: 'https://app.example.test/callback', redirectUriSent: true, scopes: ['read'], codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', codeChallengeMethod: 'S256' };
     const done = await t.server.completeAuthorizationRequest(forged, { user: USER, approved: true });
