@@ -164,7 +164,7 @@ export function readClientCredentials(request: AnyRequest, params: Params): Clie
   let credentials: ClientCredentials;
   if (usedBasic) {
     const basic = parseBasic(header);
-    if (basic && params.has('client_secret')) throw OAuthError.invalidRequest('Use one client authentication method, not two.');
+    if (basic && (params.has('client_secret') || params.has('client_assertion'))) throw OAuthError.invalidRequest('Use one client authentication method, not two.');
     const bodyId = params.get('client_id');
     if (basic && bodyId !== undefined && bodyId !== basic.id) throw OAuthError.invalidRequest('client_id does not match the Authorization header.');
     credentials = { id: basic?.id, secret: basic?.secret, method: 'client_secret_basic', usedBasic };

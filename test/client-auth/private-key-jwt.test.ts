@@ -54,6 +54,14 @@ describe('private_key_jwt (RFC 7523 §2.2, OpenID Connect Core §9)', () => {
     expect(other.body.error).toBe('invalid_request');
   });
 
+  it('refuses an assertion sent with HTTP Basic as well: one method per request (RFC 6749 §2.3)', async () => {
+    const key = await clientKey('k1');
+    const t = await setup([bankClient(key)]);
+    const { res, body } = await t.token(assertionParams(await assertion(key, 'bank', t.clock.now())), { authorization: basic('app', CLIENT_SECRET) });
+    expect(res.status).toBe(400);
+    expect(body.error).toBe('invalid_request');
+  });
+
   it('refuses a replayed assertion: its jti is single use (RFC 7523 §3 item 7)', async () => {
     const key = await clientKey('k1');
     const t = await setup([bankClient(key)]);
