@@ -30,6 +30,11 @@ const COMMAND_FLAGS = {
     'access-token-format': { type: 'string' },
     'no-remember-consent': { type: 'boolean' },
     'remember-consent': { type: 'boolean' },
+    'auth-method': { type: 'string' },
+    'jwks-file': { type: 'string' },
+    'jwks-uri': { type: 'string' },
+    'require-par': { type: 'boolean' },
+    'no-require-par': { type: 'boolean' },
   },
   users: {
     username: { type: 'string' },
