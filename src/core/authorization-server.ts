@@ -42,7 +42,7 @@ import { MetadataDocumentClients, type ClientIdMetadataDocumentOptions } from '.
 import type { ReplayRepository } from '../contracts/replay-repository.js';
 import type { DpopBinding } from '../contracts/grant.js';
 import type { DpopOptions } from './dpop-options.js';
-import { checkTokenRequestProof, LocalReplays } from './token-endpoint-dpop.js';
+import { checkPushedRequestProof, checkTokenRequestProof, LocalReplays } from './token-endpoint-dpop.js';
 import { DPOP_ALGORITHMS } from '../tokens/dpop-proof.js';
 import { DEVICE_CODE_GRANT_TYPE } from '../contracts/types.js';
 import { ClientAssertionVerifier } from '../contracts/client-assertion.js';
@@ -498,7 +498,13 @@ export class AuthorizationServer {
    */
   async respondToPushedAuthorizationRequest(request: Request): Promise<Response> {
     const requestUriTTL = toSeconds(this.#options.requestUriTTL ?? 60);
-    return respondToPushedAuthorizationRequest(request, { ...(await this.#authorizeContext()), requestUriTTL });
+    const server = await this.context();
+    const checkDpopProof = (proofRequest: Request) => checkPushedRequestProof(proofRequest, server, {
+      options: this.#options.dpop ?? {},
+      replays: this.#replays,
+      endpoint: endpointUrl(server.issuer, 'pushedAuthorization', this.#options),
+    });
+    return respondToPushedAuthorizationRequest(request, { ...(await this.#authorizeContext()), requestUriTTL, checkDpopProof });
   }
 
   /** The PAR endpoint in one call that never throws. */

@@ -17,6 +17,11 @@ import { checkPushedParams, pushedRequestId, REQUEST_URI_PREFIX, type AuthorizeE
 export interface PushedAuthorizationEndpointContext extends AuthorizeEndpointContext {
   /** Seconds a `request_uri` may wait before it is presented at the authorization endpoint. */
   readonly requestUriTTL: number;
+  /**
+   * RFC 9449 §10.1: checks the request's DPoP proof, if it has one, and returns its key's thumbprint (absent when
+   * DPoP is off).
+   */
+  readonly checkDpopProof?: ((request: Request) => Promise<string | undefined>) | undefined;
 }
 
 /** Parameters that authenticate the client, never part of the stored authorization request. */
@@ -47,6 +52,13 @@ export async function respondToPushedAuthorizationRequest(request: Request, ctx:
   if (params.has('request')) throw OAuthError.invalidRequest('Request objects (the request parameter) are not supported.');
   // Object.fromEntries defines own properties: a parameter named __proto__ is data, never a prototype.
   const stored: Record<string, string> = Object.fromEntries([...[...params].filter(([name]) => !CLIENT_AUTHENTICATION.has(name)), ['client_id', client.id]]);
+  // RFC 9449 §10.1: a DPoP proof at the PAR endpoint binds the code to its key, as dpop_jkt does; "if both ... are
+  // present, the authorization server MUST ensure that the two values match" (no other key may redeem the code).
+  const jkt = ctx.checkDpopProof ? await ctx.checkDpopProof(request) : undefined;
+  if (jkt !== undefined) {
+    if (stored.dpop_jkt !== undefined && stored.dpop_jkt !== jkt) throw OAuthError.invalidDpopProof('The dpop_jkt parameter does not match the key of the DPoP proof.');
+    stored.dpop_jkt = jkt;
+  }
   const pushed = new Map(Object.entries(stored));
   await checkPushedParams(ctx, client, pushed);
 

@@ -116,13 +116,16 @@ describe.skipIf(!existsSync(CHROMIUM))('oauth4webapi against the ready server: P
     const DPoP = oauth.DPoP(client, dpopKeys);
     const verifier = oauth.generateRandomCodeVerifier();
     const state = oauth.generateRandomState();
+    // The DPoP proof at PAR (RFC 9449 §10.1) binds the code to the key; the server's first answer asks for a nonce.
+    const seen = { nonceErrors: 0 };
     const pushed = await withNonceRetry(async () => {
       const response = await oauth.pushedAuthorizationRequest(as, client, clientAuth, {
         response_type: 'code', redirect_uri: redirectUri, scope: 'read', state,
         code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
       }, { DPoP, ...insecure });
       return oauth.processPushedAuthorizationResponse(as, client, response);
-    });
+    }, seen);
+    expect(seen.nonceErrors).toBe(1);
     expect(pushed.request_uri).toMatch(/^urn:ietf:params:oauth:request_uri:/);
 
     // The browser carries only client_id and request_uri (RFC 9126 §4).
@@ -146,8 +149,7 @@ describe.skipIf(!existsSync(CHROMIUM))('oauth4webapi against the ready server: P
     expect(new URL(page.url()).pathname).toBe('/authorize');
     await context.close();
 
-    // The code, with private_key_jwt and a DPoP proof; the server's first answer asks for a nonce.
-    const seen = { nonceErrors: 0 };
+    // The code, with private_key_jwt and a DPoP proof of the same key (the nonce is remembered: no second round trip).
     const tokens = await withNonceRetry(async () => {
       const response = await oauth.authorizationCodeGrantRequest(as, client, clientAuth, callbackParams, redirectUri, verifier, { DPoP, ...insecure });
       return oauth.processAuthorizationCodeResponse(as, client, response);
@@ -158,7 +160,7 @@ describe.skipIf(!existsSync(CHROMIUM))('oauth4webapi against the ready server: P
     expect(payloadOf(tokens.access_token)).toMatchObject({ iss: server.issuer, client_id: client.client_id, cnf: { jkt: dpopJkt } });
     expect(tokens.refresh_token).toEqual(expect.any(String));
 
-    // The refresh with the same DPoP key (the nonce is remembered now: no second round trip).
+    // The refresh with the same DPoP key.
     const refreshed = await withNonceRetry(async () => {
       const response = await oauth.refreshTokenGrantRequest(as, client, clientAuth, tokens.refresh_token!, { DPoP, ...insecure });
       return oauth.processRefreshTokenResponse(as, client, response);

@@ -6,6 +6,7 @@ import { basic, CLIENT_SECRET, ISSUER, serverOn, tokenRequest, type TestServer }
 import { authorizeRequest, codeParams, createCodeServer, USER, VERIFIER } from '../grants/helpers.js';
 import { assertion, assertionParams, clientKey, TestReplays } from '../client-auth/support.js';
 import { oauthRouteTable } from '../../src/http/oauth-routes.js';
+import { DpopKey } from '../dpop/support/dpop-key.js';
 
 async function parServer(serverOptions: Record<string, unknown> = {}): Promise<TestServer> {
   const t = await createCodeServer({}, { ...serverOptions });
@@ -167,5 +168,45 @@ describe('pushed authorization requests (RFC 9126)', () => {
     const t = await parServer();
     const metadata = await t.server.metadata();
     expect(metadata.pushed_authorization_request_endpoint).toBeUndefined();
+  });
+});
+
+describe('DPoP with pushed authorization requests (RFC 9449 §10.1)', () => {
+  const TOKEN_PARAMS = { grant_type: 'authorization_code', redirect_uri: 'https://app.example.test/callback', code_verifier: VERIFIER };
+  const nowSeconds = (t: TestServer): number => Math.floor(t.clock.now() / 1000);
+  const withProof = (t: TestServer, key: DpopKey, htu = `${ISSUER}/par`) => ({ authorization: basic('app', CLIENT_SECRET), dpop: key.proof('POST', htu, { iat: nowSeconds(t) }) });
+
+  async function codeFor(t: Awaited<ReturnType<typeof setup>>, requestUri: string): Promise<string> {
+    const authRequest = await t.server.validateAuthorizationRequest(authorizeRequest({ client_id: 'app', request_uri: requestUri }));
+    const done = await t.server.completeAuthorizationRequest(authRequest, { user: USER, approved: true });
+    return new URL(done.headers.get('location')!).searchParams.get('code')!;
+  }
+
+  it('binds the code to the key of a DPoP proof sent to the PAR endpoint: only a proof of that key redeems it', async () => {
+    const t = await setup();
+    const key = new DpopKey();
+    const { res, body } = await push(t, codeParams(), withProof(t, key));
+    expect(res.status).toBe(201);
+    const code = await codeFor(t, body.request_uri!);
+    const redeem = (headers: Record<string, string>) => t.server.handleTokenRequest(tokenRequest({ ...TOKEN_PARAMS, code }, { authorization: basic('app', CLIENT_SECRET), ...headers }));
+    expect(((await (await redeem({})).json()) as { error: string }).error).toBe('invalid_dpop_proof');
+    const other = await redeem({ dpop: new DpopKey().proof('POST', `${ISSUER}/token`, { iat: nowSeconds(t) }) });
+    expect(((await other.json()) as { error: string }).error).toBe('invalid_grant');
+    const ok = await redeem({ dpop: key.proof('POST', `${ISSUER}/token`, { iat: nowSeconds(t) }) });
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as { token_type: string }).token_type).toBe('DPoP');
+  });
+
+  it('refuses a PAR proof that fails RFC 9449 §4.3, or whose key is not the pushed dpop_jkt', async () => {
+    const t = await setup();
+    const key = new DpopKey();
+    const wrongHtu = await push(t, codeParams(), withProof(t, key, `${ISSUER}/token`));
+    expect(wrongHtu.res.status).toBe(400);
+    expect(wrongHtu.body.error).toBe('invalid_dpop_proof');
+    const mismatch = await push(t, codeParams({ dpop_jkt: new DpopKey().jkt }), withProof(t, key));
+    expect(mismatch.res.status).toBe(400);
+    expect(mismatch.body.error).toBe('invalid_dpop_proof');
+    const matching = await push(t, codeParams({ dpop_jkt: key.jkt }), withProof(t, key));
+    expect(matching.res.status).toBe(201);
   });
 });
