@@ -178,5 +178,12 @@ describe.skipIf(!existsSync(CHROMIUM))('oauth4webapi against the ready server: P
     }, seen);
     expect(seen.nonceErrors).toBe(2);
     expect(resource).toEqual({ sub: expect.any(String), jkt: dpopJkt, scope: 'read' });
+
+    // The same token without its key (a stolen token sent as Bearer) is refused (RFC 9449 §7.2).
+    const stolen = await oauth.protectedResourceRequest(refreshed.access_token, 'GET', new URL(apiUrl), undefined, undefined, insecure).then(
+      (response) => response.status,
+      (error: unknown) => (error instanceof oauth.WWWAuthenticateChallengeError ? error.cause.find((c) => c.scheme === 'bearer')?.parameters.error : error),
+    );
+    expect(stolen).toBe('invalid_token');
   }, 90_000);
 });
