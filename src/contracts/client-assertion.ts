@@ -6,6 +6,7 @@ import type { Clock } from './clock.js';
 import type { ReplayRepository } from './replay-repository.js';
 import type { Client } from './types.js';
 import { msToSeconds, secondsToMs } from '../tokens/time-units.js';
+import { safeFetchJson } from '../tokens/safe-fetch.js';
 
 /**
  * The `client_assertion_type` of JWT client authentication (RFC 7523 §2.2).
@@ -54,7 +55,11 @@ export interface ClientAssertionVerifierOptions {
   readonly maxTTL?: number;
   /** Tolerated clock difference with clients for `exp`, `nbf` and `iat`, in seconds (default 60). */
   readonly clockSkew?: number;
-  /** The `fetch` used for clients' `jwks_uri` (default: the global one); plug an SSRF-safe fetch here. */
+  /**
+   * The `fetch` used for clients' `jwks_uri`. Default: through `safeFetchJson` (https only, every resolved address
+   * checked, private and loopback addresses refused, no redirects, size and time limits), since a client may have
+   * registered the URL itself.
+   */
   readonly fetch?: RemoteJwksOptions['fetch'];
   /** Least seconds between two fetches of one `jwks_uri` caused by an unknown `kid` (default 30). */
   readonly jwksRefetchCooldown?: number;
@@ -72,6 +77,13 @@ export interface ClientAssertionVerifierOptions {
 export type AssertionFailure = 'bad_assertion' | 'replayed_assertion' | 'jwks_unavailable';
 
 const MAX_REMOTE_SETS = 1000;
+
+/** The default fetch of a `jwks_uri`: SSRF-safe, and answering as a `fetch` would for `RemoteJwks` (a 200 JSON body). */
+const safeJwksFetch: NonNullable<RemoteJwksOptions['fetch']> = async (input) => {
+  const { body, headers } = await safeFetchJson(input, { headers: { accept: 'application/jwk-set+json, application/json' } });
+  const cache = headers.get('cache-control');
+  return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json', ...(cache === null ? {} : { 'cache-control': cache }) } });
+};
 /** RFC 8725 §3.11 explicit typing: a JWT made for another purpose (an access token, a DPoP proof) is not an assertion. */
 const ASSERTION_TYPES = new Set(['JWT', 'jwt', 'client-authentication+jwt']);
 const HASH_OF: Readonly<Record<string, string>> = { HS256: 'SHA-256', HS384: 'SHA-384', HS512: 'SHA-512' };
@@ -161,7 +173,7 @@ export class ClientAssertionVerifier {
     if (!remote) {
       if (this.#remote.size >= MAX_REMOTE_SETS) this.#remote.delete(this.#remote.keys().next().value!);
       const { fetch, clock, jwksRefetchCooldown } = this.#options;
-      remote = new RemoteJwks(uri, { clock, cooldown: jwksRefetchCooldown ?? 30, ...(fetch ? { fetch } : {}) });
+      remote = new RemoteJwks(uri, { clock, cooldown: jwksRefetchCooldown ?? 30, fetch: fetch ?? safeJwksFetch });
       this.#remote.set(uri, remote);
     }
     return remote;

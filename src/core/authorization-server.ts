@@ -145,7 +145,7 @@ export interface ClientAssertionSettings {
    * draft-ietf-oauth-rfc7523bis requires; the token endpoint is what OpenID Connect Core §9 used to recommend).
    */
   acceptTokenEndpointAudience?: boolean;
-  /** The `fetch` for clients' `jwks_uri` (default: the global one); plug an SSRF-safe fetch here. */
+  /** The `fetch` for clients' `jwks_uri` (default: `safeFetchJson`'s SSRF-safe fetch: https, public addresses only). */
   fetch?: RemoteJwksOptions['fetch'];
   /** Least time between two fetches of a client's `jwks_uri` caused by an unknown `kid` (default 30 seconds). */
   jwksRefetchCooldown?: Duration;

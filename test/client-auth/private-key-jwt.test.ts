@@ -197,7 +197,9 @@ describe('private_key_jwt with a jwks_uri', () => {
     const oldKey = await clientKey('2026-01');
     const newKey = await clientKey('2026-02');
     const served = await jwksServer({ keys: [oldKey.publicJwk] });
-    const t = await setup([bankClient(oldKey, { jwks: undefined, jwksUri: served.url })], { clientAssertions: { jwksRefetchCooldown: 30 } });
+    // The test's JWK set server is plain http on loopback, which the default (SSRF-safe) fetch refuses: the runtime's.
+    const plainFetch = (url: string, init: RequestInit) => fetch(url, init);
+    const t = await setup([bankClient(oldKey, { jwks: undefined, jwksUri: served.url })], { clientAssertions: { jwksRefetchCooldown: 30, fetch: plainFetch } });
     expect((await t.token(assertionParams(await assertion(oldKey, 'bank', t.clock.now())))).res.status).toBe(200);
     expect(served.state.fetches).toBe(1);
     expect((await t.token(assertionParams(await assertion(oldKey, 'bank', t.clock.now())))).res.status).toBe(200);
@@ -213,6 +215,16 @@ describe('private_key_jwt with a jwks_uri', () => {
     const forged = await clientKey('forged');
     for (let i = 0; i < 3; i++) expect((await t.token(assertionParams(await assertion(forged, 'bank', t.clock.now())))).res.status).toBe(401);
     expect(served.state.fetches).toBe(2);
+  });
+
+  it('fetches a jwks_uri SSRF-safe by default: a loopback http server is never asked, and the client is refused', async () => {
+    const key = await clientKey('k1');
+    const served = await jwksServer({ keys: [key.publicJwk] });
+    const t = await setup([bankClient(key, { jwks: undefined, jwksUri: served.url })]);
+    const { res, body } = await t.token(assertionParams(await assertion(key, 'bank', t.clock.now())));
+    expect(res.status).toBe(401);
+    expect(body.error).toBe('invalid_client');
+    expect(served.state.fetches).toBe(0);
   });
 
   it('uses the injected fetch for jwks_uri (where an SSRF-safe fetch is plugged in)', async () => {
