@@ -13,6 +13,13 @@ export {
   type ClientCredentials,
 } from './contracts/client-authentication.js';
 export { FAST_HASH_MIN_SECRET_LENGTH } from './contracts/client-secret.js';
+export {
+  CLIENT_SECRET_JWT_ALGORITHMS,
+  ClientAssertionVerifier,
+  PRIVATE_KEY_JWT_ALGORITHMS,
+  type AssertionFailure,
+  type ClientAssertionVerifierOptions,
+} from './contracts/client-assertion.js';
 export { burnPasswordCheck } from './storage/password-hash.js';
 export { isConfidential } from './contracts/types.js';
 export { NO_STORE_HEADERS } from './contracts/oauth-error.js';
@@ -51,6 +58,8 @@ export { buildMetadata, publicJson, respondWithMetadata } from './core/endpoints
 export { introspectToken } from './core/endpoints/introspection-endpoint.js';
 export { respondToRegistration, type RegistrationContext } from './core/endpoints/registration-endpoint.js';
 export { validateClientMetadata, type AcceptedClientMetadata, type ClientMetadataPolicy } from './core/endpoints/client-metadata.js';
+export { respondToPushedAuthorizationRequest, type PushedAuthorizationEndpointContext } from './core/pushed-authorization-endpoint.js';
+export { REQUEST_URI_PREFIX } from './core/authorize-endpoint.js';
 export { oauthRouteTable, type OAuthRouteTable, type RoutableServer } from './http/oauth-routes.js';
 
 // Tokens and keys: JWS (RFC 7515), the crypto backend, key sets.

@@ -3,7 +3,8 @@
 // subpaths; building blocks for custom endpoints and benchmarks are in `grantry/advanced`. Internals stay unexported.
 
 // The authorization server and its options.
-export { AuthorizationServer, type AuthorizationServerOptions } from './core/authorization-server.js';
+export { AuthorizationServer, type AuthorizationServerOptions, type ClientAssertionSettings } from './core/authorization-server.js';
+export { JWT_BEARER_ASSERTION_TYPE } from './contracts/client-assertion.js';
 export type { AuthorizationDecision } from './core/authorize-endpoint.js';
 export type { KeyRotation } from './core/key-rotation.js';
 export type { EndpointName, EndpointOptions } from './core/endpoints/endpoint-options.js';
@@ -20,7 +21,7 @@ export { EventEmitter, type GrantryEvents, type RefreshRejectReason } from './co
 export type { Clock } from './contracts/clock.js';
 export type { Duration } from './contracts/duration.js';
 export type { Params } from './contracts/form.js';
-export type { AccessTokenFormat, Client, ClientOrigin, ClientPermission, GrantType, Resource, Scope, User } from './contracts/types.js';
+export type { AccessTokenFormat, Client, ClientJwks, ClientOrigin, ClientPermission, GrantType, Resource, Scope, TokenEndpointAuthMethod, User } from './contracts/types.js';
 export { isResourceIdentifier } from './contracts/resource-identifier.js';
 export type { ClientAuthMethod } from './contracts/client-authentication.js';
 export type { SigningKeyInput } from './tokens/signing-key-set.js';
@@ -140,6 +141,11 @@ export type {
   InitialAccessTokenRepository,
 } from './contracts/client-registration-repository.js';
 export type { SessionRecord, SessionRepository } from './storage/session-repository.js';
+export {
+  PUSHED_REQUEST_KEEP_MS,
+  type PushedAuthorizationRequestRecord,
+  type PushedAuthorizationRequestRepository,
+} from './contracts/pushed-authorization-request-repository.js';
 export type { NewUser, StorageAdmin } from './storage/storage-admin.js';
 export type { CleanupOptions, CleanupReport, ManagedStorage, MigrationReport } from './storage/managed-storage.js';
 export { generateClientSecret, hashClientSecret, verifyClientSecret } from './contracts/client-secret.js';

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { redirectUriProblem } from '../contracts/redirect-uri-rules.js';
 import { hashClientSecret } from '../contracts/client-secret.js';
-import type { AccessTokenFormat, Client, ClientPermission, GrantType } from '../contracts/types.js';
+import type { AccessTokenFormat, Client, ClientJwks, ClientPermission, GrantType, TokenEndpointAuthMethod } from '../contracts/types.js';
 import { createClient, type ServerStore } from '../server/server-store.js';
+import { isConfidential } from '../contracts/types.js';
 import type { CommandOutput, Flags } from './admin-commands.js';
 import { UsageError } from './cli-error.js';
 import { GRANT_NAMES } from '../server/config.js';
@@ -23,7 +24,7 @@ const required = (flags: Flags, name: string): string => {
 const showClient = (c: Client) => ({
   id: c.id,
   name: c.name,
-  type: c.secretHash === undefined ? 'public' : 'confidential',
+  type: isConfidential(c) ? 'confidential' : 'public',
   grant_types: c.grantTypes,
   scopes: c.scopes,
   redirect_uris: c.redirectUris,
@@ -34,6 +35,10 @@ const showClient = (c: Client) => ({
   access_token_format: c.accessTokenFormat ?? null,
   dpop_bound_access_tokens: c.dpopBoundAccessTokens === true,
   resources: c.resources ?? [],
+  token_endpoint_auth_method: c.tokenEndpointAuthMethod ?? (c.secretHash === undefined ? 'none' : 'client_secret_basic'),
+  ...(c.jwksUri === undefined ? {} : { jwks_uri: c.jwksUri }),
+  ...(c.jwks === undefined ? {} : { jwks: c.jwks }),
+  require_pushed_authorization_requests: c.requirePushedAuthorizationRequests === true,
 });
 
 const clientText = (c: Client): string => {
@@ -48,6 +53,8 @@ const clientText = (c: Client): string => {
     `  access token format: ${s.access_token_format ?? "(the server's default)"}`,
     ...(s.dpop_bound_access_tokens ? ['  DPoP-bound access tokens: required (RFC 9449)'] : []),
     `  resources: ${s.resources.join(' ') || '(any registered)'}`,
+    `  authentication: ${s.token_endpoint_auth_method}${s.jwks_uri === undefined ? '' : ` (jwks_uri ${s.jwks_uri})`}${s.jwks === undefined ? '' : ` (${s.jwks.keys.length} registered key${s.jwks.keys.length === 1 ? '' : 's'})`}`,
+    `  requires pushed authorization requests: ${s.require_pushed_authorization_requests ? 'yes' : 'no'}`,
   ].join('\n');
 };
 
@@ -152,6 +159,51 @@ function permissionsOf(flags: Flags): ClientPermission[] | undefined {
   return [...all];
 }
 
+const AUTH_METHODS: readonly TokenEndpointAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'client_secret_jwt', 'none'];
+
+/** `--auth-method`, `--jwks-file`, `--jwks-uri` (RFC 7591 §2); `undefined` members when not given. */
+function authenticationOf(flags: Flags): { method?: TokenEndpointAuthMethod; jwks?: ClientJwks; jwksUri?: string } {
+  const method = flags['auth-method'];
+  if (method !== undefined && !AUTH_METHODS.includes(method as TokenEndpointAuthMethod)) {
+    throw new UsageError(`--auth-method: unknown method ${String(method)}; known: ${AUTH_METHODS.join(', ')}`);
+  }
+  const file = flags['jwks-file'];
+  const uri = flags['jwks-uri'];
+  if (file !== undefined && uri !== undefined) throw new UsageError('give --jwks-file or --jwks-uri, not both (RFC 7591 §2)');
+  let jwks: ClientJwks | undefined;
+  if (typeof file === 'string') {
+    try {
+      jwks = JSON.parse(readFileSync(file, 'utf8')) as ClientJwks;
+    } catch (error) {
+      throw new UsageError(`--jwks-file: cannot read a JWK set from ${file}: ${(error as Error).message}`);
+    }
+  }
+  if ((jwks !== undefined || uri !== undefined) && method !== undefined && method !== 'private_key_jwt') {
+    throw new UsageError('--jwks-file and --jwks-uri go with --auth-method private_key_jwt');
+  }
+  return {
+    ...(method === undefined ? {} : { method: method as TokenEndpointAuthMethod }),
+    ...(jwks === undefined ? {} : { jwks }),
+    ...(typeof uri === 'string' ? { jwksUri: uri } : {}),
+  };
+}
+
+/** `--require-par` (on) or `--no-require-par` (off); `undefined` when neither is given. */
+function requireParOf(flags: Flags): boolean | undefined {
+  if (flags['require-par'] === true && flags['no-require-par'] === true) throw new UsageError('give --require-par or --no-require-par, not both');
+  return flags['require-par'] === true ? true : flags['no-require-par'] === true ? false : undefined;
+}
+
+/** The admin's TypeError (a client that breaks a registration rule) as a usage error. */
+async function registering<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (error instanceof TypeError && error.message.startsWith('grantry: client ')) throw new UsageError(error.message.replace(/^grantry: /, ''));
+    throw error;
+  }
+}
+
 /**
  * A secret chosen elsewhere (a client migrated from another server), read from stdin or a file so that it never
  * appears on a command line (visible in `ps` and shell history). The first line, without its line ending.
@@ -219,7 +271,12 @@ export async function clientsCommand(
       const scopes = await scopesOf(store, flags);
       const resources = await resourcesOf(store, flags);
       const rememberConsent = rememberConsentOf(flags);
-      const { client, secret: generated } = await createClient(store, {
+      const auth = authenticationOf(flags);
+      const method = auth.method ?? (auth.jwks !== undefined || auth.jwksUri !== undefined ? 'private_key_jwt' : undefined);
+      if (isPublic && method !== undefined && method !== 'none') throw new UsageError(`a --public client cannot use ${method}`);
+      if (secret !== undefined && (method === 'private_key_jwt' || method === 'none')) throw new UsageError(`a ${method} client has no secret`);
+      const requirePar = requireParOf(flags);
+      const { client, secret: generated } = await registering(() => createClient(store, {
         id: typeof flags.id === 'string' ? flags.id : id,
         name,
         grantTypes,
@@ -231,7 +288,11 @@ export async function clientsCommand(
         ...(accessTokenFormat === undefined ? {} : { accessTokenFormat }),
         ...(flags['dpop-bound'] === true ? { dpopBoundAccessTokens: true } : {}),
         ...(resources === undefined ? {} : { resources }),
-      });
+        ...(method === undefined ? {} : { authMethod: method }),
+        ...(auth.jwks === undefined ? {} : { jwks: auth.jwks }),
+        ...(auth.jwksUri === undefined ? {} : { jwksUri: auth.jwksUri }),
+        ...(requirePar === true ? { requirePushedAuthorizationRequests: true } : {}),
+      }));
       if (rememberConsent === false) await store.storage.consents.setRememberAllowed(client.id, false);
       const note =
         generated !== undefined
@@ -252,13 +313,21 @@ export async function clientsCommand(
       const rememberConsent = rememberConsentOf(flags);
       const grantTypes = grantTypesOf(flags);
       const resources = await resourcesOf(store, flags);
+      const auth = authenticationOf(flags);
+      const requirePar = requireParOf(flags);
+      const switchesToKeys = auth.method === 'private_key_jwt' || (auth.method === undefined && (auth.jwks !== undefined || auth.jwksUri !== undefined));
+      if (auth.method !== undefined && auth.method !== 'private_key_jwt' && auth.method !== current.tokenEndpointAuthMethod) {
+        throw new UsageError('clients update changes the authentication method only to private_key_jwt; register a new client for another method');
+      }
       const { accessTokenFormat: currentFormat, resources: currentResources, ...rest } = current;
+      const { jwks: _jwks, jwksUri: _jwksUri, secretHash: _secretHash, secretForJwt: _secretForJwt, ...base } = rest;
       const updated: Client = {
-        ...rest,
+        ...(switchesToKeys ? { ...base, tokenEndpointAuthMethod: 'private_key_jwt', ...(auth.jwks ? { jwks: auth.jwks } : {}), ...(auth.jwksUri ? { jwksUri: auth.jwksUri } : {}) } : rest),
         ...(format === undefined ? (currentFormat === undefined ? {} : { accessTokenFormat: currentFormat }) : format === null ? {} : { accessTokenFormat: format }),
         ...(resources === undefined
           ? currentResources === undefined ? {} : { resources: currentResources }
           : resources.length === 0 ? {} : { resources }),
+        ...(requirePar === undefined ? {} : { requirePushedAuthorizationRequests: requirePar }),
         ...(typeof flags.name === 'string' ? { name: flags.name } : {}),
         ...(grantTypes.length > 0 ? { grantTypes } : {}),
         ...(flags.scopes !== undefined ? { scopes: await scopesOf(store, flags) } : {}),
@@ -269,7 +338,7 @@ export async function clientsCommand(
         ...(flags['dpop-bound'] === true ? { dpopBoundAccessTokens: true } : flags['no-dpop-bound'] === true ? { dpopBoundAccessTokens: false } : {}),
       };
       requireRedirectUris(updated.grantTypes, updated.redirectUris);
-      if (!(await admin.updateClient(updated))) throw new UsageError(`no client ${clientId}`);
+      if (!(await registering(() => admin.updateClient(updated)))) throw new UsageError(`no client ${clientId}`);
       if (rememberConsent !== undefined) await store.storage.consents.setRememberAllowed(clientId, rememberConsent);
       return shown(store, updated);
     }

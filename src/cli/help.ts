@@ -8,6 +8,7 @@ const COMMAND_HELP: Readonly<Record<string, string>> = {
   clients: `  clients create --name N --grant-types a,b [--scopes "read write"] [--redirect-uris U1,U2] [--public] [--id ID]
                  [--can-introspect] [--access-token-format jwt|opaque] [--dpop-bound]
                  [--secret-stdin | --secret-file PATH]
+                 [--auth-method M] [--jwks-file FILE | --jwks-uri URL] [--require-par]
                                       register a client; prints its id and, once, its generated secret.
                                       Grant types: authorization_code, client_credentials, refresh_token,
                                       device_code, password, implicit. Scopes must exist (grantry scopes add).
@@ -22,11 +23,17 @@ const COMMAND_HELP: Readonly<Record<string, string>> = {
                                       --secret-stdin / --secret-file: import a chosen secret (first line) instead
                                       of generating one; under 32 characters it is stored under a slow hash.
                                       --no-remember-consent: the consent page always asks (no "Remember").
+                                      --auth-method: client_secret_basic, client_secret_post, private_key_jwt
+                                      (with --jwks-file, a JWK set of public keys, or --jwks-uri), client_secret_jwt
+                                      (a generated secret the client signs with; stored as given, not hashed) or
+                                      none (= --public). The client must then authenticate that way (RFC 7591 §2).
+                                      --require-par: authorization requests must be pushed to /par (RFC 9126).
                                       --resource URI (repeatable): the resources (RFC 8707) it may ask tokens
                                       for, each registered (grantry resources create); none: any registered.
   clients update <id> [--name N] [--grant-types a,b] [--scopes S] [--redirect-uris U] [--can-introspect]
                  [--permissions LIST] [--access-token-format jwt|opaque|default] [--dpop-bound | --no-dpop-bound]
                  [--resource URI ...] [--secret-stdin | --secret-file PATH]
+                 [--auth-method private_key_jwt --jwks-file FILE | --jwks-uri URL] [--require-par | --no-require-par]
                                       change a client; --permissions "" removes every permission;
                                       --resource replaces the allowed resources (--resource "": any);
                                       --no-remember-consent / --remember-consent turn remembered consent off/on

@@ -31,6 +31,11 @@ const COMMAND_FLAGS = {
     'no-remember-consent': { type: 'boolean' },
     'remember-consent': { type: 'boolean' },
     resource: { type: 'string', multiple: true },
+    'auth-method': { type: 'string' },
+    'jwks-file': { type: 'string' },
+    'jwks-uri': { type: 'string' },
+    'require-par': { type: 'boolean' },
+    'no-require-par': { type: 'boolean' },
   },
   users: {
     username: { type: 'string' },

@@ -45,6 +45,8 @@ export interface AuthorizationRequest {
   readonly codeChallengeMethod?: CodeChallengeMethod;
   /** RFC 9449 §10 `dpop_jkt`: the thumbprint of the DPoP key the code will be bound to. */
   readonly dpopJkt?: string;
+  /** The stored id of the pushed request it came from (RFC 9126); completing the request consumes it. */
+  readonly pushedRequestId?: string;
 }
 
 /**

@@ -2,9 +2,11 @@ import type { EventEmitter, GrantryEvents } from './events.js';
 import type { Params } from './form.js';
 import type { AnyRequest } from './plain-request.js';
 import { OAuthError, type Guess } from './oauth-error.js';
-import type { Client } from './types.js';
+import type { Client, TokenEndpointAuthMethod } from './types.js';
 import type { ClientRepository } from './repositories.js';
 import { verifyClientSecret } from './client-secret.js';
+import { decodeJwt } from '../tokens/jwt.js';
+import { CLIENT_SECRET_JWT_ALGORITHMS, JWT_BEARER_ASSERTION_TYPE, type ClientAssertionVerifier } from './client-assertion.js';
 
 /**
  * How a client proved who it is (RFC 8414 `token_endpoint_auth_methods_supported`).
@@ -15,7 +17,7 @@ import { verifyClientSecret } from './client-secret.js';
  * if (method === 'none') throw OAuthError.unauthorizedClient('Confidential clients only.');
  * ```
  */
-export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+export type ClientAuthMethod = TokenEndpointAuthMethod;
 
 /**
  * The outcome of client authentication.
@@ -115,6 +117,8 @@ export function isWellFormedClientId(id: string): boolean {
 export interface ClientAuthenticationContext {
   readonly clients: ClientRepository;
   readonly events: EventEmitter<GrantryEvents>;
+  /** Verifies JWT client assertions (`private_key_jwt`, `client_secret_jwt`); without it they are refused. */
+  readonly clientAssertions?: ClientAssertionVerifier | undefined;
 }
 
 /**
@@ -134,6 +138,8 @@ export interface ClientCredentials {
   readonly method: ClientAuthMethod;
   /** Whether the `Authorization` header asked for HTTP Basic (RFC 6749 §5.2: then answer 401 with a challenge). */
   readonly usedBasic: boolean;
+  /** The JWT of `client_assertion` (RFC 7523 §2.2), not yet verified; `id` is then its `sub`. */
+  readonly assertion?: string | undefined;
 }
 
 const readCredentials = new WeakMap<AnyRequest, ClientCredentials>();
@@ -158,16 +164,44 @@ export function readClientCredentials(request: AnyRequest, params: Params): Clie
   let credentials: ClientCredentials;
   if (usedBasic) {
     const basic = parseBasic(header);
-    if (basic && params.has('client_secret')) throw OAuthError.invalidRequest('Use one client authentication method, not two.');
+    if (basic && (params.has('client_secret') || params.has('client_assertion'))) throw OAuthError.invalidRequest('Use one client authentication method, not two.');
     const bodyId = params.get('client_id');
     if (basic && bodyId !== undefined && bodyId !== basic.id) throw OAuthError.invalidRequest('client_id does not match the Authorization header.');
     credentials = { id: basic?.id, secret: basic?.secret, method: 'client_secret_basic', usedBasic };
+  } else if (params.has('client_assertion') || params.has('client_assertion_type')) {
+    credentials = readAssertion(params);
   } else {
     const secret = params.get('client_secret');
     credentials = { id: params.get('client_id'), secret, method: secret === undefined ? 'none' : 'client_secret_post', usedBasic };
   }
   readCredentials.set(request, credentials);
   return credentials;
+}
+
+/**
+ * RFC 7521 §4.2 / RFC 7523 §2.2: `client_assertion_type` and `client_assertion` together, the client identified by
+ * the assertion's `sub`; `client_id`, if sent, "MUST identify the same client". The method follows the JWS `alg`:
+ * HMAC is `client_secret_jwt`, anything else `private_key_jwt` (checked against the registration later).
+ */
+function readAssertion(params: Params): ClientCredentials {
+  const type = params.get('client_assertion_type');
+  const assertion = params.get('client_assertion');
+  if (params.has('client_secret')) throw OAuthError.invalidRequest('Use one client authentication method, not two.');
+  if (type === undefined || assertion === undefined) throw OAuthError.invalidRequest('Send client_assertion_type and client_assertion together.');
+  if (type !== JWT_BEARER_ASSERTION_TYPE) throw OAuthError.invalidRequest(`The client_assertion_type must be ${JWT_BEARER_ASSERTION_TYPE}.`);
+  const decoded = decodeJwt(assertion);
+  const sub = decoded?.payload.sub;
+  const bodyId = params.get('client_id');
+  const id = typeof sub === 'string' && sub !== '' ? sub : bodyId;
+  if (bodyId !== undefined && id !== bodyId) throw OAuthError.invalidRequest('client_id does not match the client assertion.');
+  const method = decoded !== undefined && CLIENT_SECRET_JWT_ALGORITHMS.includes(decoded.header.alg) ? 'client_secret_jwt' : 'private_key_jwt';
+  return { id, secret: undefined, method, usedBasic: false, assertion };
+}
+
+/** The method a client must use (RFC 7591 §2): the registered one, else a secret (either way) or `none`. */
+function registeredMethods(client: Client): readonly ClientAuthMethod[] {
+  if (client.tokenEndpointAuthMethod !== undefined) return [client.tokenEndpointAuthMethod];
+  return client.secretHash === undefined ? ['none'] : ['client_secret_basic', 'client_secret_post'];
 }
 
 /**
@@ -186,7 +220,7 @@ export async function authenticateClient(
   params: Params,
   ctx: ClientAuthenticationContext,
 ): Promise<AuthenticatedClient> {
-  const { id, secret, method, usedBasic } = readClientCredentials(request, params);
+  const { id, secret, method, usedBasic, assertion } = readClientCredentials(request, params);
   const fail = (clientId: string | undefined, reason: GrantryEvents['client.authentication_failed']['reason'], guess?: Guess): never => {
     ctx.events.emit('client.authentication_failed', { clientId, reason });
     throw OAuthError.invalidClient(usedBasic, undefined, guess);
@@ -210,6 +244,20 @@ export async function authenticateClient(
     if (secret !== undefined) await verifyClientSecret(secret, 'sha256$');
     return fail(id, 'unknown_client', secret === undefined ? undefined : { kind: 'client_secret' });
   }
+  const allowed = registeredMethods(client);
+  if (assertion !== undefined) {
+    // RFC 7591 §2: a client registered for a method uses that one.
+    if (!allowed.includes(method)) return fail(id, 'wrong_method');
+    const jwtMethod = method as 'private_key_jwt' | 'client_secret_jwt';
+    if (!ctx.clientAssertions) return fail(id, 'bad_assertion');
+    const failure = await ctx.clientAssertions.verify(assertion, client, jwtMethod);
+    // A wrong HMAC is a guess at the shared secret; a bad signature is not guessable and counts against the source.
+    if (failure !== undefined) return fail(id, failure, failure === 'bad_assertion' && jwtMethod === 'client_secret_jwt' ? { kind: 'client_secret', subject: id } : undefined);
+    return { client, method: jwtMethod };
+  }
+  if (client.tokenEndpointAuthMethod === 'private_key_jwt' || client.tokenEndpointAuthMethod === 'client_secret_jwt') {
+    return fail(id, secret === undefined ? 'missing_credentials' : 'wrong_method');
+  }
   if (client.secretHash === undefined) {
     // A public client has no secret to present (RFC 6749 §2.1); one that sends a secret is misconfigured.
     if (secret !== undefined && secret !== '') return fail(id, 'public_client');
@@ -217,5 +265,6 @@ export async function authenticateClient(
   }
   if (secret === undefined) return fail(id, 'missing_credentials');
   if (!(await verifyClientSecret(secret, client.secretHash))) return fail(id, 'bad_secret', { kind: 'client_secret', subject: id });
+  if (!allowed.includes(method)) return fail(id, 'wrong_method');
   return { client, method };
 }

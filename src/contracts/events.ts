@@ -11,7 +11,7 @@ import type { Client } from './types.js';
  * ```
  */
 export interface GrantryEvents {
-  'client.authentication_failed': { clientId: string | undefined; reason: 'unknown_client' | 'bad_secret' | 'missing_credentials' | 'public_client' };
+  'client.authentication_failed': { clientId: string | undefined; reason: 'unknown_client' | 'bad_secret' | 'missing_credentials' | 'public_client' | 'wrong_method' | 'bad_assertion' | 'replayed_assertion' | 'jwks_unavailable' };
   'user.authentication_failed': { username: string; client: Client };
   'access_token.issued': { jti: string; client: Client; userId: string | undefined; scopes: readonly string[]; grantType: string };
   'refresh_token.issued': { id: string; familyId: string; client: Client; userId: string | undefined };

@@ -6,6 +6,7 @@ import type { TokenSealer } from '../tokens/sealed-token.js';
 import type { Clock } from './clock.js';
 import type { EventEmitter, GrantryEvents } from './events.js';
 import type { AccessTokenFormat, Client, GrantType } from './types.js';
+import type { ClientAssertionVerifier } from './client-assertion.js';
 
 /**
  * What the custom-claims hook sees when an access token is minted.
@@ -75,6 +76,8 @@ export interface ServerContext {
    * is `invalid_target`, and tokens carry the default `audience`.
    */
   readonly resources?: ResourceRepository | undefined;
+  /** Verifies JWT client assertions (`private_key_jwt`, `client_secret_jwt`); absent when they are not enabled. */
+  readonly clientAssertions?: ClientAssertionVerifier | undefined;
   /** Adds claims to access tokens; registered claims cannot be overridden. */
   readonly customClaims: ((ctx: AccessTokenClaimsContext) => Record<string, unknown> | Promise<Record<string, unknown>>) | undefined;
 }

@@ -61,7 +61,7 @@ export type ClientOrigin = 'operator' | 'registration';
 export type AccessTokenFormat = 'jwt' | 'opaque';
 
 /**
- * A registered client. A client without `secretHash` is public (RFC 6749 §2.1).
+ * A registered client. A client without `secretHash` that authenticates with no JWT is public (RFC 6749 §2.1).
  *
  * @example
  * ```ts
@@ -98,17 +98,61 @@ export interface Client {
    * or empty means any registered resource.
    */
   readonly resources?: readonly string[] | undefined;
+  /**
+   * How the client authenticates at the token, revocation, introspection, device authorization and PAR endpoints
+   * (RFC 7591 §2 `token_endpoint_auth_method`); a client registered for a method must use it. Absent: a secret
+   * by HTTP Basic or in the body when the client has `secretHash`, `none` when it has not.
+   */
+  readonly tokenEndpointAuthMethod?: TokenEndpointAuthMethod | undefined;
+  /** `private_key_jwt`: the client's public keys, a JWK set given at registration (RFC 7591 §2 `jwks`). */
+  readonly jwks?: ClientJwks | undefined;
+  /** `private_key_jwt`: where the client publishes its JWK set (RFC 7591 §2 `jwks_uri`); never with `jwks`. */
+  readonly jwksUri?: string | undefined;
+  /**
+   * `client_secret_jwt`: the shared secret the client signs its assertions with (HMAC, OpenID Connect Core §9).
+   * HMAC verification needs the key itself, so unlike `secretHash` it is stored as given: treat the column like a
+   * signing key. At least 32 characters (RFC 7518 §3.2: a key as long as the hash output).
+   */
+  readonly secretForJwt?: string | undefined;
+  /** RFC 9126 §6 `require_pushed_authorization_requests`: the authorization endpoint accepts only a `request_uri`. */
+  readonly requirePushedAuthorizationRequests?: boolean | undefined;
 }
 
 /**
- * Whether a client is confidential (has a secret).
+ * The client authentication methods a registration can name (RFC 7591 §2, RFC 7523 §2.2, OpenID Connect Core §9).
+ *
+ * @example
+ * ```ts
+ * const method: TokenEndpointAuthMethod = 'private_key_jwt';
+ * const client: Client = { id: 'bank', name: 'Bank', redirectUris: [], grantTypes: ['client_credentials'], scopes: [],
+ *   tokenEndpointAuthMethod: method, jwksUri: 'https://bank.example/jwks.json' };
+ * ```
+ */
+export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'client_secret_jwt' | 'none';
+
+/**
+ * A client's JWK set (RFC 7517 §5): public keys only.
+ *
+ * @example
+ * ```ts
+ * const jwks: ClientJwks = { keys: [{ kty: 'EC', crv: 'P-256', x: '…', y: '…', kid: 'client-2026' }] };
+ * ```
+ */
+export interface ClientJwks {
+  readonly keys: readonly Readonly<Record<string, unknown>>[];
+}
+
+/**
+ * Whether a client is confidential: it has a secret, or it authenticates with a JWT (`private_key_jwt`,
+ * `client_secret_jwt`).
  *
  * @example
  * ```ts
  * if (!isConfidential(client)) throw OAuthError.unauthorizedClient('Public clients cannot use this grant.');
  * ```
  */
-export const isConfidential = (client: Client): boolean => client.secretHash !== undefined;
+export const isConfidential = (client: Client): boolean =>
+  client.secretHash !== undefined || client.tokenEndpointAuthMethod === 'private_key_jwt' || client.tokenEndpointAuthMethod === 'client_secret_jwt';
 
 /**
  * A resource owner, as the user repository returns it.

@@ -42,9 +42,13 @@ import { MetadataDocumentClients, type ClientIdMetadataDocumentOptions } from '.
 import type { ReplayRepository } from '../contracts/replay-repository.js';
 import type { DpopBinding } from '../contracts/grant.js';
 import type { DpopOptions } from './dpop-options.js';
-import { checkTokenRequestProof, LocalReplays } from './token-endpoint-dpop.js';
+import { checkPushedRequestProof, checkTokenRequestProof, LocalReplays } from './token-endpoint-dpop.js';
 import { DPOP_ALGORITHMS } from '../tokens/dpop-proof.js';
 import { DEVICE_CODE_GRANT_TYPE } from '../contracts/types.js';
+import { ClientAssertionVerifier } from '../contracts/client-assertion.js';
+import type { PushedAuthorizationRequestRepository } from '../contracts/pushed-authorization-request-repository.js';
+import { respondToPushedAuthorizationRequest } from './pushed-authorization-endpoint.js';
+import type { RemoteJwksOptions } from '../tokens/remote-jwks.js';
 
 /**
  * Options of an {@link AuthorizationServer}: the seed's repositories and keys, plus grantry's settings (the
@@ -112,10 +116,45 @@ export interface AuthorizationServerOptions extends EndpointOptions {
    */
   dpop?: DpopOptions | false;
   /**
-   * Where single-use identifiers are remembered (a DPoP proof's `jti`): the storage's `replays`, shared by every
-   * instance. Default: a process-local store (single use within one process only).
+   * Where single-use identifiers are remembered, each kind in its own namespace: a DPoP proof's `jti` and a client
+   * assertion's `jti`. The storage's `replays`, shared by every instance. Without it DPoP uses a process-local store
+   * (single use within one process only) and JWT client authentication is off; given, JWT client authentication
+   * (`private_key_jwt`, `client_secret_jwt`) is enabled at every endpoint that authenticates clients.
    */
   replays?: ReplayRepository;
+  /** Settings of JWT client authentication (see {@link ClientAssertionSettings}). */
+  clientAssertions?: ClientAssertionSettings;
+  /** Pushed authorization requests (RFC 9126): given, the PAR endpoint is served and `request_uri` accepted. */
+  pushedAuthorizationRequests?: PushedAuthorizationRequestRepository;
+  /** How long a pushed `request_uri` may wait for the authorization endpoint (default 60 seconds). */
+  requestUriTTL?: Duration;
+  /** RFC 9126 §5: every authorization request must be pushed (default: only clients registered so). */
+  requirePushedAuthorizationRequests?: boolean;
+}
+
+/**
+ * Settings of JWT client authentication (RFC 7523 §2.2, OpenID Connect Core §9).
+ *
+ * @example
+ * ```ts
+ * const settings: ClientAssertionSettings = { maxTTL: 'PT5M', clockSkew: 30, acceptTokenEndpointAudience: true };
+ * new AuthorizationServer({ ...options, replays: storage.replays, clientAssertions: settings });
+ * ```
+ */
+export interface ClientAssertionSettings {
+  /** The longest an assertion may be valid from now to its `exp` (default 5 minutes). */
+  maxTTL?: Duration;
+  /** Tolerated clock difference for `exp`, `nbf` and `iat` (default 60 seconds). */
+  clockSkew?: Duration;
+  /**
+   * Also accept the token endpoint URL as `aud` (default `false`: only the issuer identifier, as
+   * draft-ietf-oauth-rfc7523bis requires; the token endpoint is what OpenID Connect Core §9 used to recommend).
+   */
+  acceptTokenEndpointAudience?: boolean;
+  /** The `fetch` for clients' `jwks_uri` (default: `safeFetchJson`'s SSRF-safe fetch: https, public addresses only). */
+  fetch?: RemoteJwksOptions['fetch'];
+  /** Least time between two fetches of a client's `jwks_uri` caused by an unknown `kid` (default 30 seconds). */
+  jwksRefetchCooldown?: Duration;
 }
 
 const MAKE_SIGNING_KEY =
@@ -268,7 +307,25 @@ export class AuthorizationServer {
       resources: o.resources,
       customClaims: o.customClaims,
       accessTokenFormat: o.accessTokenFormat ?? 'jwt',
+      clientAssertions: this.#clientAssertions(o.clock ?? systemClock),
     };
+  }
+
+  #clientAssertions(clock: Clock): ClientAssertionVerifier | undefined {
+    const o = this.#options;
+    if (!o.replays) return undefined;
+    const settings = o.clientAssertions ?? {};
+    // draft-ietf-oauth-rfc7523bis: the issuer identifier is the audience; the token endpoint URL only when allowed.
+    const audiences = [o.issuer, ...(settings.acceptTokenEndpointAudience ? [endpointUrl(o.issuer, 'token', o)] : [])];
+    return new ClientAssertionVerifier({
+      audiences,
+      replays: o.replays,
+      clock,
+      ...(settings.maxTTL === undefined ? {} : { maxTTL: toSeconds(settings.maxTTL) }),
+      ...(settings.clockSkew === undefined ? {} : { clockSkew: toSeconds(settings.clockSkew) }),
+      ...(settings.jwksRefetchCooldown === undefined ? {} : { jwksRefetchCooldown: toSeconds(settings.jwksRefetchCooldown) }),
+      ...(settings.fetch ? { fetch: settings.fetch } : {}),
+    });
   }
 
   /**
@@ -427,7 +484,39 @@ export class AuthorizationServer {
 
   async #authorizeContext(): Promise<AuthorizeEndpointContext> {
     const requireDpop = this.#options.dpop !== undefined && this.#options.dpop !== false && this.#options.dpop.required === true;
-    return { server: await this.context(), enabled: (type) => this.#grants.get(type), maxBodyBytes: this.#maxBodyBytes, requireDpop };
+    return {
+      server: await this.context(),
+      enabled: (type) => this.#grants.get(type),
+      maxBodyBytes: this.#maxBodyBytes,
+      requireDpop,
+      pushedRequests: this.#options.pushedAuthorizationRequests,
+      requirePushedRequests: this.#options.requirePushedAuthorizationRequests === true,
+    };
+  }
+
+  /**
+   * The pushed authorization request endpoint (RFC 9126 §2): 201 `{ request_uri, expires_in }`; throws an
+   * `OAuthError` on failure. Needs the `pushedAuthorizationRequests` option.
+   *
+   * @example
+   * ```ts
+   * const response = await server.respondToPushedAuthorizationRequest(request); // 201 {"request_uri":"urn:…","expires_in":60}
+   * ```
+   */
+  async respondToPushedAuthorizationRequest(request: Request): Promise<Response> {
+    const requestUriTTL = toSeconds(this.#options.requestUriTTL ?? 60);
+    const server = await this.context();
+    const checkDpopProof = (proofRequest: Request) => checkPushedRequestProof(proofRequest, server, {
+      options: this.#options.dpop ?? {},
+      replays: this.#replays,
+      endpoint: endpointUrl(server.issuer, 'pushedAuthorization', this.#options),
+    });
+    return respondToPushedAuthorizationRequest(request, { ...(await this.#authorizeContext()), requestUriTTL, checkDpopProof });
+  }
+
+  /** The PAR endpoint in one call that never throws. */
+  async handlePushedAuthorizationRequest(request: Request): Promise<Response> {
+    return this.#handle(() => this.respondToPushedAuthorizationRequest(request));
   }
 
   /** The device authorization endpoint (RFC 8628 §3.1); throws an `OAuthError` on failure. */
@@ -571,7 +660,8 @@ export class AuthorizationServer {
     const options = refreshTokens === undefined || refreshTokens === this.#options.refreshTokens ? this.#options : { ...this.#options, refreshTokens };
     const dpop = this.#options.dpop;
     const dpopAlgorithms = dpop === false ? undefined : (dpop?.algorithms ?? DPOP_ALGORITHMS);
-    return { server: await this.context(), options, maxBodyBytes: this.#maxBodyBytes, dpopAlgorithms };
+    const pushedAuthorization = this.#options.pushedAuthorizationRequests ? { required: this.#options.requirePushedAuthorizationRequests === true } : undefined;
+    return { server: await this.context(), options, maxBodyBytes: this.#maxBodyBytes, dpopAlgorithms, pushedAuthorization };
   }
 
   #heldRefreshTokens(): RefreshTokenRepository | undefined {

@@ -10,6 +10,7 @@ import { OAuthError, toOAuthError } from '../contracts/oauth-error.js';
 import type { ServerContext } from '../contracts/server-context.js';
 import { StorageUnavailableError } from '../contracts/storage-unavailable-error.js';
 import type { Client, User } from '../contracts/types.js';
+import type { PushedAuthorizationRequestRepository } from '../contracts/pushed-authorization-request-repository.js';
 
 /** What the authorization endpoint needs from the server. */
 export interface AuthorizeEndpointContext {
@@ -19,10 +20,24 @@ export interface AuthorizeEndpointContext {
   readonly maxBodyBytes: number;
   /** Every token must be DPoP-bound (RFC 9449): implicit access tokens, which cannot be, are refused. */
   readonly requireDpop?: boolean | undefined;
+  /** Pushed authorization requests (RFC 9126): without it, `request_uri` is refused. */
+  readonly pushedRequests?: PushedAuthorizationRequestRepository | undefined;
+  /** RFC 9126 §5 `require_pushed_authorization_requests`, server-wide. */
+  readonly requirePushedRequests?: boolean | undefined;
 }
 
 /** RFC 9449 §10: `dpop_jkt` is a base64url SHA-256 JWK thumbprint (RFC 7638). */
 const JKT = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * The prefix of the `request_uri` the PAR endpoint issues (RFC 9126 §2.2 suggests this URN namespace).
+ *
+ * @example
+ * ```ts
+ * const requestUri = `${REQUEST_URI_PREFIX}${random}`;
+ * ```
+ */
+export const REQUEST_URI_PREFIX = 'urn:ietf:params:oauth:request_uri:';
 
 /**
  * The user's answer on the consent page.
@@ -57,8 +72,10 @@ const GRANT_OF: ReadonlyMap<string, string> = new Map([
  */
 export async function validateAuthorizationRequest(request: Request, ctx: AuthorizeEndpointContext): Promise<AuthorizationRequest> {
   const { server } = ctx;
-  const params = await readParams(request, ctx.maxBodyBytes);
-  const client = await findClient(server, params.get('client_id'));
+  const sent = await readParams(request, ctx.maxBodyBytes);
+  const client = await findClient(server, sent.get('client_id'));
+  const pushed = await resolvePushedRequest(ctx, client, sent.get('request_uri'));
+  const params = pushed?.params ?? sent;
   const requestedUri = params.get('redirect_uri');
   const redirectUri = resolveRedirectUri(client, requestedUri);
   if (redirectUri === undefined) {
@@ -75,8 +92,11 @@ export async function validateAuthorizationRequest(request: Request, ctx: Author
     issuer: server.issuer,
   };
   try {
+    // RFC 9126 §5/§6: a server or client that requires PAR rejects an authorization request without request_uri.
+    if (!pushed && requiresPushedRequests(ctx, client)) throw OAuthError.invalidRequest('This client must push its authorization requests (RFC 9126): use request_uri.');
     const { grant, pkce, scopes, resources, dpopJkt } = await checkRequest(ctx, client, params, requestedResources(params), undefined);
     return {
+      ...(pushed ? { pushedRequestId: pushed.id } : {}),
       responseType: grant.responseType,
       clientId: client.id,
       clientName: client.name,
@@ -91,6 +111,63 @@ export async function validateAuthorizationRequest(request: Request, ctx: Author
   } catch (error) {
     throw AuthorizationError.redirecting(asOAuthError(server, error), target);
   }
+}
+
+const requiresPushedRequests = (ctx: AuthorizeEndpointContext, client: Client): boolean =>
+  ctx.requirePushedRequests === true || client.requirePushedAuthorizationRequests === true;
+
+/**
+ * RFC 9126 §4: with `request_uri`, the request is the one pushed, which must be live, unused and pushed by this
+ * client; the other parameters sent are ignored (only `client_id` and `request_uri` matter). No redirect URI is known
+ * before the pushed request is found, so a failure here is never redirected (RFC 6749 §4.1.2.1).
+ */
+async function resolvePushedRequest(
+  ctx: AuthorizeEndpointContext,
+  client: Client,
+  requestUri: string | undefined,
+): Promise<{ id: string; params: Params } | undefined> {
+  if (requestUri === undefined) return undefined;
+  const refuse = (why: string): never => {
+    throw AuthorizationError.notRedirectable('invalid_request', why);
+  };
+  if (!ctx.pushedRequests) return refuse('This server does not accept request_uri.');
+  if (!requestUri.startsWith(REQUEST_URI_PREFIX) || requestUri.length > REQUEST_URI_PREFIX.length + 128) return refuse('The request_uri is unknown.');
+  const id = await pushedRequestId(ctx.server, requestUri.slice(REQUEST_URI_PREFIX.length));
+  const record = await ctx.pushedRequests.find(id);
+  if (!record || record.clientId !== client.id) return refuse('The request_uri is unknown or was pushed by another client.');
+  if (record.consumed) return refuse('The request_uri has already been used.');
+  if (record.expiresAt <= ctx.server.clock.now()) return refuse('The request_uri has expired; push the request again.');
+  return { id, params: new Map(Object.entries(record.params)) };
+}
+
+/**
+ * The storage id of a pushed request: the SHA-256 of the random part of its `request_uri`, so that the table alone
+ * does not let anyone use a pending request.
+ *
+ * @example
+ * ```ts
+ * const id = await pushedRequestId(ctx, requestUri.slice(REQUEST_URI_PREFIX.length));
+ * ```
+ */
+export async function pushedRequestId(server: ServerContext, random: string): Promise<string> {
+  return server.crypto.sha256(random);
+}
+
+/**
+ * The authorization endpoint's own checks on pushed parameters (RFC 9126 §2.1: "the authorization server MUST
+ * validate the request ... in the same way as at the authorization endpoint"): the redirect URI, then response type,
+ * grant, PKCE and scope. Throws an `OAuthError` (answered as JSON by the PAR endpoint).
+ *
+ * @example
+ * ```ts
+ * await checkPushedParams(ctx, client, params);
+ * ```
+ */
+export async function checkPushedParams(ctx: AuthorizeEndpointContext, client: Client, params: Params): Promise<void> {
+  if (resolveRedirectUri(client, params.get('redirect_uri')) === undefined) {
+    throw OAuthError.invalidRequest('The redirect_uri is missing or not registered for this client.');
+  }
+  await checkRequest(ctx, client, params, requestedResources(params), undefined);
 }
 
 /**
@@ -160,6 +237,14 @@ export async function completeAuthorizationRequest(
   };
   try {
     // RFC 6749 §4.1.2.1 access_denied: "The resource owner or authorization server denied the request."
+    // RFC 9126 §7.3: the request_uri is single use; the request ends here, whatever the user decided.
+    if (authRequest.pushedRequestId !== undefined) {
+      if (!ctx.pushedRequests || !(await ctx.pushedRequests.consume(authRequest.pushedRequestId))) {
+        throw OAuthError.invalidRequest('The request_uri has already been used.');
+      }
+    } else if (requiresPushedRequests(ctx, client)) {
+      throw OAuthError.invalidRequest('This client must push its authorization requests (RFC 9126): use request_uri.');
+    }
     if (!decision.approved) throw OAuthError.accessDenied('The user denied the request.');
     const stored = new Map<string, string>([['response_type', authRequest.responseType]]);
     if (authRequest.scopes.length > 0) stored.set('scope', authRequest.scopes.join(' '));

@@ -57,21 +57,54 @@ export async function checkTokenRequestProof(request: AnyRequest, client: Client
     if (required) throw OAuthError.invalidDpopProof('A DPoP proof is required (RFC 9449): send a DPoP header.');
     return undefined;
   }
+  return { jkt: await checkProof(request, header, options, server, dpop.replays, dpop.tokenEndpoint) };
+}
+
+/**
+ * RFC 9449 §10.1: the DPoP proof of a pushed authorization request, when it has a `DPoP` header (and DPoP is on):
+ * checked per §4.3 with the PAR endpoint's URL as `htu`, the key's thumbprint returned to bind the code as `dpop_jkt`
+ * does. `undefined` without a header: DPoP at PAR is optional, the token request can still bind the tokens. Throws
+ * as {@link checkTokenRequestProof} does.
+ *
+ * @example
+ * ```ts
+ * const jkt = await checkPushedRequestProof(request, server, { options: {}, replays, endpoint: 'https://as.example/par' });
+ * ```
+ */
+export async function checkPushedRequestProof(
+  request: AnyRequest,
+  server: ServerContext,
+  dpop: { readonly options: DpopOptions | false; readonly replays: ReplayRepository; readonly endpoint: string },
+): Promise<string | undefined> {
+  const header = readDpopHeader(request.headers);
+  if (header === null || dpop.options === false) return undefined;
+  return checkProof(request, header, dpop.options, server, dpop.replays, dpop.endpoint);
+}
+
+/** RFC 9449 §4.3 on a request's proof: its key's thumbprint, or `invalid_dpop_proof` / `use_dpop_nonce` (§8). */
+async function checkProof(
+  request: AnyRequest,
+  header: { readonly proof?: string },
+  options: DpopOptions,
+  server: ServerContext,
+  replays: ReplayRepository,
+  endpoint: string,
+): Promise<string> {
   if (header.proof === undefined) throw OAuthError.invalidDpopProof('Send exactly one DPoP header.');
   const result = await verifyDpopProof(header.proof, {
     method: request.method,
-    url: [request.url, dpop.tokenEndpoint],
+    url: [request.url, endpoint],
     now: server.clock.now(),
     algorithms: options.algorithms,
     maxAge: options.maxAge,
     clockTolerance: options.clockTolerance,
     nonces: options.nonces,
-    replays: dpop.replays,
+    replays,
     crypto: server.crypto,
   });
   if (!result.valid) {
     if (result.reason === 'nonce' && result.nonce !== undefined) throw OAuthError.useDpopNonce(result.nonce);
     throw OAuthError.invalidDpopProof(DPOP_FAILURES[result.reason]);
   }
-  return { jkt: result.proof.jkt };
+  return result.proof.jkt;
 }

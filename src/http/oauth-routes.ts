@@ -18,6 +18,7 @@ export type RoutableServer = Pick<
   | 'handleRevocationRequest'
   | 'handleIntrospectionRequest'
   | 'handleDeviceAuthorizationRequest'
+  | 'handlePushedAuthorizationRequest'
   | 'handleMetadataRequest'
   | 'handleJwksRequest'
 > &
@@ -52,9 +53,9 @@ const pathOf = (url: string | undefined): string | undefined => (url === undefin
 
 /**
  * The server's endpoints by path, as its metadata announces them (RFC 8414): token, revocation, introspection,
- * device authorization (when that grant is enabled), JWKS, the metadata document itself, and client registration
- * with the client configuration endpoints under it (when registration is on). The authorization
- * endpoint is not in it: it needs the application's login and consent pages.
+ * device authorization (when that grant is enabled), pushed authorization requests (when enabled), JWKS, the metadata
+ * document itself, and client registration with the client configuration endpoints under it (when registration is
+ * on). The authorization endpoint is not in it: it needs the application's login and consent pages.
  *
  * @example
  * ```ts
@@ -72,6 +73,7 @@ export async function oauthRouteTable(server: RoutableServer): Promise<OAuthRout
   add(pathOf(metadata.revocation_endpoint), (r) => server.handleRevocationRequest(r));
   add(pathOf(metadata.introspection_endpoint), (r) => server.handleIntrospectionRequest(r));
   add(pathOf(metadata.device_authorization_endpoint), (r) => server.handleDeviceAuthorizationRequest(r));
+  add(pathOf(metadata.pushed_authorization_request_endpoint), (r) => server.handlePushedAuthorizationRequest(r));
   add(pathOf(metadata.jwks_uri), (r) => server.handleJwksRequest(r));
   add(metadataPath(ctx.issuer), (r) => server.handleMetadataRequest(r));
   const registration = pathOf(metadata.registration_endpoint);

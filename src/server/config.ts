@@ -145,6 +145,14 @@ export interface ServerConfig {
   readonly clientMetadataDenyHosts: readonly string[] | undefined;
   /** Fetch client ID metadata documents from loopback addresses too (a client on the same machine, tests). */
   readonly clientMetadataAllowLoopback: boolean;
+  /** RFC 9126 §5: every authorization request must be pushed to /par first. */
+  readonly requirePushedAuthorizationRequests: boolean;
+  /** Seconds a pushed `request_uri` may wait for /authorize (RFC 9126 §2.2 `expires_in`). */
+  readonly requestUriTTL: number;
+  /** The longest lifetime of a JWT client assertion (`private_key_jwt`, `client_secret_jwt`), in seconds. */
+  readonly clientAssertionMaxTTL: number;
+  /** Also accept the token endpoint URL as a client assertion's `aud` (default: the issuer only). */
+  readonly acceptTokenEndpointAudience: boolean;
 }
 
 /** One setting: its flag, environment variables, default and help text. */
@@ -237,6 +245,10 @@ export const SERVER_OPTIONS = [
   { key: 'clientMetadataAllowHosts', flag: 'client-metadata-allow-hosts', env: ['GRANTRY_CLIENT_METADATA_ALLOW_HOSTS'], type: 'host-list', default: undefined, help: 'only these hosts may serve client ID metadata documents, comma-separated: app.example, *.example.com (default: any)' },
   { key: 'clientMetadataDenyHosts', flag: 'client-metadata-deny-hosts', env: ['GRANTRY_CLIENT_METADATA_DENY_HOSTS'], type: 'host-list', default: undefined, help: 'hosts whose client ID metadata documents are refused, comma-separated patterns as above' },
   { key: 'clientMetadataAllowLoopback', flag: 'client-metadata-allow-loopback', env: ['GRANTRY_CLIENT_METADATA_ALLOW_LOOPBACK'], type: 'boolean', default: 'false', help: 'also fetch client ID metadata documents from loopback addresses (127.0.0.1, ::1): development and tests only' },
+  { key: 'requirePushedAuthorizationRequests', flag: 'require-pushed-authorization-requests', env: ['GRANTRY_REQUIRE_PUSHED_AUTHORIZATION_REQUESTS'], type: 'boolean', default: 'false', help: 'every authorization request must be pushed to /par first (RFC 9126); per client: grantry clients create --require-par' },
+  { key: 'requestUriTTL', flag: 'request-uri-ttl', env: ['GRANTRY_REQUEST_URI_TTL'], type: 'duration', default: 'PT60S', help: 'how long a pushed request_uri may wait for /authorize (RFC 9126)' },
+  { key: 'clientAssertionMaxTTL', flag: 'client-assertion-max-ttl', env: ['GRANTRY_CLIENT_ASSERTION_MAX_TTL'], type: 'duration', default: 'PT5M', help: 'longest lifetime of a private_key_jwt or client_secret_jwt assertion (RFC 7523)' },
+  { key: 'acceptTokenEndpointAudience', flag: 'accept-token-endpoint-audience', env: ['GRANTRY_ACCEPT_TOKEN_ENDPOINT_AUDIENCE'], type: 'boolean', default: 'false', help: 'also accept <issuer>/token as a client assertion audience (default: the issuer only, draft-ietf-oauth-rfc7523bis)' },
   { key: 'metricsTokenFile', flag: 'metrics-token-file', env: ['GRANTRY_METRICS_TOKEN_FILE'], type: 'string', default: undefined, help: 'file holding a token that /metrics requires as "Authorization: Bearer" (or set GRANTRY_METRICS_TOKEN)' },
   { key: 'registration', flag: 'registration', env: ['GRANTRY_REGISTRATION'], type: 'string', default: 'off', help: 'dynamic client registration (RFC 7591/7592) at /register: off, open (anyone), or token (an initial access token from grantry registration-tokens create)' },
   { key: 'registrationScopes', flag: 'registration-scopes', env: ['GRANTRY_REGISTRATION_SCOPES'], type: 'string', default: undefined, help: 'scopes a registered client may ask for, comma- or space-separated (default: every scope); also what it gets when it names none' },

@@ -20,6 +20,15 @@ interface PendingConsent {
 
 const CONSENT_SECONDS = 600;
 
+/** A pushed authorization request resolved before the sign-in page, carried across it (see {@link handleAuthorize}). */
+interface PendingAuthorization {
+  readonly exp: number;
+  readonly authRequest: AuthorizationRequest;
+}
+
+/** The query parameter, and the seal purpose, of a {@link PendingAuthorization}. */
+const RESUME = 'pushed_request';
+
 /**
  * `GET /authorize` (RFC 6749 §3.1): validates the request with the library, sends a signed-out user to the login
  * page, then shows the consent page (`consent.html`: the client, the scopes, where the user will be sent, Allow and
@@ -34,12 +43,28 @@ const CONSENT_SECONDS = 600;
  */
 export async function handleAuthorize(ctx: PageContext, req: PageRequest): Promise<Response> {
   let authRequest: AuthorizationRequest;
-  try {
-    authRequest = await ctx.server.validateAuthorizationRequest(req.request);
-  } catch (error) {
-    return await redirectOrError(ctx, error);
+  const resume = req.request.method === 'GET' ? new URL(req.request.url).searchParams.get(RESUME) : null;
+  if (resume !== null) {
+    // Back from the sign-in page with a pushed request resolved before it (see below).
+    const pending = ctx.sessions.unseal(resume, RESUME) as PendingAuthorization | undefined;
+    if (!pending || pending.exp <= ctx.clock.now()) return ctx.view.error(400, ctx.view.s.consent_expired);
+    authRequest = pending.authRequest;
+  } else {
+    try {
+      authRequest = await ctx.server.validateAuthorizationRequest(req.request);
+    } catch (error) {
+      return await redirectOrError(ctx, error);
+    }
   }
   const user = sessionUser(req);
+  if (!user && authRequest.pushedRequestId !== undefined) {
+    // RFC 9126: a request_uri lives a minute, which a sign-in can outlast. The request it stands for was resolved
+    // now, in time; it crosses the sign-in page sealed (signed, for 10 minutes) and the library consumes the pushed
+    // request when the user decides, so however often this link is followed, at most one response is issued.
+    const sealed: PendingAuthorization = { exp: ctx.clock.now() + secondsToMs(CONSENT_SECONDS), authRequest };
+    const back = new URL(`/authorize?${RESUME}=${ctx.sessions.seal(sealed, RESUME)}`, req.request.url);
+    return redirectToLogin(new Request(back));
+  }
   if (!user) return redirectToLogin(req.request);
   const consents = ctx.store.storage.consents;
   // A remembered consent names scopes, not resources (RFC 8707): a request for a resource is always asked.

@@ -135,8 +135,9 @@ export async function createGrantryApp(options: GrantryAppOptions): Promise<Gran
           },
         }
       : {}),
-    // DPoP (RFC 9449): proof jti single use in the shared storage; nonces derived from the shared session key, so
-    // every instance issues and accepts the same ones.
+    // Single use in the shared storage of DPoP proof jtis (RFC 9449) and of client assertion jtis (RFC 7523): given,
+    // `replays` also turns on private_key_jwt and client_secret_jwt. DPoP nonces are derived from the shared session
+    // key, so every instance issues and accepts the same ones.
     replays: storage.replays,
     dpop: {
       required: config.requireDpop,
@@ -145,6 +146,11 @@ export async function createGrantryApp(options: GrantryAppOptions): Promise<Gran
     },
     // RFC 8707: the resources registered with `grantry resources create`, read from the database on each request.
     resources: storage.resources,
+    // Pushed authorization requests (RFC 9126) at /par.
+    pushedAuthorizationRequests: storage.pushedAuthorizationRequests,
+    requestUriTTL: config.requestUriTTL,
+    requirePushedAuthorizationRequests: config.requirePushedAuthorizationRequests,
+    clientAssertions: { maxTTL: config.clientAssertionMaxTTL, acceptTokenEndpointAudience: config.acceptTokenEndpointAudience },
   });
   enableGrants(server, storage, config, issuer);
   try {
@@ -213,6 +219,7 @@ export async function createGrantryApp(options: GrantryAppOptions): Promise<Gran
     '/revoke': limited((r) => server.respondToRevocationRequest(r)),
     '/introspect': limited((r) => server.respondToIntrospectionRequest(r)),
     '/device_authorization': limited((r) => server.respondToDeviceAuthorizationRequest(r)),
+    '/par': limited((r) => server.respondToPushedAuthorizationRequest(r)),
     '/.well-known/oauth-authorization-server': (r) => server.handleMetadataRequest(r),
     ...(config.registration === 'off' ? {} : { '/register': (r: Request) => server.handleRegistrationRequest(r) }),
     '/.well-known/jwks.json': (r) => server.handleJwksRequest(r),

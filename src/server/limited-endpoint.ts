@@ -49,11 +49,13 @@ export function limitClientAuthentication(
 async function presentedCredentials(request: Request): Promise<Credential[]> {
   try {
     const params = await readForm(request);
-    const { id, secret } = readClientCredentials(request, params);
+    const { id, secret, method } = readClientCredentials(request, params);
+    // A client_secret_jwt assertion is MACed with the client's secret: a wrong one is a guess at it too.
+    const guessesSecret = secret !== undefined || method === 'client_secret_jwt';
     const username = params.get('grant_type') === 'password' ? params.get('username') : undefined;
     return [
       // Only a presented secret can be a guess: a public client (client_id alone) is never limited by its id.
-      ...(id !== undefined && secret !== undefined ? [{ kind: 'client_secret' as const, subject: id }] : []),
+      ...(id !== undefined && guessesSecret ? [{ kind: 'client_secret' as const, subject: id }] : []),
       ...(username !== undefined ? [{ kind: 'password' as const, subject: username }] : []),
     ];
   } catch {

@@ -50,7 +50,7 @@ export async function removeExpired(store: ServerStore, options: RemoveExpiredOp
   const now = options.now?.() ?? Date.now();
   const batchSize = Math.max(1, Math.floor(options.batchSize ?? 500));
   const stop = options.shouldStop ?? (() => false);
-  const totals = { accessTokens: 0, refreshTokens: 0, authCodes: 0, deviceCodes: 0, families: 0, sessions: 0, replays: 0, rateLimitFailures: 0 };
+  const totals = { accessTokens: 0, refreshTokens: 0, authCodes: 0, deviceCodes: 0, families: 0, sessions: 0, replays: 0, pushedAuthorizationRequests: 0, rateLimitFailures: 0 };
   for (let done = false; !done && !stop(); ) {
     const report = await store.storage.cleanup({ now, batchSize, maxBatches: 1 });
     totals.accessTokens += report.accessTokens;
@@ -60,6 +60,7 @@ export async function removeExpired(store: ServerStore, options: RemoveExpiredOp
     totals.families += report.families;
     totals.sessions += report.sessions;
     totals.replays += report.replays;
+    totals.pushedAuthorizationRequests += report.pushedAuthorizationRequests;
     done = report.complete;
     await nextTurn();
   }

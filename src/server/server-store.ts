@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { generateClientSecret, hashClientSecret } from '../contracts/client-secret.js';
-import type { AccessTokenFormat, Client, ClientPermission, User } from '../contracts/types.js';
+import type { AccessTokenFormat, Client, ClientJwks, ClientPermission, TokenEndpointAuthMethod, User } from '../contracts/types.js';
 import type { ManagedStorage } from '../storage/managed-storage.js';
 import type { PostgresPoolOptions } from '../storage/postgres/postgres-pool.js';
 import { guardStorageErrors } from '../storage/storage-unavailable.js';
@@ -41,6 +41,15 @@ export interface NewClient {
   readonly dpopBoundAccessTokens?: boolean | undefined;
   /** The resources (RFC 8707) it may ask tokens for; absent or empty: any registered resource. */
   readonly resources?: readonly string[] | undefined;
+  /**
+   * How the client authenticates (RFC 7591 §2). `private_key_jwt` needs `jwks` or `jwksUri` and gets no secret;
+   * `client_secret_jwt` gets a generated secret kept as given (HMAC needs it), returned once like any secret.
+   */
+  readonly authMethod?: TokenEndpointAuthMethod | undefined;
+  readonly jwks?: ClientJwks | undefined;
+  readonly jwksUri?: string | undefined;
+  /** RFC 9126 §6: the client's authorization requests must be pushed. */
+  readonly requirePushedAuthorizationRequests?: boolean | undefined;
 }
 
 /**
@@ -210,12 +219,16 @@ export function redactUrl(url: string): string {
  * ```
  */
 export async function createClient(store: ServerStore, input: NewClient): Promise<{ client: Client; secret: string | undefined }> {
-  const generated = input.public || input.secret !== undefined ? undefined : await generateClientSecret();
-  const secret = input.public ? undefined : (input.secret ?? generated);
+  const method = input.authMethod;
+  const keyed = method === 'private_key_jwt' || method === 'none' || input.public;
+  const generated = keyed || input.secret !== undefined ? undefined : await generateClientSecret();
+  const secret = keyed ? undefined : (input.secret ?? generated);
+  const hmac = method === 'client_secret_jwt';
   const client: Client = {
     id: input.id ?? randomUUID(),
     name: input.name,
-    ...(secret === undefined ? {} : { secretHash: await hashClientSecret(secret) }),
+    // client_secret_jwt: the HMAC key must be recoverable, so it is kept as given, never in secretHash.
+    ...(secret === undefined ? {} : hmac ? { secretForJwt: secret } : { secretHash: await hashClientSecret(secret) }),
     redirectUris: [...input.redirectUris],
     grantTypes: [...input.grantTypes],
     scopes: [...input.scopes],
@@ -223,6 +236,10 @@ export async function createClient(store: ServerStore, input: NewClient): Promis
     ...(input.accessTokenFormat === undefined ? {} : { accessTokenFormat: input.accessTokenFormat }),
     ...(input.dpopBoundAccessTokens === true ? { dpopBoundAccessTokens: true } : {}),
     ...(input.resources === undefined || input.resources.length === 0 ? {} : { resources: [...input.resources] }),
+    ...(method === undefined ? {} : { tokenEndpointAuthMethod: method }),
+    ...(input.jwks === undefined ? {} : { jwks: input.jwks }),
+    ...(input.jwksUri === undefined ? {} : { jwksUri: input.jwksUri }),
+    ...(input.requirePushedAuthorizationRequests === true ? { requirePushedAuthorizationRequests: true } : {}),
   };
   await store.storage.admin.createClient(client);
   return { client, secret: generated };

@@ -2,11 +2,15 @@ import { assertRedirectUris } from '../contracts/redirect-uri-rules.js';
 import { isResourceIdentifier } from '../contracts/resource-identifier.js';
 import type { Client, Resource } from '../contracts/types.js';
 
+const METHODS = new Set(['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'client_secret_jwt', 'none']);
+/** RFC 7518 §3.2: an HMAC key at least as long as the hash output (32 bytes for HS256). */
+const MIN_JWT_SECRET_LENGTH = 32;
+
 /**
  * The checks every engine's admin runs before it stores a client (create and update): redirect URIs by the rule of
- * `redirectUriProblem` (https, http on loopback, or a native app's private-use scheme; no fragment), and allowed
- * resources that are resource identifiers (RFC 8707 §2). Throws an `InvalidRedirectUriError` (a `TypeError`) naming
- * the URI and the rule, or a `TypeError` naming the resource or an access-token format other than `jwt` or `opaque`.
+ * `redirectUriProblem` (https, http on loopback, or a native app's private-use scheme; no fragment), allowed
+ * resources that are resource identifiers (RFC 8707 §2), and a consistent authentication method (RFC 7591 §2). Throws an
+ * `InvalidRedirectUriError` (a `TypeError`) naming the URI and the rule, or a `TypeError` naming the problem.
  *
  * @example
  * ```ts
@@ -20,6 +24,49 @@ export function checkClient(client: Client): void {
     throw new TypeError(`grantry: client ${client.id}: accessTokenFormat must be 'jwt' or 'opaque', not ${String(format)}`);
   }
   for (const id of client.resources ?? []) assertResourceIdentifier(id);
+  checkAuthentication(client);
+}
+
+function checkAuthentication(client: Client): void {
+  const method = client.tokenEndpointAuthMethod;
+  const fail = (why: string): never => {
+    throw new TypeError(`grantry: client ${client.id}: ${why}`);
+  };
+  if (method !== undefined && !METHODS.has(method)) fail(`unknown token_endpoint_auth_method ${String(method)}`);
+  const secret = method === 'client_secret_basic' || method === 'client_secret_post';
+  if (secret && client.secretHash === undefined) fail(`${method} needs a client secret`);
+  if (!secret && method !== undefined && client.secretHash !== undefined) fail(`a client registered for ${method} has no client secret`);
+  // RFC 7591 §2: "The "jwks_uri" and "jwks" parameters MUST NOT both be present in the same request or response."
+  if (client.jwks !== undefined && client.jwksUri !== undefined) fail('give jwks or jwks_uri, not both (RFC 7591 §2)');
+  if (client.jwks !== undefined) checkJwks(client.jwks, fail);
+  if (client.jwksUri !== undefined) checkJwksUri(client.jwksUri, fail);
+  if (method === 'private_key_jwt' && client.jwks === undefined && client.jwksUri === undefined) fail('private_key_jwt needs jwks or jwks_uri');
+  if (method === 'client_secret_jwt' && (client.secretForJwt === undefined || [...client.secretForJwt].length < MIN_JWT_SECRET_LENGTH)) {
+    fail(`client_secret_jwt needs a secret of at least ${MIN_JWT_SECRET_LENGTH} characters (RFC 7518 §3.2)`);
+  }
+  if (method !== 'client_secret_jwt' && client.secretForJwt !== undefined) fail('only a client_secret_jwt client has a secret for JWTs');
+}
+
+function checkJwks(jwks: unknown, fail: (why: string) => never): void {
+  const keys = (jwks as { keys?: unknown } | null)?.keys;
+  if (!Array.isArray(keys) || keys.length === 0) fail('jwks must be a JWK set with at least one key ({"keys": [...]})');
+  for (const key of keys as unknown[]) {
+    if (typeof key !== 'object' || key === null || typeof (key as { kty?: unknown }).kty !== 'string') fail('every key of jwks needs a kty');
+    // RFC 7517 §4: a client registers public keys only; a private member here is a leaked key.
+    if (['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'].some((m) => m in key)) fail('jwks holds a private or symmetric key; register the public keys only');
+  }
+}
+
+function checkJwksUri(uri: string, fail: (why: string) => never): void {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return fail(`jwks_uri ${uri} is not a URL`);
+  }
+  const loopback = url.hostname === 'localhost' || url.hostname === '127.0.0.1' || url.hostname === '[::1]';
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) fail(`jwks_uri must be https (http only on loopback): ${uri}`);
+  if (url.hash !== '' || url.username !== '' || url.password !== '') fail(`jwks_uri must have no fragment or credentials: ${uri}`);
 }
 
 function assertResourceIdentifier(id: string): void {

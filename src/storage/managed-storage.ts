@@ -1,3 +1,4 @@
+import type { PushedAuthorizationRequestRepository } from '../contracts/pushed-authorization-request-repository.js';
 import type { ResourceRepository, Storage } from '../contracts/repositories.js';
 import type { ClientRegistrationRepository, InitialAccessTokenRepository } from '../contracts/client-registration-repository.js';
 import type { SessionRepository } from './session-repository.js';
@@ -40,8 +41,10 @@ export interface CleanupReport {
   readonly deviceCodes: number;
   /** Expired sessions of the ready server's pages. */
   readonly sessions: number;
-  /** Expired single-use identifiers (DPoP proof `jti`s, migration 8). */
+  /** Expired single-use identifiers (DPoP proof `jti`s, client assertion `jti`s; migration 8). */
   readonly replays: number;
+  /** Pushed authorization requests (RFC 9126) past their lifetime and the time kept for a sign-in in progress. */
+  readonly pushedAuthorizationRequests: number;
   /** Revoked families whose last token is gone. */
   readonly families: number;
   /** `false` when a table hit `maxBatches` and may hold more expired rows. */
@@ -90,6 +93,8 @@ export interface ManagedStorage extends Storage {
   readonly initialAccessTokens: InitialAccessTokenRepository;
   /** Single use of short-lived identifiers: DPoP proof `jti`s (RFC 9449 §11.1), client assertion `jti`s. */
   readonly replays: ReplayRepository;
+  /** Pushed authorization requests (RFC 9126). */
+  readonly pushedAuthorizationRequests: PushedAuthorizationRequestRepository;
   /** Applies pending schema migrations. Safe to call twice and from several processes at once. */
   migrate(): Promise<MigrationReport>;
   /** Deletes expired records in bounded batches. */

@@ -153,15 +153,7 @@ export class RemoteJwks implements KeyResolver {
   }
 
   #import(entry: Entry, alg: string): Promise<VerifyingKey | undefined> {
-    let key = entry.imported.get(alg);
-    if (!key) {
-      const declared = entry.jwk.alg;
-      const allowed = typeof declared === 'string' ? declared === alg : algorithmsFor(entry.jwk).includes(alg);
-      const jwk = { ...pick(entry.jwk), kid: typeof entry.jwk.kid === 'string' ? entry.jwk.kid : '', alg: alg as SigningAlgorithm, use: 'sig' } as PublicJwk;
-      key = allowed ? loadCryptoBackend().then((c) => c.importVerifyingKey(jwk)).catch(() => undefined) : Promise.resolve(undefined);
-      entry.imported.set(alg, key);
-    }
-    return key;
+    return importEntry(entry, alg);
   }
 
   /** One fetch at a time, at most one per cooldown (failures included); `force` ignores the cooldown. */
@@ -192,11 +184,48 @@ export class RemoteJwks implements KeyResolver {
     }
     this.#lastError = undefined;
     // Keys for another use, weak RSA keys and keys of unknown types are skipped (RFC 7517 §5).
-    this.#entries = keys
-      .filter((k): k is Record<string, unknown> => typeof k === 'object' && k !== null && mayVerify(k as Record<string, unknown>))
-      .map((jwk) => ({ jwk, imported: new Map() }));
+    this.#entries = usableEntries(keys);
     this.#expiresAt = now + secondsToMs(Math.min(this.#maxMaxAge, maxAge(response.headers) ?? this.#defaultMaxAge));
   }
+}
+
+/** The keys of a JWK set that may verify signatures (see `mayVerify`), ready to import. */
+function usableEntries(keys: readonly unknown[]): Entry[] {
+  return keys
+    .filter((k): k is Record<string, unknown> => typeof k === 'object' && k !== null && mayVerify(k as Record<string, unknown>))
+    .map((jwk) => ({ jwk, imported: new Map() }));
+}
+
+function importEntry(entry: Entry, alg: string): Promise<VerifyingKey | undefined> {
+  let key = entry.imported.get(alg);
+  if (!key) {
+    const declared = entry.jwk.alg;
+    const allowed = typeof declared === 'string' ? declared === alg : algorithmsFor(entry.jwk).includes(alg);
+    const jwk = { ...pick(entry.jwk), kid: typeof entry.jwk.kid === 'string' ? entry.jwk.kid : '', alg: alg as SigningAlgorithm, use: 'sig' } as PublicJwk;
+    key = allowed ? loadCryptoBackend().then((c) => c.importVerifyingKey(jwk)).catch(() => undefined) : Promise.resolve(undefined);
+    entry.imported.set(alg, key);
+  }
+  return key;
+}
+
+/**
+ * A JWK set given inline (a client's registered `jwks`, RFC 7591 §2) as a {@link KeyResolver}, by the same rules as
+ * {@link RemoteJwks}: unusable keys are left out, a token without `kid` needs a set of one key. Internal.
+ *
+ * @example
+ * ```ts
+ * const key = await inlineJwks(client.jwks.keys).resolve(header.kid, header.alg);
+ * ```
+ */
+export function inlineJwks(keys: readonly unknown[]): KeyResolver {
+  const entries = usableEntries(keys);
+  return {
+    async resolve(kid, alg) {
+      if (!ALGORITHMS.has(alg)) return undefined;
+      const entry = kid === undefined ? (entries.length === 1 ? entries[0] : undefined) : entries.find((e) => e.jwk.kid === kid);
+      return entry && importEntry(entry, alg);
+    },
+  };
 }
 
 function pick(jwk: Record<string, unknown>): Record<string, unknown> {

@@ -164,6 +164,11 @@ export async function validateClientMetadata(body: Record<string, unknown>, poli
   if (authMethod === 'private_key_jwt' && metadata.jwks === undefined && metadata.jwks_uri === undefined) {
     throw bad('jwks or jwks_uri', 'is required with private_key_jwt');
   }
+  // The keys are fetched from jwks_uri with safeFetchJson, which speaks https only; no credentials or fragment.
+  if (typeof metadata.jwks_uri === 'string') {
+    const url = new URL(metadata.jwks_uri);
+    if (url.protocol !== 'https:' || url.hash !== '' || url.username !== '' || url.password !== '') throw bad('jwks_uri', 'must be an https URL without credentials or fragment');
+  }
   const name = metadata.client_name as string | undefined;
   return { redirectUris, grantTypes, scopes, authMethod, name, metadata };
 }
@@ -171,6 +176,11 @@ export async function validateClientMetadata(body: Record<string, unknown>, poli
 function jwksOf(value: unknown): unknown {
   const keys = (value as { keys?: unknown } | null)?.keys;
   if (typeof value !== 'object' || value === null || !Array.isArray(keys) || keys.length > MAX_LIST) throw bad('jwks', 'must be a JWK Set ({"keys": [...]})');
+  for (const key of keys as unknown[]) {
+    if (typeof key !== 'object' || key === null || typeof (key as { kty?: unknown }).kty !== 'string') throw bad('jwks', 'needs a kty in every key');
+    // RFC 7517 §4: a client registers public keys only; a private or symmetric member is a leaked key.
+    if (['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'].some((m) => m in key)) throw bad('jwks', 'must hold public keys only');
+  }
   return value;
 }
 

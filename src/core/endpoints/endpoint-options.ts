@@ -12,7 +12,7 @@ import type { RegistrationOptions } from './registration-options.js';
  * endpointUrl('https://auth.example.com', name, {}); // 'https://auth.example.com/introspect'
  * ```
  */
-export type EndpointName = 'authorization' | 'token' | 'revocation' | 'introspection' | 'jwks' | 'deviceAuthorization' | 'registration';
+export type EndpointName = 'authorization' | 'token' | 'revocation' | 'introspection' | 'jwks' | 'deviceAuthorization' | 'registration' | 'pushedAuthorization';
 
 /**
  * Where each endpoint lives unless configured otherwise: paths under the issuer. The HTTP adapters and the ready
@@ -32,6 +32,7 @@ export const DEFAULT_ENDPOINT_PATHS: Readonly<Record<EndpointName, string>> = Ob
   jwks: '/.well-known/jwks.json',
   deviceAuthorization: '/device_authorization',
   registration: '/register',
+  pushedAuthorization: '/par',
 });
 
 /**
@@ -88,6 +89,8 @@ export interface EndpointContext {
   readonly maxBodyBytes: number;
   /** The DPoP proof algorithms the token endpoint accepts (RFC 9449 §5.1); absent when DPoP is off. */
   readonly dpopAlgorithms?: readonly string[] | undefined;
+  /** Set when the PAR endpoint is served (RFC 9126), with whether every request must be pushed. */
+  readonly pushedAuthorization?: { readonly required: boolean } | undefined;
 }
 
 /**

@@ -3,6 +3,7 @@ import { OAuthError } from '../../contracts/oauth-error.js';
 import { MetadataDocumentClients } from '../metadata-document-clients.js';
 import { endpointUrl, type EndpointContext } from './endpoint-options.js';
 import { DEVICE_CODE_GRANT_TYPE } from '../../contracts/types.js';
+import { CLIENT_SECRET_JWT_ALGORITHMS, PRIVATE_KEY_JWT_ALGORITHMS } from '../../contracts/client-assertion.js';
 
 /**
  * The RFC 8414 §2 authorization server metadata grantry generates (plus any configured extra members).
@@ -36,6 +37,9 @@ export interface AuthorizationServerMetadata {
   dpop_signing_alg_values_supported?: string[];
   /** RFC 9728 §4: the resources (RFC 8707 identifiers) this server issues tokens for. */
   protected_resources?: string[];
+  pushed_authorization_request_endpoint?: string;
+  require_pushed_authorization_requests?: boolean;
+  token_endpoint_auth_signing_alg_values_supported?: string[];
   [member: string]: unknown;
 }
 
@@ -72,6 +76,11 @@ export async function buildMetadata(ctx: EndpointContext, grants: readonly Grant
   // RFC 8707 defines no metadata member; RFC 9728 §4 `protected_resources` lists the registered resources.
   const resources = (await server.resources?.listResources())?.map((r) => r.id) ?? [];
 
+  // RFC 7523 §2.2 / OpenID Connect Core §9: with a replay store, JWT client authentication at every endpoint.
+  const jwt = server.clientAssertions ? ['private_key_jwt', 'client_secret_jwt'] : [];
+  const jwtAlgs = server.clientAssertions ? { signing: [...PRIVATE_KEY_JWT_ALGORITHMS, ...CLIENT_SECRET_JWT_ALGORITHMS] } : undefined;
+  const algs = (endpoint: string): Record<string, string[]> => (jwtAlgs ? { [`${endpoint}_endpoint_auth_signing_alg_values_supported`]: jwtAlgs.signing } : {});
+  const par = ctx.pushedAuthorization && responders.length > 0 ? ctx.pushedAuthorization : undefined;
   const metadata: AuthorizationServerMetadata = {
     issuer: server.issuer,
     ...(responders.length > 0 ? { authorization_endpoint: url('authorization') } : {}),
@@ -82,12 +91,17 @@ export async function buildMetadata(ctx: EndpointContext, grants: readonly Grant
     response_types_supported: responseTypes,
     ...(responseModes.length > 0 ? { response_modes_supported: responseModes } : {}),
     grant_types_supported: grants.map((g) => g.grantType),
-    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', ...(publicClients ? ['none'] : [])],
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', ...jwt, ...(publicClients ? ['none'] : [])],
+    ...algs('token'),
     revocation_endpoint: url('revocation'),
     // A public client may revoke its own tokens with its client_id (RFC 7009 §5).
-    revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+    revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', ...jwt, 'none'],
+    ...algs('revocation'),
     introspection_endpoint: url('introspection'),
-    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', ...jwt],
+    ...algs('introspection'),
+    // RFC 9126 §5: the PAR endpoint, and whether every authorization request must go through it.
+    ...(par ? { pushed_authorization_request_endpoint: url('pushedAuthorization'), require_pushed_authorization_requests: par.required } : {}),
     ...(pkce.length > 0 ? { code_challenge_methods_supported: pkce } : {}),
     ...(grants.some((g) => g.grantType === DEVICE_CODE_GRANT_TYPE) ? { device_authorization_endpoint: url('deviceAuthorization') } : {}),
     // RFC 8414 §2: "registration_endpoint OPTIONAL. URL of the authorization server's OAuth 2.0 Dynamic Client

@@ -4,7 +4,7 @@ import { readRequestText } from '../../contracts/form.js';
 import { NO_STORE_HEADERS, OAuthError } from '../../contracts/oauth-error.js';
 import type { AnyRequest } from '../../contracts/plain-request.js';
 import type { ServerContext } from '../../contracts/server-context.js';
-import type { Client } from '../../contracts/types.js';
+import type { Client, ClientJwks } from '../../contracts/types.js';
 import { encodeBase64url } from '../../tokens/base64url.js';
 import { SECRET_AUTH_METHODS, validateClientMetadata, type AcceptedClientMetadata, type ClientMetadataPolicy } from './client-metadata.js';
 import {
@@ -154,6 +154,21 @@ function clientOf(clientId: string, accepted: AcceptedClientMetadata, secretHash
     scopes: accepted.scopes,
     // Registered clients never get permissions (such as introspecting other clients' tokens).
     origin: 'registration',
+    ...keysOf(accepted),
+  };
+}
+
+/**
+ * RFC 7591 §2 / RFC 7523 §2.2: a client registered for `private_key_jwt` authenticates only with an assertion signed
+ * by one of the keys it registered (`jwks`, or `jwks_uri`, fetched SSRF-safe). Other methods keep the secret rules.
+ */
+function keysOf(accepted: AcceptedClientMetadata): Partial<Client> {
+  if (accepted.authMethod !== 'private_key_jwt') return {};
+  const { jwks, jwks_uri: jwksUri } = accepted.metadata;
+  return {
+    tokenEndpointAuthMethod: 'private_key_jwt',
+    ...(jwks === undefined ? {} : { jwks: jwks as ClientJwks }),
+    ...(typeof jwksUri === 'string' ? { jwksUri } : {}),
   };
 }
 

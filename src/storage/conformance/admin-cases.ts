@@ -39,6 +39,23 @@ export function adminCases(ctx: ConformanceContext): void {
       expect(ids).toEqual([...ids].sort());
     });
 
+    it('keeps a client\'s authentication method, keys and PAR requirement across create and update (RFC 7591 §2, RFC 9126 §6)', async (t) => {
+      needAdmin(t);
+      const jwk = { kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0', kid: 'k1' };
+      const { secretHash: _, ...base } = client();
+      const withJwks: Client = { ...base, tokenEndpointAuthMethod: 'private_key_jwt', jwks: { keys: [jwk] }, requirePushedAuthorizationRequests: true };
+      await admin().createClient(withJwks);
+      expect(await ctx.storage().clients.getClient(withJwks.id)).toEqual(withJwks);
+      const { jwks: __, requirePushedAuthorizationRequests: ___, ...rest } = withJwks;
+      const withUri: Client = { ...rest, jwksUri: 'https://client.example/jwks.json' };
+      expect(await admin().updateClient(withUri)).toBe(true);
+      expect(await admin().getClient(withUri.id)).toEqual(withUri);
+      const hmac: Client = { ...base, id: uid('client'), tokenEndpointAuthMethod: 'client_secret_jwt', secretForJwt: 'x'.repeat(43) };
+      await admin().createClient(hmac);
+      expect((await admin().listClients()).find((c) => c.id === hmac.id)).toEqual(hmac);
+      await expect(admin().createClient({ ...base, id: uid('client'), tokenEndpointAuthMethod: 'private_key_jwt' })).rejects.toThrow(TypeError);
+    });
+
     it('keeps a client\'s permissions across create and update (RFC 7662 §4 introspection permission)', async (t) => {
       needAdmin(t);
       const c = client({ permissions: ['introspect'] });

@@ -4,6 +4,7 @@ import type { SessionRepository } from '../session-repository.js';
 import type { StorageAdmin } from '../storage-admin.js';
 import type { ClientRegistrationRepository, InitialAccessTokenRepository } from '../../contracts/client-registration-repository.js';
 import type { ReplayRepository } from '../../contracts/replay-repository.js';
+import type { PushedAuthorizationRequestRepository } from '../../contracts/pushed-authorization-request-repository.js';
 
 /**
  * What the conformance suite runs against: the repositories, and optionally the admin and clean-up, which are
@@ -22,6 +23,7 @@ export type ConformanceStorage = Storage & {
   readonly registrations?: ClientRegistrationRepository;
   readonly initialAccessTokens?: InitialAccessTokenRepository;
   readonly replays?: ReplayRepository;
+  readonly pushedAuthorizationRequests?: PushedAuthorizationRequestRepository;
   cleanup?(options?: CleanupOptions): Promise<CleanupReport>;
   close?(): Promise<void>;
 };

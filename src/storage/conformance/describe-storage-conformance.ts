@@ -9,6 +9,7 @@ import { registrationCases } from './registration-cases.js';
 import { replayCases } from './replay-cases.js';
 import { resourceCases } from './resource-cases.js';
 import { tokenCases } from './token-cases.js';
+import { pushedRequestCases } from './pushed-request-cases.js';
 
 /**
  * Options of {@link describeStorageConformance}.
@@ -27,9 +28,9 @@ export interface ConformanceOptions {
 
 /**
  * The storage contract as a vitest suite: round trips, atomic single use under concurrency (refresh tokens, codes,
- * device approvals), family revocation, and, when the storage has them, atomic rotation and redemption (all or
- * nothing under an injected failure, the reuse grace window), administration, resources (RFC 8707), clean-up and
- * dynamic client registration. Run it
+ * device approvals, pushed authorization requests), family revocation, and, when the storage has them, atomic
+ * rotation and redemption (all or nothing under an injected failure, the reuse grace window), administration,
+ * resources (RFC 8707), clean-up and dynamic client registration. Run it
  * against your own repositories to check that grantry can rely on them.
  *
  * The storage is opened once for the suite; every case uses fresh random ids, so a shared database is fine.
@@ -79,5 +80,6 @@ export function describeStorageConformance(
     registrationCases(ctx);
     replayCases(ctx);
     resourceCases(ctx);
+    pushedRequestCases(ctx);
   });
 }

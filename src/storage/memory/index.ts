@@ -22,3 +22,4 @@ export {
 export { MemoryConsentRepository } from './memory-consent-repository.js';
 export { MemoryClientRegistrationRepository, MemoryInitialAccessTokenRepository } from './memory-registration-repositories.js';
 export { MemoryReplayRepository } from './memory-replay-repository.js';
+export { MemoryPushedRequestRepository } from './memory-pushed-request-repository.js';

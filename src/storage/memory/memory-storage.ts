@@ -11,6 +11,8 @@ import {
   type MigrationReport,
 } from '../managed-storage.js';
 import { FAMILY_GRACE_MS } from '../sql/rows.js';
+import { PUSHED_REQUEST_KEEP_MS } from '../../contracts/pushed-authorization-request-repository.js';
+import { MemoryPushedRequestRepository } from './memory-pushed-request-repository.js';
 import { MemoryClientRepository, MemoryResourceRepository, MemoryScopeRepository, MemoryStorageAdmin, MemoryUserRepository } from './memory-repositories.js';
 import { MemoryClientRegistrationRepository, MemoryInitialAccessTokenRepository } from './memory-registration-repositories.js';
 import {
@@ -91,6 +93,7 @@ export class MemoryStorage implements ManagedStorage {
   readonly sessions: MemorySessionRepository;
   readonly replays: MemoryReplayRepository;
   readonly consents = new MemoryConsentRepository();
+  readonly pushedAuthorizationRequests: MemoryPushedRequestRepository;
   readonly admin: MemoryStorageAdmin;
   readonly registrations: MemoryClientRegistrationRepository;
   readonly initialAccessTokens = new MemoryInitialAccessTokenRepository();
@@ -114,6 +117,7 @@ export class MemoryStorage implements ManagedStorage {
     this.deviceCodes = new MemoryDeviceCodeRepository(onWrite);
     this.sessions = new MemorySessionRepository(onWrite);
     this.replays = new MemoryReplayRepository(() => this.#clock.now(), onWrite);
+    this.pushedAuthorizationRequests = new MemoryPushedRequestRepository(onWrite);
     this.admin = new MemoryStorageAdmin(this.clients, this.users, this.scopes, this, this.resources);
     this.registrations = new MemoryClientRegistrationRepository(this.clients, this.admin);
   }
@@ -141,6 +145,7 @@ export class MemoryStorage implements ManagedStorage {
       deviceCodes,
       sessions: sweepMap(this.sessions.records, now, limit),
       replays: sweepMap(this.replays.records, now, limit),
+      pushedAuthorizationRequests: sweepMap(this.pushedAuthorizationRequests.records, now - PUSHED_REQUEST_KEEP_MS, limit),
       families: 0,
     };
     const complete = Object.values(report).every((n) => n < limit);

@@ -138,6 +138,21 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
     `,
   },
   {
+    version: 9,
+    name: 'client authentication methods (private_key_jwt, client_secret_jwt) and pushed authorization requests',
+    sql: `
+      ALTER TABLE grantry_clients ADD COLUMN token_endpoint_auth_method text;
+      ALTER TABLE grantry_clients ADD COLUMN jwks text;
+      ALTER TABLE grantry_clients ADD COLUMN jwks_uri text;
+      ALTER TABLE grantry_clients ADD COLUMN secret_for_jwt text;
+      ALTER TABLE grantry_clients ADD COLUMN require_pushed_requests boolean NOT NULL DEFAULT false;
+      CREATE TABLE grantry_pushed_requests (
+        id text PRIMARY KEY, client_id text NOT NULL, params text NOT NULL, expires_at bigint NOT NULL,
+        consumed boolean NOT NULL DEFAULT false);
+      CREATE INDEX grantry_pushed_requests_expiry ON grantry_pushed_requests (expires_at);
+    `,
+  },
+  {
     version: 10,
     name: 'opaque access tokens: a client\'s access-token format, an opaque token\'s claims',
     // access_token_format: 'jwt', 'opaque' or NULL (the server's default); claims: JSON text, only for opaque tokens.

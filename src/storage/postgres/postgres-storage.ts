@@ -1,3 +1,4 @@
+import { PostgresPushedRequestRepository } from './postgres-pushed-request-repository.js';
 import pg from 'pg';
 import { PostgresReplayRepository } from './postgres-replay-repository.js';
 import {
@@ -104,6 +105,7 @@ export class PostgresStorage implements ManagedStorage {
   readonly registrations: PostgresClientRegistrationRepository;
   readonly initialAccessTokens: PostgresInitialAccessTokenRepository;
   readonly replays: PostgresReplayRepository;
+  readonly pushedAuthorizationRequests: PostgresPushedRequestRepository;
 
   constructor(
     readonly pool: pg.Pool,
@@ -127,6 +129,7 @@ export class PostgresStorage implements ManagedStorage {
     this.registrations = new PostgresClientRegistrationRepository(sql, this.admin, cache);
     this.initialAccessTokens = new PostgresInitialAccessTokenRepository(sql);
     this.replays = new PostgresReplayRepository(sql);
+    this.pushedAuthorizationRequests = new PostgresPushedRequestRepository(sql);
   }
 
   async migrate(): Promise<MigrationReport> {

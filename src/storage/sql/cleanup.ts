@@ -1,5 +1,6 @@
 import { DEFAULT_CLEANUP_BATCH, DEFAULT_CLEANUP_MAX_BATCHES, type CleanupOptions, type CleanupReport } from '../managed-storage.js';
 import { FAMILY_GRACE_MS } from './rows.js';
+import { PUSHED_REQUEST_KEEP_MS } from '../../contracts/pushed-authorization-request-repository.js';
 
 const TOKEN_TABLES = [
   ['accessTokens', 'grantry_access_tokens'],
@@ -58,6 +59,11 @@ export async function cleanupSql(dialect: CleanupDialect, options: CleanupOption
        SELECT namespace, id FROM grantry_replays WHERE expires_at <= ${before} LIMIT ${limit} ${dialect.lockRows})`,
     now,
   );
+  // A pushed request outlives its expiry by the time a sign-in in progress may still need it (consumed at the end).
+  const pushed = await drain(
+    `DELETE FROM grantry_pushed_requests WHERE id IN (SELECT id FROM grantry_pushed_requests WHERE expires_at <= ${before} LIMIT ${limit} ${dialect.lockRows})`,
+    now - PUSHED_REQUEST_KEEP_MS,
+  );
   // A revoked family is forgotten once no token of it is left (and a grace period has passed).
   const families = await drain(
     `DELETE FROM grantry_revoked_families WHERE family_id IN (
@@ -75,6 +81,7 @@ export async function cleanupSql(dialect: CleanupDialect, options: CleanupOption
     deviceCodes: counts.deviceCodes ?? 0,
     sessions: counts.sessions ?? 0,
     replays,
+    pushedAuthorizationRequests: pushed,
     families,
     complete,
   };

@@ -1,4 +1,5 @@
-import type { AccessTokenFormat, Client, ClientPermission, Resource, Scope } from '../../contracts/types.js';
+import type { AccessTokenFormat, Client, ClientJwks, ClientPermission, Resource, Scope, TokenEndpointAuthMethod } from '../../contracts/types.js';
+import type { PushedAuthorizationRequestRecord } from '../../contracts/pushed-authorization-request-repository.js';
 import type { AccessTokenRecord, AuthCodeRecord, DeviceCodeRecord, RefreshTokenRecord } from '../../contracts/repositories.js';
 import type { ClientRegistration, InitialAccessTokenRecord } from '../../contracts/client-registration-repository.js';
 import type { SessionRecord } from '../session-repository.js';
@@ -37,6 +38,7 @@ export function toClient(row: Row): Client {
     ...accessTokenFormatOf(row.access_token_format),
     // RFC 9449 §5.2 dpop_bound_access_tokens (column of migration 8): omitted when false.
     ...(bool(row.dpop_bound) ? { dpopBoundAccessTokens: true } : {}),
+    ...authenticationOf(row),
     ...resourcesOf(row.resources),
   };
 }
@@ -67,6 +69,21 @@ export function toResource(row: Row): Resource {
     scopes: splitScopes(row.scopes),
     ...(ttl === null || ttl === undefined ? {} : { accessTokenTTL: num(ttl) }),
     ...(format === 'jwt' || format === 'opaque' ? { accessTokenFormat: format } : {}),
+  };
+}
+
+/** The columns of migration 9: how the client authenticates, and whether it must push its requests (RFC 9126). */
+function authenticationOf(row: Row): Partial<Client> {
+  const method = optStr(row.token_endpoint_auth_method) as TokenEndpointAuthMethod | undefined;
+  const jwks = optStr(row.jwks);
+  const jwksUri = optStr(row.jwks_uri);
+  const secretForJwt = optStr(row.secret_for_jwt);
+  return {
+    ...(method === undefined ? {} : { tokenEndpointAuthMethod: method }),
+    ...(jwks === undefined ? {} : { jwks: JSON.parse(jwks) as ClientJwks }),
+    ...(jwksUri === undefined ? {} : { jwksUri }),
+    ...(secretForJwt === undefined ? {} : { secretForJwt }),
+    ...(bool(row.require_pushed_requests) ? { requirePushedAuthorizationRequests: true } : {}),
   };
 }
 
@@ -117,6 +134,12 @@ export const clientColumns = (c: Client): SqlValue[] => [
   JSON.stringify(c.permissions ?? []),
   c.accessTokenFormat ?? null,
   c.dpopBoundAccessTokens === true ? 1 : 0,
+  c.tokenEndpointAuthMethod ?? null,
+  c.jwks === undefined ? null : JSON.stringify(c.jwks),
+  c.jwksUri ?? null,
+  c.secretForJwt ?? null,
+  // 1/0: SQLite has no boolean binding; PostgreSQL reads '1'/'0' as a boolean.
+  c.requirePushedAuthorizationRequests === true ? 1 : 0,
   JSON.stringify(c.resources ?? []),
 ];
 
@@ -131,6 +154,11 @@ export const CLIENT_COLUMN_NAMES = [
   'permissions',
   'access_token_format',
   'dpop_bound',
+  'token_endpoint_auth_method',
+  'jwks',
+  'jwks_uri',
+  'secret_for_jwt',
+  'require_pushed_requests',
   'resources',
 ] as const;
 
@@ -141,6 +169,17 @@ export const insertClientSql = (mark: (i: number) => string, extra: readonly str
 /** `UPDATE grantry_clients SET` every column but the id, `WHERE id =` the first parameter (`mark(1)`), plus `where`. */
 export const updateClientSql = (mark: (i: number) => string, where = ''): string =>
   `UPDATE grantry_clients SET ${CLIENT_COLUMN_NAMES.slice(1).map((c, i) => `${c} = ${mark(i + 2)}`).join(', ')} WHERE id = ${mark(1)}${where}`;
+
+/** A pushed authorization request's row (RFC 9126). */
+export function toPushedRequest(row: Row): PushedAuthorizationRequestRecord & { consumed: boolean } {
+  return {
+    id: str(row.id),
+    clientId: str(row.client_id),
+    params: JSON.parse(str(row.params)) as Record<string, string>,
+    expiresAt: num(row.expires_at),
+    consumed: bool(row.consumed),
+  };
+}
 
 /**
  * An access-token record as the values of its insert, in column order: `id, client_id, user_id, scopes, expires_at,
@@ -299,6 +338,7 @@ export const GRANTRY_TABLES = [
   'grantry_initial_access_tokens',
   'grantry_replays',
   'grantry_resources',
+  'grantry_pushed_requests',
 ] as const;
 
 /** How long a revoked family outlives its last token before clean-up forgets it (covers in-flight saves). */

@@ -139,6 +139,21 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
     `,
   },
   {
+    version: 9,
+    name: 'client authentication methods (private_key_jwt, client_secret_jwt) and pushed authorization requests',
+    sql: `
+      ALTER TABLE grantry_clients ADD COLUMN token_endpoint_auth_method TEXT;
+      ALTER TABLE grantry_clients ADD COLUMN jwks TEXT;
+      ALTER TABLE grantry_clients ADD COLUMN jwks_uri TEXT;
+      ALTER TABLE grantry_clients ADD COLUMN secret_for_jwt TEXT;
+      ALTER TABLE grantry_clients ADD COLUMN require_pushed_requests INTEGER NOT NULL DEFAULT 0;
+      CREATE TABLE grantry_pushed_requests (
+        id TEXT PRIMARY KEY, client_id TEXT NOT NULL, params TEXT NOT NULL, expires_at INTEGER NOT NULL,
+        consumed INTEGER NOT NULL DEFAULT 0);
+      CREATE INDEX grantry_pushed_requests_expiry ON grantry_pushed_requests (expires_at);
+    `,
+  },
+  {
     version: 10,
     name: 'opaque access tokens: a client\'s access-token format, an opaque token\'s claims',
     // access_token_format: 'jwt', 'opaque' or NULL (the server's default); claims: JSON, only for opaque tokens.

@@ -13,6 +13,7 @@ import { SqliteClientRepository, SqliteResourceRepository, SqliteScopeRepository
 import { migrateSqlite } from './sqlite-migrations.js';
 import { SqliteSessionRepository } from './sqlite-session-repository.js';
 import { SqliteConsentRepository } from './sqlite-consent-repository.js';
+import { SqlitePushedRequestRepository } from './sqlite-pushed-request-repository.js';
 import { SqliteStatements } from './sqlite-statements.js';
 import { SqliteClientRegistrationRepository, SqliteInitialAccessTokenRepository } from './sqlite-registration-repositories.js';
 import {
@@ -140,6 +141,7 @@ export class SqliteStorage implements ManagedStorage {
   readonly registrations: SqliteClientRegistrationRepository;
   readonly initialAccessTokens: SqliteInitialAccessTokenRepository;
   readonly replays: SqliteReplayRepository;
+  readonly pushedAuthorizationRequests: SqlitePushedRequestRepository;
 
   constructor(
     readonly database: Database.Database,
@@ -162,6 +164,7 @@ export class SqliteStorage implements ManagedStorage {
     this.registrations = guard(new SqliteClientRegistrationRepository(sql, this.admin));
     this.initialAccessTokens = guard(new SqliteInitialAccessTokenRepository(sql));
     this.replays = guard(new SqliteReplayRepository(sql));
+    this.pushedAuthorizationRequests = guard(new SqlitePushedRequestRepository(sql));
   }
 
   async migrate(): Promise<MigrationReport> {
