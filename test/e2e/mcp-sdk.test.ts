@@ -168,15 +168,26 @@ describe.skipIf(!existsSync(CHROMIUM))('the MCP TypeScript SDK as the client of 
     certificate?.dispose();
   });
 
+  /** The form bodies the SDK posted to grantry's token endpoint, seen through the transport's `fetch` option. */
+  let tokenRequests: URLSearchParams[] = [];
+  const recordingFetch: typeof fetch = async (input, init) => {
+    const url = input instanceof Request ? input.url : String(input);
+    if (url === `${grantry.issuer}/token` && init?.body instanceof URLSearchParams) tokenRequests.push(new URLSearchParams(init.body));
+    return fetch(input, init);
+  };
+  const transport = (provider: BrowserProvider): StreamableHTTPClientTransport =>
+    new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider, fetch: recordingFetch });
+
   /** What an MCP host does: connect; on UnauthorizedError the browser flow ran, so finish it and connect again. */
   const connect = async (provider: BrowserProvider): Promise<Client> => {
-    const first = new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider });
+    tokenRequests = [];
+    const first = transport(provider);
     const client = new Client({ name: 'grantry-e2e-client', version: '1.0.0' });
     await expect(client.connect(first)).rejects.toBeInstanceOf(UnauthorizedError);
     expect(provider.codes).toHaveLength(1);
     await first.finishAuth(provider.codes[0]!);
     const connected = new Client({ name: 'grantry-e2e-client', version: '1.0.0' });
-    await connected.connect(new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider }));
+    await connected.connect(transport(provider));
     return connected;
   };
 
@@ -207,6 +218,10 @@ describe.skipIf(!existsSync(CHROMIUM))('the MCP TypeScript SDK as the client of 
       expect(authorization.searchParams.get('scope')).toBe(SCOPE);
       expect(docs.hits.get('/mcp-client.json')).toBeGreaterThanOrEqual(1);
 
+      // The code went back with the PKCE verifier and the resource (RFC 7636 §4.5, RFC 8707 §2.2).
+      expect(tokenRequests).toHaveLength(1);
+      expect(Object.fromEntries(tokenRequests[0]!)).toMatchObject({ grant_type: 'authorization_code', client_id: clientId, code_verifier: provider.verifier, resource: mcpUrl });
+
       expect(await callWhoami(client, 'hello')).toBe(`hello, ${userId}`);
       const first = provider.saved!;
       expect(payloadOf(first.access_token)).toMatchObject({ aud: mcpUrl, sub: userId, client_id: clientId, scope: SCOPE });
@@ -217,6 +232,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the MCP TypeScript SDK as the client of 
       provider.saved = { ...first, access_token: `${first.access_token.slice(0, -4)}AAAA` };
       expect(await callWhoami(client, 'again')).toBe(`again, ${userId}`);
       expect(provider.tokenHistory).toHaveLength(2);
+      expect(tokenRequests).toHaveLength(2);
+      expect(Object.fromEntries(tokenRequests[1]!)).toMatchObject({ grant_type: 'refresh_token', refresh_token: first.refresh_token, resource: mcpUrl });
       const refreshed = provider.saved;
       expect(refreshed.access_token).not.toBe(first.access_token);
       expect(refreshed.refresh_token).toBeTruthy();
