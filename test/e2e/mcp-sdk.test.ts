@@ -170,8 +170,11 @@ describe.skipIf(!existsSync(CHROMIUM))('the MCP TypeScript SDK as the client of 
 
   /** The form bodies the SDK posted to grantry's token endpoint, seen through the transport's `fetch` option. */
   let tokenRequests: URLSearchParams[] = [];
+  /** Every URL the SDK fetched, with its method. */
+  let fetched: string[] = [];
   const recordingFetch: typeof fetch = async (input, init) => {
     const url = input instanceof Request ? input.url : String(input);
+    fetched.push(`${init?.method ?? 'GET'} ${url}`);
     if (url === `${grantry.issuer}/token` && init?.body instanceof URLSearchParams) tokenRequests.push(new URLSearchParams(init.body));
     return fetch(input, init);
   };
@@ -181,6 +184,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the MCP TypeScript SDK as the client of 
   /** What an MCP host does: connect; on UnauthorizedError the browser flow ran, so finish it and connect again. */
   const connect = async (provider: BrowserProvider): Promise<Client> => {
     tokenRequests = [];
+    fetched = [];
     const first = transport(provider);
     const client = new Client({ name: 'grantry-e2e-client', version: '1.0.0' });
     await expect(client.connect(first)).rejects.toBeInstanceOf(UnauthorizedError);
@@ -208,7 +212,12 @@ describe.skipIf(!existsSync(CHROMIUM))('the MCP TypeScript SDK as the client of 
     const provider = new BrowserProvider(browser, callback, clientId);
     const client = await connect(provider);
     try {
-      // The SDK found grantry through the MCP server's metadata and used the document URL as its client_id.
+      // The SDK found grantry through the MCP server's metadata (RFC 9728 §3.1 path form) and grantry's (RFC 8414),
+      // and used the document URL as its client_id without registering.
+      const prm = `GET ${new URL(mcpUrl).origin}/.well-known/oauth-protected-resource/mcp`;
+      expect(fetched).toContain(prm);
+      expect(fetched.indexOf(`GET ${grantry.issuer}/.well-known/oauth-authorization-server`)).toBeGreaterThan(fetched.indexOf(prm));
+      expect(fetched.filter((f) => f.endsWith('/register'))).toEqual([]);
       expect(provider.info?.client_id).toBe(clientId);
       const authorization = provider.authorizationUrls[0]!;
       expect(authorization.origin + authorization.pathname).toBe(`${grantry.issuer}/authorize`);
@@ -250,6 +259,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the MCP TypeScript SDK as the client of 
     const client = await connect(provider);
     try {
       const clientId = provider.info!.client_id;
+      expect(fetched).toContain(`POST ${grantry.issuer}/register`);
       expect(clientId).not.toMatch(/^https:/);
       expect((await cli(store, 'clients', 'show', clientId)) as { id: string }).toMatchObject({ id: clientId });
       expect(provider.authorizationUrls[0]!.searchParams.get('resource')).toBe(mcpUrl);
