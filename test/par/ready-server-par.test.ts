@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, createTestStore, hiddenField, startGrantry, type GrantryProcess, type TestStore } from '../e2e/support/grantry-process.js';
 import { basicAuth, discover, PageDriver, pkcePair, postForm } from '../e2e/support/oauth-client.js';
+import { assertion, assertionParams, clientKey } from '../client-auth/support.js';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
 const engines: [string, string | undefined][] = [['SQLite', undefined]];
@@ -95,5 +96,19 @@ describe.each(engines)('pushed authorization requests through the ready server o
     const updated = await cli(store, 'clients', 'update', created.id, '--jwks-uri', 'https://bank.example/jwks.json', '--require-par');
     expect(updated).toMatchObject({ token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'https://bank.example/jwks.json', require_pushed_authorization_requests: true });
     expect(updated.jwks).toBeUndefined();
+  });
+
+  it('authenticates a private_key_jwt client at /par, its assertion single use in the database (storage.replays)', async () => {
+    const key = await clientKey('par-1');
+    const file = join(store.dataDir, 'par-client-jwks.json');
+    writeFileSync(file, JSON.stringify({ keys: [key.publicJwk] }));
+    const created = await cli(store, 'clients', 'create', '--name', 'Keyed app', '--grant-types', 'authorization_code', '--scopes', 'read', '--redirect-uris', REDIRECT, '--auth-method', 'private_key_jwt', '--jwks-file', file);
+    const jwt = await assertion(key, created.id, Date.now(), { aud: server.issuer });
+    const params = { response_type: 'code', client_id: created.id, redirect_uri: REDIRECT, scope: 'read', code_challenge: pkcePair().challenge, code_challenge_method: 'S256', ...assertionParams(jwt) };
+    const first = await postForm(meta.pushed_authorization_request_endpoint, params);
+    expect(first.status).toBe(201);
+    const again = await postForm(meta.pushed_authorization_request_endpoint, params);
+    expect(again.status).toBe(401);
+    expect(((await again.json()) as { error: string }).error).toBe('invalid_client');
   });
 });
