@@ -156,7 +156,7 @@ export class AuthorizationCodeGrant implements AuthorizationResponder {
     const target = await this.#target(req, found);
     const record = await this.#consume(server, opened.id);
     this.#checkLive(req, record);
-    const body = await issueTokens({ server, client, accessTokenTTL: target.accessTokenTTL, dpopJkt: req.dpop?.jkt }, this.#issueOptions(client, record, target));
+    const body = await issueTokens({ server, client, accessTokenTTL: target.accessTokenTTL, accessTokenFormat: target.accessTokenFormat, dpopJkt: req.dpop?.jkt }, this.#issueOptions(client, record, target));
     // A replay that raced this redemption may have run its family revocation before our tokens were saved; the
     // code's revoked mark tells us so, and we revoke them ourselves (see the replay branch in #consume).
     if (this.authCodes.isRevoked && (await this.authCodes.isRevoked(record.id))) await this.#revokeFamily(server, record);
@@ -182,7 +182,7 @@ export class AuthorizationCodeGrant implements AuthorizationResponder {
     }
     this.#checkLive(req, found);
     const target = await this.#target(req, found);
-    const ctx = { server, client, accessTokenTTL: target.accessTokenTTL, dpopJkt: req.dpop?.jkt };
+    const ctx = { server, client, accessTokenTTL: target.accessTokenTTL, accessTokenFormat: target.accessTokenFormat, dpopJkt: req.dpop?.jkt };
     const options = this.#issueOptions(client, found, target);
     const minted = await mintTokens(ctx, options);
     const result = await this.authCodes.redeem!(id, { accessToken: minted.accessToken, refreshToken: minted.refreshToken });

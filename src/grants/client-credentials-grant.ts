@@ -59,11 +59,11 @@ export class ClientCredentialsGrant implements Grant {
     const requested = params.get('scope');
     const resolved = await resolveScopes({ server, client, grantType: this.grantType, userId: undefined, requested });
     // RFC 8707 §2: the resources the client names are the token's audience.
-    const { scopes, resources, accessTokenTTL } = await resolveResources({
+    const { scopes, resources, accessTokenTTL, accessTokenFormat } = await resolveResources({
       server, client, requested: requestedResources(params), scopes: resolved, scopeRequested: requested !== undefined, accessTokenTTL: req.accessTokenTTL,
     });
     return issueTokens(
-      { server, client, accessTokenTTL, dpopJkt: req.dpop?.jkt },
+      { server, client, accessTokenTTL, accessTokenFormat, dpopJkt: req.dpop?.jkt },
       {
         userId: undefined,
         subject: this.#subject(client),

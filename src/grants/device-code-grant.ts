@@ -194,7 +194,7 @@ export class DeviceCodeGrant implements DeviceAuthorizationGrant {
       scopeRequested: false, accessTokenTTL: req.accessTokenTTL,
     });
     return issueTokens(
-      { server, client, accessTokenTTL: target.accessTokenTTL, dpopJkt: req.dpop?.jkt },
+      { server, client, accessTokenTTL: target.accessTokenTTL, accessTokenFormat: target.accessTokenFormat, dpopJkt: req.dpop?.jkt },
       {
         userId,
         scopes: target.scopes,

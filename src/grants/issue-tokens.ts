@@ -1,6 +1,6 @@
 import { epochSeconds } from '../contracts/clock.js';
 import type { ServerContext } from '../contracts/server-context.js';
-import { isConfidential, type Client, type GrantType } from '../contracts/types.js';
+import { isConfidential, type AccessTokenFormat, type Client, type GrantType } from '../contracts/types.js';
 import type { AccessTokenRecord, RefreshTokenRecord, RefreshTokenRepository } from '../contracts/repositories.js';
 import { encodeBase64url } from '../tokens/base64url.js';
 import { signJwt } from '../tokens/jwt.js';
@@ -28,6 +28,8 @@ export interface IssueContext {
    * `cnf.jkt` and `token_type` `DPoP`, and a public client's refresh token is bound to the key.
    */
   readonly dpopJkt?: string | undefined;
+  /** The access-token format of the requested resources (RFC 8707, `ResourceTarget.accessTokenFormat`), if they name one. */
+  readonly accessTokenFormat?: AccessTokenFormat | undefined;
 }
 
 /**
@@ -178,7 +180,7 @@ export async function mintTokens(ctx: IssueContext, options: IssueOptions): Prom
   const iat = epochSeconds(server.clock);
   const exp = iat + accessTokenTTL;
   // An opaque token's jti is the SHA-256 its record is stored under, so `accessTokens.revoke(claims.jti)` works alike.
-  const opaque = accessTokenFormatFor(client, server.accessTokenFormat) === 'opaque' ? await newOpaqueAccessToken(server.crypto) : undefined;
+  const opaque = accessTokenFormatFor(client, server.accessTokenFormat, ctx.accessTokenFormat) === 'opaque' ? await newOpaqueAccessToken(server.crypto) : undefined;
   const jti = opaque?.id ?? encodeBase64url(server.crypto.randomBytes(16));
   const familyId = options.familyId ?? (options.refresh ? encodeBase64url(server.crypto.randomBytes(16)) : undefined);
   const scope = options.scopes.join(' ');

@@ -92,7 +92,7 @@ export class PasswordGrant implements Grant {
     const target = await targetOf(await resolveScopes({ server, client, grantType: this.grantType, userId: user.id, requested }));
     const { scopes, resources: granted } = target;
     return issueTokens(
-      { server, client, accessTokenTTL: target.accessTokenTTL, dpopJkt: req.dpop?.jkt },
+      { server, client, accessTokenTTL: target.accessTokenTTL, accessTokenFormat: target.accessTokenFormat, dpopJkt: req.dpop?.jkt },
       {
         userId: user.id,
         scopes,

@@ -154,7 +154,7 @@ export class RefreshTokenGrant implements Grant, RefreshTokenHolder {
     const revokeOld = this.rotate && record.accessTokenId !== undefined ? server.accessTokens.revoke(record.accessTokenId) : undefined;
     const [body] = await Promise.all([
       issueTokens(
-        { server, client, accessTokenTTL: regrant.target.accessTokenTTL, dpopJkt: req.dpop?.jkt },
+        { server, client, accessTokenTTL: regrant.target.accessTokenTTL, accessTokenFormat: regrant.target.accessTokenFormat, dpopJkt: req.dpop?.jkt },
         {
           userId: record.userId,
           scopes: regrant.scopes,
@@ -253,7 +253,7 @@ export class RefreshTokenGrant implements Grant, RefreshTokenHolder {
     // The user, the family's absolute lifetime and every granted scope, checked before the token is spent: a
     // refusal must not cost the client its token.
     const regrant = await this.#regrant(req, live, requested, reject);
-    const ctx = { server, client, accessTokenTTL: regrant.target.accessTokenTTL, dpopJkt: req.dpop?.jkt };
+    const ctx = { server, client, accessTokenTTL: regrant.target.accessTokenTTL, accessTokenFormat: regrant.target.accessTokenFormat, dpopJkt: req.dpop?.jkt };
     const options: IssueOptions = {
       userId: live.userId,
       scopes: regrant.scopes,

@@ -2,7 +2,7 @@ import { paramValues, type Params } from '../contracts/form.js';
 import { OAuthError } from '../contracts/oauth-error.js';
 import { isResourceIdentifier } from '../contracts/resource-identifier.js';
 import type { ServerContext } from '../contracts/server-context.js';
-import type { Client, Resource } from '../contracts/types.js';
+import type { AccessTokenFormat, Client, Resource } from '../contracts/types.js';
 
 /**
  * The `resource` parameters of a request (RFC 8707 §2), in the order sent, without repeats. Each must be an
@@ -65,6 +65,8 @@ export interface ResourceTarget {
   readonly scopes: string[];
   /** The shortest access-token lifetime among the resources that set one, else the grant's (seconds). */
   readonly accessTokenTTL: number;
+  /** The access-token format the resources name (they must agree), else undefined: the client's or the server's. */
+  readonly accessTokenFormat?: AccessTokenFormat | undefined;
 }
 
 /**
@@ -101,7 +103,16 @@ export async function resolveResources(options: ResolveResourcesOptions): Promis
     scopes = scopes.filter((s) => applicable.has(s));
   }
   const ttls = resources.flatMap((r) => (r.accessTokenTTL === undefined ? [] : [r.accessTokenTTL]));
-  return { resources: ids, scopes, accessTokenTTL: ttls.length > 0 ? Math.min(...ttls) : options.accessTokenTTL };
+  // One token cannot be both: resources that name different formats are asked for one at a time.
+  const formats = new Set(resources.flatMap((r) => (r.accessTokenFormat === undefined ? [] : [r.accessTokenFormat])));
+  if (formats.size > 1) throw OAuthError.invalidTarget('The requested resources need different access token formats: ask for one at a time.');
+  const [accessTokenFormat] = formats;
+  return {
+    resources: ids,
+    scopes,
+    accessTokenTTL: ttls.length > 0 ? Math.min(...ttls) : options.accessTokenTTL,
+    ...(accessTokenFormat === undefined ? {} : { accessTokenFormat }),
+  };
 }
 
 async function findAllowedResource(server: ServerContext, client: Client, id: string): Promise<Resource> {
