@@ -289,13 +289,12 @@ export class ResourceServer {
       throw error;
     }
     if (!result.valid) throw BearerTokenError.invalid(DESCRIPTIONS[result.reason], this.#challenge(scheme));
-    return result.claims;
-  }
-
-  async #checkRevoked(claims: AccessTokenClaims, scheme: 'Bearer' | 'DPoP'): Promise<void> {
-    if (this.#accessTokens && (await this.#accessTokens.isRevoked(claims.jti))) {
+    // Only a JWT needs the revocation lookup: an opaque token's own lookup (#lookUpOpaque) already read its record,
+    // and an introspected one was answered by the authorization server.
+    if (this.#accessTokens && (await this.#accessTokens.isRevoked(result.claims.jti))) {
       throw BearerTokenError.invalid(DESCRIPTIONS.revoked, this.#challenge(scheme));
     }
+    return result.claims;
   }
 
   async #validateDpop(request: ResourceRequest, header: string, dpop: DpopOptions): Promise<AccessTokenClaims> {
@@ -326,7 +325,6 @@ export class ResourceServer {
       throw BearerTokenError.invalidProof(DPOP_FAILURES[result.reason], challenge);
     }
     if (result.proof.jkt !== jkt) throw BearerTokenError.invalidProof('The DPoP proof is not signed by the key the access token is bound to.', challenge);
-    await this.#checkRevoked(claims, 'DPoP');
     return claims;
   }
 
@@ -356,7 +354,6 @@ export class ResourceServer {
     const claims = await this.#verify(match[1]!, 'Bearer');
     // RFC 9449 §7.2: a DPoP-bound access token presented as a bearer token is refused.
     if (claims.cnf?.jkt !== undefined) throw BearerTokenError.invalid('The access token is DPoP-bound: present it with the DPoP scheme and a proof.', challenge);
-    await this.#checkRevoked(claims, 'Bearer');
     return claims;
   }
 
