@@ -9,7 +9,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export async function buildGrantry(outDir) {
   const { build } = await import('esbuild');
   mkdirSync(outDir, { recursive: true });
-  const lines = [`export * from '${ROOT}src/index.ts';`, `export * from '${ROOT}src/advanced.ts';`, `export { createMemoryStorage } from '${ROOT}src/storage/memory/index.ts';`];
+  const lines = [`export * from '${ROOT}src/index.ts';`, `export * from '${ROOT}src/advanced.ts';`, `export { createMemoryStorage } from '${ROOT}src/storage/memory/index.ts';`, `export { PlainRequest } from '${ROOT}src/contracts/plain-request.ts';`];
   const optional = {
     ClientCredentialsGrant: 'src/grants/client-credentials-grant.ts',
     ResourceServer: 'src/core/resource-server.ts',

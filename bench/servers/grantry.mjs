@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import express from 'express';
-import { AUDIENCE, BASIC, CLIENT_ID, CLIENT_SECRET, ISSUER, loadKeys } from '../lib/shared.mjs';
+import { AUDIENCE, BASIC, CLIENT_ID, CLIENT_SECRET, ISSUER, loadKeys, readBody } from '../lib/shared.mjs';
 
 const g = await import(process.env.BENCH_GRANTRY_BUNDLE);
 
@@ -144,6 +144,17 @@ export async function create(spec) {
         ? byHeader
         : g.nodeHttp.toNodeHandler(g.nodeHttp.withBearerToken(rs, async (_request, claims) => Response.json(me(claims))));
     requestListener = g.nodeHttp.oauthEndpointsListener(server, { fallback: api });
+    if (spec.framework === 'bare') {
+      // A diagnostic, not how users mount grantry: the core behind the floor's own handler (read the body, answer
+      // with writeHead + end), so that core and adapter costs can be told apart.
+      requestListener = async (req, res) => {
+        if (req.method !== 'POST' || req.url !== '/token') return void api(req, res);
+        const plain = new g.PlainRequest('POST', `http://127.0.0.1${req.url}`, { get: (name) => req.headers[name] ?? null }, await readBody(req));
+        const result = await server.serveTokenRequest(plain);
+        res.writeHead(result.status, result.headers);
+        res.end(result.body);
+      };
+    }
   }
 
   return {
