@@ -30,8 +30,8 @@ export function serverMatrix({ databaseUrl }) {
     if (node) {
       // The resource server as forAuthorizationServer() sets it up by default: with the revocation lookup.
       add({ group: 'grantry', impl: 'grantry', variant: 'RS256 memory, W3 with revocation lookup', framework, alg: 'RS256', storage: 'memory', format: 'jwt', checkRevocation: true, workloads: ['W3'], everyCount: ['W3'] });
-      // A node:http middleware of one's own on the header entry point (rs.validateAuthorization): no Request/Response.
-      add({ group: 'grantry', impl: 'grantry', variant: 'RS256 memory, W3 by header', framework, alg: 'RS256', storage: 'memory', format: 'jwt', bearer: 'header', workloads: ['W3'] });
+      // The Fetch-API twin on node:http (toNodeHandler(withBearerToken(...))): what a Request/Response per call costs.
+      add({ group: 'grantry', impl: 'grantry', variant: 'RS256 memory, W3 through withBearerToken', framework, alg: 'RS256', storage: 'memory', format: 'jwt', bearer: 'fetch', workloads: ['W3'] });
     }
     add({ group: 'peer', impl: 'oidc-provider', variant: 'RS256', framework, alg: 'RS256', format: 'jwt' });
     add({ group: 'peer', impl: 'jmondi', variant: 'RS256', framework, alg: 'RS256', format: 'jwt' });

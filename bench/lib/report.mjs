@@ -58,7 +58,7 @@ export const TARGET_DEFS = [
   { id: 'EdDSA W2', goal: 0.55, f: ['grantry', 'EdDSA memory', 'W2'], ref: ['floor', 'EdDSA', 'W1'], what: "grantry EdDSA W2 ÷ floor EdDSA W1 (one signature)" },
   { id: 'W3 RS256, no revocation lookup', goal: 0.95, f: ['grantry', 'RS256 memory', 'W3'], ref: ['floor', 'RS256', 'W3'], what: 'grantry W3 ÷ floor verify-and-respond' },
   { id: 'W3 RS256, with revocation lookup', goal: 0.9, f: ['grantry', 'RS256 memory, W3 with revocation lookup', 'W3'], ref: ['floor', 'RS256', 'W3'], what: 'grantry W3 (lookup) ÷ floor verify-and-respond' },
-  { id: 'W3 RS256, no lookup, header entry point (own node:http middleware)', goal: 0.95, f: ['grantry', 'RS256 memory, W3 by header', 'W3'], ref: ['floor', 'RS256', 'W3'], what: 'rs.validateAuthorization in a bare listener ÷ floor' },
+  { id: 'W3 RS256, no lookup, through withBearerToken (Fetch twin on node:http)', goal: 0.95, f: ['grantry', 'RS256 memory, W3 through withBearerToken', 'W3'], ref: ['floor', 'RS256', 'W3'], what: 'toNodeHandler(withBearerToken(...)) ÷ floor' },
   { id: 'W3 EdDSA, no revocation lookup', goal: 0.95, f: ['grantry', 'EdDSA memory', 'W3'], ref: ['floor', 'EdDSA', 'W3'], what: 'grantry W3 ÷ floor verify-and-respond' },
   { id: 'W4 RS256', goal: 0.8, f: ['grantry', 'RS256 memory', 'W4'], ref: ['floor', 'RS256', 'W4'], what: 'grantry W4 ÷ floor form + client secret + verify' },
   { id: 'W4 EdDSA', goal: 0.8, f: ['grantry', 'EdDSA memory', 'W4'], ref: ['floor', 'EdDSA', 'W4'], what: 'grantry W4 ÷ floor form + client secret + verify' },

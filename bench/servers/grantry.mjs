@@ -138,11 +138,16 @@ export async function create(spec) {
         res.writeHead(e.status, { 'content-type': 'application/json', ...(e.headers ?? {}) }).end(JSON.stringify(e.toJSON()));
       }
     };
+    // As the README mounts it: bearerTokenListener (node's own request and response) where the tree has it, else
+    // withBearerToken behind toNodeHandler (`bearer: 'fetch'` asks for the latter: the Fetch-API twin).
+    const listener = g.nodeHttp.bearerTokenListener;
     const api = !rs
       ? (_req, res) => res.writeHead(404).end()
       : spec.bearer === 'header'
         ? byHeader
-        : g.nodeHttp.toNodeHandler(g.nodeHttp.withBearerToken(rs, async (_request, claims) => Response.json(me(claims))));
+        : listener && spec.bearer !== 'fetch'
+          ? listener(rs, (_req, res, claims) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(me(claims))))
+          : g.nodeHttp.toNodeHandler(g.nodeHttp.withBearerToken(rs, async (_request, claims) => Response.json(me(claims))));
     requestListener = g.nodeHttp.oauthEndpointsListener(server, { fallback: api });
     if (spec.framework === 'bare') {
       // A diagnostic, not how users mount grantry: the core behind the floor's own handler (read the body, answer

@@ -124,6 +124,22 @@ const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 /** RFC 9449 §7.1: `Authorization: DPoP <token68>`. */
 const DPOP = /^DPoP +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
+type ChallengeParams = ReturnType<typeof challengeParams>;
+
+/** Whether a token has the three dot-separated parts of a compact JWS, counted without splitting it. */
+function hasThreeParts(token: string): boolean {
+  const first = token.indexOf('.');
+  const second = first < 0 ? -1 : token.indexOf('.', first + 1);
+  return second >= 0 && token.indexOf('.', second + 1) < 0;
+}
+
+/** RFC 9728 §5.1: every challenge names the resource's metadata, when the resource server has one. */
+function challengeParams(realm: string | undefined, resourceMetadata: string | undefined, dpop: DpopOptions | false, scheme: 'Bearer' | 'DPoP') {
+  const base = { realm, resourceMetadata, scheme };
+  if (dpop === false) return Object.freeze(base);
+  return Object.freeze({ ...base, dpopAlgs: dpop.algorithms ?? DPOP_ALGORITHMS, bearer: dpop.required !== true });
+}
+
 /**
  * The API side of OAuth (the seed's `ResourceServer`): checks the bearer access token of a request and returns its
  * claims, or throws a {@link BearerTokenError} whose `toResponse()` is the RFC 6750 §3 answer. A JWT (RFC 9068) is
@@ -252,24 +268,26 @@ export class ResourceServer {
     return this.validateAuthorization(header);
   }
 
+  /** The challenge parameters per scheme, built once (every field they read is fixed at construction). */
+  #challenges: Readonly<Record<'Bearer' | 'DPoP', ChallengeParams>> | undefined;
+
   /** The challenge parameters: the realm, and DPoP's algorithms when it is accepted (RFC 9449 §7.1). */
-  #challenge(scheme: 'Bearer' | 'DPoP' = 'Bearer') {
-    const dpop = this.#dpop;
-    // RFC 9728 §5.1: every challenge names the resource's metadata, when the resource server has one.
-    const base = { realm: this.#realm, resourceMetadata: this.resourceMetadataUrl, scheme };
-    if (dpop === false) return base;
-    return { ...base, dpopAlgs: dpop.algorithms ?? DPOP_ALGORITHMS, bearer: dpop.required !== true };
+  #challenge(scheme: 'Bearer' | 'DPoP' = 'Bearer'): ChallengeParams {
+    this.#challenges ??= {
+      Bearer: challengeParams(this.#realm, this.resourceMetadataUrl, this.#dpop, 'Bearer'),
+      DPoP: challengeParams(this.#realm, this.resourceMetadataUrl, this.#dpop, 'DPoP'),
+    };
+    return this.#challenges[scheme];
   }
 
   /** The token's claims, by its form: a JWT with the keys, an opaque token in the storage, else introspection. */
   async #verify(token: string, scheme: 'Bearer' | 'DPoP'): Promise<AccessTokenClaims> {
-    const challenge = this.#challenge(scheme);
-    const isJwt = token.split('.').length === 3;
+    const isJwt = hasThreeParts(token);
     if (isJwt && this.#keys) return this.#verifyJwt(token, this.#keys, scheme);
     if (!isJwt && this.#opaqueTokens && isOpaqueAccessToken(token)) return this.#lookUpOpaque(token, this.#opaqueTokens, scheme);
     // As verifyAccessToken does: a token this long is no token anyone issued; it is not sent on to the endpoint.
     if (this.#introspector && token.length <= MAX_INTROSPECTED_LENGTH) return this.#introspect(token, this.#introspector, scheme);
-    throw BearerTokenError.invalid(DESCRIPTIONS.malformed, challenge);
+    throw BearerTokenError.invalid(DESCRIPTIONS.malformed, this.#challenge(scheme));
   }
 
   async #verifyJwt(token: string, keys: KeyResolver, scheme: 'Bearer' | 'DPoP'): Promise<AccessTokenClaims> {

@@ -8,6 +8,7 @@ import { serveNodeRequest, servePlainRequest } from './serve-node-request.js';
 import { lazyRouteTables, plainTokenHandler, targetPath, type RoutableServer } from './oauth-routes.js';
 
 export { withBearerToken, logBearerError, type BearerTokenOptions, type BearerTokenValidator } from './bearer-token.js';
+export { bearerTokenListener, type BearerRequestListener } from './bearer-token-listener.js';
 export type { AdapterOptions, FetchHandler } from './fetch-handler.js';
 export type { RoutableServer } from './oauth-routes.js';
 

@@ -4,14 +4,14 @@ import { serve } from '@hono/node-server';
 import express from 'express';
 import Fastify from 'fastify';
 import { Hono } from 'hono';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AuthorizationServer } from '../../src/core/authorization-server.js';
 import type { ResourceServer } from '../../src/core/resource-server.js';
 import * as expressAdapter from '../../src/http/express.js';
 import * as fastifyAdapter from '../../src/http/fastify.js';
 import * as honoAdapter from '../../src/http/hono.js';
-import { oauthEndpointsListener, toNodeHandler, tokenEndpointListener, withBearerToken } from '../../src/http/node.js';
+import { bearerTokenListener, oauthEndpointsListener, toNodeHandler, tokenEndpointListener, withBearerToken } from '../../src/http/node.js';
 
 export interface AdapterMount {
   server: AuthorizationServer;
@@ -44,12 +44,23 @@ function nodeApi(resourceServer: ResourceServer) {
   return toNodeHandler((request) => (new URL(request.url).pathname === '/api/admin' ? admin : me)(request));
 }
 
+/** The API on node's own request and response (bearerTokenListener: no Fetch objects), as the README mounts it. */
+function nodeListenerApi(resourceServer: ResourceServer) {
+  const answer = (res: ServerResponse, claims: Parameters<typeof meBody>[0]): void => {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(meBody(claims)));
+  };
+  const me = bearerTokenListener(resourceServer, (_req, res, claims) => answer(res, claims));
+  const admin = bearerTokenListener(resourceServer, (_req, res, claims) => answer(res, claims), { scopes: ['admin'] });
+  return (req: IncomingMessage, res: ServerResponse): void => (req.url?.split('?')[0] === '/api/admin' ? admin : me)(req, res);
+}
+
+/** The token endpoint alone, with the API behind withBearerToken (the Fetch-API twin of bearerTokenListener). */
 export const startNode: StartAdapter = async ({ server, resourceServer }) =>
   listening(createServer(tokenEndpointListener(server, { path: '/token', fallback: nodeApi(resourceServer) })).listen(0, '127.0.0.1'));
 
 /** Every endpoint of the server (token, revocation, introspection, JWKS, metadata) in front of the API. */
 export const startNodeAll: StartAdapter = async ({ server, resourceServer }) =>
-  listening(createServer(oauthEndpointsListener(server, { fallback: nodeApi(resourceServer) })).listen(0, '127.0.0.1'));
+  listening(createServer(oauthEndpointsListener(server, { fallback: nodeListenerApi(resourceServer) })).listen(0, '127.0.0.1'));
 
 export const startExpress: StartAdapter = async (mount) => listening(expressApp(mount, false).listen(0, '127.0.0.1'));
 export const startExpressAll: StartAdapter = async (mount) => listening(expressApp(mount, true).listen(0, '127.0.0.1'));

@@ -13,7 +13,7 @@ import { ClientCredentialsGrant } from '../../src/grants/client-credentials-gran
 import * as expressAdapter from '../../src/http/express.js';
 import * as fastifyAdapter from '../../src/http/fastify.js';
 import * as honoAdapter from '../../src/http/hono.js';
-import { toNodeHandler, withBearerToken } from '../../src/http/node.js';
+import { bearerTokenListener, toNodeHandler, withBearerToken } from '../../src/http/node.js';
 import { basic, CLIENT_SECRET, createTestServer, ISSUER, serverOn, tokenRequest } from '../support/fixtures.js';
 
 const RESOURCE = 'https://mcp.example.test/mcp';
@@ -40,6 +40,15 @@ const ADAPTERS: readonly (readonly [string, (rs: ResourceServer) => Promise<Runn
   [
     'node:http (withBearerToken serves the metadata itself)',
     async (rs) => listening(createServer(toNodeHandler(withBearerToken(rs, async (_r, claims) => Response.json(answer(claims)), { scopes: ['read'] }))).listen(0, '127.0.0.1')),
+  ],
+  [
+    'node:http (bearerTokenListener serves the metadata itself)',
+    async (rs) =>
+      listening(
+        createServer(
+          bearerTokenListener(rs, (_req, res, claims) => void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer(claims))), { scopes: ['read'] }),
+        ).listen(0, '127.0.0.1'),
+      ),
   ],
   [
     'Express 5 (requireBearerToken for the whole app)',
