@@ -215,6 +215,8 @@ export class AuthorizationServer {
   readonly #clients: ClientRepository;
   readonly #replays: ReplayRepository;
   #context: Promise<ServerContext> | undefined;
+  /** The context once built: the token endpoint reads it without awaiting a settled promise each time. */
+  #resolved: ServerContext | undefined;
 
   constructor(options: AuthorizationServerOptions) {
     if (!options.issuer || !/^https?:\/\/[^?#]+$/.test(options.issuer)) {
@@ -278,7 +280,11 @@ export class AuthorizationServer {
 
   /** The shared services, built once: keys are imported on first use (or call {@link ready} at start-up to fail early). */
   context(): Promise<ServerContext> {
-    this.#context ??= this.#buildContext();
+    this.#context ??= this.#buildContext().then((ctx) => {
+      // Only while no rotation replaced it meanwhile: #resolved always mirrors #context.
+      if (this.#resolved === undefined) this.#resolved = ctx;
+      return ctx;
+    });
     return this.#context;
   }
 
@@ -340,7 +346,7 @@ export class AuthorizationServer {
   }
 
   async #tokenBody(request: AnyRequest): Promise<{ body: TokenResponseBody; headers: Record<string, string> }> {
-    const server = await this.context();
+    const server = this.#resolved ?? (await this.context());
     const params = await readForm(request, this.#maxBodyBytes);
     const grantType = params.get('grant_type');
     if (grantType === undefined) throw OAuthError.invalidRequest('The grant_type parameter is required.');
@@ -354,7 +360,8 @@ export class AuthorizationServer {
     }
     // RFC 6749 §5.2 unauthorized_client: "not authorized to use this authorization grant type".
     if (!authenticated.client.grantTypes.includes(grantType)) throw OAuthError.unauthorizedClient();
-    const dpop = await this.#checkDpop(request, authenticated.client, server);
+    const proof = this.#checkDpop(request, authenticated.client, server);
+    const dpop = proof === undefined ? undefined : await proof;
 
     const body = await enabled.grant.respondToAccessTokenRequest({
       // A PlainRequest becomes a Fetch Request only if the grant reads this field (the built-in grants do not).
@@ -373,7 +380,7 @@ export class AuthorizationServer {
     return { body, headers };
   }
 
-  async #checkDpop(request: AnyRequest, client: Client, server: ServerContext): Promise<DpopBinding | undefined> {
+  #checkDpop(request: AnyRequest, client: Client, server: ServerContext): Promise<DpopBinding> | undefined {
     return checkTokenRequestProof(request, client, server, {
       options: this.#options.dpop ?? {},
       replays: this.#replays,
@@ -647,6 +654,7 @@ export class AuthorizationServer {
   async rotateKeys(keys: KeyRotation): Promise<void> {
     const next = await withRotatedKeys(await this.context(), { signingAlgorithm: this.#options.signingAlgorithm, ...keys });
     this.#context = Promise.resolve(next);
+    this.#resolved = next;
   }
 
   async #endpointContext(findsTokens = false): Promise<EndpointContext> {
