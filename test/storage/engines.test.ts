@@ -78,6 +78,27 @@ describe('memory storage stays bounded', () => {
     expect(storage.accessTokens.records.size).toBeLessThanOrEqual(100);
     expect(await storage.accessTokens.find('at-999')).toBeDefined();
   });
+
+  it('sweeps short-lived records that were saved behind long-lived ones (the periodic full sweep)', async () => {
+    const clock = testClock();
+    const storage = createMemoryStorage({}, { clock, autoCleanupEvery: 50 });
+    // 300 long-lived records first: a sweep that stopped at the first live record would never reach what follows.
+    for (let i = 0; i < 300; i++) await storage.refreshTokens.save({ id: `rt-${i}`, familyId: `f-${i}`, clientId: 'app', userId: 'u', scopes: [], expiresAt: clock.now() + 86_400_000, accessTokenId: undefined });
+    for (let i = 0; i < 5000; i++) {
+      await storage.refreshTokens.save({ id: `short-${i}`, familyId: `s-${i}`, clientId: 'app', userId: 'u', scopes: [], expiresAt: clock.now() + 1000, accessTokenId: undefined });
+      clock.advance(2);
+    }
+    const records = [...storage.refreshTokens.records.keys()];
+    // Every long-lived record is kept; of the 5,000 short-lived ones at most those of the last full sweep's period
+    // (8 sweeps of 50 saves) and the live ones remain.
+    expect(records.filter((id) => id.startsWith('rt-'))).toHaveLength(300);
+    expect(records.filter((id) => id.startsWith('short-')).length).toBeLessThanOrEqual(8 * 50 + 500);
+    expect(await storage.refreshTokens.find('short-4999')).toBeDefined();
+    // cleanup() still walks everything: after the last short-lived record expires, only the long-lived ones are left.
+    clock.advance(2);
+    await storage.cleanup();
+    expect(storage.refreshTokens.records.size).toBe(300);
+  });
 });
 
 const engines: { name: string; skip?: string | undefined; open: () => Promise<{ storage: ManagedStorage; drop: () => Promise<void> }> }[] = [

@@ -68,6 +68,9 @@ export interface MemoryStorageOptions {
   autoCleanupEvery?: number | false;
 }
 
+/** One automatic sweep in this many walks every record; the others visit the oldest few (see sweepMap's `scan`). */
+const FULL_SWEEP_EVERY = 8;
+
 /**
  * The bundle {@link createMemoryStorage} returns; its maps are public for tests.
  *
@@ -100,6 +103,7 @@ export class MemoryStorage implements ManagedStorage {
   readonly #clock: Clock;
   readonly #sweepEvery: number;
   #writes = 0;
+  #autoSweeps = 0;
 
   constructor(options: MemoryStorageOptions = {}) {
     this.#clock = options.clock ?? systemClock;
@@ -109,7 +113,10 @@ export class MemoryStorage implements ManagedStorage {
     const onWrite = (): void => {
       if (++this.#writes < this.#sweepEvery) return;
       this.#writes = 0;
-      this.#sweep({ now: this.#clock.now(), batchSize: Number.MAX_SAFE_INTEGER, maxBatches: 1 });
+      // Most automatic sweeps are bounded (the oldest records, a few per write, however many the maps hold); every
+      // FULL_SWEEP_EVERY-th walks every record, for expired ones saved behind longer-lived ones.
+      const full = ++this.#autoSweeps % FULL_SWEEP_EVERY === 0;
+      this.#sweep({ now: this.#clock.now(), batchSize: Number.MAX_SAFE_INTEGER, maxBatches: 1 }, full ? undefined : 4 * this.#sweepEvery);
     };
     this.accessTokens = new MemoryAccessTokenRepository(this.families, onWrite);
     this.refreshTokens = new MemoryRefreshTokenRepository(this.families, onWrite, this.accessTokens);
@@ -134,22 +141,26 @@ export class MemoryStorage implements ManagedStorage {
   /** Nothing to close in memory. */
   async close(): Promise<void> {}
 
-  #sweep(options: CleanupOptions): CleanupReport {
+  #sweep(options: CleanupOptions, scan?: number): CleanupReport {
     const now = options.now ?? this.#clock.now();
     const limit = (options.batchSize ?? DEFAULT_CLEANUP_BATCH) * (options.maxBatches ?? DEFAULT_CLEANUP_MAX_BATCHES);
-    const deviceCodes = sweepMap(this.deviceCodes.records, now, limit, (r) => this.deviceCodes.byUserCode.delete(r.userCode));
+    const deviceCodes = sweepMap(this.deviceCodes.records, now, limit, (r) => this.deviceCodes.byUserCode.delete(r.userCode), scan);
     const report = {
-      accessTokens: sweepMap(this.accessTokens.records, now, limit),
-      refreshTokens: sweepMap(this.refreshTokens.records, now, limit),
-      authCodes: sweepMap(this.authCodes.records, now, limit),
+      accessTokens: sweepMap(this.accessTokens.records, now, limit, undefined, scan),
+      refreshTokens: sweepMap(this.refreshTokens.records, now, limit, undefined, scan),
+      authCodes: sweepMap(this.authCodes.records, now, limit, undefined, scan),
       deviceCodes,
-      sessions: sweepMap(this.sessions.records, now, limit),
-      replays: sweepMap(this.replays.records, now, limit),
-      pushedAuthorizationRequests: sweepMap(this.pushedAuthorizationRequests.records, now - PUSHED_REQUEST_KEEP_MS, limit),
+      sessions: sweepMap(this.sessions.records, now, limit, undefined, scan),
+      replays: sweepMap(this.replays.records, now, limit, undefined, scan),
+      pushedAuthorizationRequests: sweepMap(this.pushedAuthorizationRequests.records, now - PUSHED_REQUEST_KEEP_MS, limit, undefined, scan),
       families: 0,
     };
     const complete = Object.values(report).every((n) => n < limit);
-    // A revoked family is forgotten once no token of it is left (and a grace period has passed).
+    // A revoked family is forgotten once no token of it is left (and a grace period has passed). The records are
+    // walked for their families only when some revoked family is past its grace period.
+    let due = false;
+    for (const revokedAt of this.families.revoked.values()) if (revokedAt <= now - FAMILY_GRACE_MS) due = true;
+    if (!due) return { ...report, complete };
     const live = new Set<string>();
     for (const map of [this.accessTokens.records, this.refreshTokens.records, this.authCodes.records]) {
       for (const r of map.values()) if (r.familyId !== undefined) live.add(r.familyId);

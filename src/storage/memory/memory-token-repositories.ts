@@ -55,7 +55,8 @@ export class MemoryFamilies {
 export type OnWrite = () => void;
 
 /**
- * A record with an expiry that a sweep may delete, at most `limit` of them; returns how many went.
+ * A record with an expiry that a sweep may delete, at most `limit` of them; returns how many went. With `scan`, the
+ * bounded sweep of the automatic cleanup: at most `scan` records visited, oldest first.
  *
  * @example
  * ```ts
@@ -63,11 +64,40 @@ export type OnWrite = () => void;
  * const removed = sweepMap(storage.accessTokens.records, Date.now(), 1000); // expired records deleted, at most 1000
  * ```
  */
-export function sweepMap<R extends { expiresAt: number }>(map: Map<string, R>, now: number, limit: number, onDelete?: (r: R) => void): number {
+export function sweepMap<R extends { expiresAt: number }>(map: Map<string, R>, now: number, limit: number, onDelete?: (r: R) => void, scan?: number): number {
+  if (scan !== undefined) return sweepOldest(map, now, limit, scan, onDelete);
   let deleted = 0;
   for (const [id, r] of map) {
     if (deleted >= limit) break;
     if (r.expiresAt > now) continue;
+    map.delete(id);
+    onDelete?.(r);
+    deleted++;
+  }
+  return deleted;
+}
+
+/** A run of live records this long at the front of a map ends a bounded sweep: what follows is younger still. */
+const LIVE_RUN = 32;
+
+/**
+ * The bounded sweep of the automatic cleanup: it visits at most `scan` records from the oldest, deletes the
+ * expired ones and stops after {@link LIVE_RUN} live records in a row. Records of one kind mostly share a lifetime,
+ * so the expired ones are at the front; the cost follows the writes, not the size of the map (a full walk every few
+ * thousand writes cost the refresh grant 7% of its time at 100,000 records). Expired records behind long-lived ones
+ * are left to the storage's periodic full sweep.
+ */
+function sweepOldest<R extends { expiresAt: number }>(map: Map<string, R>, now: number, limit: number, scan: number, onDelete?: (r: R) => void): number {
+  let deleted = 0;
+  let visited = 0;
+  let liveRun = 0;
+  for (const [id, r] of map) {
+    if (deleted >= limit || visited++ >= scan || liveRun >= LIVE_RUN) break;
+    if (r.expiresAt > now) {
+      liveRun++;
+      continue;
+    }
+    liveRun = 0;
     map.delete(id);
     onDelete?.(r);
     deleted++;
