@@ -201,8 +201,11 @@ function readAssertion(params: Params): ClientCredentials {
 /** The method a client must use (RFC 7591 §2): the registered one, else a secret (either way) or `none`. */
 function registeredMethods(client: Client): readonly ClientAuthMethod[] {
   if (client.tokenEndpointAuthMethod !== undefined) return [client.tokenEndpointAuthMethod];
-  return client.secretHash === undefined ? ['none'] : ['client_secret_basic', 'client_secret_post'];
+  return client.secretHash === undefined ? PUBLIC_METHODS : SECRET_METHODS;
 }
+
+const PUBLIC_METHODS: readonly ClientAuthMethod[] = Object.freeze(['none'] as const);
+const SECRET_METHODS: readonly ClientAuthMethod[] = Object.freeze(['client_secret_basic', 'client_secret_post'] as const);
 
 /**
  * Authenticates the client of a token, revocation or introspection request (RFC 6749 §2.3) with the credentials

@@ -8,7 +8,7 @@ import { authenticateClient } from '../contracts/client-authentication.js';
 import { systemClock, type Clock } from '../contracts/clock.js';
 import { toSeconds, type Duration } from '../contracts/duration.js';
 import { EventEmitter, type GrantryEvents } from '../contracts/events.js';
-import { DEFAULT_MAX_BODY_BYTES, readForm } from '../contracts/form.js';
+import { DEFAULT_MAX_BODY_BYTES, readFormNow } from '../contracts/form.js';
 import { NO_STORE_HEADERS, OAuthError, toOAuthError } from '../contracts/oauth-error.js';
 import { StorageUnavailableError } from '../contracts/storage-unavailable-error.js';
 import type { AccessTokenClaimsContext, Logger, ServerContext } from '../contracts/server-context.js';
@@ -347,7 +347,8 @@ export class AuthorizationServer {
 
   async #tokenBody(request: AnyRequest): Promise<{ body: TokenResponseBody; headers: Record<string, string> }> {
     const server = this.#resolved ?? (await this.context());
-    const params = await readForm(request, this.#maxBodyBytes);
+    const form = readFormNow(request, this.#maxBodyBytes);
+    const params = form instanceof Promise ? await form : form;
     const grantType = params.get('grant_type');
     if (grantType === undefined) throw OAuthError.invalidRequest('The grant_type parameter is required.');
     const enabled = this.#grants.get(grantType);

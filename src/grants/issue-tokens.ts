@@ -155,10 +155,10 @@ export interface MintedTokens {
  */
 export async function issueTokens(ctx: IssueContext, options: IssueOptions): Promise<TokenResponseBody> {
   const minted = await mintTokens(ctx, options);
-  await Promise.all([
-    ctx.server.accessTokens.save(minted.accessToken),
-    minted.refreshToken ? options.refresh?.repository.save(minted.refreshToken) : undefined,
-  ]);
+  const refreshRepository = minted.refreshToken ? options.refresh?.repository : undefined;
+  // Both records at once when there are two; an access token alone (client credentials) is one save.
+  if (refreshRepository) await Promise.all([ctx.server.accessTokens.save(minted.accessToken), refreshRepository.save(minted.refreshToken!)]);
+  else await ctx.server.accessTokens.save(minted.accessToken);
   announceTokens(ctx, options, minted);
   return minted.body;
 }
