@@ -82,7 +82,7 @@ const breakdown = {};
 if (!args['skip-breakdown'] && (!onlyRe || onlyRe.test('breakdown'))) {
   for (const alg of ['RS256', 'EdDSA']) {
     log(`breakdown: grantry's steps in process (${alg})`);
-    const iterations = (alg === 'RS256' ? 400 : 2000) / (args.quick ? 4 : 1);
+    const iterations = (alg === 'RS256' ? 1000 : 5000) / (args.quick ? 4 : 1);
     try {
       breakdown[alg] = JSON.parse(
         execFileSync(HAS_TASKSET ? 'taskset' : process.execPath, [...(HAS_TASKSET ? ['-c', '0', process.execPath] : []), join(BENCH, 'lib/breakdown.mjs'), keysDir, alg, String(iterations)], {

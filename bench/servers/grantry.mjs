@@ -71,6 +71,8 @@ export async function create(spec) {
     scopes: ['read', 'write'],
   };
   const { storage, close } = await openStorage(spec, client);
+  // A diagnostic, never a measured row: access-token records not kept (what retaining them costs the heap).
+  if (spec.discardAccessTokens) storage.accessTokens.save = async () => undefined;
   const opaque = spec.format === 'opaque';
   const server = new g.AuthorizationServer({
     clients: storage.clients,
