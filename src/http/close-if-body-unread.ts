@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
-import { releaseNodeBody } from './node-body-stream.js';
+import { needsRelease, releaseNodeBody } from './node-body-stream.js';
 
 /**
  * The connection policy of every Node adapter, applied just before the response head is written. A handler may
@@ -22,6 +22,8 @@ export function closeIfBodyUnread(req: IncomingMessage, res: ServerResponse, bod
   // A message without a body is whole once its head is (`complete` flips only after the 'request' event).
   const framed = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
   if (framed && !req.complete) res.shouldKeepAlive = false;
+  // A body read whole (the plain path) has nothing to release: no listener for it.
+  if (body === req && !needsRelease(req)) return;
   res.once('finish', () => {
     if (body !== req) releaseNodeBody(body);
     releaseNodeBody(req);

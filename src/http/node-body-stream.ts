@@ -101,3 +101,16 @@ export function releaseNodeBody(source: Readable): void {
   releases.delete(source);
   if (!source.readableEnded && !source.destroyed) source.resume();
 }
+
+/**
+ * Whether {@link releaseNodeBody} would do anything for `source`: a release registered for it, or a body not read to
+ * its end. A request whose body was read whole (the Node adapters' plain path) needs no `finish` listener.
+ *
+ * @example
+ * ```ts
+ * if (needsRelease(req)) res.once('finish', () => releaseNodeBody(req));
+ * ```
+ */
+export function needsRelease(source: Readable): boolean {
+  return releases.has(source) || (!source.readableEnded && !source.destroyed);
+}

@@ -115,20 +115,26 @@ export function oauthEndpointsListener(server: RoutableServer, options: OAuthEnd
   const { fallback = notFound, ...adapter } = options;
   const resolved = resolveAdapterOptions(adapter);
   const routes = lazyRouteTables(server);
-  return (req, res) =>
+  type Tables = Awaited<ReturnType<typeof routes>>;
+  // Once built, the tables are used directly: no promise per request.
+  let ready: Tables | undefined;
+  const route = ({ fetch, plain }: Tables, req: IncomingMessage, res: ServerResponse): unknown => {
+    const path = targetPath(req.url);
+    const handler = fetch.get(path);
+    if (!handler) return fallback(req, res);
+    const fast = plain.get(path);
+    return fast ? servePlainRequest(fast, handler, req, res, resolved) : serveNodeRequest(handler, req, res, resolved);
+  };
+  return (req, res) => {
+    if (ready) return void route(ready, req, res);
     void routes().then(
-      ({ fetch, plain }) => {
-        const path = targetPath(req.url);
-        const handler = fetch.get(path);
-        if (!handler) return fallback(req, res);
-        const fast = plain.get(path);
-        return fast ? servePlainRequest(fast, handler, req, res, resolved) : serveNodeRequest(handler, req, res, resolved);
-      },
+      (tables) => route((ready = tables), req, res),
       async (error: unknown) => {
         resolved.onError(error);
         await writeFetchResponse(OAuthError.serverError().toResponse(), res).catch(() => void res.destroy());
       },
     );
+  };
 }
 
 function notFound(req: IncomingMessage, res: ServerResponse): void {
