@@ -281,13 +281,14 @@ export class ResourceServer {
   }
 
   /** The token's claims, by its form: a JWT with the keys, an opaque token in the storage, else introspection. */
-  async #verify(token: string, scheme: 'Bearer' | 'DPoP'): Promise<AccessTokenClaims> {
+  // Not async: each branch hands back its own promise (one promise per check, not two); the callers await it.
+  #verify(token: string, scheme: 'Bearer' | 'DPoP'): Promise<AccessTokenClaims> {
     const isJwt = hasThreeParts(token);
     if (isJwt && this.#keys) return this.#verifyJwt(token, this.#keys, scheme);
     if (!isJwt && this.#opaqueTokens && isOpaqueAccessToken(token)) return this.#lookUpOpaque(token, this.#opaqueTokens, scheme);
     // As verifyAccessToken does: a token this long is no token anyone issued; it is not sent on to the endpoint.
     if (this.#introspector && token.length <= MAX_INTROSPECTED_LENGTH) return this.#introspect(token, this.#introspector, scheme);
-    throw BearerTokenError.invalid(DESCRIPTIONS.malformed, this.#challenge(scheme));
+    return Promise.reject(BearerTokenError.invalid(DESCRIPTIONS.malformed, this.#challenge(scheme)));
   }
 
   async #verifyJwt(token: string, keys: KeyResolver, scheme: 'Bearer' | 'DPoP'): Promise<AccessTokenClaims> {
