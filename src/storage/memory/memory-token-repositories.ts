@@ -148,7 +148,7 @@ export class MemoryAccessTokenRepository implements AccessTokenRepository {
 }
 
 /** A stored refresh token; `spentAt` and `successor` are set by a rotation, for the reuse grace window. */
-type RefreshRow = RefreshTokenRecord & { revoked: boolean; consumed: boolean; spentAt?: number; successor?: string | undefined };
+type RefreshRow = RefreshTokenRecord & { revoked: boolean; consumed: boolean; spentAt?: number | undefined; successor?: string | undefined };
 
 const plainRefresh = ({ revoked: _r, consumed: _c, spentAt: _s, successor: _n, ...record }: RefreshRow): RefreshTokenRecord => record;
 
@@ -174,9 +174,12 @@ export class MemoryRefreshTokenRepository implements RefreshTokenRepository {
     return { accessTokens: this.accessTokens, refreshTokens: this };
   }
   async save(record: RefreshTokenRecord): Promise<void> {
-    const row: RefreshRow = { revoked: false, consumed: false, ...record };
+    // Every member a rotation sets is there from the start: setting them later would change the row's shape.
+    const row: RefreshRow = { revoked: false, consumed: false, spentAt: undefined, successor: undefined, ...record };
     row.revoked = false;
     row.consumed = false;
+    row.spentAt = undefined;
+    row.successor = undefined;
     this.records.set(record.id, row);
     this.onWrite();
   }
@@ -200,7 +203,9 @@ export class MemoryRefreshTokenRepository implements RefreshTokenRepository {
     if (!r.consumed) {
       if (familyRevoked) return { status: 'revoked', record: plainRefresh(r) };
       storeIssued(next, this, this.accessTokens);
-      Object.assign(r, { consumed: true, spentAt: options.now, successor: next.refreshToken?.id });
+      r.consumed = true;
+      r.spentAt = options.now;
+      r.successor = next.refreshToken?.id;
       return { status: 'consumed', record: plainRefresh(r) };
     }
     const successor = r.successor === undefined ? undefined : this.records.get(r.successor);
