@@ -121,7 +121,8 @@ export async function readRequestText(request: AnyRequest, maxBytes = DEFAULT_MA
  */
 export function parseParams(search: URLSearchParams): Params {
   const params = new Map<string, string>();
-  const seen = new Set<string>();
+  // Names sent without a value (omitted, but still counted for repeats); most requests have none.
+  let empty: Set<string> | undefined;
   for (const [name, value] of search) {
     if (REPEATABLE.has(name)) {
       if (value === '') continue;
@@ -130,9 +131,9 @@ export function parseParams(search: URLSearchParams): Params {
       if (!params.has(name)) params.set(name, value);
       continue;
     }
-    if (seen.has(name)) throw OAuthError.invalidRequest('A parameter was sent more than once.');
-    seen.add(name);
+    if (params.has(name) || empty?.has(name)) throw OAuthError.invalidRequest('A parameter was sent more than once.');
     if (value !== '') params.set(name, value);
+    else (empty ??= new Set()).add(name);
   }
   return params;
 }

@@ -42,7 +42,7 @@ import { MetadataDocumentClients, type ClientIdMetadataDocumentOptions } from '.
 import type { ReplayRepository } from '../contracts/replay-repository.js';
 import type { DpopBinding } from '../contracts/grant.js';
 import type { DpopOptions } from './dpop-options.js';
-import { checkPushedRequestProof, checkTokenRequestProof, LocalReplays } from './token-endpoint-dpop.js';
+import { checkPushedRequestProof, checkTokenRequestProof, LocalReplays, type TokenEndpointDpop } from './token-endpoint-dpop.js';
 import { DPOP_ALGORITHMS } from '../tokens/dpop-proof.js';
 import { DEVICE_CODE_GRANT_TYPE } from '../contracts/types.js';
 import { ClientAssertionVerifier } from '../contracts/client-assertion.js';
@@ -382,12 +382,12 @@ export class AuthorizationServer {
   }
 
   #checkDpop(request: AnyRequest, client: Client, server: ServerContext): Promise<DpopBinding> | undefined {
-    return checkTokenRequestProof(request, client, server, {
-      options: this.#options.dpop ?? {},
-      replays: this.#replays,
-      tokenEndpoint: endpointUrl(server.issuer, 'token', this.#options),
-    });
+    // Built once: the options, the replay store and the token endpoint's URL are fixed for the server's life.
+    this.#tokenEndpointDpop ??= { options: this.#options.dpop ?? {}, replays: this.#replays, tokenEndpoint: endpointUrl(server.issuer, 'token', this.#options) };
+    return checkTokenRequestProof(request, client, server, this.#tokenEndpointDpop);
   }
+
+  #tokenEndpointDpop: TokenEndpointDpop | undefined;
 
   /**
    * The token endpoint on the Node adapters' path: a {@link PlainRequest} in, a {@link PlainResult} out, no Fetch
