@@ -35,7 +35,9 @@ function encodedHeader(key: SigningKey, typ: string): string {
  */
 export async function signJwt(key: SigningKey, payload: Record<string, unknown>, typ = 'JWT'): Promise<string> {
   const input = `${encodedHeader(key, typ)}.${encodeBase64url(JSON.stringify(payload))}`;
-  const signature = await key.sign(utf8(input));
+  // node:crypto signs at once; only Web Crypto's signature is a promise (an await of a plain value still costs a turn).
+  const signed = key.sign(utf8(input));
+  const signature = signed instanceof Uint8Array ? signed : await signed;
   return `${input}.${encodeBase64url(signature)}`;
 }
 

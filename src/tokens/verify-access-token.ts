@@ -115,7 +115,9 @@ export async function verifyAccessToken(token: string, options: VerifyAccessToke
   const key = await options.keys.resolve(typeof header.kid === 'string' ? header.kid : undefined, header.alg);
   // RFC 9068 §4: "MUST validate the signature of all incoming JWT access tokens"; "none" never has a key.
   if (!key || key.alg !== header.alg) return fail('signature');
-  if (!(await key.verify(utf8(decoded.signingInput), decoded.signature))) return fail('signature');
+  // node:crypto answers at once; only Web Crypto's answer is a promise (an await of a plain value still costs a turn).
+  const verified = key.verify(utf8(decoded.signingInput), decoded.signature);
+  if (!(typeof verified === 'boolean' ? verified : await verified)) return fail('signature');
 
   const { iss, sub, aud, exp, iat, jti, client_id: clientId, nbf } = payload;
   if (!isString(iss) || !isString(sub) || !isString(jti) || !isString(clientId) || !isTime(exp) || !isTime(iat)) return fail('claims');
