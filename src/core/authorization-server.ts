@@ -1,14 +1,14 @@
-import type { Grant, TokenResponseBody } from '../contracts/grant.js';
+import type { Grant, TokenRequest, TokenResponseBody } from '../contracts/grant.js';
 import type { AccessTokenRepository, ClientRepository, RefreshTokenRepository, ResourceRepository, ScopeRepository } from '../contracts/repositories.js';
 import { loadCryptoBackend, type PrivateKeyMaterial, type SigningAlgorithm } from '../tokens/crypto/crypto-backend.js';
 import { checkEncryptionKeys, loadEncryptionKeys, type EncryptionKeyInput, type EncryptionKeyMaterial } from '../tokens/encryption-keys.js';
 import { TokenCodec } from '../tokens/refresh-token-codec.js';
 import { SigningKeySet, type SigningKeyInput } from '../tokens/signing-key-set.js';
-import { authenticateClient } from '../contracts/client-authentication.js';
+import { authenticateClient, type AuthenticatedClient } from '../contracts/client-authentication.js';
 import { systemClock, type Clock } from '../contracts/clock.js';
 import { toSeconds, type Duration } from '../contracts/duration.js';
 import { EventEmitter, type GrantryEvents } from '../contracts/events.js';
-import { DEFAULT_MAX_BODY_BYTES, readFormNow } from '../contracts/form.js';
+import { DEFAULT_MAX_BODY_BYTES, readFormNow, type Params } from '../contracts/form.js';
 import { NO_STORE_HEADERS, OAuthError, toOAuthError } from '../contracts/oauth-error.js';
 import { StorageUnavailableError } from '../contracts/storage-unavailable-error.js';
 import type { AccessTokenClaimsContext, Logger, ServerContext } from '../contracts/server-context.js';
@@ -195,6 +195,30 @@ const consoleLogger: Logger = {
 };
 
 /**
+ * The {@link TokenRequest} a grant receives: a class, so that the lazy `request` getter lives on the prototype and a
+ * token request costs one small object. A PlainRequest becomes a Fetch Request only if the grant reads `request`
+ * (the built-in grants do not).
+ */
+class GrantRequest implements TokenRequest {
+  readonly #source: AnyRequest;
+
+  constructor(
+    source: AnyRequest,
+    readonly params: Params,
+    readonly client: AuthenticatedClient,
+    readonly accessTokenTTL: number,
+    readonly server: ServerContext,
+    readonly dpop: DpopBinding | undefined,
+  ) {
+    this.#source = source;
+  }
+
+  get request(): Request {
+    return this.#source instanceof PlainRequest ? this.#source.toRequest() : this.#source;
+  }
+}
+
+/**
  * The authorization server of the seed, on the Fetch API: repositories and keys in, `Request` in, `Response` out.
  *
  * @example
@@ -339,13 +363,13 @@ export class AuthorizationServer {
    * response, or throws an {@link OAuthError} for the caller to turn into a response with `toResponse()`.
    */
   async respondToAccessTokenRequest(request: Request): Promise<Response> {
-    const { body, headers } = await this.#tokenBody(request);
+    const { body, dpopNonce } = await this.#tokenBody(request);
     const response = tokenResponse(body);
-    for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
+    if (dpopNonce !== undefined) response.headers.set('DPoP-Nonce', dpopNonce);
     return response;
   }
 
-  async #tokenBody(request: AnyRequest): Promise<{ body: TokenResponseBody; headers: Record<string, string> }> {
+  async #tokenBody(request: AnyRequest): Promise<{ body: TokenResponseBody; dpopNonce: string | undefined }> {
     const server = this.#resolved ?? (await this.context());
     const form = readFormNow(request, this.#maxBodyBytes);
     const params = form instanceof Promise ? await form : form;
@@ -364,21 +388,10 @@ export class AuthorizationServer {
     const proof = this.#checkDpop(request, authenticated.client, server);
     const dpop = proof === undefined ? undefined : await proof;
 
-    const body = await enabled.grant.respondToAccessTokenRequest({
-      // A PlainRequest becomes a Fetch Request only if the grant reads this field (the built-in grants do not).
-      get request() {
-        return request instanceof PlainRequest ? request.toRequest() : request;
-      },
-      params,
-      client: authenticated,
-      accessTokenTTL: enabled.ttl,
-      server,
-      dpop,
-    });
+    const body = await enabled.grant.respondToAccessTokenRequest(new GrantRequest(request, params, authenticated, enabled.ttl, server, dpop));
     // RFC 9449 §8.2: a server using nonces may send a fresh one with any response.
     const nonces = this.#options.dpop === false ? undefined : this.#options.dpop?.nonces;
-    const headers: Record<string, string> = nonces && dpop ? { 'DPoP-Nonce': await nonces.current(server.clock.now()) } : {};
-    return { body, headers };
+    return { body, dpopNonce: nonces && dpop ? await nonces.current(server.clock.now()) : undefined };
   }
 
   #checkDpop(request: AnyRequest, client: Client, server: ServerContext): Promise<DpopBinding> | undefined {
@@ -401,9 +414,9 @@ export class AuthorizationServer {
    */
   async serveTokenRequest(request: AnyRequest): Promise<PlainResult> {
     try {
-      const { body, headers } = await this.#tokenBody(request);
+      const { body, dpopNonce } = await this.#tokenBody(request);
       const result = plainJson(body);
-      return Object.keys(headers).length === 0 ? result : { ...result, headers: { ...result.headers, 'dpop-nonce': headers['DPoP-Nonce']! } };
+      return dpopNonce === undefined ? result : { status: result.status, body: result.body, headers: { 'dpop-nonce': dpopNonce, ...result.headers } };
     } catch (error) {
       return plainError(this.#loggedError(error));
     }
