@@ -1,10 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { OAuthError } from '../contracts/oauth-error.js';
 import { respondToProtectedResourceMetadataRequest } from '../core/protected-resource-metadata.js';
-import { requireScopes } from '../core/require-scopes.js';
-import { isDpopScheme, logBearerError, type BearerTokenOptions, type BearerTokenValidator } from './bearer-token.js';
+import { logBearerError, type BearerTokenOptions, type BearerTokenValidator } from './bearer-token.js';
 import { resolveAdapterOptions, type AdapterOptions } from './fetch-handler.js';
-import { RawHeaderReader, toFetchRequest } from './node-request.js';
+import { checkNodeBearer } from './node-bearer-check.js';
 import { writeFetchResponse } from './node-response.js';
 import { targetPath } from './oauth-routes.js';
 
@@ -43,44 +42,19 @@ export function bearerTokenListener<Claims extends { scope?: string }>(
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const resolved = resolveAdapterOptions(options);
   const onError = options.onError ?? logBearerError;
-  const scopes = options.scopes ?? [];
-  const byHeader = typeof validator.validateAuthorization === 'function' ? validator.validateAuthorization.bind(validator) : undefined;
-  // A fault (not a refusal) is reported and answered with a bare server_error, or a cut connection once the head is out.
-  const fault = (error: unknown, res: ServerResponse): Promise<void> => {
-    onError(error);
-    if (res.headersSent) return Promise.resolve(void res.destroy());
-    return writeFetchResponse(OAuthError.serverError().toResponse(), res).catch(() => void res.destroy());
-  };
-  // Never rejects: every failure is answered here.
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    let claims: Claims;
-    try {
-      const metadata = respondToProtectedResourceMetadataRequest(validator, req.method ?? 'GET', targetPath(req.url));
-      if (metadata) return await writeFetchResponse(metadata, res);
-      const authorization = new RawHeaderReader(req.rawHeaders).get('authorization');
-      if (byHeader && !isDpopScheme(authorization)) {
-        claims = await byHeader(authorization);
-      } else {
-        let request: Request;
-        try {
-          // Headers only: the body stays on the socket for the handler.
-          request = await toFetchRequest(req, resolved, { bytes: null });
-        } catch {
-          return await writeFetchResponse(OAuthError.invalidRequest('The HTTP request could not be read.').toResponse(), res);
-        }
-        claims = await validator.validateAuthenticatedRequest(request);
-      }
-      if (scopes.length > 0) requireScopes(claims, scopes, validator.challengeOptions?.() ?? {});
-    } catch (error) {
-      // An OAuth refusal is the answer (401/403 with its challenge, RFC 6750 §3.1).
-      if (error instanceof OAuthError && error.code !== 'server_error') return writeFetchResponse(error.toResponse(), res).catch(() => void res.destroy());
-      return fault(error, res);
-    }
-    try {
-      await handler(req, res, claims);
-    } catch (error) {
-      return fault(error, res);
-    }
+    const metadata = respondToProtectedResourceMetadataRequest(validator, req.method ?? 'GET', targetPath(req.url));
+    if (metadata) return writeFetchResponse(metadata, res);
+    const check = await checkNodeBearer(validator, req, resolved, onError, options.scopes);
+    if (!check.ok) return writeFetchResponse(check.response, res);
+    await handler(req, res, check.claims);
   };
-  return (req, res) => void serve(req, res);
+  // A fault (the handler's, or a write's) is reported and answered with a bare server_error, or a cut connection
+  // once the head is out.
+  return (req, res) =>
+    void serve(req, res).catch(async (error: unknown) => {
+      onError(error);
+      if (res.headersSent) return void res.destroy();
+      await writeFetchResponse(OAuthError.serverError().toResponse(), res).catch(() => void res.destroy());
+    });
 }

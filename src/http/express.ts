@@ -2,10 +2,10 @@ import type { Request as ExpressRequest, RequestHandler } from 'express';
 import type { AuthorizationServer } from '../core/authorization-server.js';
 import { OAuthError } from '../contracts/oauth-error.js';
 import type { AccessTokenClaims } from '../tokens/verify-access-token.js';
-import { checkBearerHeader, checkBearerToken, isDpopScheme, type BearerTokenOptions, type BearerTokenValidator } from './bearer-token.js';
+import type { BearerTokenOptions, BearerTokenValidator } from './bearer-token.js';
 import { resolveAdapterOptions, type AdapterOptions, type FetchHandler } from './fetch-handler.js';
 import { serveNodeRequest, servePlainRequest } from './serve-node-request.js';
-import { RawHeaderReader, toFetchRequest } from './node-request.js';
+import { checkNodeBearer } from './node-bearer-check.js';
 import { writeFetchResponse } from './node-response.js';
 import { respondToProtectedResourceMetadataRequest, type ProtectedResourceMetadataSource } from '../core/protected-resource-metadata.js';
 import { lazyRouteTables, plainTokenHandler, targetPath, type RoutableServer } from './oauth-routes.js';
@@ -121,28 +121,11 @@ export function requireBearerToken(
   options: AdapterOptions & BearerTokenOptions = {},
 ): RequestHandler {
   const resolved = resolveAdapterOptions(options);
-  const byHeader = typeof validator.validateAuthorization === 'function' ? (validator as Required<typeof validator>) : undefined;
   return async (req, res, next) => {
     // Mounted for the whole app (`app.use`), it serves the resource's metadata (RFC 9728 §3) without a token.
     const metadata = respondToProtectedResourceMetadataRequest(validator, req.method, req.path);
     if (metadata) return writeFetchResponse(metadata, res);
-    const authorization = new RawHeaderReader(req.rawHeaders).get('authorization');
-    // A DPoP token (RFC 9449 §7) is checked against the whole request (method, URL, proof): the Request path.
-    if (byHeader && !isDpopScheme(authorization)) {
-      // The header's value alone: no Request (RawHeaderReader joins a repeated header as the Fetch API would).
-      const check = await checkBearerHeader(byHeader, authorization, resolved.onError, options.scopes);
-      if (!check.ok) return writeFetchResponse(check.response, res);
-      res.locals.accessToken = check.claims;
-      return next();
-    }
-    let request: Request;
-    try {
-      // Headers only: the body stays on the socket for the route that follows.
-      request = await toFetchRequest(req, resolved, { url: req.originalUrl, bytes: null });
-    } catch {
-      return writeFetchResponse(OAuthError.invalidRequest('The HTTP request could not be read.').toResponse(), res);
-    }
-    const check = await checkBearerToken(validator, request, resolved.onError, options.scopes);
+    const check = await checkNodeBearer(validator, req, resolved, resolved.onError, options.scopes, req.originalUrl);
     if (!check.ok) return writeFetchResponse(check.response, res);
     res.locals.accessToken = check.claims;
     next();
