@@ -4,7 +4,7 @@
 //   discard  grantry as mounted, but its access-token records are not kept (what retaining them costs the heap);
 //   bare     grantry's core behind the floor's own handler (read the body, writeHead + end), no adapter.
 // Each round runs every variant once (pinned as run.mjs pins them); ratios are per round, the median is printed.
-//   node bench/attribution.mjs [--workload W1] [--alg EdDSA] [--rounds 5] [--seconds 2]
+//   node bench/attribution.mjs [--workload W1] [--alg EdDSA] [--format jwt|opaque] [--rounds 5] [--seconds 2]
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +15,7 @@ import { writeKeys } from './lib/keys.mjs';
 import { requestsFor, runLoad } from './lib/load.mjs';
 
 const { values: args } = parseArgs({
-  options: { workload: { type: 'string', default: 'W1' }, alg: { type: 'string', default: 'EdDSA' }, rounds: { type: 'string', default: '5' }, seconds: { type: 'string', default: '2' } },
+  options: { format: { type: 'string', default: 'jwt' }, workload: { type: 'string', default: 'W1' }, alg: { type: 'string', default: 'EdDSA' }, rounds: { type: 'string', default: '5' }, seconds: { type: 'string', default: '2' } },
 });
 if (HAS_TASKSET && !process.env.BENCH_PINNED) {
   const r = spawnSync('taskset', ['-c', '1', process.execPath, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, BENCH_PINNED: '1' } });
@@ -27,9 +27,9 @@ const keysDir = writeKeys(join(buildDir, 'keys'));
 process.env.BENCH_GRANTRY_BUNDLE = (await buildGrantry(join(buildDir, 'grantry'))).outfile;
 const { workload, alg } = args;
 const seconds = Number(args.seconds);
-const grantry = (name, extra) => ({ impl: 'grantry', name, alg, storage: 'memory', format: 'jwt', keysDir, scratchDir: buildDir, framework: 'node', ...extra });
+const grantry = (name, extra) => ({ impl: 'grantry', name, alg, storage: 'memory', format: args.format, keysDir, scratchDir: buildDir, framework: 'node', ...extra });
 const variants = {
-  floor: { impl: 'floor', name: 'floor', framework: 'node', alg, format: 'jwt', keysDir },
+  floor: { impl: 'floor', name: 'floor', framework: 'node', alg, format: args.format, keysDir },
   grantry: grantry('grantry (README mount)'),
   discard: grantry('grantry, access-token records not kept', { discardAccessTokens: true }),
   bare: grantry("grantry's core behind the floor's handler", { framework: 'bare' }),
